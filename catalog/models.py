@@ -1,0 +1,325 @@
+"""The catalog: modules, where each value came from, and what changed when.
+
+Data flows one way: sources → metadata → these models → selectors → views.
+A Module row holds the *effective* values (upstream, with curated overrides
+applied) so pages and APIs read one row; `upstream` keeps the last good
+harvested values so curation can diff against them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+# Fields a harvest normalises from ai4-metadata and a curator may override.
+# Order matters: it is the order the provenance panel and forms show them in.
+CURATABLE_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "tags",
+    "tasks",
+    "categories",
+    "libraries",
+    "data_types",
+    "license",
+    "links",
+    "doi",
+    "created",
+    "updated",
+    "resources",
+    "docker_image",
+)
+
+
+class HarvestRun(models.Model):
+    """One pass over the catalog repositories: what it did and what it cost."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Succeeded with failures"
+        FAILED = "failed", "Failed"
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(max_length=32, default="manual")
+    catalogs = models.JSONField(default=list, blank=True)
+    only = models.CharField(max_length=200, blank=True)
+
+    modules_new = models.PositiveIntegerField(default=0)
+    modules_updated = models.PositiveIntegerField(default=0)
+    modules_unchanged = models.PositiveIntegerField(default=0)
+    modules_failed = models.PositiveIntegerField(default=0)
+    modules_withdrawn = models.PositiveIntegerField(default=0)
+
+    http_requests = models.PositiveIntegerField(default=0)
+    conditional_hits = models.PositiveIntegerField(default=0)
+    full_downloads = models.PositiveIntegerField(default=0)
+    rate_limit_units = models.PositiveIntegerField(default=0)
+    rate_limit_wait_seconds = models.FloatField(default=0)
+
+    # [{module, file, line, field, message, severity}]
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # The database is the lock: two harvests never run at once, whichever
+            # process (worker, beat, management command) starts them.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="running"),
+                name="catalog_one_running_harvest",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Harvest #{self.pk} ({self.status})"
+
+
+class Module(models.Model):
+    """An AI module or tool listed in a catalog repository."""
+
+    class Kind(models.TextChoices):
+        MODULE = "module", "Module"
+        TOOL = "tool", "Tool"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        WITHDRAWN = "withdrawn", "Withdrawn from the catalog"
+
+    class HarvestStatus(models.TextChoices):
+        NEVER = "never", "Not harvested yet"
+        OK = "ok", "Harvested"
+        WARNING = "warning", "Harvested with warnings"
+        INVALID = "invalid", "Upstream metadata invalid (last good version kept)"
+        UNREACHABLE = "unreachable", "Upstream unreachable (last good version kept)"
+
+    name = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MODULE)
+    catalog = models.CharField(max_length=200, blank=True, help_text="owner/repo of the catalog")
+    repository = models.CharField(max_length=200, blank=True, help_text="owner/repo on GitHub")
+    repository_url = models.URLField(max_length=500, blank=True)
+    branch_declared = models.CharField(max_length=200, blank=True)
+    branch = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    # Moderation by curators.
+    is_hidden = models.BooleanField(default=False)
+    is_featured = models.BooleanField(default=False)
+    is_deprecated = models.BooleanField(default=False)
+    moderation_reason = models.TextField(blank=True)
+
+    # Effective values (upstream with curated overrides applied).
+    title = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    tasks = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    libraries = models.JSONField(default=list, blank=True)
+    data_types = models.JSONField(default=list, blank=True)
+    license = models.CharField(max_length=200, blank=True)
+    links = models.JSONField(default=dict, blank=True)
+    doi = models.CharField(max_length=300, blank=True)
+    created = models.DateField(null=True, blank=True)
+    updated = models.DateField(null=True, blank=True)
+    resources = models.JSONField(default=dict, blank=True)
+    docker_image = models.CharField(max_length=300, blank=True)
+    metadata_version = models.CharField(max_length=32, blank=True)
+    # Derived from categories at save time, stored so facets are cheap.
+    trainable = models.BooleanField(default=False)
+    inference = models.BooleanField(default=False)
+    pretrained = models.BooleanField(default=False)
+
+    # Facts only the upstream services know.
+    github_description = models.TextField(blank=True)
+    github_license = models.CharField(max_length=100, blank=True, help_text="SPDX id")
+    github_topics = models.JSONField(default=list, blank=True)
+    stars = models.PositiveIntegerField(default=0)
+    archived = models.BooleanField(default=False)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    docker_description = models.TextField(blank=True)
+    docker_pulls = models.BigIntegerField(default=0)
+    docker_stars = models.PositiveIntegerField(default=0)
+    docker_last_updated = models.DateTimeField(null=True, blank=True)
+    # [{name, digest, size, architectures: [...], last_pushed}], newest first
+    docker_tags = models.JSONField(default=list, blank=True)
+
+    readme = models.TextField(blank=True)
+    readme_path = models.CharField(max_length=300, blank=True)
+
+    # Where the metadata came from.
+    source_commit = models.CharField(max_length=64, blank=True)
+    source_committed_at = models.DateTimeField(null=True, blank=True)
+    metadata_file = models.CharField(max_length=100, blank=True)
+    metadata_url = models.URLField(max_length=500, blank=True)
+    schema_version = models.CharField(max_length=32, blank=True)
+    upstream = models.JSONField(default=dict, blank=True, help_text="last good upstream values")
+    raw_metadata = models.JSONField(null=True, blank=True)
+    raw_legacy_metadata = models.JSONField(null=True, blank=True)
+
+    # Last harvest outcome, shown to maintainers in plain words.
+    last_harvest_status = models.CharField(
+        max_length=16, choices=HarvestStatus.choices, default=HarvestStatus.NEVER
+    )
+    # [{file, line, field, message, severity}]
+    problems = models.JSONField(default=list, blank=True)
+    last_harvested_at = models.DateTimeField(null=True, blank=True)
+    last_good_harvest_at = models.DateTimeField(null=True, blank=True)
+    last_harvest_run = models.ForeignKey(
+        HarvestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    upstream_changed = models.BooleanField(
+        default=False, help_text="upstream changed a field a curator overrode"
+    )
+
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    # Any change to what we publish; OAI-PMH datestamps and HTTP validators use it.
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["kind", "status", "is_hidden"]),
+            models.Index(fields=["-updated"]),
+            models.Index(fields=["-docker_pulls"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.ACTIVE and not self.is_hidden
+
+    def derive_flags(self) -> None:
+        """Badges follow the AI4 categories vocabulary."""
+        categories = {c.strip().lower() for c in self.categories or []}
+        self.trainable = "ai4 trainable" in categories
+        self.inference = "ai4 inference" in categories
+        self.pretrained = "ai4 pre trained" in categories
+
+    def save(self, *args, **kwargs):
+        self.derive_flags()
+        super().save(*args, **kwargs)
+
+
+class FieldProvenance(models.Model):
+    """Where the current value of one field of one module came from."""
+
+    class SourceKind(models.TextChoices):
+        GITHUB_FILE = "github_file", "File on GitHub"
+        GITHUB_API = "github_api", "GitHub API"
+        DOCKERHUB = "dockerhub", "DockerHub"
+        CATALOG = "catalog", "Catalog .gitmodules"
+        CURATOR = "curator", "Curator"
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="provenance")
+    field = models.CharField(max_length=64)
+    source_kind = models.CharField(max_length=16, choices=SourceKind.choices)
+    source_url = models.URLField(max_length=1000, blank=True)
+    commit_sha = models.CharField(max_length=64, blank=True)
+    fetched_at = models.DateTimeField()
+    harvest_run = models.ForeignKey(
+        HarvestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["module", "field"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "field"], name="catalog_provenance_one_per_field"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module_id}.{self.field} ← {self.source_kind}"
+
+
+class ModuleRevision(models.Model):
+    """One published version of a module: what changed, why, and the full snapshot."""
+
+    class Kind(models.TextChoices):
+        HARVEST = "harvest", "Harvest"
+        CURATION = "curation", "Curator edit"
+        RESTORE = "restore", "Restore"
+        MODERATION = "moderation", "Moderation"
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    harvest_run = models.ForeignKey(
+        HarvestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    from_commit = models.CharField(max_length=64, blank=True)
+    to_commit = models.CharField(max_length=64, blank=True)
+    # [{field, old, new}]
+    changes = models.JSONField(default=list, blank=True)
+    # Effective CURATABLE_FIELDS after this revision, so any version can be shown or restored.
+    snapshot = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["module", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "number"], name="catalog_revision_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module_id} r{self.number} ({self.kind})"
+
+
+class CuratedOverride(models.Model):
+    """A curator's value for one field; harvests apply it on top of upstream."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="overrides")
+    field = models.CharField(max_length=64)
+    value = models.JSONField(null=True, blank=True)
+    # What upstream said when the curator last decided; a harvest that sees a
+    # different upstream value flags the override instead of overwriting it.
+    upstream_value = models.JSONField(null=True, blank=True)
+    upstream_changed = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "field"], name="catalog_override_one_per_field"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module_id}.{self.field} (curated)"
+
+
+class HttpCacheEntry(models.Model):
+    """The last response per URL, so a re-harvest sends If-None-Match and gets 304s."""
+
+    url = models.CharField(max_length=1000, unique=True)
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    status_code = models.PositiveSmallIntegerField(default=200)
+    content_type = models.CharField(max_length=200, blank=True)
+    body = models.BinaryField(default=b"")
+    fetched_at = models.DateTimeField()
+    validated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.url

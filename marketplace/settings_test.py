@@ -1,0 +1,35 @@
+"""Test settings: the real stack (PostgreSQL, Redis), never SQLite.
+
+Tests must run against what production runs on; TEST_DATABASE_URL and
+TEST_REDIS_URL point elsewhere if the defaults do not fit.
+"""
+
+import environ
+
+from marketplace.settings import *  # noqa: F403
+from marketplace.settings import VAR_DIR
+
+_env = environ.Env()
+
+DATABASES = {
+    "default": _env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/test"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+REDIS_URL = _env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+CELERY_BROKER_URL = REDIS_URL
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "aix-test",
+    }
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Outside services are loopback fakes started by the tests; nothing reaches the internet.
+GITHUB_API_URL = "http://127.0.0.1:9/unset-github"
+GITHUB_RAW_URL = "http://127.0.0.1:9/unset-raw"
+DOCKERHUB_API_URL = "http://127.0.0.1:9/unset-dockerhub"
+HARVEST_CATALOGS = ["modules=ai4os-hub/modules-catalog"]
+HARVEST_MAX_WAIT_SECONDS = 5.0
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute"}}  # noqa: F405
+TEST_ARTIFACTS_DIR = VAR_DIR.parent / "test-artifacts"
