@@ -1,0 +1,188 @@
+"""Run the whole site on one machine with no outside services: the README's first command.
+
+It migrates the embedded SQLite database, loads the offline demo catalog, then
+supervises three child processes until Ctrl-C:
+
+- the sandbox Nomad and OSCAR emulators (labelled as a sandbox everywhere in the UI),
+- a Celery worker with an embedded beat, on Redis if one answers on localhost,
+  else on kombu's filesystem transport under var/broker,
+- the web server on $PORT (default 8000).
+
+Children get their settings through the environment, so what runs here is the same
+code a production deployment runs, pointed at local stand-ins.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+SANDBOX_OSCAR_USER = "oscar"
+SANDBOX_OSCAR_PASSWORD = "oscar-sandbox"  # noqa: S105 - the local emulator's fixed demo login
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _choose_broker() -> str:
+    """Redis if present (what production uses), else an embedded file broker."""
+    explicit = os.environ.get("CELERY_BROKER_URL")
+    if explicit:
+        return explicit
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    parsed = urlparse(redis_url)
+    if _port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379):
+        return redis_url
+    return "filesystem://"
+
+
+class Command(BaseCommand):
+    help = "Run AI Exchange with the demo catalog, a worker and the sandbox deploy backend."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--no-worker", action="store_true", help="do not start Celery")
+
+    def handle(self, *args, **options):
+        if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            self.stdout.write("Using the database from DATABASE_URL.")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database ready.")
+        call_command("load_demo")
+
+        nomad_port, oscar_port = _free_port(), _free_port()
+        broker = _choose_broker()
+        child_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "marketplace.settings"
+            ),
+            "SANDBOX_MODE": "true",
+            "NOMAD_ADDR": f"http://127.0.0.1:{nomad_port}",
+            "OSCAR_ENDPOINT": f"http://127.0.0.1:{oscar_port}",
+            "OSCAR_USERNAME": SANDBOX_OSCAR_USER,
+            "OSCAR_PASSWORD": SANDBOX_OSCAR_PASSWORD,
+            "CELERY_BROKER_URL": broker,
+            "SITE_URL": os.environ.get("SITE_URL", f"http://localhost:{options['port']}"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        if broker.startswith("redis://"):
+            child_env.setdefault("REDIS_URL", broker)
+        python = sys.executable
+        var_dir = settings.VAR_DIR
+        commands = [
+            (
+                "sandbox",
+                [
+                    python,
+                    "-m",
+                    "deployments.sandbox",
+                    "--nomad-port",
+                    str(nomad_port),
+                    "--oscar-port",
+                    str(oscar_port),
+                ],
+            ),
+        ]
+        if not options["no_worker"]:
+            commands.append(
+                (
+                    "worker",
+                    [
+                        python,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "marketplace",
+                        "worker",
+                        "--beat",
+                        "-Q",
+                        "default,harvest,deploy",
+                        "--pool=threads",
+                        "--concurrency=4",
+                        "--loglevel=INFO",
+                        "-s",
+                        str(var_dir / "celerybeat-schedule"),
+                    ],
+                )
+            )
+        commands.append(
+            (
+                "web",
+                [
+                    python,
+                    "manage.py",
+                    "runserver",
+                    f"{options['host']}:{options['port']}",
+                    "--noreload",
+                ],
+            )
+        )
+
+        children: list[tuple[str, subprocess.Popen]] = []
+        try:
+            for name, command in commands:
+                children.append((name, subprocess.Popen(command, env=child_env)))  # noqa: S603
+                if name == "sandbox":
+                    self._wait_for_port(nomad_port)
+            broker_label = "Redis" if broker.startswith("redis") else "embedded file broker"
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\nAI Exchange is running at http://{options['host']}:{options['port']}/\n"
+                    f"  worker broker: {broker_label}\n"
+                    f"  SANDBOX deploy backend: Nomad emulator :{nomad_port}, OSCAR emulator "
+                    f":{oscar_port} (nothing real is deployed)\n"
+                    "  Press Ctrl-C to stop.\n"
+                )
+            )
+            self._supervise(children)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._stop(children)
+
+    def _wait_for_port(self, port: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if _port_open("127.0.0.1", port):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"the sandbox emulator did not start on port {port}")
+
+    def _supervise(self, children) -> None:
+        """Wait until a child exits: then say which and stop the others."""
+        while True:
+            for name, process in children:
+                code = process.poll()
+                if code is not None:
+                    self.stderr.write(f"{name} exited with code {code}; stopping the demo.")
+                    return
+            time.sleep(0.5)
+
+    def _stop(self, children) -> None:
+        for _name, process in children:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for _name, process in children:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
