@@ -5,6 +5,7 @@ to click Deploy. In SANDBOX_MODE this view signs them in as a local sandbox user
 curator); in any other mode it does not exist (404), so it can never open a back door
 in production.
 """
+
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.http import Http404, HttpRequest, HttpResponse

@@ -1,0 +1,50 @@
+"""Cross-cutting HTTP concerns: request ids, latency metrics, Content Security Policy."""
+
+import time
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from marketplace.metrics import REQUEST_LATENCY
+from marketplace.request_context import (
+    clean_request_id,
+    get_request_id,
+    reset_request_id,
+    set_request_id,
+)
+
+
+class RequestIdMiddleware:
+    """Give every request an id (honouring a sane incoming X-Request-ID), echo it back,
+    and time the request for the latency histogram, labelled by route, not raw path,
+    so cardinality stays bounded."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = set_request_id(clean_request_id(request.headers.get("X-Request-ID")))
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = get_request_id()
+            match = getattr(request, "resolver_match", None)
+            route = match.view_name if match and match.view_name else "unmatched"
+            REQUEST_LATENCY.labels(request.method, route, str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
+            return response
+        finally:
+            reset_request_id(token)
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response
