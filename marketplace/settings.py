@@ -161,6 +161,96 @@ HARVEST_MAX_WAIT_SECONDS = env.float("HARVEST_MAX_WAIT_SECONDS", default=900.0)
 HARVEST_INTERVAL_HOURS = env.float("HARVEST_INTERVAL_HOURS", default=24.0)
 README_MAX_BYTES = env.int("README_MAX_BYTES", default=512 * 1024)
 
+# --- Deploy (one-click deployments to Nomad and OSCAR) ---------------------
+# Pointing these at a real cluster needs no code change; the demo points them at the
+# sandbox emulators (deployments/sandbox).
+NOMAD_ADDR = env.str("NOMAD_ADDR", default="http://127.0.0.1:4646").rstrip("/")
+NOMAD_TOKEN = env.str("NOMAD_TOKEN", default="")
+NOMAD_REGION = env.str("NOMAD_REGION", default="")
+NOMAD_TIMEOUT = env.float("NOMAD_TIMEOUT", default=5.0)
+NOMAD_DATACENTERS = env.list("NOMAD_DATACENTERS", default=["*"])
+# Namespace per VO (PAPI's etc/main.yaml); VOs not listed use NOMAD_NAMESPACE.
+NOMAD_NAMESPACE = env.str("NOMAD_NAMESPACE", default="default")
+NOMAD_NAMESPACES = env.dict(
+    "NOMAD_NAMESPACES",
+    default={
+        "vo.ai4eosc.eu": "ai4eosc",
+        "vo.imagine-ai.eu": "imagine",
+        "vo.ai4life.eu": "ai4life",
+    },
+)
+# Base domain of the Traefik routers; endpoints are https://<label>-<uuid>.<domain>.
+DEPLOY_ENDPOINT_DOMAIN = env.str("DEPLOY_ENDPOINT_DOMAIN", default="deployments.localhost")
+# Stamped into every job's Meta so one bulk query finds this site's jobs on a shared cluster.
+DEPLOY_INSTANCE = env.str("DEPLOY_INSTANCE", default="aix")
+OSCAR_ENDPOINT = env.str("OSCAR_ENDPOINT", default="http://127.0.0.1:8090").rstrip("/")
+OSCAR_CLUSTER_ID = env.str("OSCAR_CLUSTER_ID", default="oscar")
+OSCAR_USERNAME = env.str("OSCAR_USERNAME", default="oscar")
+OSCAR_PASSWORD = env.str("OSCAR_PASSWORD", default="")
+# An OIDC access token instead of Basic auth (oscar-python's `oidc_token`).
+OSCAR_OIDC = env.str("OSCAR_OIDC", default="")
+OSCAR_SSL_VERIFY = env.bool("OSCAR_SSL_VERIFY", default=True)
+OSCAR_TIMEOUT = env.float("OSCAR_TIMEOUT", default=30.0)
+# Secrets (storage and IDE passwords) are Fernet-encrypted with a key derived from this,
+# or from SECRET_KEY when empty.
+DEPLOY_SECRETS_KEY = env.str("DEPLOY_SECRETS_KEY", default="")
+DEPLOY_VOS = env.list("DEPLOY_VOS", default=["vo.ai4eosc.eu", "vo.imagine-ai.eu", "vo.ai4life.eu"])
+DEPLOY_ALLOWED_IMAGE_PREFIXES = env.list(
+    "DEPLOY_ALLOWED_IMAGE_PREFIXES",
+    default=["ai4oshub/", "deephdc/", "registry.cloud.ai4eosc.eu/"],
+)
+DEPLOY_GPU_TYPES = env.list("DEPLOY_GPU_TYPES", default=["Tesla T4", "Tesla V100-PCIE-32GB"])
+# Form ranges and defaults ([min, max], MB for ram/disk); per-VO overrides merge on top.
+DEPLOY_LIMITS = env.json(
+    "DEPLOY_LIMITS",
+    default={
+        "nomad": {
+            "cpu_num": {"value": 4, "range": [1, 10]},
+            "ram": {"value": 8000, "range": [2000, 40000]},
+            "disk": {"value": 10000, "range": [1000, 50000]},
+            "gpu_num": {"value": 0, "range": [0, 1]},
+        },
+        "oscar": {
+            "cpu_num": {"value": 2, "range": [1, 8]},
+            "ram": {"value": 3000, "range": [1000, 8000]},
+        },
+        "vo": {
+            "tutorials": {
+                "cpu_num": {"value": 2, "range": [2, 4]},
+                "ram": {"value": 2000, "range": [2000, 4000]},
+                "disk": {"value": 500, "range": [300, 1000]},
+                "gpu_num": {"value": 0, "range": [0, 0]},
+            }
+        },
+    },
+)
+# Concurrent use allowed per user and per VO ("*" = any VO not listed).
+DEPLOY_QUOTAS = env.json(
+    "DEPLOY_QUOTAS",
+    default={
+        "user": {"deployments": 10, "cpu": 40, "ram_mb": 160000, "gpu": 2},
+        "vo": {"*": {"deployments": 2000, "cpu": 8000, "ram_mb": 32000000, "gpu": 64}},
+    },
+)
+# Seconds a deployment may stay in a state before the reconciler acts.
+DEPLOY_REQUEUE_AFTER = env.int("DEPLOY_REQUEUE_AFTER", default=30)
+DEPLOY_STATE_TIMEOUTS = env.json(
+    "DEPLOY_STATE_TIMEOUTS",
+    default={"queued": 3600, "submitting": 900, "pending": 6 * 3600, "starting": 3600},
+)
+DEPLOY_SYNC_INTERVAL = env.float("DEPLOY_SYNC_INTERVAL", default=15.0)
+# A page view asks for a sync at most this often (seconds).
+DEPLOY_SYNC_THROTTLE = env.float("DEPLOY_SYNC_THROTTLE", default=5.0)
+DEPLOY_OSCAR_MAX_UPLOAD_BYTES = env.int("DEPLOY_OSCAR_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE["deployments-sync-statuses"] = {
+    "task": "deployments.tasks.sync_statuses",
+    "schedule": DEPLOY_SYNC_INTERVAL,
+}
+CELERY_BEAT_SCHEDULE["deployments-reconcile"] = {
+    "task": "deployments.tasks.reconcile_deployments",
+    "schedule": env.float("DEPLOY_RECONCILE_INTERVAL", default=30.0),
+}
+
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
