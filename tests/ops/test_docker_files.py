@@ -1,0 +1,79 @@
+"""docker/ is checked without a Docker daemon: the Dockerfile is parsed with BuildKit's own
+parser (the `dockerfile` package) and held to our rules, the Compose file is parsed as YAML
+and its services and roles cross-checked with the image's entrypoint."""
+
+import re
+from pathlib import Path
+
+import dockerfile
+import yaml
+
+DOCKER = Path(__file__).resolve().parents[2] / "docker"
+
+
+def _stages():
+    stages, current = [], None
+    for command in dockerfile.parse_file(str(DOCKER / "Dockerfile")):
+        if command.cmd == "FROM":
+            current = {"from": command.value[0], "commands": []}
+            stages.append(current)
+        elif current is not None:
+            current["commands"].append(command)
+    return stages
+
+
+def test_dockerfile_is_multi_stage_with_a_pinned_base():
+    stages = _stages()
+    assert len(stages) >= 2
+    for stage in stages:
+        image, _, tag = stage["from"].partition(":")
+        assert tag and tag != "latest", f"{stage['from']} is not pinned"
+        assert re.match(r"\d+\.\d+\.\d+", tag), f"{stage['from']} should pin a full version"
+
+
+def test_final_stage_runs_as_non_root_with_a_healthcheck_and_collected_static():
+    final = _stages()[-1]["commands"]
+    users = [c.value[0] for c in final if c.cmd == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    assert any(c.cmd == "HEALTHCHECK" for c in final)
+    assert any(c.cmd == "RUN" and "collectstatic" in c.original for c in final)
+
+
+def test_apt_installs_are_pinned_and_cleaned():
+    for stage in _stages():
+        for command in stage["commands"]:
+            if command.cmd == "RUN" and "apt-get install" in command.original:
+                assert "--no-install-recommends" in command.original
+                assert "rm -rf /var/lib/apt/lists" in command.original
+
+
+def test_compose_declares_the_process_model():
+    compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+    services = compose["services"]
+    for name in (
+        "postgres",
+        "redis",
+        "web",
+        "worker-harvest",
+        "worker-deploy",
+        "worker-sync",
+        "beat",
+        "sandbox",
+        "migrate",
+    ):
+        assert name in services, f"compose lacks {name}"
+    assert services["sandbox"]["profiles"] == ["sandbox"]
+    assert services["postgres"]["healthcheck"] and services["redis"]["healthcheck"]
+
+
+def test_every_compose_role_exists_in_the_entrypoint():
+    compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+    entrypoint = (DOCKER / "entrypoint.sh").read_text()
+    roles = {
+        s["command"][0]
+        for s in compose["services"].values()
+        if "command" in s and s.get("image", "").startswith("${AIX_IMAGE")
+    }
+    assert roles >= {"web", "migrate", "worker-harvest", "worker-deploy", "worker-sync", "beat"}
+    for role in roles:
+        assert re.search(rf"^\s*{re.escape(role)}\)", entrypoint, re.M), f"no {role} role"
