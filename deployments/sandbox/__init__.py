@@ -1,0 +1,67 @@
+"""Sandbox backends: loopback emulators of the Nomad HTTP API and the OSCAR API.
+
+They serve two purposes: test doubles for the deploy code, driven by the real client libraries
+(python-nomad, oscar-python), and the clearly labelled *sandbox* backend of the demo run command
+(``python -m deployments.sandbox``), so a newcomer clicking Deploy sees a deployment move
+through its states without a cluster. Standard library only, bound to 127.0.0.1 only; nothing
+here ever starts a container or talks to a real cluster.
+
+Public API
+----------
+``NomadEmulator(port=0, token=None, clock=time.monotonic, timeline=None, nodes=None,
+namespaces=DEFAULT_NAMESPACES)`` and ``OscarEmulator(port=0, username="oscar",
+password="oscar-sandbox", oidc_tokens=(), accept_any_jwt=False, job_timeline=None,
+clock=time.monotonic)``, both ``LoopbackServer``s:
+
+- ``start()`` (returns self), ``stop()``, context manager; ``host``, ``port``, ``base_url``.
+- ``down()`` closes the listening socket (connections refused), ``up()`` reopens the same port.
+- ``fail_next(method, path_regex, status=500, count=1, body=...)``: the next matching requests
+  get that status and plain-text body. ``delay_next(path_regex, seconds, count=1, method=None)``:
+  the next matching requests are held first (to provoke client timeouts).
+- ``calls``: list of ``Call(method, path, query)``; ``reset()`` forgets state, faults and calls.
+
+Nomad: ``jobs`` (job ID → full job), ``allocations`` (alloc ID → allocation),
+``fail_placement(job_id_or_predicate, reason)``, ``fail_task(job_id_or_predicate, message)``,
+``complete(job_id, namespace=None)``, ``timeline`` (``{"pending": s, "running": s}`` from submit).
+OSCAR: ``services`` (name → definition), ``jobs`` (service → job → info),
+``fail_jobs(service_name_or_predicate, message)``, ``job_timeline`` (``{"running", "succeeded"}``).
+
+Known differences from the real systems
+---------------------------------------
+Nomad:
+- ``POST /v1/jobs/parse`` answers 501 (no HCL parser in the standard library): submit JSON jobs.
+- Scheduling is a feasibility check only: node eligibility, job/group/task constraints
+  (``=``, ``!=``, ``regexp``, ``set_contains*``, ``is_set``, numeric comparisons; other
+  operands count as satisfied), datacenters are not checked, devices by type/vendor/model and
+  healthy instance count. Capacity is infinite, GPUs are never exhausted, affinities ignored,
+  no deployments, reschedules or rolling updates (an update stops the old allocations at once).
+- Lifecycle timing is relative to submit and lazy: transitions are applied when a request (or
+  ``jobs``/``allocations``) is served after their due time.
+- ``X-Nomad-Index`` and blocking queries use one cluster-wide index, not per-table indexes.
+- Evaluations of a job are listed in creation order (Nomad: ID order), so ``evals[0]`` is the
+  register evaluation carrying ``FailedTGAllocs``.
+- A failed task's ``Events`` start with the failure (``Driver Failure``, then
+  ``Not Restarting``), so ``Events[0].Message`` carries the reason as the deploy code expects;
+  real Nomad lists events chronologically (``Received`` first).
+- Filters implement the go-bexpr subset ``==``, ``!=``, ``is [not] empty``, ``[not] matches``,
+  ``[not] contains``, ``[not] in``, ``and``/``or``/``not``, parentheses, dotted and
+  ``["key"]`` selectors; a missing field equals nothing (so ``!=`` holds) instead of erroring.
+  Anything else is a 400 ``failed to read filter expression: ...``.
+- Namespaces are a fixed set (``namespaces``); ACL is a single management token.
+OSCAR:
+- No Kubernetes, MinIO or Knative: sync runs answer ``fake_prediction()`` (the decoded input
+  echoed with a deterministic fake label), async jobs only change phase with time and log fixed
+  lines. Storage, volumes, buckets, federation, metrics and quotas are not served.
+- ``oidc_tokens`` / ``accept_any_jwt`` stand in for the OIDC provider; VO membership is not
+  checked. Service visibility: Basic admin sees all; an OIDC user sees services they own, are
+  listed in ``allowed_users`` of, or that are ``public``; only the owner may update or delete.
+- ``/system/logs/{name}`` is never paginated (``next_page`` empty); logs of a Pending job 404.
+- The service name is validated as a 1–39 character Kubernetes DNS label up front (OSCAR
+  leaves most of that to Kubernetes); an existing name is a 400.
+"""
+
+from deployments.sandbox.httpserver import Call, LoopbackServer
+from deployments.sandbox.nomad_emulator import NomadEmulator
+from deployments.sandbox.oscar_emulator import OscarEmulator
+
+__all__ = ["Call", "LoopbackServer", "NomadEmulator", "OscarEmulator"]

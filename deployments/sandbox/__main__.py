@@ -1,0 +1,79 @@
+"""Run the sandbox Nomad and OSCAR emulators until interrupted.
+
+    python -m deployments.sandbox --nomad-port 4646 --oscar-port 8088
+
+Both listen on 127.0.0.1 only. Point the demo configuration at the printed URLs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+
+from deployments.sandbox.nomad_emulator import DEFAULT_TIMELINE, NomadEmulator
+from deployments.sandbox.oscar_emulator import DEFAULT_JOB_TIMELINE, OscarEmulator
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m deployments.sandbox",
+        description="Sandbox (emulated, loopback-only) Nomad and OSCAR backends for the demo.",
+    )
+    parser.add_argument("--nomad-port", type=int, default=4646)
+    parser.add_argument("--oscar-port", type=int, default=8088)
+    parser.add_argument("--nomad-token", default=None, help="require this Nomad ACL token")
+    parser.add_argument("--oscar-user", default="oscar")
+    parser.add_argument("--oscar-password", default="oscar-sandbox")
+    parser.add_argument(
+        "--pending",
+        type=float,
+        default=DEFAULT_TIMELINE["pending"],
+        help="seconds from submit until the allocation is placed (status starting)",
+    )
+    parser.add_argument(
+        "--running",
+        type=float,
+        default=DEFAULT_TIMELINE["running"],
+        help="seconds from submit until the allocation runs",
+    )
+    args = parser.parse_args(argv)
+
+    nomad = NomadEmulator(
+        port=args.nomad_port,
+        token=args.nomad_token,
+        timeline={"pending": args.pending, "running": args.running},
+    )
+    # Sandbox mode: the demo hands OSCAR the signed-in user's OIDC token, which the emulator
+    # cannot verify, so any unexpired JWT with a `sub` is accepted. Never expose this port.
+    oscar = OscarEmulator(
+        port=args.oscar_port,
+        username=args.oscar_user,
+        password=args.oscar_password,
+        accept_any_jwt=True,
+        job_timeline=DEFAULT_JOB_TIMELINE,
+    )
+    nomad.start()
+    oscar.start()
+    print(f"SANDBOX Nomad emulator listening on {nomad.base_url}", flush=True)
+    print(f"SANDBOX OSCAR emulator listening on {oscar.base_url}", flush=True)
+    print("These are emulators: no container is ever started. Ctrl-C to stop.", flush=True)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stop.wait(0.2):  # short waits keep the main thread responsive to signals
+            pass
+    finally:
+        nomad.stop()
+        oscar.stop()
+
+
+if __name__ == "__main__":
+    main()

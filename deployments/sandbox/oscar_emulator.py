@@ -1,0 +1,472 @@
+"""A loopback emulator of the OSCAR API subset the deploy code uses (standard library only).
+
+It serves oscar-python unchanged: service CRUD under Basic auth (or an accepted OIDC bearer
+token), synchronous runs (``/run/{name}``) answering a deterministic fake prediction, and
+asynchronous runs (``/job/{name}``) creating jobs that move Pending → Running → Succeeded on an
+injectable clock, listed and read through ``/system/logs``. Error bodies are plain text, as gin's
+``c.String`` writes them; bare statuses (``c.Status``) have empty bodies.
+
+Known simplifications are listed in the package docstring (``deployments.sandbox``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import hashlib
+import json
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from deployments.sandbox.httpserver import LoopbackServer, Request, Response
+
+ServiceMatcher = str | Callable[[dict[str, Any]], bool]
+
+DEFAULT_JOB_TIMELINE: dict[str, float] = {"running": 1.0, "succeeded": 3.0}
+ADMIN_OWNER = "cluster_admin"  # what OSCAR records as owner of services created with Basic auth
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")  # a Kubernetes DNS label
+_STRING_FIELDS = (
+    "name image script cpu memory total_cpu total_memory log_level vo visibility cluster_id"
+).split()
+_GO_TYPES = {bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
+_LABELS = ("cat", "dog", "bird", "fish", "horse", "ship", "truck", "plane")
+
+
+class OscarError(Exception):
+    def __init__(self, status: int, message: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _jwt_subject(token: str) -> str | None:
+    """The ``sub`` claim of an unverified JWT, if ``token`` looks like one and is unexpired."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("sub"), str):
+        return None
+    exp = payload.get("exp")
+    if isinstance(exp, int | float) and exp < time.time():
+        return None
+    return payload["sub"]
+
+
+def fake_prediction(service: str, payload: bytes) -> dict[str, Any]:
+    """The deterministic output of a sync run: the decoded input echoed back with a fake
+    prediction derived from a hash of service name and input (same input, same answer)."""
+    try:
+        data = base64.b64decode(payload, validate=True) if payload else b""
+    except (ValueError, binascii.Error):
+        data = payload  # oscar-python base64-encodes inputs; raw bodies are accepted too
+    try:
+        parsed: Any = json.loads(data) if data else None
+    except ValueError:
+        parsed = data.decode("utf-8", errors="replace")
+    digest = hashlib.sha256(service.encode() + b"\0" + data).digest()
+    return {
+        "service": service,
+        "sandbox": True,
+        "input": parsed,
+        "prediction": {
+            "label": _LABELS[digest[0] % len(_LABELS)],
+            "probability": round(0.5 + digest[1] / 510, 3),
+        },
+    }
+
+
+class OscarEmulator(LoopbackServer):
+    """OSCAR API on 127.0.0.1. ``username``/``password``: Basic credentials for /system/*.
+    ``oidc_tokens``: bearer tokens accepted as OIDC users, either a mapping token → subject
+    or an iterable of tokens (subject = the JWT ``sub`` claim when the token is a JWT, else
+    the token itself). ``accept_any_jwt``: sandbox mode accepting any unexpired JWT carrying a
+    ``sub`` claim without verifying its signature. ``job_timeline``: seconds from submission
+    at which an async job is Running and Succeeded. ``clock``: monotonic seconds (fake in
+    tests)."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        username: str = "oscar",
+        password: str = "oscar-sandbox",  # noqa: S107 - sandbox-only credential, documented
+        oidc_tokens: Mapping[str, str] | Iterable[str] = (),
+        accept_any_jwt: bool = False,
+        job_timeline: Mapping[str, float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(port)
+        self.username = username
+        self.password = password
+        if isinstance(oidc_tokens, Mapping):
+            self.oidc_tokens = dict(oidc_tokens)
+        else:
+            self.oidc_tokens = {t: _jwt_subject(t) or t for t in oidc_tokens}
+        self.accept_any_jwt = accept_any_jwt
+        merged = {**DEFAULT_JOB_TIMELINE, **(job_timeline or {})}
+        running = float(merged["running"])
+        self.job_timeline = {"running": running, "succeeded": max(running, merged["succeeded"])}
+        self._clock = clock
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._services: dict[str, dict[str, Any]] = {}
+        # service name → job name → {"created": clock, "wall": datetime, "output", "failure"}
+        self._jobs: dict[str, dict[str, dict[str, Any]]] = {}
+        self._job_failures: list[tuple[Callable[[dict[str, Any]], bool], str]] = []
+
+    # -- test knobs and counters --------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget services, jobs, fault rules and the request log."""
+        with self._lock:
+            super().reset()
+            self._init_state()
+
+    @property
+    def services(self) -> dict[str, dict[str, Any]]:
+        """Snapshot of the services keyed by name (tokens included)."""
+        with self._lock:
+            return copy.deepcopy(self._services)
+
+    @property
+    def jobs(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Snapshot of async jobs: service name → job name → job info as /system/logs lists it."""
+        with self._lock:
+            return {
+                service: {name: self._job_info(job) for name, job in jobs.items()}
+                for service, jobs in self._jobs.items()
+            }
+
+    def fail_jobs(self, match: ServiceMatcher, message: str = "sandbox: job failed") -> None:
+        """Async jobs of matching services (a name or a predicate on the service definition)
+        submitted from now on end ``Failed`` instead of ``Succeeded``, logging ``message``."""
+        predicate = match if callable(match) else (lambda svc: svc.get("name") == match)
+        with self._lock:
+            self._job_failures.append((predicate, message))
+
+    # -- authentication -----------------------------------------------------------------------
+    def _bearer_subject(self, token: str) -> str | None:
+        if token in self.oidc_tokens:
+            return self.oidc_tokens[token]
+        return _jwt_subject(token) if self.accept_any_jwt else None
+
+    def _system_user(self, request: Request) -> str | None:
+        """Authenticate a /system/* call: None for the Basic admin, the subject for an OIDC
+        user; raises 401 otherwise (Bearer goes to OIDC, anything else to Basic, as OSCAR)."""
+        header = request.header("Authorization")
+        if header.startswith("Bearer "):
+            subject = self._bearer_subject(header[7:].strip())
+            if subject is None:
+                raise OscarError(401, "invalid token")
+            return subject
+        if header.startswith("Basic "):
+            try:
+                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            except (ValueError, binascii.Error):
+                user, password = "", ""
+            if secrets.compare_digest(f"{user}:{password}", f"{self.username}:{self.password}"):
+                return None
+        raise OscarError(401)
+
+    def _check_run_token(self, request: Request, service: dict[str, Any]) -> None:
+        # As OSCAR's run handler: a 64-char bearer must be the service token, anything else
+        # is validated as an OIDC token.
+        parts = request.header("Authorization").split("Bearer ")
+        if len(parts) != 2:
+            raise OscarError(401)
+        token = parts[1].strip()
+        if len(token) == 64:
+            if not secrets.compare_digest(token, service["token"]):
+                raise OscarError(401)
+        elif self._bearer_subject(token) is None:
+            raise OscarError(401)
+
+    @staticmethod
+    def _can_read(service: dict[str, Any], user: str | None) -> bool:
+        if user is None:
+            return True
+        return (
+            service.get("owner") == user
+            or user in (service.get("allowed_users") or [])
+            or service.get("visibility") == "public"
+        )
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    _ROUTES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = tuple(
+        (re.compile(pattern), methods)
+        for pattern, methods in (
+            (r"/health", {"GET": "_health"}),
+            (r"/system/info", {"GET": "_info"}),
+            (r"/system/config", {"GET": "_config"}),
+            (r"/system/status", {"GET": "_status"}),
+            (
+                r"/system/services",
+                {"GET": "_list_services", "POST": "_create_service", "PUT": "_update_service"},
+            ),
+            (
+                r"/system/services/(?P<name>[^/]+)",
+                {"GET": "_get_service", "DELETE": "_delete_service"},
+            ),
+            (r"/system/logs/(?P<name>[^/]+)", {"GET": "_list_jobs", "DELETE": "_delete_jobs"}),
+            (
+                r"/system/logs/(?P<name>[^/]+)/(?P<job>[^/]+)",
+                {"GET": "_job_logs", "DELETE": "_delete_job"},
+            ),
+            (r"/run/(?P<name>[^/]+)", {"POST": "_run"}),
+            (r"/job/(?P<name>[^/]+)", {"POST": "_submit_job"}),
+        )
+    )
+
+    def handle(self, request: Request) -> Response:
+        for pattern, methods in self._ROUTES:
+            m = pattern.fullmatch(request.path)
+            if m is None or request.method not in methods:
+                continue  # gin answers unknown methods with 404 too
+            try:
+                user = self._system_user(request) if request.path.startswith("/system/") else None
+                with self._lock:
+                    return getattr(self, methods[request.method])(request, user, *m.groups())
+            except OscarError as err:
+                headers = {}
+                if err.status == 401 and not err.message:
+                    headers["WWW-Authenticate"] = 'Basic realm="Authorization Required"'
+                return Response.text(err.status, err.message, headers)
+        return Response.text(404, "404 page not found")
+
+    def _health(self, request: Request, user: str | None) -> Response:
+        return Response.text(200, "Ok")
+
+    def _info(self, request: Request, user: str | None) -> Response:
+        return Response.json(
+            200,
+            {
+                "version": "v3-sandbox",
+                "git_commit": "sandbox",
+                "architecture": "amd64",
+                "kubernetes_version": "v1.30.0-sandbox",
+                "serverless_backend": {"name": "Knative", "version": "sandbox"},
+            },
+        )
+
+    def _config(self, request: Request, user: str | None) -> Response:
+        return Response.json(
+            200,
+            {
+                "config": {
+                    "name": "oscar-sandbox",
+                    "namespace": "oscar",
+                    "services_namespace": "oscar-svc",
+                    "gpu_available": False,
+                    "serverless_backend": "knative",
+                },
+                "minio_provider": {
+                    "endpoint": "http://127.0.0.1:9000",
+                    "verify": False,
+                    "access_key": "sandbox",
+                    "secret_key": "sandbox-minio-secret",
+                    "region": "us-east-1",
+                },
+                "allowed_image_repositories": [],
+            },
+        )
+
+    def _status(self, request: Request, user: str | None) -> Response:
+        return Response.json(
+            200,
+            {
+                "numberNodes": 1,
+                "cpuFreeTotal": 16000,
+                "cpuMaxFree": 16000,
+                "memoryFreeTotal": 68719476736,
+                "memoryMaxFree": 68719476736,
+                "detail": [],
+            },
+        )
+
+    # -- services -----------------------------------------------------------------------------
+    def _parse_service(self, request: Request) -> dict[str, Any]:
+        invalid = "The service specification is not valid: "
+        try:
+            service = request.json()
+        except ValueError as exc:
+            raise OscarError(400, f"{invalid}{exc}") from exc
+        if not isinstance(service, dict):
+            raise OscarError(400, f"{invalid}json: cannot unmarshal into Go value of type Service")
+        for field in _STRING_FIELDS:
+            value = service.get(field)
+            if value is not None and not isinstance(value, str):
+                go_type = _GO_TYPES.get(type(value), "value")
+                raise OscarError(
+                    400,
+                    f"{invalid}json: cannot unmarshal {go_type} into Go struct field "
+                    f"Service.{field} of type string",
+                )
+        name = service.get("name") or ""
+        if not 1 <= len(name) <= 39 or not _NAME.fullmatch(name):
+            raise OscarError(
+                400,
+                f"{invalid}the service name must be 1-39 lowercase alphanumeric characters or "
+                "'-', starting and ending with an alphanumeric character",
+            )
+        for field in ("image", "script"):
+            if not service.get(field):
+                raise OscarError(400, f"{invalid}the field '{field}' is required")
+        return service
+
+    @staticmethod
+    def _with_defaults(service: dict[str, Any]) -> dict[str, Any]:
+        service["cpu"] = service.get("cpu") or "0.2"
+        service["memory"] = service.get("memory") or "256Mi"
+        level = (service.get("log_level") or "").upper()
+        levels = ("NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        service["log_level"] = level if level in levels else "INFO"
+        service["visibility"] = service.get("visibility") or "private"
+        service["allowed_users"] = list(service.get("allowed_users") or [])
+        service["labels"] = {**(service.get("labels") or {}), "oscar_service": service["name"]}
+        service.setdefault("environment", {"variables": {}})
+        providers = service.get("storage_providers") or {}
+        minio = providers.get("minio") or {}
+        minio["default"] = {
+            "endpoint": "http://127.0.0.1:9000",
+            "verify": False,
+            "access_key": "hidden",
+            "secret_key": "hidden",
+            "region": "us-east-1",
+        }
+        service["storage_providers"] = {**providers, "minio": minio}
+        return service
+
+    def _service_or_404(self, name: str) -> dict[str, Any]:
+        service = self._services.get(name)
+        if service is None:
+            raise OscarError(404)
+        return service
+
+    def _create_service(self, request: Request, user: str | None) -> Response:
+        service = self._with_defaults(self._parse_service(request))
+        if service["name"] in self._services:
+            raise OscarError(400, "A service with the provided name already exists")
+        service["owner"] = user or ADMIN_OWNER
+        if user is not None and service["allowed_users"] and user not in service["allowed_users"]:
+            service["allowed_users"].append(user)  # OSCAR adds the creator to a restricted list
+        service["token"] = secrets.token_hex(32)  # 64 hex characters, as OSCAR generates
+        self._services[service["name"]] = service
+        self._jobs[service["name"]] = {}
+        return Response.empty(201)
+
+    def _update_service(self, request: Request, user: str | None) -> Response:
+        new = self._with_defaults(self._parse_service(request))
+        old = self._service_or_404(new["name"])
+        if user is not None and old.get("owner") != user:
+            raise OscarError(403, f"User {user} doesn't have permission to modify this service")
+        new["owner"], new["token"] = old["owner"], old["token"]  # identity survives updates
+        self._services[new["name"]] = new
+        return Response.empty(204)
+
+    def _list_services(self, request: Request, user: str | None) -> Response:
+        visible = [s for s in self._services.values() if self._can_read(s, user)]
+        return Response.json(200, visible)
+
+    def _get_service(self, request: Request, user: str | None, name: str) -> Response:
+        service = self._service_or_404(name)
+        if not self._can_read(service, user):
+            raise OscarError(403, f"User {user} doesn't have permission to get this service")
+        return Response.json(200, service)
+
+    def _delete_service(self, request: Request, user: str | None, name: str) -> Response:
+        service = self._service_or_404(name)
+        if user is not None and service.get("owner") != user:
+            raise OscarError(403, f"User {user} doesn't have permission to delete this service")
+        del self._services[name]
+        self._jobs.pop(name, None)
+        return Response.empty(204)
+
+    # -- invocations --------------------------------------------------------------------------
+    def _run(self, request: Request, user: str | None, name: str) -> Response:
+        service = self._service_or_404(name)  # OSCAR looks the service up before the token
+        self._check_run_token(request, service)
+        return Response.json(200, fake_prediction(name, request.body))
+
+    def _submit_job(self, request: Request, user: str | None, name: str) -> Response:
+        service = self._service_or_404(name)
+        self._check_run_token(request, service)
+        failure = next((m for p, m in self._job_failures if p(service)), None)
+        self._jobs[name][str(uuid.uuid4())] = {
+            "created": self._clock(),
+            "wall": datetime.now(UTC),
+            "output": json.dumps(fake_prediction(name, request.body)),
+            "failure": failure,
+        }
+        return Response.empty(201)
+
+    # -- jobs and logs ------------------------------------------------------------------------
+    def _phase(self, job: dict[str, Any]) -> str:
+        elapsed = self._clock() - job["created"]
+        if elapsed < self.job_timeline["running"]:
+            return "Pending"
+        if elapsed < self.job_timeline["succeeded"]:
+            return "Running"
+        return "Failed" if job["failure"] else "Succeeded"
+
+    def _job_info(self, job: dict[str, Any]) -> dict[str, Any]:
+        phase = self._phase(job)
+        info: dict[str, Any] = {"status": phase, "creation_time": _rfc3339(job["wall"])}
+        if phase != "Pending":
+            started = job["wall"] + timedelta(seconds=self.job_timeline["running"])
+            info["start_time"] = _rfc3339(started)
+        if phase in ("Succeeded", "Failed"):
+            finished = job["wall"] + timedelta(seconds=self.job_timeline["succeeded"])
+            info["finish_time"] = _rfc3339(finished)
+        return info
+
+    def _jobs_of(self, name: str, user: str | None) -> dict[str, dict[str, Any]]:
+        service = self._service_or_404(name)
+        if not self._can_read(service, user):
+            raise OscarError(403, f"User {user} doesn't have permission to get this service")
+        return self._jobs[name]
+
+    def _list_jobs(self, request: Request, user: str | None, name: str) -> Response:
+        jobs = self._jobs_of(name, user)
+        listing = {job_name: self._job_info(job) for job_name, job in jobs.items()}
+        return Response.json(200, {"jobs": listing, "next_page": "", "remaining_jobs": 0})
+
+    def _delete_jobs(self, request: Request, user: str | None, name: str) -> Response:
+        jobs = self._jobs_of(name, user)
+        everything = request.query.get("all", "").lower() in ("1", "t", "true")
+        for job_name in list(jobs):
+            if everything or self._phase(jobs[job_name]) == "Succeeded":
+                del jobs[job_name]
+        return Response.empty(204)
+
+    def _job_logs(self, request: Request, user: str | None, name: str, job_name: str) -> Response:
+        job = self._jobs_of(name, user).get(job_name)
+        if job is None:
+            raise OscarError(404)
+        phase = self._phase(job)
+        if phase == "Pending":
+            raise OscarError(404)  # the container has not started: Kubernetes has no logs yet
+        lines = [f"[sandbox] job {job_name} of service {name} started"]
+        if phase == "Succeeded":
+            lines += [job["output"], "[sandbox] job finished successfully"]
+        elif phase == "Failed":
+            lines += [f"[sandbox] ERROR: {job['failure']}"]
+        return Response.text(200, "\n".join(lines) + "\n")
+
+    def _delete_job(self, request: Request, user: str | None, name: str, job_name: str) -> Response:
+        jobs = self._jobs_of(name, user)
+        if jobs.pop(job_name, None) is None:
+            raise OscarError(404)
+        return Response.empty(204)
