@@ -238,6 +238,9 @@ DEPLOY_STATE_TIMEOUTS = env.json(
     "DEPLOY_STATE_TIMEOUTS",
     default={"queued": 3600, "submitting": 900, "pending": 6 * 3600, "starting": 3600},
 )
+# Submit/delete tasks retry transient backend errors with exponential backoff (seconds).
+DEPLOY_MAX_RETRIES = env.int("DEPLOY_MAX_RETRIES", default=6)
+DEPLOY_RETRY_BACKOFF = env.int("DEPLOY_RETRY_BACKOFF", default=2)
 DEPLOY_SYNC_INTERVAL = env.float("DEPLOY_SYNC_INTERVAL", default=15.0)
 # A page view asks for a sync at most this often (seconds).
 DEPLOY_SYNC_THROTTLE = env.float("DEPLOY_SYNC_THROTTLE", default=5.0)
@@ -245,6 +248,7 @@ DEPLOY_OSCAR_MAX_UPLOAD_BYTES = env.int("DEPLOY_OSCAR_MAX_UPLOAD_BYTES", default
 CELERY_BEAT_SCHEDULE["deployments-sync-statuses"] = {
     "task": "deployments.tasks.sync_statuses",
     "schedule": DEPLOY_SYNC_INTERVAL,
+    "options": {"expires": DEPLOY_SYNC_INTERVAL},
 }
 CELERY_BEAT_SCHEDULE["deployments-reconcile"] = {
     "task": "deployments.tasks.reconcile_deployments",

@@ -1,0 +1,21 @@
+"""Deploy backends: Nomad (training, dev environments) and OSCAR (inference services)."""
+
+from deployments.backends.base import (
+    BackendError,
+    BackendStatus,
+    DeploymentBackend,
+    PermanentBackendError,
+    SubmitResult,
+    TransientBackendError,
+    get_backend,
+)
+
+__all__ = [
+    "BackendError",
+    "BackendStatus",
+    "DeploymentBackend",
+    "PermanentBackendError",
+    "SubmitResult",
+    "TransientBackendError",
+    "get_backend",
+]

@@ -1,0 +1,232 @@
+"""The Nomad job for a deployment, built from a per-service template (PAPI's nomad.hcl).
+
+Jobs are built as API JSON, not HCL: registering JSON needs no `/v1/jobs/parse`
+round trip and the sandbox emulator accepts it unchanged. The shape follows
+PAPI's `etc/modules/nomad.hcl`: one group `usergroup`, the `main` task running
+`deep-start --<service>`, sidecars only where needed (storage mount when storage
+credentials are given, the Gradio UI for DEEPaaS), Traefik tags for endpoints.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from deployments.models import Deployment
+
+GROUP = "usergroup"
+MAIN_TASK = "main"
+# Port label → container port (PAPI's template).
+PORTS = {"api": 5000, "monitor": 6006, "ide": 8888, "ui": 80}
+# Which ports each service exposes, and which one the "open" button uses.
+SERVICE_PORTS = {
+    "deepaas": (("api", "monitor", "ui"), "api"),
+    "jupyter": (("ide", "monitor"), "ide"),
+    "vscode": (("ide", "monitor"), "ide"),
+}
+STORAGE_IMAGE = "ghcr.io/ai4os/rclone:1.68"
+UI_IMAGE = "ai4oshub/deepaas-ui:latest"
+LOST_AFTER_NS = 48 * 3600 * 10**9
+
+
+def job_name(deployment: Deployment) -> str:
+    prefix = "tool-devenv" if deployment.kind == "tool" else "module"
+    return f"{prefix}-{deployment.id}"
+
+
+def namespace_for(vo: str) -> str:
+    return settings.NOMAD_NAMESPACES.get(vo, settings.NOMAD_NAMESPACE)
+
+
+def endpoints_for(deployment: Deployment) -> tuple[dict[str, str], str]:
+    """https://<label>-<uuid>.<domain> per exposed port; DEEPaaS's API opens on /ui."""
+    labels, main = SERVICE_PORTS[deployment.service]
+    domain = settings.DEPLOY_ENDPOINT_DOMAIN
+    host = deployment.hostname or str(deployment.id)
+    urls = {label: f"https://{label}-{host}.{domain}" for label in labels}
+    if "api" in urls:
+        urls["api"] += "/ui"
+    return urls, main
+
+
+def build_job(deployment: Deployment, *, owner_sub: str, secrets: dict[str, str]) -> dict:
+    """The complete Job object to register (without the EnforceIndex envelope)."""
+    job_id = str(deployment.id)
+    namespace = namespace_for(deployment.vo)
+    labels, _main = SERVICE_PORTS[deployment.service]
+    config = deployment.config or {}
+    storage = _storage(config, secrets)
+    tasks = [_main_task(deployment, labels, storage, secrets)]
+    if storage:
+        tasks.insert(0, _storage_mount_task(job_id, storage))
+        tasks.append(_storage_cleanup_task(job_id))
+    if deployment.service == "deepaas":
+        tasks.append(_ui_task())
+    return {
+        "ID": job_id,
+        "Name": job_name(deployment),
+        "Namespace": namespace,
+        "Type": "service",
+        "Region": settings.NOMAD_REGION or "global",
+        "Datacenters": list(settings.NOMAD_DATACENTERS),
+        "Priority": 25 if deployment.vo == "tutorials" else 50,
+        "Meta": {
+            "owner": owner_sub,
+            "owner_name": deployment.owner.get_full_name() or deployment.owner.get_username(),
+            "owner_email": deployment.owner.email or "",
+            "title": deployment.title,
+            "description": deployment.description[:200],
+            # Our own tags: one bulk query finds this site's jobs on a shared cluster.
+            "aix_instance": settings.DEPLOY_INSTANCE,
+            "aix_deployment": job_id,
+        },
+        "Constraints": [
+            {"LTarget": "${meta.status}", "Operand": "regexp", "RTarget": "ready"},
+            {"LTarget": "${meta.type}", "Operand": "=", "RTarget": "compute"},
+            {"LTarget": "${meta.namespace}", "Operand": "regexp", "RTarget": namespace},
+        ],
+        "Affinities": [
+            {"LTarget": "${meta.tags}", "Operand": "regexp", "RTarget": "cpu", "Weight": 100}
+        ]
+        if not deployment.gpu_num
+        else [],
+        "Reschedule": {"Attempts": 0, "Unlimited": False},
+        "TaskGroups": [
+            {
+                "Name": GROUP,
+                "Count": 1,
+                "Disconnect": {"LostAfter": LOST_AFTER_NS, "Replace": False},
+                "Networks": [
+                    {"DynamicPorts": [{"Label": label, "To": PORTS[label]} for label in labels]}
+                ],
+                "Services": [_traefik_service(deployment, label) for label in labels],
+                "EphemeralDisk": {"SizeMB": deployment.disk_mb},
+                "Tasks": tasks,
+            }
+        ],
+    }
+
+
+def _traefik_service(deployment: Deployment, label: str) -> dict[str, Any]:
+    router = f"{deployment.id}-{label}"
+    host = f"{label}-{deployment.hostname or deployment.id}.{settings.DEPLOY_ENDPOINT_DOMAIN}"
+    return {
+        "Name": router,
+        "PortLabel": label,
+        "Provider": "consul",
+        "Tags": [
+            "traefik.enable=true",
+            f"traefik.http.routers.{router}.tls=true",
+            f"traefik.http.routers.{router}.rule=Host(`{host}`, `www.{host}`)",
+        ],
+    }
+
+
+def _storage(config: dict[str, Any], secrets: dict[str, str]) -> dict[str, str] | None:
+    # PAPI drops the storage tasks unless every rclone field is set.
+    url, user = config.get("rclone_url", ""), config.get("rclone_user", "")
+    password = secrets.get("rclone_password", "")
+    if not (url and user and password):
+        return None
+    return {
+        "url": url,
+        "user": user,
+        "password": password,
+        "vendor": config.get("rclone_vendor") or "nextcloud",
+    }
+
+
+def _rclone_env(storage: dict[str, str]) -> dict[str, str]:
+    return {
+        "RCLONE_CONFIG": "/srv/.rclone/rclone.conf",
+        "RCLONE_CONFIG_RSHARE_TYPE": "webdav",
+        "RCLONE_CONFIG_RSHARE_URL": storage["url"],
+        "RCLONE_CONFIG_RSHARE_VENDOR": storage["vendor"],
+        "RCLONE_CONFIG_RSHARE_USER": storage["user"],
+        "RCLONE_CONFIG_RSHARE_PASS": storage["password"],
+    }
+
+
+def _main_task(
+    deployment: Deployment,
+    labels: tuple[str, ...],
+    storage: dict[str, str] | None,
+    secrets: dict[str, str],
+) -> dict[str, Any]:
+    env = {"jupyterPASSWORD": secrets.get("jupyter_password", "")}
+    if storage:
+        env |= _rclone_env(storage)
+    resources: dict[str, Any] = {
+        "Cores": deployment.cpu,
+        "MemoryMB": deployment.ram_mb,
+        "MemoryMaxMB": deployment.ram_mb,
+    }
+    if deployment.gpu_num:
+        device: dict[str, Any] = {"Name": "gpu", "Count": deployment.gpu_num}
+        if deployment.gpu_type:
+            device["Constraints"] = [
+                {"LTarget": "${device.model}", "Operand": "=", "RTarget": deployment.gpu_type}
+            ]
+        resources["Devices"] = [device]
+    else:
+        # A CPU job must not see the node's GPUs (PAPI sets the same).
+        env["NVIDIA_VISIBLE_DEVICES"] = "none"
+    volumes = [f"/nomad-storage/{deployment.id}:/storage:shared"] if storage else []
+    return {
+        "Name": MAIN_TASK,
+        "Driver": "docker",
+        "Config": {
+            "image": deployment.image_ref,
+            "command": "deep-start",
+            "args": [f"--{deployment.service}"],
+            "force_pull": True,
+            "ports": list(labels),
+            "shm_size": int(deployment.ram_mb * 10**6 * 0.5),
+            "memory_hard_limit": deployment.ram_mb,
+            "storage_opt": {"size": f"{deployment.disk_mb}M"},
+            "volumes": volumes,
+        },
+        "Env": env,
+        "Resources": resources,
+        "RestartPolicy": {"Attempts": 0, "Mode": "fail"},
+    }
+
+
+def _storage_mount_task(job_id: str, storage: dict[str, str]) -> dict[str, Any]:
+    return {
+        "Name": "storage_mount",
+        "Driver": "docker",
+        "Lifecycle": {"Hook": "prestart", "Sidecar": True},
+        "Config": {
+            "image": STORAGE_IMAGE,
+            "privileged": True,
+            "command": "rclone",
+            "args": ["mount", "rshare:/", "/storage", "--allow-other", "--vfs-cache-mode", "full"],
+            "volumes": [f"/nomad-storage/{job_id}:/storage:shared"],
+        },
+        "Env": _rclone_env(storage),
+        "Resources": {"CPU": 50, "MemoryMB": 250},
+    }
+
+
+def _storage_cleanup_task(job_id: str) -> dict[str, Any]:
+    return {
+        "Name": "storage_cleanup",
+        "Driver": "raw_exec",
+        "Lifecycle": {"Hook": "poststop", "Sidecar": False},
+        "Config": {"command": "/bin/sh", "args": ["-c", f"umount /nomad-storage/{job_id} || true"]},
+        "Resources": {"CPU": 10, "MemoryMB": 10},
+    }
+
+
+def _ui_task() -> dict[str, Any]:
+    return {
+        "Name": "ui",
+        "Driver": "docker",
+        "Lifecycle": {"Hook": "poststart", "Sidecar": True},
+        "Config": {"image": UI_IMAGE, "ports": ["ui"], "force_pull": True},
+        "Env": {"DURL": "http://${NOMAD_HOST_ADDR_api}"},
+        "Resources": {"CPU": 500, "MemoryMB": 512},
+    }

@@ -1,0 +1,196 @@
+"""The deployment configuration form definition (PAPI's user.yaml), per module and VO.
+
+`deploy_config()` returns `{section: {key: Param}}`: defaults and ranges come
+from settings (DEPLOY_LIMITS, per-VO overrides), seeded from the module's
+recommended resources (clamped into range); Docker tags come from the harvested
+`Module.docker_tags`; GPU models from DEPLOY_GPU_TYPES. The same definition
+builds the HTML form, validates API requests and answers the `/config` route.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from catalog.models import Module
+
+TITLE_MAX = 45
+DESCRIPTION_MAX = 1000
+PASSWORD_MIN = 9
+IDE_SERVICES = ("jupyter", "vscode")
+SERVICE_LABELS = {"deepaas": "DEEPaaS API", "jupyter": "JupyterLab", "vscode": "VS Code"}
+DEV_ENV_IMAGE = "ai4oshub/ai4os-dev-env"
+_IMAGE_RE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$")
+
+
+@dataclass
+class Param:
+    name: str
+    value: Any
+    range: list[int | None] | None = None
+    options: list[Any] | None = None
+    description: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+
+@dataclass
+class DeployConfig:
+    backend: str
+    kind: str
+    vo: str
+    sections: dict[str, dict[str, Param]] = field(default_factory=dict)
+    warning: str = ""
+
+    def param(self, key: str) -> Param | None:
+        for section in self.sections.values():
+            if key in section:
+                return section[key]
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            name: {key: param.as_dict() for key, param in section.items()}
+            for name, section in self.sections.items()
+        }
+        if self.warning:
+            data.setdefault("hardware", {})["warning"] = self.warning
+        return data
+
+
+def docker_image_of(module: Module | None) -> str:
+    """`owner/image` without a tag or registry URL noise; "" when the module has none."""
+    image = (module.docker_image if module else "") or ""
+    image = re.sub(r"^https?://(hub\.docker\.com/r/)?", "", image.strip()).strip("/")
+    if ":" in image.rsplit("/", 1)[-1]:
+        image = image.rsplit(":", 1)[0]
+    return image.lower()
+
+
+def image_allowed(image: str) -> bool:
+    return bool(_IMAGE_RE.match(image)) and image.startswith(
+        tuple(settings.DEPLOY_ALLOWED_IMAGE_PREFIXES)
+    )
+
+
+def docker_tags_of(module: Module | None) -> list[str]:
+    """Harvested tags, newest first as harvested; `latest` when none were harvested."""
+    names = []
+    for tag in (module.docker_tags if module else None) or []:
+        name = tag.get("name") if isinstance(tag, dict) else tag
+        if isinstance(name, str) and name and name not in names:
+            names.append(name)
+    return names or ["latest"]
+
+
+def limits_for(backend: str, vo: str) -> dict[str, dict[str, Any]]:
+    base = settings.DEPLOY_LIMITS.get(backend, {})
+    merged = {key: dict(value) for key, value in base.items()}
+    if backend == "nomad":
+        for key, value in settings.DEPLOY_LIMITS.get("vo", {}).get(vo, {}).items():
+            merged[key] = {**merged.get(key, {}), **value}
+    return merged
+
+
+def _clamp(value: Any, bounds: list[int | None]) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    low, high = bounds
+    if low is not None:
+        number = max(number, low)
+    if high is not None:
+        number = min(number, high)
+    return number
+
+
+def deploy_config(
+    *, module: Module | None, backend: str = "nomad", vo: str = "", service: str = ""
+) -> DeployConfig:
+    """The form definition for deploying `module` on `backend` in `vo`."""
+    kind = "oscar" if backend == "oscar" else (module.kind if module else "tool")
+    config = DeployConfig(backend=backend, kind=kind, vo=vo)
+    image = docker_image_of(module) or (DEV_ENV_IMAGE if kind == "tool" else "")
+    general = {
+        "title": Param("Deployment title", "", description=f"At most {TITLE_MAX} characters."),
+        "desc": Param("Deployment description", ""),
+        "docker_image": Param("Docker image", image),
+        "docker_tag": Param(
+            "Docker tag", docker_tags_of(module)[0], options=docker_tags_of(module)
+        ),
+    }
+    if backend == "nomad":
+        # Dev environments default to VS Code (PAPI); modules to their API.
+        services = ["vscode", "jupyter"] if kind == "tool" else ["deepaas", *IDE_SERVICES]
+        default = service if service in services else services[0]
+        general["service"] = Param("Service", default, options=services)
+        general["jupyter_password"] = Param(
+            "IDE password", "", description=f"At least {PASSWORD_MIN} characters."
+        )
+        general["hostname"] = Param(
+            "Hostname", "", description="Optional; defaults to the deployment ID."
+        )
+    config.sections["general"] = general
+
+    limits = limits_for(backend, vo)
+    recommended = (module.resources or {}).get("inference", {}) if module else {}
+    seeds = {
+        "cpu_num": recommended.get("cpu"),
+        "ram": recommended.get("memory_MB"),
+        "disk": recommended.get("storage_MB"),
+        "gpu_num": recommended.get("gpu"),
+    }
+    names = {
+        "cpu_num": "CPU cores",
+        "ram": "RAM (MB)",
+        "disk": "Disk (MB)",
+        "gpu_num": "GPUs",
+    }
+    hardware: dict[str, Param] = {}
+    warnings = []
+    for key, label in names.items():
+        if key not in limits:
+            continue
+        bounds = list(limits[key].get("range") or [None, None])
+        default = _clamp(limits[key].get("value"), bounds)
+        seeded = _clamp(seeds[key], bounds) if seeds[key] is not None else None
+        if seeded is not None:
+            default = seeded
+            if seeds[key] != seeded and bounds[1] is not None and int(seeds[key]) > bounds[1]:
+                warnings.append(
+                    f"The module recommends {seeds[key]} {label.lower()}; "
+                    f"at most {bounds[1]} can be requested here."
+                )
+        hardware[key] = Param(label, default, range=bounds)
+    if "gpu_num" in hardware:
+        hardware["gpu_type"] = Param(
+            "GPU model",
+            "",
+            options=["", *settings.DEPLOY_GPU_TYPES],
+            description="Any model if empty.",
+        )
+    config.sections["hardware"] = hardware
+    config.warning = " ".join(warnings)
+
+    if backend == "nomad":
+        config.sections["storage"] = {
+            "rclone_url": Param(
+                "Storage URL",
+                "",
+                description="WebDAV, e.g. https://share.example/remote.php/dav/files/<user>",
+            ),
+            "rclone_user": Param("Storage user", ""),
+            "rclone_password": Param("Storage password", ""),
+        }
+    return config
+
+
+def deployable_vos(user) -> list[str]:
+    """The user's VOs this site deploys to, in the order the identity provider gave them."""
+    allowed = set(settings.DEPLOY_VOS)
+    return [vo for vo in (getattr(user, "vos", None) or []) if vo in allowed]

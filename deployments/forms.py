@@ -1,0 +1,213 @@
+"""The deploy form, built from the configuration definition; the API validates with it too."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from django import forms
+
+from deployments.config import (
+    DESCRIPTION_MAX,
+    IDE_SERVICES,
+    PASSWORD_MIN,
+    SERVICE_LABELS,
+    TITLE_MAX,
+    DeployConfig,
+    image_allowed,
+)
+from deployments.services.create import DeploymentRequest
+
+_HOSTNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+SECRET_FIELDS = ("jupyter_password", "rclone_password")
+
+
+def _int_field(param, label: str) -> forms.IntegerField:
+    low, high = param.range or [None, None]
+    span = f" ({low}–{high})" if low is not None and high is not None else ""
+    return forms.IntegerField(
+        label=f"{label}{span}",
+        initial=param.value,
+        min_value=low,
+        max_value=high,
+        error_messages={
+            "required": f"{label} is required.",
+            "invalid": f"{label} must be a whole number.",
+            "min_value": f"{label} must be at least %(limit_value)s.",
+            "max_value": f"{label} can be at most %(limit_value)s.",
+        },
+    )
+
+
+class DeploymentForm(forms.Form):
+    """Fields follow the configuration: an OSCAR service has no GPU, disk or storage."""
+
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, config: DeployConfig, vos: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.config = config
+        general = config.sections["general"]
+        hardware = config.sections["hardware"]
+        self.fields["token"].initial = uuid.uuid4().hex
+        self.fields["vo"] = forms.ChoiceField(
+            label="Virtual organisation",
+            choices=[(vo, vo) for vo in vos],
+            initial=config.vo or (vos[0] if vos else ""),
+            error_messages={"invalid_choice": "You cannot deploy in VO %(value)s."},
+        )
+        self.fields["title"] = forms.CharField(
+            label="Title",
+            required=False,
+            max_length=TITLE_MAX,
+            error_messages={"max_length": f"The title can have at most {TITLE_MAX} characters."},
+        )
+        self.fields["description"] = forms.CharField(
+            label="Description",
+            required=False,
+            max_length=DESCRIPTION_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages={
+                "max_length": f"The description can have at most {DESCRIPTION_MAX} characters."
+            },
+        )
+        if "service" in general:
+            self.fields["service"] = forms.ChoiceField(
+                label="Service",
+                choices=[(s, SERVICE_LABELS[s]) for s in general["service"].options],
+                initial=general["service"].value,
+            )
+        if config.kind == "tool":
+            self.fields["docker_image"] = forms.CharField(
+                label="Docker image", initial=general["docker_image"].value, max_length=300
+            )
+        tags = general["docker_tag"].options or ["latest"]
+        self.fields["docker_tag"] = forms.ChoiceField(
+            label="Docker tag",
+            choices=[(t, t) for t in tags],
+            initial=general["docker_tag"].value,
+            error_messages={
+                "invalid_choice": "Docker tag %(value)s is not a harvested tag of this image."
+            },
+        )
+        for key in ("cpu_num", "ram", "disk", "gpu_num"):
+            if key in hardware:
+                self.fields[key] = _int_field(hardware[key], hardware[key].name)
+        if "gpu_type" in hardware:
+            self.fields["gpu_type"] = forms.ChoiceField(
+                label="GPU model",
+                required=False,
+                choices=[(t, t or "Any") for t in hardware["gpu_type"].options],
+                error_messages={"invalid_choice": "GPU model %(value)s is not offered here."},
+            )
+        if "jupyter_password" in general:
+            self.fields["jupyter_password"] = forms.CharField(
+                label="IDE password",
+                required=False,
+                widget=forms.PasswordInput(render_value=False),
+                help_text=f"JupyterLab and VS Code only; at least {PASSWORD_MIN} characters.",
+            )
+            self.fields["hostname"] = forms.CharField(
+                label="Hostname", required=False, max_length=63, help_text="Optional."
+            )
+        if "storage" in config.sections:
+            self.fields["rclone_url"] = forms.URLField(
+                label="Storage URL (WebDAV)",
+                required=False,
+                max_length=500,
+                assume_scheme="https",
+                error_messages={"invalid": "The storage URL must be an http(s) URL."},
+            )
+            self.fields["rclone_user"] = forms.CharField(
+                label="Storage user", required=False, max_length=200
+            )
+            self.fields["rclone_password"] = forms.CharField(
+                label="Storage password",
+                required=False,
+                max_length=500,
+                widget=forms.PasswordInput(render_value=False),
+            )
+
+    def clean_hostname(self) -> str:
+        hostname = (self.cleaned_data.get("hostname") or "").strip().lower()
+        if hostname and not _HOSTNAME_RE.match(hostname):
+            raise forms.ValidationError(
+                "The hostname may contain lowercase letters, digits and hyphens "
+                "(not at the start or end), at most 63 characters."
+            )
+        return hostname
+
+    def clean_docker_image(self) -> str:
+        image = (self.cleaned_data.get("docker_image") or "").strip().lower()
+        if not image_allowed(image):
+            raise forms.ValidationError(
+                f"Image {image!r} is not allowed: it must start with one of "
+                + ", ".join(_allowed_prefixes())
+                + "."
+            )
+        return image
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        service = data.get("service", "deepaas")
+        if service in IDE_SERVICES and "jupyter_password" in self.fields:
+            password = data.get("jupyter_password") or ""
+            if len(password) < PASSWORD_MIN:
+                self.add_error(
+                    "jupyter_password",
+                    f"{SERVICE_LABELS[service]} needs a password of at least "
+                    f"{PASSWORD_MIN} characters.",
+                )
+        if data.get("gpu_num", 0) == 0:
+            data["gpu_type"] = ""  # a model only matters when GPUs are requested
+        storage = [data.get(k) for k in ("rclone_url", "rclone_user", "rclone_password")]
+        if "rclone_url" in self.fields and any(storage) and not all(storage):
+            self.add_error(
+                "rclone_url",
+                "Storage needs all of URL, user and password (or none of them).",
+            )
+        if self.config.kind != "tool":
+            image = self.config.sections["general"]["docker_image"].value
+            if not image_allowed(image):
+                raise forms.ValidationError(
+                    f"This module's image {image!r} cannot be deployed: it must come from "
+                    + ", ".join(_allowed_prefixes())
+                    + "."
+                )
+        return data
+
+    def to_request(self, *, module) -> DeploymentRequest:
+        """The validated values as the service's input (call after is_valid())."""
+        data = self.cleaned_data
+        general = self.config.sections["general"]
+        hardware = self.config.sections["hardware"]
+        default = {key: param.value for key, param in hardware.items()}
+        # The IDE password only matters (and is only kept) for JupyterLab and VS Code.
+        ide = data.get("service") in IDE_SERVICES
+        secret_fields = [k for k in SECRET_FIELDS if ide or k != "jupyter_password"]
+        return DeploymentRequest(
+            module=module,
+            kind=self.config.kind,
+            backend=self.config.backend,
+            vo=data["vo"],
+            title=data.get("title") or "",
+            description=data.get("description") or "",
+            service=data.get("service") or "deepaas",
+            docker_image=data.get("docker_image") or general["docker_image"].value,
+            docker_tag=data["docker_tag"],
+            cpu=data.get("cpu_num", default.get("cpu_num", 1)),
+            ram_mb=data.get("ram", default.get("ram", 1000)),
+            disk_mb=data.get("disk", default.get("disk") or 0),
+            gpu_num=data.get("gpu_num", 0),
+            gpu_type=data.get("gpu_type") or "",
+            hostname=data.get("hostname") or "",
+            config={key: data[key] for key in ("rclone_url", "rclone_user") if data.get(key)},
+            secrets={key: data[key] for key in secret_fields if data.get(key)},
+        )
+
+
+def _allowed_prefixes() -> list[str]:
+    from django.conf import settings
+
+    return list(settings.DEPLOY_ALLOWED_IMAGE_PREFIXES)
