@@ -1,0 +1,150 @@
+"""Shared pieces of the benchmarks: a throwaway PostgreSQL database seeded with N modules,
+a gunicorn server on loopback, and a load run with wrk (Debian's package) that reports
+requests/s and latency percentiles. Everything stays on 127.0.0.1 and is bounded in time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_DB = os.environ.get("BENCH_DATABASE", "aix_bench")
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    """Production settings pointed at the benchmark database, minus HTTPS redirects
+    (loopback has no TLS terminator in front)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings_production",
+        "DJANGO_SECRET_KEY": "benchmark-only-" + "k" * 50,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "API_ANON_RATE": "100000000/minute",
+        "LOG_LEVEL": "WARNING",
+        "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+        **extra,
+    }
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,  # noqa: S603
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def recreate_database(env: dict[str, str], modules: int) -> None:
+    """A fresh database with `modules` published modules (factory data, realistic shapes)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    manage("migrate", "--noinput", env=env)
+    seed = (
+        "import django; django.setup();"
+        "from tests.factories import ModuleFactory;"
+        f"ModuleFactory.create_batch({modules}, with_provenance=True)"
+    )
+    subprocess.run([PYTHON, "-c", seed], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1):
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "marketplace.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@dataclass
+class LoadResult:
+    url: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label:<28} {self.requests_per_second:9.1f} req/s   p50 {self.p50_ms:7.2f} ms   "
+            f"p99 {self.p99_ms:7.2f} ms   errors {self.errors}"
+        )
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, *, connections: int = 50, seconds: int = 10, threads: int = 2) -> LoadResult:
+    """Run wrk against a loopback URL and parse its latency distribution."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError("benchmarks only send traffic to 127.0.0.1")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk (Debian's package)")
+    out = subprocess.run(  # noqa: S603
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+    percentiles = {
+        m[0]: _ms(m[1], m[2]) for m in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)", out)
+    }
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors += int(non_2xx.group(1)) if non_2xx else 0
+    return LoadResult(url, rps, percentiles.get("50", 0.0), percentiles.get("99", 0.0), errors)
