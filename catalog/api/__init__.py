@@ -1,0 +1,1 @@
+"""Read-only REST API of the catalog (DRF), versioned under /api/v1/."""

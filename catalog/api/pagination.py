@@ -1,0 +1,54 @@
+"""Page-number pagination over `catalog.search.search_modules` results.
+
+The search already cuts the page (so web pages and the API filter and order
+identically); this class only turns its page numbers into DRF's
+`{count, next, previous, results}` envelope and documents it in OpenAPI.
+"""
+
+from __future__ import annotations
+
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from catalog.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchResult
+
+
+class SearchPagination(BasePagination):
+    page_query_param = "page"
+
+    def envelope(self, request, result: SearchResult, data: list) -> Response:
+        url = request.build_absolute_uri()
+        next_url = previous_url = None
+        if result.has_next:
+            next_url = replace_query_param(url, self.page_query_param, result.page + 1)
+        if result.has_previous:
+            previous_url = (
+                remove_query_param(url, self.page_query_param)
+                if result.page == 2
+                else replace_query_param(url, self.page_query_param, result.page - 1)
+            )
+        return Response(
+            {"count": result.total, "next": next_url, "previous": previous_url, "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return PageNumberPagination().get_paginated_response_schema(schema)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": "Page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": f"Items per page (1–{MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
+        ]

@@ -1,0 +1,273 @@
+"""Serializers of the public catalog API: thin, read-only, field-selectable."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.fair import links as fair_links
+from catalog.models import FieldProvenance, HarvestRun, Module, ModuleRevision
+
+# What a list item carries by default; `?fields=` picks any subset of DETAIL_FIELDS.
+LIST_FIELDS = (
+    "name",
+    "kind",
+    "title",
+    "summary",
+    "tags",
+    "tasks",
+    "categories",
+    "libraries",
+    "data_types",
+    "license",
+    "doi",
+    "created",
+    "updated",
+    "docker_image",
+    "trainable",
+    "inference",
+    "pretrained",
+    "is_featured",
+    "is_deprecated",
+    "stars",
+    "docker_pulls",
+    "modified_at",
+    "url",
+    "page_url",
+)
+DETAIL_FIELDS = LIST_FIELDS + (
+    "description",
+    "links",
+    "resources",
+    "metadata_version",
+    "repository",
+    "repository_url",
+    "branch",
+    "catalog",
+    "archived",
+    "pushed_at",
+    "github_license",
+    "github_topics",
+    "docker_stars",
+    "docker_last_updated",
+    "docker_tags",
+    "source_commit",
+    "metadata_url",
+    "schema_version",
+    "last_harvest_status",
+    "last_harvested_at",
+    "problems",
+    "first_seen_at",
+    "provenance_url",
+    "history_url",
+    "ai4_metadata_url",
+)
+
+
+class FieldSelectionError(ValueError):
+    def __init__(self, unknown: list[str], allowed: tuple[str, ...]):
+        self.unknown = unknown
+        self.allowed = allowed
+        super().__init__(
+            f"Unknown field(s) in `fields`: {', '.join(unknown)}. Allowed: {', '.join(allowed)}."
+        )
+
+
+def parse_fields(raw: str | None) -> list[str] | None:
+    """`?fields=name,title` → ["name", "title"]; raises FieldSelectionError on unknown names."""
+    if raw is None or not raw.strip():
+        return None
+    requested = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in requested if name not in DETAIL_FIELDS]
+    if unknown:
+        raise FieldSelectionError(unknown, DETAIL_FIELDS)
+    return requested
+
+
+class ModuleSerializer(serializers.ModelSerializer):
+    """A published module or tool. Pass `fields=[...]` to keep only those keys."""
+
+    url = serializers.SerializerMethodField(help_text="This resource in the API.")
+    page_url = serializers.SerializerMethodField(help_text="The module page (cite this URL).")
+    provenance_url = serializers.SerializerMethodField()
+    history_url = serializers.SerializerMethodField()
+    ai4_metadata_url = serializers.SerializerMethodField(
+        help_text="ai4-metadata v2 export of the curated current state."
+    )
+
+    class Meta:
+        model = Module
+        fields = DETAIL_FIELDS
+        read_only_fields = DETAIL_FIELDS
+
+    def __init__(self, *args, fields: list[str] | tuple[str, ...] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fields is not None:
+            for name in set(self.fields) - set(fields):
+                self.fields.pop(name)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, module: Module) -> str:
+        return fair_links.api_detail_url(module.name)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, module: Module) -> str:
+        return fair_links.page_url(module)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_provenance_url(self, module: Module) -> str:
+        return fair_links.api_detail_url(module.name) + "provenance/"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_history_url(self, module: Module) -> str:
+        return fair_links.api_detail_url(module.name) + "history/"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_ai4_metadata_url(self, module: Module) -> str:
+        return fair_links.ai4_export_url(module.name)
+
+
+class ModuleListSerializer(ModuleSerializer):
+    """The default shape of list items (a subset of the detail)."""
+
+    class Meta(ModuleSerializer.Meta):
+        fields = LIST_FIELDS
+        read_only_fields = LIST_FIELDS
+
+
+def _person(user) -> str | None:
+    if user is None:
+        return None
+    return user.display_name or user.username
+
+
+class ProvenanceSerializer(serializers.ModelSerializer):
+    """Where the current value of one field came from."""
+
+    value = serializers.SerializerMethodField(help_text="The field's current effective value.")
+    curator = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FieldProvenance
+        fields = (
+            "field",
+            "value",
+            "source_kind",
+            "source_url",
+            "commit_sha",
+            "fetched_at",
+            "harvest_run",
+            "curator",
+            "reason",
+        )
+
+    @extend_schema_field(OpenApiTypes.ANY)
+    def get_value(self, provenance: FieldProvenance):
+        value = getattr(provenance.module, provenance.field, None)
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_curator(self, provenance: FieldProvenance) -> str | None:
+        return _person(provenance.curator)
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    """One published version of a module and what changed."""
+
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModuleRevision
+        fields = (
+            "number",
+            "kind",
+            "created_at",
+            "harvest_run",
+            "author",
+            "reason",
+            "from_commit",
+            "to_commit",
+            "changes",
+            "snapshot",
+        )
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_author(self, revision: ModuleRevision) -> str | None:
+        return _person(revision.author)
+
+
+class HarvestRunSerializer(serializers.ModelSerializer):
+    """One harvest pass and what it cost."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HarvestRun
+        fields = (
+            "id",
+            "url",
+            "started_at",
+            "finished_at",
+            "status",
+            "trigger",
+            "catalogs",
+            "only",
+            "modules_new",
+            "modules_updated",
+            "modules_unchanged",
+            "modules_failed",
+            "modules_withdrawn",
+            "http_requests",
+            "conditional_hits",
+            "full_downloads",
+            "rate_limit_units",
+            "rate_limit_wait_seconds",
+            "errors",
+            "message",
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, run: HarvestRun) -> str:
+        return fair_links.harvest_run_url(run.pk)
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One change event for incremental harvesting."""
+
+    type = serializers.ChoiceField(choices=["revision", "withdrawal", "removal"])
+    module = serializers.CharField()
+    at = serializers.DateTimeField()
+    revision = serializers.IntegerField(allow_null=True)
+    revision_kind = serializers.CharField(allow_null=True)
+    changed_fields = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField(allow_blank=True)
+    url = serializers.URLField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer: a human sentence saying what is wrong and what to do."""
+
+    detail = serializers.CharField()
+
+
+class UnknownParametersErrorSerializer(ErrorSerializer):
+    unknown = serializers.ListField(child=serializers.CharField())
+    allowed = serializers.ListField(child=serializers.CharField())
+
+
+class ThrottledErrorSerializer(ErrorSerializer):
+    retry_after = serializers.IntegerField()
+
+
+class GoneErrorSerializer(ErrorSerializer):
+    name = serializers.CharField()
+    status = serializers.CharField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+
+class PingSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    api_version = serializers.CharField()

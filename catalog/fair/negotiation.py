@@ -1,0 +1,94 @@
+"""Content negotiation on the module page: `Accept: application/ld+json` gets linked data.
+
+Done as middleware so the web pages' view stays untouched: for requests that
+resolve to a module page route and prefer JSON-LD (or Turtle) over HTML, the
+middleware answers with the module's graph; everything else goes to the page
+view, and page responses get `Vary: Accept` so caches keep the two apart.
+Unknown and hidden modules fall through to the page view's own 404, withdrawn
+ones to its 410.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+
+from catalog.api import conditional
+from catalog.fair import jsonld
+from catalog.models import Module
+
+DEFAULT_PAGE_ROUTES = ("catalog:module-detail", "catalog:tool-detail")
+LINKED_DATA_TYPES = {
+    "application/ld+json": "json-ld",
+    "text/turtle": "turtle",
+}
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def page_routes() -> tuple[str, ...]:
+    return tuple(getattr(settings, "FAIR_MODULE_PAGE_ROUTES", DEFAULT_PAGE_ROUTES))
+
+
+def is_module_page(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return bool(match and match.view_name in page_routes() and "name" in match.kwargs)
+
+
+def preferred_linked_data(accept: str) -> str | None:
+    """The linked-data media type the client prefers to HTML, if any (q-values honoured)."""
+    best_quality: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if media:
+            best_quality[media.lower()] = max(quality, best_quality.get(media.lower(), 0.0))
+    html = max((best_quality.get(t, 0.0) for t in HTML_TYPES), default=0.0)
+    html = max(html, best_quality.get("*/*", 0.0) * 0.99)
+    candidates = [(q, t) for t, q in best_quality.items() if t in LINKED_DATA_TYPES and q > 0]
+    if not candidates:
+        return None
+    quality, media_type = max(candidates)
+    return media_type if quality > html else None
+
+
+def linked_data_response(request, module: Module, media_type: str) -> HttpResponse:
+    etag, last_modified = conditional.detail_validators(module.modified_at, media_type)
+    cached = conditional.not_modified(request, etag, last_modified)
+    if cached is not None:
+        return cached
+    graph = jsonld.module_graph(module)
+    if LINKED_DATA_TYPES[media_type] == "turtle":
+        body, content_type = jsonld.to_turtle(graph), "text/turtle; charset=utf-8"
+    else:
+        body, content_type = jsonld.to_jsonld(graph), "application/ld+json"
+    response = HttpResponse(body, content_type=content_type)
+    return conditional.decorate(response, etag, last_modified)
+
+
+class LinkedDataNegotiationMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if is_module_page(request):
+            patch_vary_headers(response, ("Accept",))
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not is_module_page(request):
+            return None
+        media_type = preferred_linked_data(request.headers.get("Accept", ""))
+        if media_type is None:
+            return None
+        module = Module.objects.filter(name=view_kwargs["name"]).first()
+        if module is None or not module.is_published:
+            return None  # the page view answers 404 / 410 in its own words
+        return linked_data_response(request, module, media_type)

@@ -1,0 +1,307 @@
+"""PAPI-compatible catalog routes: same paths, shapes and error texts as AI4OS PAPI.
+
+Errors are `{"detail": "..."}` like FastAPI's. Only published modules are listed;
+hidden and withdrawn ones are "not in the catalog", as they would be for PAPI.
+"""
+
+from __future__ import annotations
+
+import hmac
+import importlib
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from catalog.api.throttling import CatalogAnonThrottle
+from catalog.fair import jsonld
+from catalog.fair.ai4_export import ai4_metadata_document
+from catalog.models import Module
+from catalog.papi.config import DockerTagsUnavailable, module_config
+from catalog.papi.tags import TagFilter
+from catalog.selectors import published_modules
+
+logger = logging.getLogger(__name__)
+
+KINDS = {"modules": Module.Kind.MODULE, "tools": Module.Kind.TOOL}
+SUMMARY_DROPPED = ("description", "links")
+TAG_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        str,
+        many=True,
+        explode=True,
+        description=(
+            f"Repeatable tag pattern (`*` wildcard): {meaning}. Current PAPI accepts and "
+            "ignores this parameter; AI Exchange filters on the module tags as PAPI ≤ 1.2 did."
+        ),
+    )
+    for name, meaning in (
+        ("tags", "keep items having all of them"),
+        ("tags_any", "keep items having any of them"),
+        ("not_tags", "drop items having all of them"),
+        ("not_tags_any", "drop items having any of them"),
+    )
+]
+
+
+class IgnoreAccept(BaseContentNegotiation):
+    """PAPI decides representations itself (and answers 400/415), so DRF must not 406."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+
+class PapiView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes = [CatalogAnonThrottle]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = IgnoreAccept
+
+
+def detail(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"detail": message}, status=status)
+
+
+def catalog_repository(kind: str) -> str:
+    """The GitHub catalog repository PAPI names in its 404 text (from HARVEST_CATALOGS)."""
+    defaults = {"module": "ai4os-hub/modules-catalog", "tool": "ai4os/tools-catalog"}
+    for entry in settings.HARVEST_CATALOGS:
+        key, _, repo = entry.partition("=")
+        if key.strip().rstrip("s") == kind and repo:
+            return repo.split("@", 1)[0].strip()
+    return defaults[kind]
+
+
+def _items(kind: str, tag_filter: TagFilter):
+    modules = published_modules().filter(kind=kind).order_by("name")
+    return [m for m in modules if not tag_filter or tag_filter.matches(m.tags or [])]
+
+
+def papi_metadata(module: Module) -> dict:
+    """The ai4-metadata document as PAPI serves it: with `id` set to the item name."""
+    document = ai4_metadata_document(module)
+    document["id"] = module.name
+    return document
+
+
+def papi_summary(module: Module) -> dict:
+    """Metadata minus description and links, plus `name` (PAPI ≥ Oct 2024)."""
+    document = papi_metadata(module)
+    summary = {"name": module.name, "id": module.name}
+    summary.update({k: v for k, v in document.items() if k not in SUMMARY_DROPPED})
+    summary.setdefault("doi", "")
+    summary.setdefault("license", "")
+    return summary
+
+
+def _find(kind: str, name: str) -> Module | None:
+    return published_modules().filter(kind=kind, name=name).first()
+
+
+class CatalogListView(PapiView):
+    @extend_schema(
+        summary="PAPI: names of the items in the catalog",
+        parameters=TAG_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("Names", value=["ai4os-demo-app", "ai4os-yolov8-torch"])],
+        tags=["papi"],
+    )
+    def get(self, request, kind: str):
+        items = _items(KINDS[kind], TagFilter.from_querydict(request.query_params))
+        return JsonResponse([m.name for m in items], safe=False)
+
+
+class CatalogDetailView(PapiView):
+    @extend_schema(
+        summary="PAPI: summaries of the items in the catalog",
+        description="Each item is its metadata minus `description` and `links`, plus `name`.",
+        parameters=TAG_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample(
+                "Summaries",
+                value=[
+                    {
+                        "name": "ai4os-demo-app",
+                        "id": "ai4os-demo-app",
+                        "metadata_version": "2.3.0",
+                        "title": "AI4OS demo app",
+                        "summary": "A demo",
+                        "doi": "",
+                        "dates": {"created": "2023-01-01", "updated": "2025-01-01"},
+                        "license": "MIT",
+                        "tags": ["demo"],
+                        "tasks": ["Other"],
+                        "categories": ["AI4 inference"],
+                        "libraries": ["Other"],
+                        "data-type": ["Image"],
+                    }
+                ],
+            )
+        ],
+        tags=["papi"],
+    )
+    def get(self, request, kind: str):
+        items = _items(KINDS[kind], TagFilter.from_querydict(request.query_params))
+        return JsonResponse([papi_summary(m) for m in items], safe=False)
+
+
+def _preferred(accept: str) -> str:
+    """The first media type of the Accept header we know how to talk about."""
+    ranked = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranked.append((-quality, position, media.lower()))
+    ranked.sort()
+    return ranked[0][2] if ranked else "application/json"
+
+
+class MetadataView(PapiView):
+    @extend_schema(
+        summary="PAPI: an item's metadata",
+        description=(
+            "ai4-metadata v2 dict by default. `profile=mldcatap` maps it to MLDCAT-AP: "
+            "JSON-LD (`Accept: application/json` or `application/ld+json`) or Turtle "
+            "(`Accept: text/turtle`). Linked-data `Accept` without the profile is a 400, "
+            "other `Accept` values a 415."
+        ),
+        parameters=[OpenApiParameter("profile", str, enum=["", "mldcatap"])],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        tags=["papi"],
+    )
+    def get(self, request, kind: str, name: str):
+        item_kind = KINDS[kind]
+        module = _find(item_kind, name)
+        if module is None:
+            repository = catalog_repository(item_kind)
+            return detail(404, f"Item {name} not in the catalog: https://github.com/{repository}")
+        profile = request.query_params.get("profile", "")
+        if profile not in ("", "mldcatap"):
+            return detail(400, f"Profile {profile} is not supported. Use `mldcatap` or none.")
+        accept = _preferred(request.headers.get("Accept", "") or "application/json")
+        if accept in ("*/*", "application/*"):
+            accept = "application/json"
+        linked_data = ("application/ld+json", "text/turtle")
+        if accept not in ("application/json", *linked_data):
+            return detail(415, f"Unsupported Accept header: {accept}.")
+        if not profile:
+            if accept in linked_data:
+                return detail(
+                    400,
+                    f"The Accept header {accept} requires a metadata profile: "
+                    "add `profile=mldcatap`.",
+                )
+            return JsonResponse(papi_metadata(module))
+        document = jsonld.mldcatap_document(module)
+        if accept == "text/turtle":
+            graph = jsonld.Graph()
+            graph.parse(data=json.dumps(document), format="json-ld")
+            return HttpResponse(
+                graph.serialize(format="turtle"), content_type="text/turtle; charset=utf-8"
+            )
+        content_type = "application/ld+json" if accept == "application/ld+json" else None
+        return JsonResponse(document, content_type=content_type or "application/json")
+
+
+class ConfigView(PapiView):
+    @extend_schema(
+        summary="PAPI: deployment form conf of an item",
+        parameters=[OpenApiParameter("vo", str, required=True, description="Virtual organisation")],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT},
+        tags=["papi"],
+    )
+    def get(self, request, kind: str, name: str):
+        vo = request.query_params.get("vo", "").strip()
+        if not vo:
+            # FastAPI's answer for a missing required query parameter.
+            return JsonResponse(
+                {
+                    "detail": [
+                        {
+                            "type": "missing",
+                            "loc": ["query", "vo"],
+                            "msg": "Field required",
+                            "input": None,
+                        }
+                    ]
+                },
+                status=422,
+            )
+        item_kind = KINDS[kind]
+        module = _find(item_kind, name)
+        if module is None:
+            return detail(400, f"{name} is not an available {item_kind}.")
+        try:
+            return JsonResponse(module_config(module, vo))
+        except DockerTagsUnavailable as error:
+            return detail(400, str(error))
+
+
+def _harvest_task():
+    try:
+        tasks = importlib.import_module("catalog.tasks")
+    except ImportError:
+        return None
+    return getattr(tasks, "harvest_catalog", None)
+
+
+class RefreshView(PapiView):
+    @extend_schema(
+        summary="PAPI: refresh the catalog (queue a harvest)",
+        description=(
+            "Bearer token = settings.PAPI_REFRESH_TOKEN (PAPI's Jenkins token). With "
+            "`item_name`, only that item is re-harvested."
+        ),
+        parameters=[OpenApiParameter("item_name", str)],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("Done", value={"message": "Cache refreshed successfully"})],
+        tags=["papi"],
+    )
+    def put(self, request, kind: str):
+        expected = getattr(settings, "PAPI_REFRESH_TOKEN", "")
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if (
+            not expected
+            or scheme.lower() != "bearer"
+            or not hmac.compare_digest(token.strip().encode(), expected.encode())
+        ):
+            return detail(401, "Invalid token")
+        item_kind = KINDS[kind]
+        item_name = request.query_params.get("item_name", "").strip()
+        if item_name and not Module.objects.filter(kind=item_kind, name=item_name).exists():
+            return detail(400, f"{item_name} is not an available {item_kind}.")
+        task = _harvest_task()
+        if task is None:
+            return detail(503, "Harvesting is not set up on this server; nothing was queued.")
+        try:
+            if item_name:
+                task.delay(only=item_name)
+            else:
+                task.delay()
+        except Exception:  # the broker is down: say so instead of pretending
+            logger.exception("papi refresh: could not queue the harvest")
+            return detail(503, "Could not queue the harvest (task broker unavailable); retry.")
+        if item_name:
+            return JsonResponse({"message": "Cache refreshed successfully"})
+        return JsonResponse({"message": "Catalog refreshed successfully"})
