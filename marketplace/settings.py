@@ -276,6 +276,26 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 
+# --- Catalog API, PAPI routes and FAIR exposure (catalog.api, catalog.papi, catalog.fair) ---
+INSTALLED_APPS += ["django.contrib.sitemaps"]
+MIDDLEWARE += [
+    # JSON-LD / Turtle by content negotiation on module pages, and Signposting Link headers.
+    "catalog.fair.negotiation.LinkedDataNegotiationMiddleware",
+    "catalog.fair.signposting.SignpostingMiddleware",
+]
+FAIR_MODULE_PAGE_ROUTES = ["catalog:module-detail", "catalog:tool-detail"]
+# Bearer token of PUT /v1/catalog/{modules,tools}/refresh (PAPI's Jenkins token); empty = off.
+PAPI_REFRESH_TOKEN = env.str("PAPI_REFRESH_TOKEN", default="")
+OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="catalog@ai-exchange.example.org")
+OAI_REPOSITORY_IDENTIFIER = env.str("OAI_REPOSITORY_IDENTIFIER", default="")  # SITE_URL host
+OAI_PAGE_SIZE = env.int("OAI_PAGE_SIZE", default=100)
+OAI_TOKEN_TTL = env.int("OAI_TOKEN_TTL", default=24 * 3600)
+OAI_SETS_ENABLED = True
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ModuleKindEnum": "catalog.models.Module.Kind",
+    "RevisionKindEnum": "catalog.models.ModuleRevision.Kind",
+}
+
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))

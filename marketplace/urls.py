@@ -2,6 +2,11 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 from marketplace import views
 from marketplace.sandbox_login import sandbox_login
@@ -12,5 +17,12 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/sandbox-login/", sandbox_login, name="sandbox-login"),
+    # Catalog API, PAPI-compatible routes and FAIR exposure (catalog.api/papi/fair).
+    path("api/v1/", include("catalog.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include("catalog.papi.urls")),
+    path("", include("catalog.fair.urls")),
     path("", include("catalog.urls")),
 ]
