@@ -1,0 +1,394 @@
+"""Harvest the catalog repositories into the catalog: the entry point for the management
+command, the Celery task and anything else that wants a fresh catalog.
+
+A run reads each catalog's ``.gitmodules``, then every listed module through a two-stage
+pipeline (GitHub, then Docker Hub and publishing; ``settings.HARVEST_CONCURRENCY`` workers per
+stage), and finally withdraws the modules a catalog no longer lists. A broken or unreachable
+module is recorded (its problems, the run's errors) and keeps its last good values; an
+unreachable catalog fails the run and withdraws nothing. The database is the lock: the unique
+constraint on running HarvestRuns refuses a second run (:class:`HarvestAlreadyRunning`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from catalog.models import CuratedOverride, HarvestRun, Module
+from catalog.sources.cache import DatabaseHttpCache
+from catalog.sources.dockerhub import DockerHubSource
+from catalog.sources.github import WEB_URL, GitHubSource
+from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
+from catalog.sources.http import HttpClient, SourceError
+
+from .harvest_module import (
+    CatalogRef,
+    Context,
+    ModuleJob,
+    read_dockerhub_and_publish,
+    read_github,
+    record_crash,
+)
+from .pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+RunStatus = HarvestRun.Status
+_KINDS = {"modules": Module.Kind.MODULE, "module": Module.Kind.MODULE}
+_KINDS |= {"tools": Module.Kind.TOOL, "tool": Module.Kind.TOOL}
+_SPEC = re.compile(r"^(?P<kind>\w+)=(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)(?:@(?P<branch>\S+))?$")
+_TOUCH_CHUNK = 500
+
+
+class HarvestAlreadyRunning(Exception):
+    """Another harvest holds the lock (a running HarvestRun)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CatalogSpec:
+    """``KIND=OWNER/REPO[@BRANCH]``, e.g. ``modules=ai4os-hub/modules-catalog``."""
+
+    kind: str  # Module.Kind
+    full_name: str
+    branch: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> CatalogSpec:
+        match = _SPEC.match(text.strip())
+        if not match or match.group("kind").lower() not in _KINDS:
+            raise ValueError(
+                f"{text!r} is not a catalog: write KIND=OWNER/REPO[@BRANCH] with KIND "
+                "modules or tools, e.g. modules=ai4os-hub/modules-catalog"
+            )
+        return cls(
+            _KINDS[match.group("kind").lower()],
+            f"{match.group('owner')}/{match.group('repo')}",
+            match.group("branch"),
+        )
+
+    def __str__(self) -> str:
+        kind = "tools" if self.kind == Module.Kind.TOOL else "modules"
+        return f"{kind}={self.full_name}" + (f"@{self.branch}" if self.branch else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """One module done (or withdrawn), for live progress lines."""
+
+    index: int
+    total: int
+    name: str
+    outcome: str  # new | updated | unchanged | invalid | unreachable | withdrawn
+    detail: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def harvest(
+    *,
+    catalogs: Iterable[str | CatalogSpec] | None = None,
+    only: str | None = None,
+    trigger: str = "manual",
+    progress: ProgressCallback | None = None,
+    force: bool = False,
+) -> HarvestRun:
+    """Harvest ``catalogs`` (default ``settings.HARVEST_CATALOGS``) and return the finished run.
+
+    ``only`` harvests one module by name (nothing is withdrawn then). ``force`` re-reads and
+    re-parses every module even when its commit did not change (after a harvester upgrade).
+    Raises :class:`HarvestAlreadyRunning` when another run holds the lock, ``ValueError`` for
+    a malformed catalog spec. Must not run inside a transaction: workers use their own
+    database connections and must see the committed run.
+    """
+    specs = [
+        spec if isinstance(spec, CatalogSpec) else CatalogSpec.parse(spec)
+        for spec in (catalogs if catalogs is not None else settings.HARVEST_CATALOGS)
+    ]
+    if connection.in_atomic_block:
+        raise RuntimeError("harvest() must not run inside a transaction (workers could not see it)")
+    _fail_abandoned_runs()
+    run = _start_run(specs, only=only, trigger=trigger)
+    client = _http_client()
+    try:
+        _harvest(
+            run,
+            specs,
+            only=(only or "").strip().lower(),
+            progress=progress,
+            force=force,
+            client=client,
+        )
+    except Exception as exc:  # never leave a run "running": record the crash
+        logger.exception("harvest #%s crashed", run.pk)
+        run.status = RunStatus.FAILED
+        run.message = f"The harvest stopped on an internal error: {type(exc).__name__}: {exc}"
+    finally:
+        try:
+            client.close()
+        finally:
+            _finish(run, client)
+    return run
+
+
+# --- run lifecycle -------------------------------------------------------------------------------
+def _fail_abandoned_runs() -> None:
+    cutoff = timezone.now() - timedelta(hours=settings.HARVEST_STALE_RUN_HOURS)
+    stale = HarvestRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=cutoff)
+    for run in stale:
+        logger.warning("harvest #%s abandoned since %s: marked failed", run.pk, run.started_at)
+    stale.update(
+        status=RunStatus.FAILED,
+        finished_at=timezone.now(),
+        message=f"Abandoned: still running after {settings.HARVEST_STALE_RUN_HOURS:g} hours "
+        "(its process died); marked failed by the next harvest.",
+    )
+
+
+def _start_run(specs: list[CatalogSpec], *, only: str | None, trigger: str) -> HarvestRun:
+    try:
+        with transaction.atomic():
+            return HarvestRun.objects.create(
+                status=RunStatus.RUNNING,
+                trigger=trigger[:32],
+                catalogs=[str(spec) for spec in specs],
+                only=(only or "")[:200],
+            )
+    except IntegrityError:
+        current = HarvestRun.objects.filter(status=RunStatus.RUNNING).first()
+        since = f" since {current.started_at:%Y-%m-%d %H:%M:%S} UTC" if current else ""
+        number = f" #{current.pk}" if current else ""
+        raise HarvestAlreadyRunning(
+            f"Harvest{number} is already running{since}; wait for it to finish."
+        ) from None
+
+
+def _http_client() -> HttpClient:
+    credentials = {}
+    if settings.GITHUB_TOKEN:
+        credentials[settings.GITHUB_API_URL.rstrip("/") + "/"] = f"Bearer {settings.GITHUB_TOKEN}"
+    return HttpClient(
+        cache=DatabaseHttpCache(),
+        credentials=credentials,
+        pool_size=2 * settings.HARVEST_CONCURRENCY + 4,
+    )
+
+
+def _finish(run: HarvestRun, client: HttpClient) -> None:
+    stats = client.stats.snapshot()
+    run.http_requests = int(stats["requests"])
+    run.conditional_hits = int(stats["conditional_hits"])
+    run.full_downloads = int(stats["full_downloads"])
+    run.rate_limit_units = int(stats["rate_limit_units"])
+    run.rate_limit_wait_seconds = round(stats["wait_seconds"], 2)
+    run.finished_at = timezone.now()
+    if run.status == RunStatus.RUNNING:
+        run.status = RunStatus.PARTIAL if run.modules_failed else RunStatus.SUCCEEDED
+    run.save()
+    logger.info(
+        "harvest #%s %s: %s new, %s updated, %s unchanged, %s failed, %s withdrawn; "
+        "%s requests, %s 304s, %s cache hits",
+        run.pk,
+        run.status,
+        run.modules_new,
+        run.modules_updated,
+        run.modules_unchanged,
+        run.modules_failed,
+        run.modules_withdrawn,
+        run.http_requests,
+        run.conditional_hits,
+        int(stats["cache_hits"]),
+    )
+
+
+# --- the work ------------------------------------------------------------------------------------
+def _harvest(
+    run: HarvestRun,
+    specs: list[CatalogSpec],
+    *,
+    only: str,
+    progress: ProgressCallback | None,
+    force: bool,
+    client: HttpClient,
+) -> None:
+    github, dockerhub = GitHubSource(client), DockerHubSource(client)
+    catalogs: list[tuple[CatalogSpec, Gitmodules]] = []
+    unreachable: list[str] = []
+    jobs: list[ModuleJob] = []
+    for spec in specs:
+        try:
+            ref, listing = _read_catalog(spec, github)
+        except (SourceError, ValueError) as exc:
+            unreachable.append(f"Catalog {spec.full_name} could not be read: {exc}")
+            continue
+        catalogs.append((spec, listing))
+        for skipped in listing.skipped:
+            run.errors.append(
+                _error(
+                    skipped.section, ".gitmodules", f"Not harvested: {skipped.reason}.", "warning"
+                )
+            )
+        taken = {job.name for job in jobs}
+        for entry in listing.submodules:
+            if entry.name in taken:
+                run.errors.append(
+                    _error(
+                        entry.name,
+                        ".gitmodules",
+                        f"{spec.full_name} lists {entry.name} again; the first entry is used.",
+                    )
+                )
+                continue
+            jobs.append(ModuleJob(len(jobs) + 1, entry, ref, None, False))
+
+    if unreachable:
+        run.status = RunStatus.FAILED
+        run.message = " ".join(unreachable) + " Nothing was withdrawn."
+    if only:
+        jobs = [job for job in jobs if job.name == only]
+        if not jobs and not unreachable:
+            run.status = RunStatus.FAILED
+            run.message = f"No module named {only} in " + ", ".join(str(s) for s in specs) + "."
+    _attach_modules(jobs)
+
+    context = Context(
+        run=run,
+        github=github,
+        dockerhub=dockerhub,
+        readme_max_bytes=settings.README_MAX_BYTES,
+        force=force,
+    )
+    pipeline: Pipeline[ModuleJob] = Pipeline(
+        first=lambda job: read_github(job, context),
+        second=lambda job: read_dockerhub_and_publish(job, context),
+        on_error=record_crash,
+        workers=(settings.HARVEST_CONCURRENCY, settings.HARVEST_CONCURRENCY),
+        names=("harvest-github", "harvest-dockerhub"),
+    )
+    touched: list[int] = []
+    total = len(jobs)
+    for done, job in enumerate(pipeline.run(jobs), 1):
+        _tally(run, job)
+        if job.touched_only and job.module is not None:
+            touched.append(job.module.pk)
+        if progress is not None:
+            progress(Progress(done, total, job.name, job.result, _detail(job)))
+    _touch(touched, run)
+    if not only:
+        _withdraw(run, catalogs, progress)
+
+
+def _read_catalog(spec: CatalogSpec, github: GitHubSource) -> tuple[CatalogRef, Gitmodules]:
+    state, text = github.catalog_file(spec.full_name, spec.branch, ".gitmodules")
+    listing = parse_gitmodules(text, allowed_owners=settings.HARVEST_ALLOWED_OWNERS)
+    url = f"{WEB_URL}/{state.facts.full_name}/blob/{state.head.sha}/.gitmodules"
+    return CatalogRef(spec.kind, spec.full_name, url, state.head.sha), listing
+
+
+def _attach_modules(jobs: list[ModuleJob]) -> None:
+    existing = {m.name: m for m in Module.objects.filter(name__in=[job.name for job in jobs])}
+    curated_images = set(
+        CuratedOverride.objects.filter(
+            module__in=list(existing.values()), field="docker_image"
+        ).values_list("module_id", flat=True)
+    )
+    for job in jobs:
+        job.module = existing.get(job.name)
+        job.docker_image_curated = job.module is not None and job.module.pk in curated_images
+
+
+def _tally(run: HarvestRun, job: ModuleJob) -> None:
+    if job.failed:
+        run.modules_failed += 1
+    elif job.result == "new":
+        run.modules_new += 1
+    elif job.result == "updated":
+        run.modules_updated += 1
+    else:
+        run.modules_unchanged += 1
+    for problem in job.problems:
+        if problem.get("severity") == "error":
+            run.errors.append({"module": job.name, **problem})
+
+
+def _detail(job: ModuleJob) -> str:
+    errors = [p for p in job.problems if p.get("severity") == "error"]
+    if job.failed and errors:
+        first = errors[0]
+        where = ":".join(str(x) for x in (first.get("file"), first.get("line")) if x)
+        return f"{where} {first['message']}".strip()
+    warnings = len(job.problems) - len(errors)
+    parts = []
+    if errors:
+        parts.append(f"{len(errors)} error{'s' * (len(errors) != 1)} in unused files")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return ", ".join(parts)
+
+
+def _touch(module_ids: list[int], run: HarvestRun) -> None:
+    """Unchanged modules: only the harvest time moves, a few hundred rows per statement."""
+    now = timezone.now()
+    for start in range(0, len(module_ids), _TOUCH_CHUNK):
+        Module.objects.filter(pk__in=module_ids[start : start + _TOUCH_CHUNK]).update(
+            last_harvested_at=now, last_harvest_run=run
+        )
+
+
+def _withdraw(
+    run: HarvestRun,
+    catalogs: list[tuple[CatalogSpec, Gitmodules]],
+    progress: ProgressCallback | None,
+) -> None:
+    """Modules a catalog stopped listing are withdrawn (kept, marked, shown as such)."""
+    now = timezone.now()
+    for spec, listing in catalogs:
+        gone = Module.objects.filter(
+            catalog=spec.full_name, kind=spec.kind, status=Module.Status.ACTIVE
+        ).exclude(name__in=[entry.name for entry in listing.submodules])
+        if not listing.submodules and gone.exists():
+            run.errors.append(
+                _error(
+                    spec.full_name,
+                    ".gitmodules",
+                    "The catalog lists no modules; nothing was withdrawn in case it is broken.",
+                )
+            )
+            continue
+        names = sorted(gone.values_list("name", flat=True))
+        if not names:
+            continue
+        Module.objects.filter(name__in=names).update(
+            status=Module.Status.WITHDRAWN, withdrawn_at=now, modified_at=now
+        )
+        run.modules_withdrawn += len(names)
+        for index, name in enumerate(names, 1):
+            logger.info("withdrawn: %s (no longer in %s)", name, spec.full_name)
+            if progress is not None:
+                progress(
+                    Progress(
+                        index,
+                        len(names),
+                        name,
+                        "withdrawn",
+                        f"no longer listed in {spec.full_name}",
+                    )
+                )
+
+
+def _error(module: str, file: str, message: str, severity: str = "error") -> dict:
+    return {
+        "module": module,
+        "file": file,
+        "line": None,
+        "field": None,
+        "message": message,
+        "severity": severity,
+    }

@@ -1,0 +1,253 @@
+"""Read a module repository from GitHub: its facts, the commit to read, and its files.
+
+Request plan per module, chosen to keep both the first harvest and a re-harvest cheap:
+
+1. ``GET /repos/{o}/{r}`` (API, conditional): facts and the default branch.
+2. ``GET /repos/{o}/{r}/branches/{branch}`` (API, conditional): the head commit SHA and date.
+   When (1) answered 304 the repository has not been pushed to (``pushed_at`` is part of that
+   body), so the head we validated after that body was downloaded is still the head and this
+   request is skipped.
+3. ``GET /repos/{o}/{r}/git/trees/{sha}`` (API): the root listing, to find which metadata files
+   exist and the README in any case, with sizes so oversized files are never downloaded.
+4. File bodies from ``raw.githubusercontent.com/{o}/{r}/{sha}/{path}``: raw costs no API rate
+   limit, and because the URL names a commit SHA its content is immutable, so (3) and (4) are
+   served from the cache on every later harvest without a request.
+
+So a first harvest costs 3 API units + 1–3 raw downloads per module, and a re-harvest of an
+unchanged module costs a single 304 (free with a token). The contents API (base64 inside JSON,
+1 MB limit, one API unit per file) and GraphQL (needs a token) were not better on both counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from urllib.parse import quote
+
+from django.conf import settings
+
+from catalog.metadata import MAX_DOCUMENT_BYTES, MetadataProblem
+
+from .http import Fetched, HttpClient, NotFound, SourceError, TooLarge
+from .values import count, timestamp
+
+API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+WEB_URL = "https://github.com"
+# Where a module's metadata may live, in the order the AI4OS platform reads them.
+PRIMARY_METADATA_NAMES = ("ai4-metadata.yml", "ai4-metadata.yaml", "ai4-metadata.json")
+LEGACY_METADATA_NAME = "metadata.json"
+README_NAMES = ("readme.md", "readme.markdown", "readme", "readme.txt")
+# Big enough to tell a maintainer the exact size, small enough never to hurt.
+METADATA_FETCH_LIMIT = 4 * MAX_DOCUMENT_BYTES
+
+
+@dataclasses.dataclass(frozen=True)
+class RepoFacts:
+    full_name: str
+    html_url: str
+    api_url: str
+    default_branch: str
+    description: str
+    license_spdx: str
+    topics: list[str]
+    stars: int
+    archived: bool
+    pushed_at: datetime | None
+    fetched: Fetched
+
+
+@dataclasses.dataclass(frozen=True)
+class Head:
+    branch: str
+    sha: str
+    committed_at: datetime | None
+    api_url: str
+    not_modified: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class RepoFile:
+    path: str
+    body: bytes
+    raw_url: str
+    html_url: str  # https://github.com/{o}/{r}/blob/{sha}/{path}: what provenance shows
+    commit: str
+
+
+@dataclasses.dataclass
+class RepoState:
+    """Where a module's files come from: facts, branch and head commit."""
+
+    facts: RepoFacts
+    head: Head
+    branch_declared: str
+    notes: list[MetadataProblem]
+
+    @property
+    def unchanged(self) -> bool:
+        """Neither the repository facts nor the branch head changed since the last harvest."""
+        return self.facts.fetched.not_modified and self.head.not_modified
+
+
+@dataclasses.dataclass
+class RepoFiles:
+    primary: RepoFile | None
+    legacy: RepoFile | None
+    readme: RepoFile | None
+    # Files present but not usable (too large, unreadable): (name, problem)
+    notes: list[MetadataProblem]
+    unreadable: set[str]
+
+
+class GitHubSource:
+    def __init__(
+        self, client: HttpClient, *, api_url: str | None = None, raw_url: str | None = None
+    ) -> None:
+        self.client = client
+        self.api_url = (api_url or settings.GITHUB_API_URL).rstrip("/")
+        self.raw_url = (raw_url or settings.GITHUB_RAW_URL).rstrip("/")
+
+    # --- single requests ----------------------------------------------------------------------
+    def repo_facts(self, full_name: str) -> RepoFacts:
+        url = f"{self.api_url}/repos/{full_name}"
+        fetched = self.client.get(url, service="github", headers=API_HEADERS)
+        data = fetched.json_object()
+        license_info = data.get("license") if isinstance(data.get("license"), dict) else {}
+        spdx = str(license_info.get("spdx_id") or "")
+        topics = data.get("topics") if isinstance(data.get("topics"), list) else []
+        canonical = str(data.get("full_name") or full_name)
+        return RepoFacts(
+            full_name=canonical,
+            html_url=f"{WEB_URL}/{canonical}",
+            api_url=url,
+            default_branch=str(data.get("default_branch") or ""),
+            description=str(data.get("description") or "")[:2000],
+            license_spdx="" if spdx == "NOASSERTION" else spdx[:100],
+            topics=[str(t)[:100] for t in topics[:50]],
+            stars=count(data.get("stargazers_count")),
+            archived=bool(data.get("archived")),
+            pushed_at=timestamp(data.get("pushed_at")),
+            fetched=fetched,
+        )
+
+    def head(self, facts: RepoFacts, branch: str) -> Head:
+        url = f"{self.api_url}/repos/{facts.full_name}/branches/{quote(branch, safe='')}"
+        cached = self.client.cached(url) if facts.fetched.not_modified else None
+        # Trust the cached head only if it was confirmed after the facts body we hold was
+        # downloaded: a push in between changes pushed_at, so the facts would not be a 304.
+        if cached is not None and cached.validated_at >= facts.fetched.fetched_at:
+            fetched = cached
+        else:
+            fetched = self.client.get(url, service="github", headers=API_HEADERS)
+        data = fetched.json_object()
+        commit = data.get("commit") if isinstance(data.get("commit"), dict) else {}
+        sha = str(commit.get("sha") or "")
+        if not sha:
+            raise SourceError(f"{url} names no commit for branch {branch}", url=url)
+        details = commit.get("commit") if isinstance(commit.get("commit"), dict) else {}
+        committer = details.get("committer") if isinstance(details.get("committer"), dict) else {}
+        return Head(branch, sha, timestamp(committer.get("date")), url, fetched.not_modified)
+
+    def root_entries(self, full_name: str, sha: str) -> dict[str, dict]:
+        """Files at the top of the tree at ``sha``: name -> {path, size, type}."""
+        url = f"{self.api_url}/repos/{full_name}/git/trees/{sha}"
+        fetched = self.client.get(url, service="github", headers=API_HEADERS, immutable=True)
+        data = fetched.json_object()
+        tree = data.get("tree") if isinstance(data.get("tree"), list) else []
+        return {
+            str(e["path"]): e
+            for e in tree
+            if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)
+        }
+
+    def file(self, full_name: str, sha: str, path: str, *, max_bytes: int) -> RepoFile:
+        raw = f"{self.raw_url}/{full_name}/{sha}/{quote(path)}"
+        fetched = self.client.get(raw, service="github-raw", immutable=True, max_bytes=max_bytes)
+        html = f"{WEB_URL}/{full_name}/blob/{sha}/{quote(path)}"
+        return RepoFile(path, fetched.body, raw, html, sha)
+
+    # --- what the harvester calls ---------------------------------------------------------------
+    def repo_state(self, full_name: str, branch_declared: str | None) -> RepoState:
+        """Facts and the head of the declared branch, or of the default branch when none is
+        declared (looked up, never assumed to be ``master``)."""
+        facts = self.repo_facts(full_name)
+        notes: list[MetadataProblem] = []
+        if facts.full_name.lower() != full_name.lower():
+            notes.append(
+                _note(f"The repository moved to {facts.full_name}; update the catalog's URL.")
+            )
+        branch = branch_declared or facts.default_branch
+        if not branch:
+            raise SourceError(f"{facts.api_url} names no default branch", url=facts.api_url)
+        try:
+            head = self.head(facts, branch)
+        except NotFound:
+            if not branch_declared or branch == facts.default_branch:
+                raise
+            notes.append(
+                _note(
+                    f"Branch '{branch_declared}' named in the catalog does not exist; read the "
+                    f"default branch '{facts.default_branch}' instead."
+                )
+            )
+            head = self.head(facts, facts.default_branch)
+        return RepoState(facts, head, branch_declared or "", notes)
+
+    def repo_files(self, state: RepoState, *, readme_max_bytes: int) -> RepoFiles:
+        """The metadata files and README at the head commit (cached forever: the SHA pins them)."""
+        full_name, sha = state.facts.full_name, state.head.sha
+        entries = self.root_entries(full_name, sha)
+        notes: list[MetadataProblem] = []
+        unreadable: set[str] = set()
+
+        def fetch(name: str, limit: int, severity: str) -> RepoFile | None:
+            size = count(entries[name].get("size"))
+            if size > limit:
+                unreadable.add(name)
+                notes.append(_too_large(name, size, limit, severity))
+                return None
+            try:
+                return self.file(full_name, sha, name, max_bytes=limit)
+            except TooLarge:
+                unreadable.add(name)
+                notes.append(_too_large(name, None, limit, severity))
+                return None
+
+        primary_name = next((n for n in PRIMARY_METADATA_NAMES if n in entries), None)
+        primary = fetch(primary_name, METADATA_FETCH_LIMIT, "error") if primary_name else None
+        legacy = (
+            fetch(LEGACY_METADATA_NAME, METADATA_FETCH_LIMIT, "error")
+            if LEGACY_METADATA_NAME in entries
+            else None
+        )
+        readme_name = _readme_name(entries)
+        readme = fetch(readme_name, readme_max_bytes, "warning") if readme_name else None
+        return RepoFiles(primary, legacy, readme, notes, unreadable)
+
+    def catalog_file(self, full_name: str, branch: str | None, path: str) -> tuple[RepoState, str]:
+        """A catalog's ``.gitmodules`` (or any file) at its branch head."""
+        state = self.repo_state(full_name, branch)
+        body = self.file(state.facts.full_name, state.head.sha, path, max_bytes=1024 * 1024)
+        return state, body.body.decode("utf-8", "replace")
+
+
+def _readme_name(entries: dict[str, dict]) -> str | None:
+    by_lower: dict[str, str] = {}
+    for name in sorted(entries):
+        by_lower.setdefault(name.lower(), name)
+    return next((by_lower[n] for n in README_NAMES if n in by_lower), None)
+
+
+def _note(message: str) -> MetadataProblem:
+    return MetadataProblem(file="", line=None, field=None, message=message, severity="warning")
+
+
+def _too_large(name: str, size: int | None, limit: int, severity: str) -> MetadataProblem:
+    what = f"is {size // 1024} KB" if size is not None else "is too large"
+    return MetadataProblem(
+        file=name,
+        line=None,
+        field=None,
+        message=f"{name} {what}; the limit is {limit // 1024} KB, so it was not read.",
+        severity=severity,
+    )
