@@ -161,7 +161,6 @@ HARVEST_MAX_WAIT_SECONDS = env.float("HARVEST_MAX_WAIT_SECONDS", default=900.0)
 HARVEST_INTERVAL_HOURS = env.float("HARVEST_INTERVAL_HOURS", default=24.0)
 README_MAX_BYTES = env.int("README_MAX_BYTES", default=512 * 1024)
 
-# --- Deploy (one-click deployments to Nomad and OSCAR) ---------------------
 # --- Harvester engine (catalog.services.harvest, catalog.sources) ------------
 # First retry after ~this many seconds, doubling each time (with jitter).
 HARVEST_HTTP_BACKOFF = env.float("HARVEST_HTTP_BACKOFF", default=0.5)
@@ -172,6 +171,7 @@ CELERY_BEAT_SCHEDULE["harvest-catalog"] = {
     "schedule": HARVEST_INTERVAL_HOURS * 3600,
 }
 
+# --- Deploy (one-click deployments to Nomad and OSCAR) ---------------------
 # Pointing these at a real cluster needs no code change; the demo points them at the
 # sandbox emulators (deployments/sandbox).
 NOMAD_ADDR = env.str("NOMAD_ADDR", default="http://127.0.0.1:4646").rstrip("/")
