@@ -191,10 +191,13 @@ class ModuleQuery:
     @property
     def has_filters(self) -> bool:
         """True when anything narrows the results (text, badges or facet values)."""
-        return bool(
-            self.q
-            or any(getattr(self, b) is not None for b in BADGES)
-            or any(getattr(self, p) for p in MULTI_PARAMS)
+        return bool(self.q) or self.has_facet_filters
+
+    @property
+    def has_facet_filters(self) -> bool:
+        """True when badges or facet values narrow the results (the text search aside)."""
+        return any(getattr(self, b) is not None for b in BADGES) or any(
+            getattr(self, p) for p in MULTI_PARAMS
         )
 
     def selected(self, facet: str) -> tuple[str, ...]:

@@ -1,11 +1,76 @@
-"""Catalog pages. Thin: parse the request, call a selector, render."""
+"""Catalog pages. Thin: parse the request, call a selector, render.
+
+Every page costs a fixed number of queries whatever the catalog's size: the search
+selector does its work in two queries, the module page in four.
+"""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from catalog import selectors
+from catalog import presenters, selectors
+from catalog.jsonld_embed import module_jsonld, module_url
+from catalog.models import Module
+from catalog.rendering import module_body_html
+from catalog.search import ModuleQuery, search_modules
+
+HOME_MODULES = 12
+HOME_TOOLS = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    modules = selectors.published_modules()[:60]
-    return render(request, "catalog/home.html", {"modules": modules})
+    modules = search_modules(ModuleQuery(kind=Module.Kind.MODULE, page_size=HOME_MODULES))
+    tools = search_modules(ModuleQuery(kind=Module.Kind.TOOL, page_size=HOME_TOOLS))
+    return render(request, "catalog/home.html", {"modules": modules, "tools": tools})
+
+
+def browse_modules(request: HttpRequest) -> HttpResponse:
+    return _browse(request, kind=Module.Kind.MODULE)
+
+
+def browse_tools(request: HttpRequest) -> HttpResponse:
+    return _browse(request, kind=Module.Kind.TOOL)
+
+
+def _browse(request: HttpRequest, *, kind: str) -> HttpResponse:
+    query = ModuleQuery.from_querydict(request.GET)
+    # The route decides the kind; a stray ?kind= does not turn /modules/ into a tool list.
+    query = query.replace(kind=kind, page=query.page)
+    result = search_modules(query)
+    context = {
+        "result": result,
+        "query": query,
+        "kind": kind,
+        "kind_plural": "tools" if kind == Module.Kind.TOOL else "modules",
+        "facet_limit": 8,
+    }
+    return render(request, "catalog/browse.html", context)
+
+
+def module_detail(request: HttpRequest, name: str) -> HttpResponse:
+    module = selectors.module_for_page(name)
+    if module is None or module.is_hidden:
+        return not_found(request, name=name)
+    if module.status == Module.Status.WITHDRAWN:
+        return render(request, "catalog/withdrawn.html", {"module": module}, status=410)
+    revisions = selectors.module_revisions(module)
+    context = {
+        "module": module,
+        "body_html": module_body_html(module),
+        "links": presenters.module_links(module),
+        "docker_tags": presenters.docker_tags(module),
+        "provenance": presenters.provenance_rows(module, selectors.module_provenance(module)),
+        "problems": presenters.problem_sentences(module),
+        "revisions": presenters.revision_rows(module, revisions),
+        "jsonld": module_jsonld(module),
+        "canonical_url": module_url(module),
+    }
+    return render(request, "catalog/module_detail.html", context)
+
+
+def tool_detail(request: HttpRequest, name: str) -> HttpResponse:
+    """Tools share the module page (one persistent URL per entry, cited by FAIR exports)."""
+    return redirect("catalog:module-detail", name=name, permanent=True)
+
+
+def not_found(request: HttpRequest, *, name: str = "") -> HttpResponse:
+    return render(request, "catalog/not_found.html", {"name": name}, status=404)

@@ -39,27 +39,27 @@ def test_caller_handled_parameters_can_be_ignored():
 
 
 def test_withdrawn_and_hidden_modules_never_appear():
-    ModuleFactory(name="visible")
-    ModuleFactory(name="gone", withdrawn=True)
-    ModuleFactory(name="secret", hidden=True)
+    ModuleFactory(name="visible", title="visible")
+    ModuleFactory(name="gone", title="gone", withdrawn=True)
+    ModuleFactory(name="secret", title="secret", hidden=True)
     result = run()
     assert names(result) == ["visible"]
     assert result.total == 1
 
 
 def test_values_of_one_facet_are_ored_and_facets_are_anded():
-    ModuleFactory(name="a", tasks=["Segmentation"], libraries=["PyTorch"])
-    ModuleFactory(name="b", tasks=["Classification"], libraries=["PyTorch"])
-    ModuleFactory(name="c", tasks=["Classification"], libraries=["TensorFlow"])
-    ModuleFactory(name="d", tasks=["Time Series"], libraries=["PyTorch"])
+    ModuleFactory(name="a", title="a", tasks=["Segmentation"], libraries=["PyTorch"])
+    ModuleFactory(name="b", title="b", tasks=["Classification"], libraries=["PyTorch"])
+    ModuleFactory(name="c", title="c", tasks=["Classification"], libraries=["TensorFlow"])
+    ModuleFactory(name="d", title="d", tasks=["Time Series"], libraries=["PyTorch"])
     result = run("task=Segmentation&task=Classification&library=PyTorch&sort=name")
     assert names(result) == ["a", "b"]
 
 
 def test_facet_counts_ignore_their_own_selection_but_honour_the_others():
-    ModuleFactory(name="a", tasks=["Segmentation"], libraries=["PyTorch"])
-    ModuleFactory(name="b", tasks=["Classification"], libraries=["PyTorch"])
-    ModuleFactory(name="c", tasks=["Classification"], libraries=["TensorFlow"])
+    ModuleFactory(name="a", title="a", tasks=["Segmentation"], libraries=["PyTorch"])
+    ModuleFactory(name="b", title="b", tasks=["Classification"], libraries=["PyTorch"])
+    ModuleFactory(name="c", title="c", tasks=["Classification"], libraries=["TensorFlow"])
     result = run("task=Segmentation&library=PyTorch")
     tasks = {f.value: (f.count, f.selected) for f in result.facets["task"]}
     libraries = {f.value: (f.count, f.selected) for f in result.facets["library"]}
@@ -70,8 +70,8 @@ def test_facet_counts_ignore_their_own_selection_but_honour_the_others():
 
 
 def test_facet_values_match_case_insensitively_and_junk_values_are_skipped():
-    ModuleFactory(name="a", tags=["Deep Learning", 3, None, {"x": 1}, ""])
-    ModuleFactory(name="b", tags=["deep learning"])
+    ModuleFactory(name="a", title="a", tags=["Deep Learning", 3, None, {"x": 1}, ""])
+    ModuleFactory(name="b", title="b", tags=["deep learning"])
     result = run("tag=DEEP LEARNING")
     assert sorted(names(result)) == ["a", "b"]
     assert [(f.count, f.selected) for f in result.facets["tag"] if f.selected] == [(2, True)]
@@ -79,16 +79,16 @@ def test_facet_values_match_case_insensitively_and_junk_values_are_skipped():
 
 
 def test_a_ticked_value_matching_nothing_still_shows_so_it_can_be_unticked():
-    ModuleFactory(name="a", libraries=["PyTorch"])
+    ModuleFactory(name="a", title="a", libraries=["PyTorch"])
     result = run("library=Caffe")
     assert result.total == 0
     assert ("Caffe", 0, True) in result.facets["library"]
 
 
 def test_badges_filter_and_count():
-    ModuleFactory(name="t", categories=["AI4 trainable"])
-    ModuleFactory(name="ti", categories=["AI4 trainable", "AI4 inference"])
-    ModuleFactory(name="p", categories=["AI4 pre trained"])
+    ModuleFactory(name="t", title="t", categories=["AI4 trainable"])
+    ModuleFactory(name="ti", title="ti", categories=["AI4 trainable", "AI4 inference"])
+    ModuleFactory(name="p", title="p", categories=["AI4 pre trained"])
     result = run("trainable=1&sort=name")
     assert names(result) == ["t", "ti"]
     assert {f.value: f.count for f in result.facets["badge"]} == {"trainable": 2, "inference": 1}
@@ -96,14 +96,14 @@ def test_badges_filter_and_count():
 
 
 def test_licence_filter_is_exact_but_case_insensitive():
-    ModuleFactory(name="mit", license="MIT")
-    ModuleFactory(name="apache", license="Apache-2.0")
+    ModuleFactory(name="mit", title="mit", license="MIT")
+    ModuleFactory(name="apache", title="apache", license="Apache-2.0")
     assert names(run("license=mit")) == ["mit"]
 
 
 def test_kind_separates_tools_from_modules():
-    ModuleFactory(name="model")
-    ModuleFactory(name="devenv", tool=True)
+    ModuleFactory(name="model", title="model")
+    ModuleFactory(name="devenv", title="devenv", tool=True)
     assert names(run("kind=tool")) == ["devenv"]
     assert names(run("kind=module")) == ["model"]
 
@@ -149,9 +149,9 @@ def test_sorts_by_name_updated_and_pulls():
 
 
 def test_default_order_puts_featured_first_and_deprecated_last():
-    ModuleFactory(name="old", is_deprecated=True)
-    ModuleFactory(name="plain")
-    ModuleFactory(name="star", is_featured=True)
+    ModuleFactory(name="old", title="old", is_deprecated=True)
+    ModuleFactory(name="plain", title="plain")
+    ModuleFactory(name="star", title="star", is_featured=True)
     assert names(run())[0] == "star"
     assert names(run())[-1] == "old"
 
@@ -177,7 +177,7 @@ def test_toggling_and_params_round_trip():
 
 def test_search_uses_the_gin_indexes_on_postgresql():
     """The vector in catalog.search must equal the indexed expression, or the index is dead."""
-    ModuleFactory(name="a")
+    ModuleFactory(name="a", title="a")
     query = filter_text(Module.objects.all(), "plankton")
     sql, params = query.values_list("id").query.sql_with_params()
     with connection.cursor() as cursor:

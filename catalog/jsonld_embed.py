@@ -1,0 +1,70 @@
+"""The schema.org description embedded in a module page as JSON-LD.
+
+Small on purpose: search engines and FAIR checkers read `<script type="application/ld+json">`
+on the landing page. The full DCAT / MLDCAT-AP / PROV-O exports live in `catalog.fair`;
+this function may be swapped for theirs without touching the template.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+
+from catalog.models import Module
+
+# `</script>` or `<!--` inside metadata must not end or confuse the script element: escape
+# the characters HTML parsers react to, as Django's json_script does. U+2028/9 are legal in
+# JSON but not in older JavaScript string literals.
+_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003C",
+    ord(">"): "\\u003E",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def module_url(module: Module) -> str:
+    return settings.SITE_URL + reverse("catalog:module-detail", args=[module.name])
+
+
+def module_jsonld(module: Module) -> dict[str, Any]:
+    """schema.org SoftwareApplication (also a dcat:Resource) for one module."""
+    url = module_url(module)
+    document: dict[str, Any] = {
+        "@context": {"@vocab": "https://schema.org/", "dcat": "http://www.w3.org/ns/dcat#"},
+        "@type": ["SoftwareApplication", "dcat:Resource"],
+        "@id": url,
+        "url": url,
+        "identifier": module.name,
+        "name": module.title or module.name,
+        "applicationCategory": "AI tool" if module.kind == Module.Kind.TOOL else "AI module",
+        "isAccessibleForFree": True,
+    }
+    if module.summary:
+        document["abstract"] = module.summary
+        document["description"] = module.summary
+    keywords = [t for t in (*module.tags, *module.tasks) if isinstance(t, str) and t.strip()]
+    if keywords:
+        document["keywords"] = keywords
+    if module.license:
+        document["license"] = module.license
+    if module.created:
+        document["dateCreated"] = module.created.isoformat()
+    if module.updated:
+        document["dateModified"] = module.updated.isoformat()
+    code = (module.links or {}).get("source_code") or module.repository_url
+    if isinstance(code, str) and code.startswith(("https://", "http://")):
+        document["codeRepository"] = code
+    if module.doi:
+        document["sameAs"] = f"https://doi.org/{module.doi}"
+    return document
+
+
+def as_script_json(data: Any) -> str:
+    """JSON safe to place between `<script type="application/ld+json">` and `</script>`."""
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)

@@ -1,0 +1,152 @@
+"""Formatting and link-building helpers for the catalog templates.
+
+{% load catalog_tags %}
+{{ module.docker_pulls|humanize_count }}        1.2k, 3.4M
+{% toggle_url query "tag" value %}              ?… with that facet value ticked/unticked
+{% page_url query 3 %}                          ?… on page 3, other parameters kept
+{% url_or "deployments:list" "/deployments/" %} a colleague's named route, or the plain path
+{% include_if_exists "curation/_module_controls.html" %}
+{{ data|script_json }}                          JSON safe inside <script type=…json>
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
+
+from catalog.jsonld_embed import as_script_json
+from catalog.presenters import is_web_url
+from catalog.search import BADGE_LABELS, FACET_LABELS, SORT_LABELS, ModuleQuery
+
+register = template.Library()
+
+
+@register.filter
+def humanize_count(value: Any) -> str:
+    """Docker pulls and stars the way people read them: 950, 1.2k, 34k, 1.5M."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return ""
+    for threshold, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if number >= threshold:
+            scaled = number / threshold
+            text = f"{scaled:.1f}" if scaled < 10 else f"{scaled:.0f}"
+            return text.removesuffix(".0") + suffix
+    return str(number)
+
+
+@register.filter
+def strings(values: Any) -> list[str]:
+    """The non-empty strings of a harvested list (which may hold anything)."""
+    if not isinstance(values, list):
+        return []
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+@register.filter
+def web_url(value: Any) -> str:
+    """The value if it is an http(s) URL, else empty (so templates show it as text)."""
+    return value.strip() if is_web_url(value) else ""
+
+
+@register.filter
+def short_sha(value: Any) -> str:
+    return str(value or "")[:7]
+
+
+@register.filter
+def badge_label(value: str) -> str:
+    return BADGE_LABELS.get(value, value)
+
+
+@register.filter
+def facet_label(value: str) -> str:
+    return FACET_LABELS.get(value, value)
+
+
+@register.filter
+def script_json(value: Any) -> str:
+    return mark_safe(as_script_json(value))  # noqa: S308 — escaped for <script> by as_script_json
+
+
+@register.simple_tag
+def sort_options() -> list[tuple[str, str]]:
+    return list(SORT_LABELS.items())
+
+
+def _href(query: ModuleQuery) -> str:
+    params = query.urlencode(include_kind=False)
+    return "?" + params if params else "?"
+
+
+@register.simple_tag
+def toggle_url(query: ModuleQuery, facet: str, value: str) -> str:
+    return _href(query.toggled(facet, value))
+
+
+@register.simple_tag
+def page_url(query: ModuleQuery, page: int) -> str:
+    return _href(query.replace(page=page))
+
+
+@register.simple_tag
+def clear_url(query: ModuleQuery) -> str:
+    return _href(query.cleared())
+
+
+@register.simple_tag
+def search_url(query: ModuleQuery, text: str) -> str:
+    return _href(query.replace(q=text))
+
+
+@register.simple_tag
+def active_filters(query: ModuleQuery) -> list[dict[str, str]]:
+    """Every active filter with the link that removes it, for the chips above results."""
+    chips = []
+    if query.q:
+        chips.append({"label": "Search", "value": query.q, "url": _href(query.replace(q=""))})
+    for facet in ("badge", "task", "category", "library", "data_type", "license", "tag"):
+        for value in query.selected(facet):
+            label = BADGE_LABELS.get(value, value) if facet == "badge" else value
+            chips.append(
+                {
+                    "label": FACET_LABELS[facet],
+                    "value": label,
+                    "url": _href(query.toggled(facet, value)),
+                }
+            )
+    return chips
+
+
+@register.simple_tag
+def url_or(name: str, fallback: str, *args: Any) -> str:
+    """Reverse a route another area may not have added yet; until then use the plain path."""
+    try:
+        return reverse(name, args=args or None)
+    except NoReverseMatch:
+        return fallback
+
+
+@register.simple_tag(takes_context=True)
+def include_if_exists(context: template.Context, name: str) -> str:
+    """Render `name` with the current context if some app provides it, else nothing.
+
+    Colleagues' areas (curation, deployments) slot controls into catalog pages this way
+    without the catalog templates depending on them.
+    """
+    try:
+        included = get_template(name)
+    except template.TemplateDoesNotExist:
+        return ""
+    return included.render(context.flatten(), context.get("request"))
+
+
+@register.simple_tag
+def sandbox_mode() -> bool:
+    return bool(getattr(settings, "SANDBOX_MODE", False))
