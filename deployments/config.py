@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from catalog.models import Module
+from catalog.papi.config import docker_repository
 
 TITLE_MAX = 45
 DESCRIPTION_MAX = 1000
@@ -63,12 +64,9 @@ class DeployConfig:
 
 
 def docker_image_of(module: Module | None) -> str:
-    """`owner/image` without a tag or registry URL noise; "" when the module has none."""
-    image = (module.docker_image if module else "") or ""
-    image = re.sub(r"^https?://(hub\.docker\.com/r/)?", "", image.strip()).strip("/")
-    if ":" in image.rsplit("/", 1)[-1]:
-        image = image.rsplit(":", 1)[0]
-    return image.lower()
+    """`owner/image` of a module as PAPI deploys it (owner forced to ai4oshub unless
+    deephdc); "" when there is no module."""
+    return docker_repository(module) if module is not None else ""
 
 
 def image_allowed(image: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from typing import Any
 
@@ -129,6 +130,37 @@ class DeploymentForm(forms.Form):
                 widget=forms.PasswordInput(render_value=False),
             )
 
+    # Fieldsets of the page, in display order.
+    GROUPS = {
+        "general": (
+            "vo",
+            "title",
+            "description",
+            "service",
+            "docker_image",
+            "docker_tag",
+            "jupyter_password",
+            "hostname",
+        ),
+        "hardware": ("cpu_num", "ram", "disk", "gpu_num", "gpu_type"),
+        "storage": ("rclone_url", "rclone_user", "rclone_password"),
+    }
+
+    def _group(self, name: str) -> list[forms.BoundField]:
+        return [self[field] for field in self.GROUPS[name] if field in self.fields]
+
+    @property
+    def general_group(self) -> list[forms.BoundField]:
+        return self._group("general")
+
+    @property
+    def hardware_group(self) -> list[forms.BoundField]:
+        return self._group("hardware")
+
+    @property
+    def storage_group(self) -> list[forms.BoundField]:
+        return self._group("storage")
+
     def clean_hostname(self) -> str:
         hostname = (self.cleaned_data.get("hostname") or "").strip().lower()
         if hostname and not _HOSTNAME_RE.match(hostname):
@@ -191,7 +223,7 @@ class DeploymentForm(forms.Form):
             kind=self.config.kind,
             backend=self.config.backend,
             vo=data["vo"],
-            title=data.get("title") or "",
+            title=data.get("title") or random_title(),
             description=data.get("description") or "",
             service=data.get("service") or "deepaas",
             docker_image=data.get("docker_image") or general["docker_image"].value,
@@ -207,7 +239,35 @@ class DeploymentForm(forms.Form):
         )
 
 
+def random_title() -> str:
+    """A readable name for an untitled deployment, as the dashboard gives one."""
+    colour = secrets.choice(_COLOURS)
+    animal = secrets.choice(_ANIMALS)
+    return f"{colour}-{animal}"
+
+
+_COLOURS = ("amber", "azure", "coral", "indigo", "jade", "olive", "ruby", "teal", "violet")
+_ANIMALS = ("otter", "lynx", "heron", "ibex", "koala", "puffin", "gecko", "bison", "marten")
+
+
 def _allowed_prefixes() -> list[str]:
     from django.conf import settings
 
     return list(settings.DEPLOY_ALLOWED_IMAGE_PREFIXES)
+
+
+class TryItForm(forms.Form):
+    """Inputs for one run of an OSCAR inference service."""
+
+    inputs = forms.CharField(
+        label="Inputs (JSON object)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": '{"top_k": 3}'}),
+        max_length=100_000,
+    )
+    file = forms.FileField(label="File", required=False)
+    mode = forms.ChoiceField(
+        label="Run",
+        choices=[("sync", "Now, and show the result"), ("async", "As a background job")],
+        initial="sync",
+    )

@@ -153,9 +153,7 @@ class Deployment(models.Model):
 class DeploymentTransition(models.Model):
     """One state change, with why: the log a user reads when something went wrong."""
 
-    deployment = models.ForeignKey(
-        Deployment, on_delete=models.CASCADE, related_name="transitions"
-    )
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16)
     at = models.DateTimeField(auto_now_add=True)

@@ -17,6 +17,10 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/sandbox-login/", sandbox_login, name="sandbox-login"),
+    # Deployments (deployments.urls, deployments.api): pages, REST API, PAPI-compatible routes.
+    path("deployments/", include("deployments.urls")),
+    path("api/v1/deployments/", include("deployments.api.urls")),
+    path("", include("deployments.api.papi_urls")),
     # Catalog API, PAPI-compatible routes and FAIR exposure (catalog.api/papi/fair).
     path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

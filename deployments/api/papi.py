@@ -1,0 +1,168 @@
+"""PAPI-compatible deployment routes: /v1/deployments/{modules,tools}[/<uuid>].
+
+Same shapes as AI4OS PAPI (`routers/v1/deployments`), so the AI4OS dashboard
+and ai4-cli can list, create and delete deployments here: create answers
+`{"status": "success", "job_ID": ...}` or `{"status": "fail", "error_msg": ...}`,
+an unknown or foreign UUID is a 400 `No deployment exists with this uuid.`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalog.models import Module
+from deployments.api.views import DeploymentAPIView, validate_and_create
+from deployments.backends.base import owner_sub
+from deployments.backends.nomad_job import job_name
+from deployments.config import docker_image_of
+from deployments.models import Deployment
+from deployments.selectors import deployments_for_user
+from deployments.services import DeploymentError, deployment_delete, request_sync
+
+PAPI_STATUS = {
+    "queued": "queued",
+    "submitting": "queued",
+    "pending": "queued",
+    "starting": "starting",
+    "running": "running",
+    "completed": "complete",
+    "failed": "failed",
+    "error": "error",
+    "deleting": "deleting",
+}
+SECTIONS = {
+    "general": {
+        "title": "title",
+        "desc": "description",
+        "docker_image": "docker_image",
+        "docker_tag": "docker_tag",
+        "service": "service",
+        "jupyter_password": "jupyter_password",
+        "hostname": "hostname",
+    },
+    "hardware": {k: k for k in ("cpu_num", "gpu_num", "gpu_type", "ram", "disk")},
+    "storage": {
+        "rclone_url": "rclone_url",
+        "rclone_user": "rclone_user",
+        "rclone_password": "rclone_password",
+        "rclone_conf": None,
+        "rclone_vendor": None,
+        "datasets": None,
+    },
+}
+NO_SUCH = "No deployment exists with this uuid."
+KINDS = {"modules": "module", "tools": "tool"}
+
+
+def summary(deployment: Deployment) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "job_ID": str(deployment.pk),
+        "name": job_name(deployment),
+        "status": PAPI_STATUS.get(deployment.state, deployment.state),
+        "owner": owner_sub(deployment),
+        "title": deployment.title,
+        "description": deployment.description,
+        "docker_image": deployment.image_ref,
+        "docker_command": f"deep-start --{deployment.service}",
+        "submit_time": (deployment.submitted_at or deployment.created_at).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        ),
+        "resources": {
+            "cpu_num": deployment.cpu,
+            "gpu_num": deployment.gpu_num,
+            "memory_MB": deployment.ram_mb,
+            "disk_MB": deployment.disk_mb,
+        },
+        "endpoints": dict(deployment.endpoints or {}),
+        "active_endpoints": [deployment.main_endpoint] if deployment.is_running else [],
+        "main_endpoint": deployment.main_endpoint,
+        "alloc_ID": deployment.alloc_id,
+    }
+    if deployment.error_message:
+        data["error_msg"] = deployment.error_message
+    if deployment.kind == "tool" and deployment.module is not None:
+        data["tool_name"] = deployment.module.name
+    return data
+
+
+def _flatten(body: Any) -> dict[str, Any]:
+    """PAPI's sectioned conf → form fields; raises ValueError with PAPI's wording."""
+    if not isinstance(body, dict):
+        raise ValueError("The request body must be a JSON object of sections.")
+    flat: dict[str, Any] = {}
+    for section, values in body.items():
+        if section not in SECTIONS or not isinstance(values, dict):
+            raise ValueError(f"The key `{section}` in not a valid parameter.")
+        for key, value in values.items():
+            if key not in SECTIONS[section]:
+                raise ValueError(f"The key `{key}` in not a valid parameter.")
+            if SECTIONS[section][key]:
+                flat[SECTIONS[section][key]] = value
+    return flat
+
+
+def _module_for(kind: str, request: Request, flat: dict[str, Any]) -> Module | None:
+    published = Module.objects.filter(status=Module.Status.ACTIVE, is_hidden=False)
+    if kind == "tool":
+        return published.filter(kind="tool", name=request.query_params.get("tool_name", "")).first()
+    image = str(flat.get("docker_image") or "").lower()
+    name = image.rsplit("/", 1)[-1]
+    candidates = published.filter(kind="module", docker_image__icontains=name) if name else []
+    return next((m for m in candidates if docker_image_of(m) == image), None)
+
+
+class PapiDeployments(DeploymentAPIView):
+    def get(self, request: Request, kind: str) -> Response:
+        request_sync()
+        vos = request.query_params.getlist("vos") or request.query_params.getlist("vo")
+        deployments = deployments_for_user(request.user).filter(kind=KINDS[kind], backend="nomad")
+        if vos:
+            deployments = deployments.filter(vo__in=vos)
+        return Response([summary(d) for d in deployments[:500]])
+
+    def post(self, request: Request, kind: str) -> Response:
+        try:
+            flat = _flatten(request.data)
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        module = _module_for(KINDS[kind], request, flat)
+        if module is None:
+            what = "tool_name" if kind == "tools" else "general.docker_image"
+            return Response({"status": "fail", "error_msg": f"Unknown {what}: not in the catalog."})
+        if request.query_params.get("vo"):
+            flat["vo"] = request.query_params["vo"]
+        outcome, error, _code = validate_and_create(
+            user=request.user,
+            module=module,
+            data=flat,
+            backend="nomad",
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            via="papi",
+        )
+        if error is not None:
+            return Response({"status": "fail", "error_msg": error["detail"]})
+        return Response({"status": "success", "job_ID": str(outcome.deployment.pk)})
+
+
+class PapiDeployment(DeploymentAPIView):
+    def _find(self, request: Request, kind: str, pk) -> Deployment | None:
+        return deployments_for_user(request.user).filter(pk=pk, kind=KINDS[kind]).first()
+
+    def get(self, request: Request, kind: str, pk) -> Response:
+        deployment = self._find(request, kind, pk)
+        if deployment is None:
+            return Response({"detail": NO_SUCH}, status=400)
+        return Response(summary(deployment))
+
+    def delete(self, request: Request, kind: str, pk) -> Response:
+        deployment = self._find(request, kind, pk)
+        if deployment is None:
+            return Response({"detail": NO_SUCH}, status=400)
+        try:
+            deployment_delete(deployment=deployment)
+        except DeploymentError as exc:
+            return Response({"detail": exc.message}, status=400)
+        return Response({"status": "success"})

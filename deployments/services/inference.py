@@ -1,0 +1,92 @@
+"""Try an OSCAR inference service: synchronous runs and asynchronous jobs.
+
+Input follows PAPI's OSCAR script: a JSON object whose keys become
+`deepaas-cli predict --key value`, with uploaded files under `oscar-files`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any
+
+from django.conf import settings
+
+from deployments.backends import BackendError
+from deployments.backends.oscar import OscarBackend, OscarJob
+from deployments.models import Deployment, DeploymentState
+from deployments.services.errors import DeploymentError
+
+
+def build_payload(
+    *, inputs_text: str = "", file_name: str = "", file_bytes: bytes | None = None
+) -> bytes:
+    """The JSON document sent to the service, from a JSON object text and/or one file.
+    Raises DeploymentError naming what is wrong."""
+    inputs: dict[str, Any] = {}
+    if inputs_text.strip():
+        try:
+            inputs = json.loads(inputs_text)
+        except ValueError as exc:
+            raise DeploymentError(f"Inputs must be a JSON object: {exc}.") from exc
+        if not isinstance(inputs, dict):
+            raise DeploymentError('Inputs must be a JSON object, e.g. {"top_k": 3}.')
+    if file_bytes is not None:
+        if len(file_bytes) > settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES:
+            limit = settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise DeploymentError(f"The file is too large: at most {limit} MB.")
+        extension = os.path.splitext(file_name)[1].lstrip(".").lower()
+        inputs["oscar-files"] = [
+            {
+                "key": "data",
+                "file_format": extension,
+                "data": base64.b64encode(file_bytes).decode("ascii"),
+            }
+        ]
+    if not inputs:
+        raise DeploymentError("Give some inputs or choose a file to send.")
+    return json.dumps(inputs).encode("utf-8")
+
+
+def _require_running_service(deployment: Deployment) -> OscarBackend:
+    if deployment.backend != "oscar":
+        raise DeploymentError("Only inference services (OSCAR) can be tried this way.")
+    if deployment.state != DeploymentState.RUNNING:
+        raise DeploymentError(
+            f"The service is {deployment.get_state_display().lower()}, not running yet."
+        )
+    return OscarBackend()
+
+
+def inference_run(*, deployment: Deployment, payload: bytes) -> str:
+    """Run the service synchronously; its output text. Raises DeploymentError."""
+    backend = _require_running_service(deployment)
+    try:
+        return backend.run(deployment, payload)
+    except BackendError as exc:
+        raise DeploymentError(exc.message) from exc
+
+
+def inference_job_submit(*, deployment: Deployment, payload: bytes) -> None:
+    backend = _require_running_service(deployment)
+    try:
+        backend.submit_job(deployment, payload)
+    except BackendError as exc:
+        raise DeploymentError(exc.message) from exc
+
+
+def inference_jobs(*, deployment: Deployment) -> list[OscarJob]:
+    backend = _require_running_service(deployment)
+    try:
+        return backend.jobs(deployment)
+    except BackendError as exc:
+        raise DeploymentError(exc.message) from exc
+
+
+def inference_job_logs(*, deployment: Deployment, job_name: str) -> str:
+    backend = _require_running_service(deployment)
+    try:
+        return backend.job_logs(deployment, job_name)
+    except BackendError as exc:
+        raise DeploymentError(exc.message) from exc

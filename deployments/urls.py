@@ -1,0 +1,14 @@
+from django.urls import path
+
+from deployments import views
+
+app_name = "deployments"
+urlpatterns = [
+    path("", views.deployment_list, name="list"),
+    path("status.json", views.deployment_status, name="status"),
+    path("new/<slug:module_name>/", views.deployment_new, name="new"),
+    path("<uuid:pk>/", views.deployment_detail, name="detail"),
+    path("<uuid:pk>/delete/", views.deployment_delete_view, name="delete"),
+    path("<uuid:pk>/run/", views.deployment_run, name="run"),
+    path("<uuid:pk>/jobs/<str:job_name>/", views.deployment_job_logs, name="job-logs"),
+]

@@ -1,0 +1,228 @@
+"""Deployment pages: the deploy form, the live table, details, delete, and try-it for OSCAR.
+
+Every view is for signed-in users and only ever sees the user's own
+deployments (another user's ID is a 404). None waits on a backend except the
+OSCAR try-it actions, which are synchronous by nature.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog.models import Module
+from deployments.config import deploy_config, deployable_vos
+from deployments.forms import DeploymentForm, TryItForm
+from deployments.models import Deployment
+from deployments.selectors import deployments_for_user, row
+from deployments.services import (
+    CreateOutcome,
+    DeploymentError,
+    deployment_create,
+    deployment_delete,
+    request_sync,
+    sync_problems,
+)
+from deployments.services.inference import (
+    build_payload,
+    inference_job_logs,
+    inference_job_submit,
+    inference_jobs,
+    inference_run,
+)
+from deployments.services.quotas import quota_summary
+
+logger = logging.getLogger(__name__)
+
+
+def _own(request: HttpRequest, pk) -> Deployment:
+    return get_object_or_404(deployments_for_user(request.user), pk=pk)
+
+
+@login_required
+@require_GET
+def deployment_list(request: HttpRequest) -> HttpResponse:
+    request_sync()
+    deployments = list(deployments_for_user(request.user)[:200])
+    return render(
+        request,
+        "deployments/list.html",
+        {
+            "deployments": deployments,
+            "rows": [row(d) for d in deployments],
+            "problems": sync_problems(),
+            "quota": quota_summary(request.user),
+            "sandbox": settings.SANDBOX_MODE,
+            "any_queued": any(d.state == "queued" for d in deployments),
+        },
+    )
+
+
+@login_required
+@require_GET
+def deployment_status(request: HttpRequest) -> JsonResponse:
+    """What the table's script polls: the rows, and whether the status may be stale."""
+    request_sync()
+    deployments = deployments_for_user(request.user)[:200]
+    return JsonResponse(
+        {
+            "deployments": [row(d) for d in deployments],
+            "problems": sync_problems(),
+            "at": timezone.now().isoformat(),
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deployment_new(request: HttpRequest, module_name: str) -> HttpResponse:
+    module = get_object_or_404(
+        Module.objects.filter(status=Module.Status.ACTIVE, is_hidden=False), name=module_name
+    )
+    backend = (
+        "oscar" if request.GET.get("backend") == "oscar" and module.kind == "module" else ("nomad")
+    )
+    vos = deployable_vos(request.user)
+    vo = request.POST.get("vo") or request.GET.get("vo") or ""
+    vo = vo if vo in vos else (vos[0] if vos else "")
+    config = deploy_config(
+        module=module, backend=backend, vo=vo, service=request.GET.get("service", "")
+    )
+    form = DeploymentForm(request.POST or None, config=config, vos=vos)
+    if request.method == "POST" and vos and form.is_valid():
+        try:
+            outcome = deployment_create(
+                user=request.user,
+                request=form.to_request(module=module),
+                idempotency_key=form.cleaned_data.get("token") or "",
+            )
+        except DeploymentError as exc:
+            form.add_error(None, exc.message)
+        else:
+            _announce(request, outcome)
+            return redirect("deployments:list")
+    return render(
+        request,
+        "deployments/new.html",
+        {
+            "module": module,
+            "backend": backend,
+            "config": config,
+            "form": form,
+            "vos": vos,
+            "sandbox": settings.SANDBOX_MODE,
+        },
+    )
+
+
+def _announce(request: HttpRequest, outcome: CreateOutcome) -> None:
+    title = outcome.deployment.title
+    if not outcome.created:
+        messages.info(request, f"“{title}” was already requested (the form was sent twice).")
+    elif outcome.enqueued is False:
+        messages.warning(
+            request,
+            f"“{title}” is recorded. The task queue cannot be reached right now, so it will "
+            "start shortly, automatically; nothing else to do.",
+        )
+    else:
+        messages.success(request, f"“{title}” is queued; it will start in a moment.")
+
+
+@login_required
+@require_GET
+def deployment_detail(request: HttpRequest, pk) -> HttpResponse:
+    deployment = _own(request, pk)
+    return _render_detail(request, deployment)
+
+
+def _render_detail(
+    request: HttpRequest,
+    deployment: Deployment,
+    *,
+    try_form: TryItForm | None = None,
+    run_output: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    jobs, jobs_error = [], ""
+    is_service = deployment.backend == "oscar" and deployment.is_running
+    if is_service:
+        try:
+            jobs = inference_jobs(deployment=deployment)
+        except DeploymentError as exc:
+            jobs_error = exc.message
+    return render(
+        request,
+        "deployments/detail.html",
+        {
+            "deployment": deployment,
+            "row": row(deployment),
+            "transitions": deployment.transitions.all(),
+            "is_service": is_service,
+            "try_form": try_form or TryItForm(),
+            "run_output": run_output,
+            "jobs": jobs,
+            "jobs_error": jobs_error,
+            "sandbox": settings.SANDBOX_MODE,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def deployment_run(request: HttpRequest, pk) -> HttpResponse:
+    """Run the OSCAR service on the user's input now (sync) or as a job (async)."""
+    deployment = _own(request, pk)
+    form = TryItForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, deployment, try_form=form, status=400)
+    upload = form.cleaned_data.get("file")
+    try:
+        payload = build_payload(
+            inputs_text=form.cleaned_data.get("inputs") or "",
+            file_name=upload.name if upload else "",
+            file_bytes=upload.read() if upload else None,
+        )
+        if form.cleaned_data.get("mode") == "async":
+            inference_job_submit(deployment=deployment, payload=payload)
+            messages.success(request, "Job submitted; it appears in the list below.")
+            return redirect("deployments:detail", pk=deployment.pk)
+        output = inference_run(deployment=deployment, payload=payload)
+    except DeploymentError as exc:
+        form.add_error(None, exc.message)
+        return _render_detail(request, deployment, try_form=form, status=400)
+    return _render_detail(request, deployment, try_form=form, run_output=output)
+
+
+@login_required
+@require_GET
+def deployment_job_logs(request: HttpRequest, pk, job_name: str) -> HttpResponse:
+    deployment = _own(request, pk)
+    try:
+        logs = inference_job_logs(deployment=deployment, job_name=job_name)
+    except DeploymentError as exc:
+        logs = f"Logs unavailable: {exc.message}"
+    return HttpResponse(logs or "No logs yet (the job has not started).", content_type="text/plain")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deployment_delete_view(request: HttpRequest, pk) -> HttpResponse:
+    deployment = _own(request, pk)
+    if request.method == "POST":
+        try:
+            deployment_delete(deployment=deployment)
+        except DeploymentError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"“{deployment}” is being deleted.")
+        return redirect("deployments:list")
+    return render(request, "deployments/confirm_delete.html", {"deployment": deployment})

@@ -1,0 +1,89 @@
+/* Deployments: keep the status of every row current without reloading.
+ * Progressive only: without this file the page is complete and has a Refresh link.
+ * Polls the table's data-status-url every 4 s while the page is visible and updates each
+ * row (badge, error, Open and Delete buttons) in place. New or vanished rows are
+ * announced with a refresh link rather than guessed. */
+(function () {
+  "use strict";
+  var table = document.querySelector("[data-status-url]");
+  if (!table || !window.fetch) { return; }
+  var url = table.getAttribute("data-status-url");
+  var live = document.querySelector("[data-live-status]");
+  var INTERVAL = 4000;
+  var timer = null;
+
+  function rowsById() {
+    var rows = {};
+    table.querySelectorAll("tr[data-deployment-id]").forEach(function (tr) {
+      rows[tr.getAttribute("data-deployment-id")] = tr;
+    });
+    return rows;
+  }
+
+  function setHidden(element, hidden) {
+    if (!element) { return; }
+    if (hidden) { element.setAttribute("hidden", ""); } else { element.removeAttribute("hidden"); }
+  }
+
+  function update(tr, data) {
+    var badge = tr.querySelector("[data-state]");
+    if (badge && badge.getAttribute("data-state") !== data.state) {
+      badge.className = "badge status-" + data.badge;
+      badge.setAttribute("data-state", data.state);
+      badge.textContent = data.state_label;
+    }
+    var error = tr.querySelector('[data-field="error"]');
+    if (error) {
+      error.textContent = data.error_message || "";
+      setHidden(error, !data.error_message);
+    }
+    var open = tr.querySelector('[data-action="open"]');
+    if (open) {
+      open.setAttribute("href", data.open_url || "#");
+      setHidden(open, !data.open_url);
+    }
+    setHidden(tr.querySelector('[data-action="delete"]'), !data.deletable);
+  }
+
+  function say(text) {
+    if (live) { live.textContent = text; }
+  }
+
+  function poll() {
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (payload) {
+        var rows = rowsById();
+        var seen = {};
+        var changed = false;
+        // The list page shows every deployment; a detail page only its own row.
+        var isList = table.id === "deployments-table";
+        payload.deployments.forEach(function (data) {
+          seen[data.id] = true;
+          if (rows[data.id]) { update(rows[data.id], data); } else if (isList) { changed = true; }
+        });
+        Object.keys(rows).forEach(function (id) {
+          if (!seen[id] && isList) {
+            rows[id].classList.add("is-gone");
+            changed = true;
+          }
+        });
+        say(changed ? "The list changed: refresh to see it." : "");
+      })
+      .catch(function () { say("Live updates paused (connection problem); retrying."); })
+      .then(schedule);
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    if (document.visibilityState !== "hidden") { timer = setTimeout(poll, INTERVAL); }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { poll(); } else { clearTimeout(timer); }
+  });
+  schedule();
+})();
