@@ -6,6 +6,7 @@ backend. Production settings (`marketplace.settings_production`) refuse to
 start without their secrets.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -326,6 +327,63 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# --- Sign-in (OIDC) -------------------------------------------------------
+# mozilla-django-oidc, authorization code flow with PKCE, state and nonce; ID tokens
+# checked (RS256) against the provider's JWKS. Set OIDC_OP_DISCOVERY_URL (the provider's
+# .well-known/openid-configuration) or each OIDC_OP_* endpoint; an explicit endpoint
+# wins, the rest are read from discovery on first use (marketplace.auth.provider).
+AUTHENTICATION_BACKENDS = ["marketplace.auth.backend.OIDCBackend", *AUTHENTICATION_BACKENDS]
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your institution (EGI Check-in)")
+OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile eduperson_entitlement")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of RP-initiated logout
+OIDC_OP_LOGOUT_URL_METHOD = "marketplace.auth.views.provider_logout_url"
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", default=900)
+OIDC_USERINFO_CACHE_SECONDS = env.int("OIDC_USERINFO_CACHE_SECONDS", default=60)
+OIDC_EXEMPT_URLS = [re.compile(r"^/(api|v1|oai|static|healthz|readyz|metrics|accounts/logout)")]
+LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL
+# Roles from entitlement claims: whitespace-separated regular expressions, each matched
+# against a whole entitlement; a named group `vo` names the VO (marketplace.auth.claims).
+OIDC_ENTITLEMENT_CLAIMS = env.str(
+    "OIDC_ENTITLEMENT_CLAIMS", default="eduperson_entitlement groups realm_access.roles"
+).split()
+OIDC_ENTITLEMENT_VO_PATTERN = env.str(
+    "OIDC_ENTITLEMENT_VO_PATTERN",
+    default=r"urn:mace:egi\.eu:group:(?P<vo>[^:#]+)(?::[^#]*)?(?:#.*)?"
+    r" access:(?P<vo>[^:]+):[\w.-]+",
+).split()
+CURATOR_ENTITLEMENTS = env.str(
+    "CURATOR_ENTITLEMENTS",
+    default=r"urn:mace:egi\.eu:group:(?P<vo>[^:#]+):role=curator(?:#.*)?"
+    r" access:(?P<vo>[^:]+):curator ai-exchange:curator",
+).split()
+ADMIN_ENTITLEMENTS = env.str("ADMIN_ENTITLEMENTS", default="ai-exchange:admin").split()
+# Which catalogs (Module.catalog, owner/repo; "*" = all) each VO's curators look after;
+# modules tagged with a VO name (vo.imagine-ai.eu) belong to that VO as well.
+CURATION_VO_CATALOGS = env.json("CURATION_VO_CATALOGS", default={"vo.ai4eosc.eu": ["*"]})
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "marketplace.auth.middleware.SessionRefresh",
+)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "marketplace.auth.drf.PersonalTokenAuthentication",
+    "marketplace.auth.drf.OIDCBearerAuthentication",
+    # Enforces CSRF for signed-in sessions, so a cookie alone never authorises a write.
+    "rest_framework.authentication.SessionAuthentication",
+]
 
 # --- Operations -----------------------------------------------------------
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -9,14 +9,21 @@ from drf_spectacular.views import (
 )
 
 from marketplace import views
+from marketplace.auth.views import admin_login
 from marketplace.sandbox_login import sandbox_login
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
+    # Sign-in (OIDC): the admin signs in through the identity provider too.
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
+    path("", include("marketplace.auth.urls")),
     path("accounts/sandbox-login/", sandbox_login, name="sandbox-login"),
+    # Curation: pages, and API writes next to the catalog API.
+    path("", include("catalog.curation_urls")),
+    path("api/v1/modules/<slug:name>/curation/", include("catalog.curation_api")),
     # Deployments (deployments.urls, deployments.api): pages, REST API, PAPI-compatible routes.
     path("deployments/", include("deployments.urls")),
     path("api/v1/deployments/", include("deployments.api.urls")),

@@ -1,0 +1,204 @@
+"""Curation through the REST API, mounted at /api/v1/modules/<name>/curation/.
+
+Authentication: `Authorization: Bearer <token>` with a personal API token or an access
+token from the site's OpenID provider; a browser session works only with its CSRF token
+(DRF's SessionAuthentication), so a cookie alone never authorises a write.
+
+    GET   …/curation/             overrides, flags and the latest revision number
+    PATCH …/curation/fields/      {"fields": {...}, "reason": "...", "base_revision": 7}
+    POST  …/curation/upstream/    {"field": "title", "decision": "keep"|"accept", "reason": ...}
+    POST  …/curation/moderation/  {"action": "hide"|"unhide"|..., "reason": "..."}
+    POST  …/curation/restore/     {"revision": 3, "reason": "..."}
+
+Errors: 400 `{"detail": ..., "errors": {field: [messages]}}`, 401 without credentials,
+403 for people who may not curate the module, 404 for unknown modules, 409 when
+`base_revision` is stale.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.urls import path
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Module, ModuleRevision
+from catalog.services import curation
+from catalog.services.publish import effective_values
+from marketplace.auth.permissions import can_curate
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=curation.REASON_MAX_LENGTH)
+
+
+class FieldsSerializer(ReasonSerializer):
+    fields = serializers.DictField(allow_empty=False)
+    base_revision = serializers.IntegerField(required=False, min_value=0)
+
+
+class UpstreamSerializer(ReasonSerializer):
+    field = serializers.CharField(max_length=64)
+    decision = serializers.ChoiceField(choices=curation.UPSTREAM_DECISIONS)
+
+
+class ModerationSerializer(ReasonSerializer):
+    action = serializers.ChoiceField(choices=sorted(curation.MODERATION_ACTIONS))
+
+
+class RestoreSerializer(ReasonSerializer):
+    revision = serializers.IntegerField(min_value=1)
+
+
+def _revision(revision: ModuleRevision | None) -> dict | None:
+    if revision is None:
+        return None
+    return {
+        "number": revision.number,
+        "kind": revision.kind,
+        "changes": revision.changes,
+        "reason": revision.reason,
+    }
+
+
+class CurationView(APIView):
+    """Shared: authentication required, module lookup, permission, error shapes."""
+
+    permission_classes = [IsAuthenticated]
+    input_serializer: type[serializers.Serializer] = ReasonSerializer
+
+    def module(self, name: str) -> Module:
+        module = Module.objects.filter(name=name).first()
+        if module is None:
+            raise NotFound(f"No module called {name}.")
+        if not can_curate(self.request.user, module):
+            raise PermissionDenied(f"You may not curate {name}.")
+        return module
+
+    def payload(self) -> dict:
+        serializer = self.input_serializer(data=self.request.data)
+        if not serializer.is_valid():
+            raise curation.CurationError("The request body is not valid.", serializer.errors)
+        return serializer.validated_data
+
+    def handle_exception(self, exc):
+        if isinstance(exc, curation.CurationConflict):
+            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        if isinstance(exc, curation.CurationError):
+            return Response(
+                {"detail": exc.message, "errors": exc.field_errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if isinstance(exc, DjangoPermissionDenied):
+            exc = PermissionDenied(str(exc))
+        return super().handle_exception(exc)
+
+    def state(self, module: Module, **extra) -> Response:
+        module.refresh_from_db()
+        return Response(
+            {
+                "name": module.name,
+                "values": effective_values(module),
+                "overrides": [
+                    {
+                        "field": o.field,
+                        "value": o.value,
+                        "upstream_value": o.upstream_value,
+                        "upstream_changed": o.upstream_changed,
+                        "author": str(o.author) if o.author else None,
+                        "reason": o.reason,
+                        "updated_at": o.updated_at,
+                    }
+                    for o in module.overrides.select_related("author").order_by("field")
+                ],
+                "upstream_changed": module.upstream_changed,
+                "is_hidden": module.is_hidden,
+                "is_featured": module.is_featured,
+                "is_deprecated": module.is_deprecated,
+                "moderation_reason": module.moderation_reason,
+                "latest_revision": curation.latest_revision_number(module),
+                **extra,
+            }
+        )
+
+
+class CurationStateView(CurationView):
+    def get(self, request, name: str):
+        return self.state(self.module(name))
+
+
+class FieldsView(CurationView):
+    input_serializer = FieldsSerializer
+
+    def patch(self, request, name: str):
+        module, data = self.module(name), self.payload()
+        outcome = curation.edit_fields(
+            module=module,
+            author=request.user,
+            changes=data["fields"],
+            reason=data["reason"],
+            via="api",
+            base_revision=data.get("base_revision"),
+        )
+        return self.state(
+            module, changed=outcome.changed_fields, revision=_revision(outcome.revision)
+        )
+
+
+class UpstreamView(CurationView):
+    input_serializer = UpstreamSerializer
+
+    def post(self, request, name: str):
+        module, data = self.module(name), self.payload()
+        revision = curation.decide_upstream(
+            module=module,
+            field=data["field"],
+            decision=data["decision"],
+            author=request.user,
+            reason=data["reason"],
+            via="api",
+        )
+        return self.state(module, revision=_revision(revision))
+
+
+class ModerationView(CurationView):
+    input_serializer = ModerationSerializer
+
+    def post(self, request, name: str):
+        module, data = self.module(name), self.payload()
+        revision = curation.moderate(
+            module=module,
+            action=data["action"],
+            author=request.user,
+            reason=data["reason"],
+            via="api",
+        )
+        return self.state(module, revision=_revision(revision))
+
+
+class RestoreView(CurationView):
+    input_serializer = RestoreSerializer
+
+    def post(self, request, name: str):
+        module, data = self.module(name), self.payload()
+        revision = curation.restore_revision(
+            module=module,
+            number=data["revision"],
+            author=request.user,
+            reason=data["reason"],
+            via="api",
+        )
+        return self.state(module, revision=_revision(revision))
+
+
+app_name = "curation-api"
+urlpatterns = [
+    path("", CurationStateView.as_view(), name="state"),
+    path("fields/", FieldsView.as_view(), name="fields"),
+    path("upstream/", UpstreamView.as_view(), name="upstream"),
+    path("moderation/", ModerationView.as_view(), name="moderation"),
+    path("restore/", RestoreView.as_view(), name="restore"),
+]

@@ -1,0 +1,266 @@
+"""Curation pages: edit, upstream changes, moderation, history and restore, the audit log.
+
+Thin: load the module, check `can_curate`, call one service, render or redirect with a
+message. Every page needs a signed-in curator of the module (anonymous visitors are sent
+to sign in; others get 403); every change is a POST with CSRF.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog import curation_diff
+from catalog.curation_forms import CurationForm, link_names
+from catalog.metadata.validation import LATEST
+from catalog.models import CURATABLE_FIELDS, Module
+from catalog.presenters import revision_rows
+from catalog.services import curation
+from catalog.services.publish import effective_values
+from marketplace.auth.permissions import (
+    can_curate,
+    curatable_module_ids,
+    curates_everything,
+    is_admin,
+    is_curator,
+)
+from marketplace.models import AuditEvent
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _module_to_curate(request: HttpRequest, name: str) -> Module:
+    # Hidden and withdrawn modules too: curators must be able to bring them back.
+    module = Module.objects.filter(name=name).first()
+    if module is None:
+        raise Http404(f"No module called {name}.")
+    if not can_curate(request.user, module):
+        raise PermissionDenied(f"You may not curate {name}.")
+    return module
+
+
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return render(request, "curation/forbidden.html", {"reason": str(exc)}, status=403)
+
+
+def curator_view(view):
+    """Sign-in required (redirect), then a clear 403 page for those who may not curate."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return _forbidden(request, exc)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _back_to_edit(module: Module) -> HttpResponse:
+    return redirect("curation:edit", name=module.name)
+
+
+@curator_view
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, name: str) -> HttpResponse:
+    """The form of every curatable field; saving writes overrides with the reason."""
+    module = _module_to_curate(request, name)
+    values = effective_values(module)
+    base = curation.latest_revision_number(module)
+    form = CurationForm(request.POST or None, values=values, initial={"base_revision": base})
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = curation.edit_fields(
+                module=module,
+                author=request.user,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+                base_revision=form.cleaned_data.get("base_revision"),
+            )
+        except curation.CurationError as exc:
+            form.add_service_errors(exc.field_errors)
+            messages.error(request, exc.message)
+        else:
+            if outcome.changed_fields:
+                messages.success(
+                    request,
+                    f"Saved: {', '.join(outcome.changed_fields)} (curated, with your reason).",
+                )
+            else:
+                messages.info(request, "Nothing changed: every value is as it was.")
+            return redirect("catalog:module-detail", name=module.name)
+    context = {
+        "module": module,
+        "form": form,
+        "overrides": {o.field: o for o in module.overrides.select_related("author")},
+        "link_names": link_names(),
+        "upstream_schema_errors": curation.schema_errors(values),
+        "schema_version": LATEST,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "curation/edit.html", context, status=status)
+
+
+@curator_view
+@require_http_methods(["GET", "POST"])
+def upstream(request: HttpRequest, name: str) -> HttpResponse:
+    """Curated fields next to upstream, side by side; keep the override or accept upstream."""
+    module = _module_to_curate(request, name)
+    if request.method == "POST":
+        try:
+            curation.decide_upstream(
+                module=module,
+                field=request.POST.get("field", ""),
+                decision=request.POST.get("decision", ""),
+                author=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+        except curation.CurationError as exc:
+            messages.error(request, exc.message)
+        else:
+            verb = "kept" if request.POST.get("decision") == "keep" else "replaced by upstream"
+            messages.success(request, f"{request.POST.get('field')}: curated value {verb}.")
+        return redirect("curation:upstream", name=module.name)
+    upstream_values = effective_values(module, overrides={})
+    rows = []
+    for override in module.overrides.select_related("author").order_by("field"):
+        if override.field not in CURATABLE_FIELDS:
+            continue
+        rows.append(
+            {
+                "override": override,
+                "diff": curation_diff.side_by_side(override.value, upstream_values[override.field]),
+                "was": override.upstream_value,
+            }
+        )
+    rows.sort(key=lambda row: not row["override"].upstream_changed)
+    return render(request, "curation/upstream.html", {"module": module, "rows": rows})
+
+
+@curator_view
+@require_POST
+def moderate(request: HttpRequest, name: str) -> HttpResponse:
+    """Hide/unhide, feature/unfeature, deprecate/undeprecate, with a reason."""
+    module = _module_to_curate(request, name)
+    action = request.POST.get("action", "")
+    try:
+        revision = curation.moderate(
+            module=module, action=action, author=request.user, reason=request.POST.get("reason", "")
+        )
+    except curation.CurationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if revision is None:
+            messages.info(request, f"Nothing to do: the module is already {action}d.")
+        else:
+            messages.success(request, f"Done: {action} ({revision.reason}).")
+    if module.is_hidden or action == "hide":
+        return redirect("curation:history", name=module.name)
+    return redirect("catalog:module-detail", name=module.name)
+
+
+@curator_view
+@require_GET
+def history(request: HttpRequest, name: str) -> HttpResponse:
+    """Every version, with links to view and restore each."""
+    module = _module_to_curate(request, name)
+    revisions = list(module.revisions.select_related("author").order_by("-number"))
+    context = {"module": module, "revisions": revision_rows(module, revisions)}
+    return render(request, "curation/history.html", context)
+
+
+@curator_view
+@require_GET
+def revision(request: HttpRequest, name: str, number: int) -> HttpResponse:
+    """One version's metadata, side by side with what is published now."""
+    module = _module_to_curate(request, name)
+    old = module.revisions.select_related("author").filter(number=number).first()
+    if old is None:
+        raise Http404(f"{name} has no version {number}.")
+    now = effective_values(module)
+    snapshot = old.snapshot or {}
+    fields = [
+        {
+            "field": field,
+            "differs": field in snapshot and snapshot[field] != now[field],
+            "diff": curation_diff.side_by_side(snapshot.get(field), now[field]),
+        }
+        for field in CURATABLE_FIELDS
+        if field in snapshot
+    ]
+    latest = curation.latest_revision_number(module)
+    context = {"module": module, "revision": old, "fields": fields, "latest": latest}
+    return render(request, "curation/revision.html", context)
+
+
+@curator_view
+@require_POST
+def restore(request: HttpRequest, name: str, number: int) -> HttpResponse:
+    """Publish the metadata of an old version again."""
+    module = _module_to_curate(request, name)
+    try:
+        new = curation.restore_revision(
+            module=module, number=number, author=request.user, reason=request.POST.get("reason", "")
+        )
+    except curation.CurationError as exc:
+        messages.error(request, exc.message)
+        return redirect("curation:revision", name=module.name, number=number)
+    if new is None:
+        messages.info(request, f"Version {number} is what is published already.")
+    else:
+        messages.success(request, f"Version {number} restored as version {new.number}.")
+    return redirect("curation:history", name=module.name)
+
+
+@curator_view
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """What needs a curator: upstream changes to review, hidden and deprecated modules."""
+    if not is_curator(request.user):
+        raise PermissionDenied("The curation pages are for curators.")
+    modules = Module.objects.all()
+    ids = curatable_module_ids(request.user, modules)
+    mine = Module.objects.filter(pk__in=ids).order_by("name")
+    context = {
+        "flagged": mine.filter(upstream_changed=True),
+        "hidden": mine.filter(is_hidden=True),
+        "deprecated": mine.filter(is_deprecated=True),
+        "curated": mine.filter(overrides__isnull=False).distinct(),
+        "everything": curates_everything(request.user),
+    }
+    return render(request, "curation/dashboard.html", context)
+
+
+@curator_view
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Who changed what, when and why: curation and moderation, newest first."""
+    if not is_curator(request.user):
+        raise PermissionDenied("The audit log is for curators.")
+    events = AuditEvent.objects.select_related("actor", "revision").order_by("-created_at", "-pk")
+    if not is_admin(request.user):
+        # Token events concern one person's credentials; administrators see them, others not.
+        events = events.exclude(action__startswith="token.")
+    if not curates_everything(request.user):
+        events = events.filter(module_id__in=curatable_module_ids(request.user, Module.objects))
+    module_name = request.GET.get("module", "").strip()
+    if module_name:
+        events = events.filter(module_name=module_name)
+    action = request.GET.get("action", "")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "module_name": module_name,
+        "action": action,
+        "actions": AuditEvent.Action.choices,
+    }
+    return render(request, "curation/audit.html", context)
