@@ -169,7 +169,7 @@ class ProvenanceSerializer(serializers.ModelSerializer):
             return value.isoformat()
         return value
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_curator(self, provenance: FieldProvenance) -> str | None:
         return _person(provenance.curator)
 
@@ -194,7 +194,7 @@ class RevisionSerializer(serializers.ModelSerializer):
             "snapshot",
         )
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_author(self, revision: ModuleRevision) -> str | None:
         return _person(revision.author)
 

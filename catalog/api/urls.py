@@ -25,7 +25,7 @@ urlpatterns = [
     ),
     re_path(
         rf"^modules/{NAME}/provenance/$",
-        modules.as_view({"get": "provenance"}),
+        views.ModuleProvenanceView.as_view(),
         name="module-provenance",
     ),
     re_path(
@@ -35,7 +35,7 @@ urlpatterns = [
     path("tools/", tools.as_view({"get": "list"}), name="tool-list"),
     re_path(rf"^tools/{NAME}/$", tools.as_view({"get": "retrieve"}), name="tool-detail"),
     re_path(
-        rf"^tools/{NAME}/provenance/$", tools.as_view({"get": "provenance"}), name="tool-provenance"
+        rf"^tools/{NAME}/provenance/$", views.ToolProvenanceView.as_view(), name="tool-provenance"
     ),
     re_path(rf"^tools/{NAME}/history/$", tools.as_view({"get": "history"}), name="tool-history"),
     path("harvest-runs/", runs.as_view({"get": "list"}), name="harvest-run-list"),

@@ -190,44 +190,6 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         return conditional.decorate(Response(data), etag, last_modified)
 
     @extend_schema(
-        summary="Where each field's value came from",
-        description=(
-            "One record per field: the source (file on GitHub at a commit, GitHub or DockerHub "
-            "API, or a curator), when it was read, by which harvest run, and the current value."
-        ),
-        responses={
-            200: s.ProvenanceSerializer(many=True),
-            404: docs.ERROR_404,
-            410: docs.ERROR_410,
-        },
-        examples=[
-            OpenApiExample(
-                "Title from ai4-metadata.yml",
-                value=[
-                    {
-                        "field": "title",
-                        "value": "YOLOv8 object detection",
-                        "source_kind": "github_file",
-                        "source_url": "https://github.com/ai4os-hub/x/blob/3f2a…/ai4-metadata.yml",
-                        "commit_sha": "3f2a…",
-                        "fetched_at": "2025-07-27T08:12:03Z",
-                        "harvest_run": 41,
-                        "curator": None,
-                        "reason": "",
-                    }
-                ],
-                response_only=True,
-            )
-        ],
-    )
-    def provenance(self, request, name=None):
-        module = published_module(name, kind=self.kind)
-        records = list(module.provenance.select_related("curator").order_by("field"))
-        for record in records:
-            record.module = module
-        return Response(s.ProvenanceSerializer(records, many=True).data)
-
-    @extend_schema(
         summary="Published revisions of a module, newest first",
         parameters=[
             OpenApiParameter("page", int, description="Page number, from 1."),
@@ -265,6 +227,54 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
 class ToolViewSet(ModuleViewSet):
     """Tools only (kind=tool)."""
 
+    kind = Module.Kind.TOOL
+
+
+class ModuleProvenanceView(CatalogAPIMixin, APIView):
+    """Where each field of a module came from (not paginated: one record per field)."""
+
+    kind = ""
+
+    @extend_schema(
+        summary="Where each field's value came from",
+        description=(
+            "One record per field: the source (file on GitHub at a commit, GitHub or DockerHub "
+            "API, or a curator), when it was read, by which harvest run, and the current value."
+        ),
+        responses={
+            200: s.ProvenanceSerializer(many=True),
+            404: docs.ERROR_404,
+            410: docs.ERROR_410,
+        },
+        examples=[
+            OpenApiExample(
+                "Title from ai4-metadata.yml",
+                value=[
+                    {
+                        "field": "title",
+                        "value": "YOLOv8 object detection",
+                        "source_kind": "github_file",
+                        "source_url": "https://github.com/ai4os-hub/x/blob/3f2a…/ai4-metadata.yml",
+                        "commit_sha": "3f2a…",
+                        "fetched_at": "2025-07-27T08:12:03Z",
+                        "harvest_run": 41,
+                        "curator": None,
+                        "reason": "",
+                    }
+                ],
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, name=None):
+        module = published_module(name, kind=self.kind)
+        records = list(module.provenance.select_related("curator").order_by("field"))
+        for record in records:
+            record.module = module
+        return Response(s.ProvenanceSerializer(records, many=True).data)
+
+
+class ToolProvenanceView(ModuleProvenanceView):
     kind = Module.Kind.TOOL
 
 
