@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from catalog.models import Module
@@ -76,7 +77,7 @@ def deployment_create(
         with transaction.atomic():
             # Lock the user's row: this user's concurrent creates run one at a time, so
             # the quota check and the idempotency check below see each other's rows.
-            type(user).objects.select_for_update().filter(pk=user.pk).values("pk").first()
+            get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk").first()
             if key:
                 existing = Deployment.objects.filter(owner=user, idempotency_key=key).first()
                 if existing is not None:

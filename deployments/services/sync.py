@@ -117,7 +117,8 @@ def sync_problems() -> dict[str, dict[str, str]]:
 def request_sync() -> bool:
     """Ask the worker for a sync, at most once per DEPLOY_SYNC_THROTTLE seconds."""
     try:
-        if not cache.add(THROTTLE_KEY, 1, timeout=settings.DEPLOY_SYNC_THROTTLE):
+        throttle = settings.DEPLOY_SYNC_THROTTLE
+        if throttle > 0 and not cache.add(THROTTLE_KEY, 1, timeout=throttle):
             return False
     except Exception:
         return False  # no cache (Redis down): the beat schedule still syncs

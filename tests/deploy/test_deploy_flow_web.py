@@ -1,0 +1,146 @@
+"""Deploy → running → endpoint shown → delete, through the pages, with a real worker."""
+
+import pytest
+
+from deployments.models import Deployment
+from tests.deploy.factories import DeployerFactory
+from tests.factories import ModuleFactory
+from tests.fixtures.deploy import wait_for
+
+pytestmark = [pytest.mark.slow]
+
+
+def _status(client, deployment_id):
+    rows = client.get("/deployments/status.json").json()["deployments"]
+    return next((r for r in rows if r["id"] == str(deployment_id)), None)
+
+
+def test_deploy_form_to_running_endpoint_then_delete(
+    client, transactional_db, deploy_settings, nomad, start_worker
+):
+    start_worker()
+    user = DeployerFactory()
+    module = ModuleFactory(resources={"inference": {"cpu": 2, "memory_MB": 4000}})
+    client.force_login(user)
+
+    form_page = client.get(f"/deployments/new/{module.name}/")
+    assert form_page.status_code == 200
+    token = form_page.context["form"]["token"].value()
+    response = client.post(
+        f"/deployments/new/{module.name}/",
+        {
+            "token": token,
+            "vo": "vo.ai4eosc.eu",
+            "title": "my training",
+            "service": "deepaas",
+            "docker_tag": "latest",
+            "cpu_num": 2,
+            "ram": 4000,
+            "disk": 2000,
+            "gpu_num": 0,
+        },
+    )
+    assert response.status_code == 302
+    deployment = Deployment.objects.get(owner=user)
+    assert deployment.title == "my training"
+
+    row = wait_for(
+        lambda: (r := _status(client, deployment.pk)) and r["state"] == "running" and r,
+        timeout=30,
+    )
+    assert row["open_url"] == f"https://api-{deployment.pk}.deployments.localhost/ui"
+    page = client.get("/deployments/").content.decode()
+    assert row["open_url"] in page
+    assert str(deployment.pk) in nomad.jobs
+
+    confirm = client.get(f"/deployments/{deployment.pk}/delete/")
+    assert confirm.status_code == 200
+    deleted = client.post(f"/deployments/{deployment.pk}/delete/", follow=True)
+    assert "“my training” is being deleted." in deleted.content.decode()
+    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=30)
+    assert str(deployment.pk) not in nomad.jobs
+    page = client.get("/deployments/").content.decode()
+    assert f'data-deployment-id="{deployment.pk}"' not in page
+
+
+def test_try_inference_service_runs_a_file_and_a_background_job(
+    client, transactional_db, deploy_settings, oscar, start_worker
+):
+    start_worker()
+    user = DeployerFactory()
+    module = ModuleFactory(categories=["AI4 inference"])
+    client.force_login(user)
+    form_page = client.get(f"/deployments/new/{module.name}/?backend=oscar")
+    assert "Create inference service" in form_page.content.decode()
+    assert "gpu_num" not in form_page.context["form"].fields
+    client.post(
+        f"/deployments/new/{module.name}/?backend=oscar",
+        {
+            "token": form_page.context["form"]["token"].value(),
+            "vo": "vo.ai4eosc.eu",
+            "title": "classifier",
+            "docker_tag": "latest",
+            "cpu_num": 2,
+            "ram": 2000,
+        },
+    )
+    deployment = Deployment.objects.get(owner=user)
+    wait_for(lambda: (r := _status(client, deployment.pk)) and r["state"] == "running", 30)
+    deployment.refresh_from_db()
+    assert deployment.oscar_service in oscar.services
+    assert oscar.services[deployment.oscar_service]["allowed_users"] == [user.oidc_sub]
+
+    # The module page now links the running service's try-it form.
+    module_page = client.get(f"/modules/{module.name}/").content.decode()
+    assert f"/deployments/{deployment.pk}/#try" in module_page
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("bird.wav", b"RIFF fake audio", content_type="audio/wav")
+    result = client.post(
+        f"/deployments/{deployment.pk}/run/",
+        {"inputs": '{"top_k": 2}', "file": upload, "mode": "sync"},
+    )
+    assert result.status_code == 200
+    output = result.context["run_output"]
+    assert '"prediction"' in output and '"top_k": 2' in output
+
+    client.post(f"/deployments/{deployment.pk}/run/", {"inputs": '{"a": 1}', "mode": "async"})
+    assert len(oscar.jobs[deployment.oscar_service]) == 1
+    job_name = next(iter(oscar.jobs[deployment.oscar_service]))
+    detail = client.get(f"/deployments/{deployment.pk}/").content.decode()
+    assert job_name in detail
+    wait_for(lambda: oscar.jobs[deployment.oscar_service][job_name]["status"] == "Succeeded")
+    logs = client.get(f"/deployments/{deployment.pk}/jobs/{job_name}/").content.decode()
+    assert "finished successfully" in logs
+
+    client.post(f"/deployments/{deployment.pk}/delete/")
+    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=30)
+    assert deployment.oscar_service not in oscar.services
+
+
+def test_bad_inputs_to_a_service_get_a_clear_message(
+    client, transactional_db, deploy_settings, oscar, start_worker
+):
+    start_worker()
+    user = DeployerFactory()
+    module = ModuleFactory()
+    client.force_login(user)
+    form_page = client.get(f"/deployments/new/{module.name}/?backend=oscar")
+    client.post(
+        f"/deployments/new/{module.name}/?backend=oscar",
+        {
+            "token": form_page.context["form"]["token"].value(),
+            "vo": "vo.ai4eosc.eu",
+            "docker_tag": "latest",
+            "cpu_num": 1,
+            "ram": 1000,
+        },
+    )
+    deployment = Deployment.objects.get(owner=user)
+    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "running", 30)
+    response = client.post(
+        f"/deployments/{deployment.pk}/run/", {"inputs": "[1, 2", "mode": "sync"}
+    )
+    assert response.status_code == 400
+    assert "Inputs must be a JSON object" in response.content.decode()
