@@ -247,6 +247,17 @@ class ChangeSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
+class ChangesPageSerializer(serializers.Serializer):
+    """A page of change events, and the window it covers (pass `until` as the next `since`)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    results = ChangeSerializer(many=True)
+
+
 class ErrorSerializer(serializers.Serializer):
     """Every error answer: a human sentence saying what is wrong and what to do."""
 

@@ -441,7 +441,7 @@ class ChangesView(CatalogAPIMixin, APIView):
             OpenApiParameter("page", int, description="Page number, from 1."),
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
-        responses={200: s.ChangeSerializer(many=True), 400: docs.ERROR_400},
+        responses={200: s.ChangesPageSerializer, 400: docs.ERROR_400},
         examples=[
             OpenApiExample(
                 "One revision",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import importlib
+import inspect
 import json
 import logging
 
@@ -264,6 +265,21 @@ def _harvest_task():
     return getattr(tasks, "harvest_catalog", None)
 
 
+def _task_arguments(task, item_name: str) -> dict:
+    """Keyword arguments the harvest task accepts: `only` (one item) and `trigger`.
+
+    A task without `only` gets a full harvest: more work, same outcome for the item.
+    """
+    parameters = inspect.signature(task.run).parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    arguments = {}
+    if "trigger" in parameters or accepts_any:
+        arguments["trigger"] = "papi-refresh"
+    if item_name and ("only" in parameters or accepts_any):
+        arguments["only"] = item_name
+    return arguments
+
+
 class RefreshView(PapiView):
     @extend_schema(
         summary="PAPI: refresh the catalog (queue a harvest)",
@@ -295,10 +311,7 @@ class RefreshView(PapiView):
         if task is None:
             return detail(503, "Harvesting is not set up on this server; nothing was queued.")
         try:
-            if item_name:
-                task.delay(only=item_name)
-            else:
-                task.delay()
+            task.delay(**_task_arguments(task, item_name))
         except Exception:  # the broker is down: say so instead of pretending
             logger.exception("papi refresh: could not queue the harvest")
             return detail(503, "Could not queue the harvest (task broker unavailable); retry.")
