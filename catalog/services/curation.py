@@ -120,7 +120,11 @@ def edit_fields(
             return EditOutcome([], None)
         upstream = effective_values(module, overrides={})
         for field in changed:
-            _set_override(module, field, cleaned[field], upstream, author=author, reason=reason)
+            if cleaned[field] == upstream[field]:
+                # Back to what upstream says: no override, so upstream changes flow in again.
+                module.overrides.filter(field=field).delete()
+            else:
+                _set_override(module, field, cleaned[field], upstream, author=author, reason=reason)
         revision = apply_effective(
             module, author=author, reason=reason, kind=ModuleRevision.Kind.CURATION
         )

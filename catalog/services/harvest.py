@@ -273,14 +273,17 @@ def _harvest(
         names=("harvest-github", "harvest-dockerhub"),
     )
     touched: list[int] = []
+    confirmed: list[int] = []  # unchanged and good: the last good harvest is this one
     total = len(jobs)
     for done, job in enumerate(pipeline.run(jobs), 1):
         _tally(run, job)
         if job.touched_only and job.module is not None:
             touched.append(job.module.pk)
+            if not job.failed:
+                confirmed.append(job.module.pk)
         if progress is not None:
             progress(Progress(done, total, job.name, job.result, _detail(job)))
-    _touch(touched, run)
+    _touch(touched, confirmed, run)
     if not only:
         _withdraw(run, catalogs, progress)
 
@@ -333,12 +336,16 @@ def _detail(job: ModuleJob) -> str:
     return ", ".join(parts)
 
 
-def _touch(module_ids: list[int], run: HarvestRun) -> None:
-    """Unchanged modules: only the harvest time moves, a few hundred rows per statement."""
+def _touch(module_ids: list[int], good_ids: list[int], run: HarvestRun) -> None:
+    """Unchanged modules: only the harvest times move, a few hundred rows per statement."""
     now = timezone.now()
     for start in range(0, len(module_ids), _TOUCH_CHUNK):
         Module.objects.filter(pk__in=module_ids[start : start + _TOUCH_CHUNK]).update(
             last_harvested_at=now, last_harvest_run=run
+        )
+    for start in range(0, len(good_ids), _TOUCH_CHUNK):
+        Module.objects.filter(pk__in=good_ids[start : start + _TOUCH_CHUNK]).update(
+            last_good_harvest_at=now
         )
 
 

@@ -273,7 +273,12 @@ def _publish(job: ModuleJob, ctx: Context) -> None:
 def _changes(module: Module, upstream: dict | None, extra: dict) -> bool:
     if upstream is not None and upstream != module.upstream:
         return True
-    return any(getattr(module, name) != value for name, value in extra.items())
+    # The harvest times of an unchanged module are written in bulk by the caller.
+    return any(
+        getattr(module, name) != value
+        for name, value in extra.items()
+        if name != "last_good_harvest_at"
+    )
 
 
 def _status_from(problems: list[dict]) -> str:

@@ -43,6 +43,7 @@ BOOKKEEPING_FIELDS = frozenset(
         "last_harvested_at",
         "last_good_harvest_at",
         "last_harvest_run",
+        "last_harvest_run_id",
         "upstream_changed",
     }
 )
@@ -65,6 +66,7 @@ class ProvenanceSource:
     url: str = ""
     commit: str = ""
     fetched_at: dt.datetime | None = None
+    reason: str = ""  # a caveat worth showing (demo data, …)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -295,6 +297,7 @@ def _write_provenance(
             commit_sha=source.commit[:64],
             fetched_at=source.fetched_at or now,
             harvest_run=run,
+            reason=source.reason,
         )
     for field, override in overrides.items():
         if field in CURATABLE_FIELDS:

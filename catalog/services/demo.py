@@ -1,0 +1,125 @@
+"""Load the offline demo catalog (``catalog/demo/snapshot.json``) through ``publish_upstream``,
+so demo modules carry the same provenance, revisions and flags as harvested ones.
+
+The snapshot is built by ``scripts/build_demo_snapshot.py`` from public AI4OS metadata; this
+module never reads anything else. Loading is idempotent: a second load writes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+from catalog.models import CURATABLE_FIELDS, FieldProvenance, Module
+from catalog.sources.dockerhub import parse_image_ref
+
+from .publish import ProvenanceSource, publish_upstream
+
+SNAPSHOT = pathlib.Path(__file__).resolve().parent.parent / "demo" / "snapshot.json"
+SourceKind = FieldProvenance.SourceKind
+
+
+@dataclasses.dataclass
+class DemoLoadResult:
+    new: list[str] = dataclasses.field(default_factory=list)
+    updated: list[str] = dataclasses.field(default_factory=list)
+    unchanged: list[str] = dataclasses.field(default_factory=list)
+    skipped: list[str] = dataclasses.field(default_factory=list)  # harvested for real: kept
+
+
+def read_snapshot(path: pathlib.Path = SNAPSHOT) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_demo_snapshot(*, force: bool = False, path: pathlib.Path = SNAPSHOT) -> DemoLoadResult:
+    """Publish every module and tool of the snapshot. Modules a real harvest has published
+    are left alone unless ``force``: demo data never overwrites the real catalog."""
+    snapshot = read_snapshot(path)
+    gathered_at = parse_datetime(snapshot["gathered_at"])
+    existing = {m.name: m for m in Module.objects.all()}
+    result = DemoLoadResult()
+    for entry in snapshot["modules"] + snapshot["tools"]:
+        module = existing.get(entry["name"])
+        if module is not None and module.last_harvest_run_id and not force:
+            result.skipped.append(entry["name"])
+            continue
+        is_new = module is None
+        module = module or Module(name=entry["name"])
+        outcome = publish_upstream(
+            module=module,
+            upstream=entry["fields"],
+            sources=_sources(entry, gathered_at),
+            run=None,
+            from_commit=module.source_commit,
+            to_commit=entry["commit"],
+            extra=_extra(entry, gathered_at),
+        )
+        if is_new:
+            result.new.append(entry["name"])
+        elif outcome.changed:
+            result.updated.append(entry["name"])
+        else:
+            result.unchanged.append(entry["name"])
+    return result
+
+
+def _sources(entry: dict, gathered_at) -> dict[str, ProvenanceSource]:
+    caveat = entry.get("note", "") if entry.get("written_for_demo") else ""
+    metadata = ProvenanceSource(
+        SourceKind.GITHUB_FILE, entry["metadata_url"], entry["commit"], gathered_at, caveat
+    )
+    sources = dict.fromkeys(CURATABLE_FIELDS, metadata)
+    docker = entry.get("docker") or {}
+    if docker.get("image"):
+        image = parse_image_ref(docker["image"])
+        sources["docker_tags"] = ProvenanceSource(
+            SourceKind.DOCKERHUB,
+            f"https://hub.docker.com/r/{image.namespace}/{image.repository}",
+            "",
+            gathered_at,
+            docker.get("note", ""),
+        )
+    return sources
+
+
+def _extra(entry: dict, gathered_at) -> dict[str, Any]:
+    committed_at = parse_datetime(entry["committed_at"]) if entry.get("committed_at") else None
+    docker = entry.get("docker") or {}
+    tags = [
+        {
+            "name": name,
+            "digest": "",
+            "size": 0,
+            "architectures": ["amd64"],
+            "last_pushed": entry.get("committed_at") or "",
+        }
+        for name in docker.get("tags", [])
+    ]
+    problems = entry.get("problems", [])
+    return {
+        "kind": entry["kind"],
+        "catalog": entry["catalog"],
+        "repository": entry["repository"],
+        "repository_url": entry["repository_url"],
+        "branch_declared": entry["branch_declared"],
+        "branch": entry["branch"],
+        "status": Module.Status.ACTIVE,
+        "withdrawn_at": None,
+        "github_license": entry.get("license", "") if entry.get("license") != "NOASSERTION" else "",
+        "docker_tags": tags,
+        "source_commit": entry["commit"],
+        "source_committed_at": committed_at,
+        "metadata_file": entry["metadata_file"],
+        "metadata_url": entry["metadata_url"],
+        "schema_version": entry.get("schema_version") or "",
+        "problems": problems,
+        "last_harvest_status": (
+            Module.HarvestStatus.WARNING if problems else Module.HarvestStatus.OK
+        ),
+        "last_harvested_at": gathered_at,
+        "last_good_harvest_at": gathered_at,
+    }

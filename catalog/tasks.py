@@ -1,0 +1,26 @@
+"""Celery tasks of the catalog. Thin: load, call a service, return ids."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from catalog.services.harvest import HarvestAlreadyRunning, harvest
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="catalog.tasks.harvest_catalog")
+def harvest_catalog(trigger: str = "schedule") -> int | None:
+    """Harvest every configured catalog (beat runs it every HARVEST_INTERVAL_HOURS).
+
+    Safe to run twice: a second delivery while a harvest runs (broker redelivery, an
+    impatient admin) finds the lock taken and returns None without doing anything.
+    """
+    try:
+        run = harvest(trigger=trigger)
+    except HarvestAlreadyRunning as exc:
+        logger.info("harvest task skipped: %s", exc)
+        return None
+    return run.pk
