@@ -11,7 +11,8 @@ from catalog.models import Module
 
 def published_module(name: str, *, kind: str = "") -> Module:
     """The module, or NotFound (unknown, hidden, other kind) / Gone (withdrawn)."""
-    module = Module.objects.filter(name=name).first()
+    # PostgreSQL refuses NUL in text: such a name can match nothing, so do not ask.
+    module = Module.objects.filter(name=name).first() if "\x00" not in name else None
     if module is None or module.is_hidden or (kind and module.kind != kind):
         listing = f"{fair_links.site_url()}/api/v1/{kind or 'module'}s/"
         raise NotFound(f"No {kind or 'module'} named “{name[:100]}”. See the list at {listing}.")

@@ -107,6 +107,8 @@ def papi_summary(module: Module) -> dict:
 
 
 def _find(kind: str, name: str) -> Module | None:
+    if "\x00" in name:  # PostgreSQL refuses NUL in text; no name contains one
+        return None
     return published_modules().filter(kind=kind, name=name).first()
 
 
@@ -305,7 +307,10 @@ class RefreshView(PapiView):
             return detail(401, "Invalid token")
         item_kind = KINDS[kind]
         item_name = request.query_params.get("item_name", "").strip()
-        if item_name and not Module.objects.filter(kind=item_kind, name=item_name).exists():
+        known = "\x00" not in item_name and (
+            Module.objects.filter(kind=item_kind, name=item_name).exists()
+        )
+        if item_name and not known:
             return detail(400, f"{item_name} is not an available {item_kind}.")
         task = _harvest_task()
         if task is None:

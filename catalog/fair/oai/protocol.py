@@ -120,7 +120,8 @@ def check_dates(from_: str | None, until: str | None) -> tuple[dt.datetime | Non
 def find_module(identifier: str) -> Module:
     prefix = f"oai:{repository_identifier()}:"
     name = identifier[len(prefix) :] if identifier.startswith(prefix) else ""
-    module = Module.objects.filter(name=name).first() if name else None
+    # PostgreSQL refuses NUL in text; no name contains one.
+    module = Module.objects.filter(name=name).first() if name and "\x00" not in name else None
     if module is None:
         raise OAIError("idDoesNotExist", f"No item has the identifier “{identifier[:200]}”.")
     return module
