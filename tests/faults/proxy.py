@@ -185,6 +185,8 @@ class FaultProxy:
         self.drop_new = False
         self.blackhole = False
         self.paused = False
+        # A client URL through the proxy (redis://…, postgres://…), for fixtures to fill in.
+        self.url = ""
         self._stats = ProxyStats()
         self._lock = threading.Lock()
         self._connections: set[_Connection] = set()
