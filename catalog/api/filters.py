@@ -37,6 +37,12 @@ def reject_unknown(params: QueryDict, allowed: list[str] | tuple[str, ...]) -> N
 def module_query(params: QueryDict, *, kind: str = "") -> search.ModuleQuery:
     """A validated ModuleQuery for an API list request, or BadParameter/UnknownParameters."""
     reject_unknown(params, allowed_params())
+    with_nul = sorted({key for key, values in params.lists() for v in values if "\x00" in v})
+    if with_nul:
+        raise BadParameter(
+            f"Parameter(s) {', '.join(with_nul)} contain a NUL byte, which no value can hold.",
+            errors={name: ["NUL byte"] for name in with_nul},
+        )
     query = search.ModuleQuery.from_querydict(params, ignore=API_PARAMS)
     errors = list(query.errors)
     ordering = params.get("ordering", "").strip()

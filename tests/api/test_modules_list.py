@@ -160,3 +160,10 @@ def test_ordering_and_sort_must_agree(client):
     response = client.get("/api/v1/modules/?ordering=name&sort=popular")
 
     assert response.status_code == 400
+
+
+def test_nul_byte_in_a_parameter_is_a_400_naming_it(client):
+    response = client.get("/api/v1/modules/?q=%00&tag=ok")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"q": ["NUL byte"]}
