@@ -174,7 +174,7 @@ class DeploymentForm(forms.Form):
         image = (self.cleaned_data.get("docker_image") or "").strip().lower()
         if not image_allowed(image):
             raise forms.ValidationError(
-                f"Image {image!r} is not allowed: it must start with one of "
+                f"Image {image} is not allowed: it must start with one of "
                 + ", ".join(_allowed_prefixes())
                 + "."
             )
@@ -203,7 +203,7 @@ class DeploymentForm(forms.Form):
             image = self.config.sections["general"]["docker_image"].value
             if not image_allowed(image):
                 raise forms.ValidationError(
-                    f"This module's image {image!r} cannot be deployed: it must come from "
+                    f"This module's image {image} cannot be deployed: it must come from "
                     + ", ".join(_allowed_prefixes())
                     + "."
                 )

@@ -132,10 +132,10 @@ def deployment_create(
 def _check_request(user, request: DeploymentRequest) -> None:
     if request.vo not in deployable_vos(user):
         raise DeploymentError(
-            f"You cannot deploy in VO {request.vo!r}: your account is not a member of it."
+            f"You cannot deploy in VO {request.vo}: your account is not a member of it."
         )
     if not image_allowed(request.docker_image):
-        raise DeploymentError(f"Image {request.docker_image!r} is not allowed here.")
+        raise DeploymentError(f"Image {request.docker_image} is not allowed here.")
     if (
         request.hostname
         and Deployment.objects.filter(
@@ -143,4 +143,4 @@ def _check_request(user, request: DeploymentRequest) -> None:
             state__in=[s for s in DeploymentState.values if s != DeploymentState.DELETED],
         ).exists()
     ):
-        raise DeploymentError(f"The hostname {request.hostname!r} is already taken.")
+        raise DeploymentError(f"The hostname {request.hostname} is already taken.")
