@@ -7,6 +7,8 @@ to sign in; others get 403); every change is a POST with CSRF.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -52,14 +54,13 @@ def curator_view(view):
     """Sign-in required (redirect), then a clear 403 page for those who may not curate."""
 
     @login_required
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:
             return _forbidden(request, exc)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
