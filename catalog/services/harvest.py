@@ -174,6 +174,7 @@ def _http_client() -> HttpClient:
     credentials = {}
     if settings.GITHUB_TOKEN:
         credentials[settings.GITHUB_API_URL.rstrip("/") + "/"] = f"Bearer {settings.GITHUB_TOKEN}"
+        credentials[settings.GITHUB_RAW_URL.rstrip("/") + "/"] = ""  # public files: no token
     return HttpClient(
         cache=DatabaseHttpCache(),
         credentials=credentials,

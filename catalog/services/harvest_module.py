@@ -215,7 +215,7 @@ def _publish(job: ModuleJob, ctx: Context) -> None:
         if job.metadata_unchanged:
             # Keep the findings about the (unchanged) files; repository and image notes are new.
             problems += [p for p in module.problems if p.get("file")]
-            job.result = _status_from(problems)
+            job.result = Status.OK
         else:
             outcome = job.outcome
             problems += [p.as_dict() for p in outcome.problems]
@@ -227,7 +227,7 @@ def _publish(job: ModuleJob, ctx: Context) -> None:
                 sources.update(_metadata_sources(used, state, now))
                 to_commit = state.head.sha
                 extra.update(_readme(job, sources))
-                job.result = _status_from(problems)
+                job.result = Status.OK
             else:
                 # Nothing from this commit is published, the README included.
                 job.result = Status.INVALID
@@ -241,6 +241,8 @@ def _publish(job: ModuleJob, ctx: Context) -> None:
             )
         problems += job.docker_problems
         job.problems = problems
+        if job.result == Status.OK and problems:
+            job.result = Status.WARNING
 
     extra["last_harvest_status"] = job.result
     extra["problems"] = job.problems
@@ -279,10 +281,6 @@ def _changes(module: Module, upstream: dict | None, extra: dict) -> bool:
         for name, value in extra.items()
         if name != "last_good_harvest_at"
     )
-
-
-def _status_from(problems: list[dict]) -> str:
-    return Status.WARNING if problems else Status.OK
 
 
 def _failure_problem(message: str) -> dict:

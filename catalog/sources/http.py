@@ -187,7 +187,7 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.cache = cache
-        # URL prefix -> Authorization header value; never sent anywhere else.
+        # URL prefix -> Authorization header value ("" = none); never sent anywhere else.
         self.credentials = dict(credentials or {})
         self.timeout = timeout if timeout is not None else settings.HARVEST_HTTP_TIMEOUT
         self.retries = retries if retries is not None else settings.HARVEST_HTTP_RETRIES
@@ -280,10 +280,11 @@ class HttpClient:
 
     def _headers_for(self, url: str, extra: Mapping[str, str]) -> dict[str, str]:
         headers = dict(extra)
-        for prefix, value in self.credentials.items():
-            if value and url.startswith(prefix):
-                headers["Authorization"] = value
-                break
+        # The longest matching prefix decides; an empty value means "send no credentials"
+        # (raw files may live under the API host, as in tests, and must not get the token).
+        matching = [prefix for prefix in self.credentials if url.startswith(prefix)]
+        if matching and self.credentials[max(matching, key=len)]:
+            headers["Authorization"] = self.credentials[max(matching, key=len)]
         return headers
 
     def _send(self, url: str, service: str, headers: Mapping[str, str]) -> requests.Response:
