@@ -293,7 +293,7 @@ def test_write_route_answers_each_role_as_expected(key, role, world, oidc_login,
         )
 
     assert response.status_code == route.expect[role], re.findall(
-        rb"(?:field-errors|notice-error)[^>]*>.{0,300}", getattr(response, "content", b""), re.S
+        rb"(?:errorlist|notice-error)[^>]*>.{0,300}", getattr(response, "content", b""), re.S
     )
     if not route.api and route.expect[role] == 302 and role == "anonymous":
         assert response["Location"].startswith("/accounts/login/?next=") or name in (
