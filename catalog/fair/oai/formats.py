@@ -24,6 +24,9 @@ class MetadataFormat:
     schema: str
     namespace: str
     render: Callable[[Module], str]
+    # rdflib graphs live in reference cycles that only the cyclic collector frees, and they
+    # survive into its oldest generation: formats built on them ask for a collection per page.
+    collect_after_page: bool = False
 
 
 def oai_dc(module: Module) -> str:
@@ -83,5 +86,6 @@ FORMATS = {
         "https://www.w3.org/TR/rdf-syntax-grammar/",
         RDF_NS,
         dcat_rdfxml,
+        collect_after_page=True,
     ),
 }

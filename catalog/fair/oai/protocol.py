@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
@@ -283,6 +284,8 @@ def _stream_page(verb, request, fmt, rows, complete_size, resumed) -> Iterator[s
         yield header(module) if verb == "ListIdentifiers" else record(module, fmt)
         sent += 1
         last_pk = module.pk
+    if fmt.collect_after_page and verb == "ListRecords":
+        gc.collect()  # keeps a page's garbage from piling up across pages (see formats)
     attributes = f' completeListSize="{complete_size}" cursor="{request.cursor}"'
     if has_more:
         next_request = tokens.ListRequest(
