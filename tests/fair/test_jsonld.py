@@ -24,7 +24,7 @@ def jsonld_of_page(client, module, accept="application/ld+json"):
 
 
 def test_module_page_negotiates_jsonld(client):
-    module = ModuleFactory(license="MIT", github_license="MIT")
+    module = ModuleFactory(license="MIT", github_license="MIT", tasks=["Computer Vision"])
 
     response, graph = jsonld_of_page(client, module)
 
@@ -45,7 +45,7 @@ def test_module_page_negotiates_jsonld(client):
     ) in graph
     for tag in module.tags:
         assert (subject, DCAT.keyword, Literal(tag, lang="en")) in graph
-    task = URIRef("http://w3id.org/ai4os/vocabulary/tasktype/" + module.tasks[0].replace(" ", "_"))
+    task = URIRef("http://w3id.org/ai4os/vocabulary/tasktype/Computer_Vision")
     assert (subject, IT6.hasTaskType, task) in graph
 
 
