@@ -16,6 +16,7 @@ import pytest
 
 from catalog.models import HarvestRun, Module
 from catalog.services.harvest import harvest
+from tests.faults.harvesting import change_title
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(90), pytest.mark.django_db(transaction=True)]
 
@@ -25,12 +26,6 @@ THROTTLED = 3  # modules whose repositories GitHub keeps refusing
 def _repo_pattern(full_name: str) -> str:
     # API (/repos/o/r…) and raw files (/raw/o/r/…) of one repository.
     return rf"^/(?:repos|raw)/{re.escape(full_name)}(?:[/?]|$)"
-
-
-def _change_title(github, full_name: str, old: str, new: str) -> None:
-    text = github.corpus.get(full_name).head.files["ai4-metadata.yml"].decode()
-    assert old in text
-    github.set_file(full_name, "ai4-metadata.yml", text.replace(old, new, 1))
 
 
 def test_github_throttling_for_minutes_keeps_last_good_data_and_recovers(
@@ -46,7 +41,7 @@ def test_github_throttling_for_minutes_keeps_last_good_data_and_recovers(
     )
     old_titles = {m.name: m.title for m in victims}
     for module in victims:  # upstream moves on meanwhile
-        _change_title(github, module.repository, module.title, f"{module.title} (v2)")
+        change_title(github, module.repository, module.title, f"{module.title} (v2)")
         # Secondary limit: a short Retry-After, again and again, "for minutes".
         github.fail_next(
             _repo_pattern(module.repository), 429, count=100_000, headers={"Retry-After": "1"}
