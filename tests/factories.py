@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 
 import factory
 from django.utils import timezone
@@ -97,18 +98,9 @@ See the [training guide](docs/training.md) and the ![architecture](docs/arch.png
 """
 
 
-def _pick(seq, n, seed):
-    """A deterministic, varied choice of n items (factory sequences, not random state)."""
-    start = seed % len(seq)
-    step = 1 + seed % 3
-    picked = []
-    for i in range(len(seq)):
-        item = seq[(start + i * step) % len(seq)]
-        if item not in picked:
-            picked.append(item)
-        if len(picked) == n:
-            break
-    return picked
+def _pick(seq, n, seed, salt=""):
+    """A deterministic, varied choice of n items: the same seed always gives the same list."""
+    return random.Random(f"{salt}:{seed}").sample(list(seq), n)
 
 
 def _sha(text: str) -> str:
@@ -182,11 +174,17 @@ class ModuleFactory(factory.django.DjangoModelFactory):
     description = factory.LazyAttribute(
         lambda o: f"{o.subject[1]} built with the AI4OS template.\n\n**Inputs**: files."
     )
-    tags = factory.LazyAttribute(lambda o: _pick(TAGS, 3, o.seed))
-    tasks = factory.LazyAttribute(lambda o: _pick(TASKS, 2, o.seed))
-    categories = factory.LazyAttribute(lambda o: list(CATEGORY_SETS[o.seed % len(CATEGORY_SETS)]))
-    libraries = factory.LazyAttribute(lambda o: _pick(LIBRARIES, 1 + o.seed % 2, o.seed))
-    data_types = factory.LazyAttribute(lambda o: _pick(DATA_TYPES, 1 + o.seed % 2, o.seed))
+    tags = factory.LazyAttribute(lambda o: _pick(TAGS, 3, o.seed, "tags"))
+    tasks = factory.LazyAttribute(lambda o: _pick(TASKS, 2, o.seed, "tasks"))
+    categories = factory.LazyAttribute(
+        lambda o: list(random.Random(f"categories:{o.seed}").choice(CATEGORY_SETS))
+    )
+    libraries = factory.LazyAttribute(
+        lambda o: _pick(LIBRARIES, 1 + o.seed % 2, o.seed, "libraries")
+    )
+    data_types = factory.LazyAttribute(
+        lambda o: _pick(DATA_TYPES, 1 + o.seed % 2, o.seed, "data_types")
+    )
     license = factory.LazyAttribute(lambda o: LICENSES[o.seed % len(LICENSES)])
     docker_image = factory.LazyAttribute(lambda o: f"ai4oshub/{o.name}")
     links = factory.LazyAttribute(

@@ -3,8 +3,8 @@
 # No model state changes: the indexes are expressions over existing columns and only
 # PostgreSQL can build them, so they are created by RunPython guarded on the vendor and
 # SQLite development databases simply go without (catalog.search falls back to icontains).
-# The vector expression must stay identical to catalog.search.search_vector(), or the
-# planner cannot use the index (tests/web/test_search_postgres.py checks with EXPLAIN).
+# 0004 replaces the vector expression index with a stored, trigger-kept column; the
+# trigram index on UPPER(title) stays.
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector
