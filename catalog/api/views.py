@@ -11,6 +11,8 @@ import datetime as dt
 import json
 
 import yaml
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -159,6 +161,13 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         cached = conditional.not_modified(request, etag, last_modified)
         if cached is not None:
             return cached
+        # The ETag names this exact answer, so its rendered body can be reused until it changes.
+        cache_key = f"api:list:{etag.strip(chr(34))}:{request.get_host()}"
+        seconds = getattr(settings, "API_LIST_CACHE_SECONDS", 300)
+        body = cache.get(cache_key) if seconds else None
+        if body is not None:
+            response = HttpResponse(body, content_type="application/json")
+            return conditional.decorate(response, etag, last_modified)
         serializer_class = s.ModuleListSerializer
         defer: tuple[str, ...] = HEAVY_FIELDS
         if fields:
@@ -170,7 +179,10 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
                 f"Page {query.page} does not exist; the last page is {result.num_pages}."
             )
         data = serializer_class(result.modules, many=True, fields=fields).data
-        response = self.paginator.envelope(request, result, data)
+        body = JSONRenderer().render(self.paginator.envelope(request, result, data).data)
+        if seconds:
+            cache.set(cache_key, body, seconds)
+        response = HttpResponse(body, content_type="application/json")
         return conditional.decorate(response, etag, last_modified)
 
     def retrieve(self, request, name=None, *args, **kwargs):

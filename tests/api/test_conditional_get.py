@@ -97,3 +97,14 @@ def test_cross_origin_reads_are_allowed(client):
     response = client.get("/api/v1/modules/", HTTP_ORIGIN="https://portal.example.eu")
 
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_reused_list_page_still_shows_the_latest_change(client):
+    module = ModuleFactory(title="Before")
+    assert client.get("/api/v1/modules/").json()["results"][0]["title"] == "Before"
+    assert client.get("/api/v1/modules/").json()["results"][0]["title"] == "Before"
+
+    module.title = "After"
+    module.save()
+
+    assert client.get("/api/v1/modules/").json()["results"][0]["title"] == "After"
