@@ -302,6 +302,8 @@ OAI_REPOSITORY_IDENTIFIER = env.str("OAI_REPOSITORY_IDENTIFIER", default="")  # 
 OAI_PAGE_SIZE = env.int("OAI_PAGE_SIZE", default=100)
 OAI_TOKEN_TTL = env.int("OAI_TOKEN_TTL", default=24 * 3600)
 OAI_SETS_ENABLED = True
+# Rendered API list pages are reused while their ETag holds (0 = always recompute).
+API_LIST_CACHE_SECONDS = env.int("API_LIST_CACHE_SECONDS", default=300)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ModuleKindEnum": "catalog.models.Module.Kind",
     "RevisionKindEnum": "catalog.models.ModuleRevision.Kind",
