@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from catalog.models import CuratedOverride, HarvestRun, Module
 from catalog.sources.cache import DatabaseHttpCache
-from catalog.sources.dockerhub import DockerHubSource
+from catalog.sources.dockerhub import DockerHubSource, parse_image_ref
 from catalog.sources.github import WEB_URL, GitHubSource
 from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
 from catalog.sources.http import HttpClient, SourceError
@@ -258,6 +258,7 @@ def _harvest(
             run.status = RunStatus.FAILED
             run.message = f"No module named {only} in " + ", ".join(str(s) for s in specs) + "."
     _attach_modules(jobs)
+    _prefetch(jobs, github, dockerhub, client)
 
     context = Context(
         run=run,
@@ -306,6 +307,25 @@ def _attach_modules(jobs: list[ModuleJob]) -> None:
     for job in jobs:
         job.module = existing.get(job.name)
         job.docker_image_curated = job.module is not None and job.module.pk in curated_images
+
+
+def _prefetch(
+    jobs: list[ModuleJob], github: GitHubSource, dockerhub: DockerHubSource, client: HttpClient
+) -> None:
+    """The cache entries every module needs first, in a few queries instead of 3 per module."""
+    urls = []
+    for job in jobs:
+        full_name, known = job.entry.full_name, job.module
+        urls.append(github.repo_url(full_name))
+        branch = job.entry.branch or (known.branch if known is not None else "")
+        if branch:
+            urls.append(github.branch_url(full_name, branch))
+        if known is not None and known.docker_image:
+            try:
+                urls.append(dockerhub.repository_url(parse_image_ref(known.docker_image)))
+            except ValueError:
+                pass
+    client.prefetch(urls)
 
 
 def _tally(run: HarvestRun, job: ModuleJob) -> None:

@@ -4,7 +4,8 @@ Each stage is a fixed set of worker loops on a ThreadPoolExecutor, fed by a queu
 stage 1 → stage 2 → the caller, who sees each item as soon as it is done (for progress
 lines). Stages get their own workers because they talk to different services (GitHub,
 DockerHub) whose politeness limits are separate: while one module waits for Docker Hub the
-next is already reading GitHub.
+next is already reading GitHub. With one worker per stage everything runs serially in the
+calling thread (one request at a time), which is what ``HARVEST_CONCURRENCY=1`` promises.
 
 Worker threads use the database (HTTP cache, publishing), so each loop closes its own
 connections when it ends; a failing handler marks its item instead of killing the worker.
@@ -43,6 +44,9 @@ class Pipeline(Generic[T]):
     def run(self, items: Iterable[T]) -> Iterator[T]:
         """Yield each item once both stages have handled it, in completion order."""
         items = list(items)
+        if self.workers == (1, 1):
+            yield from self._run_serially(items)
+            return
         inbox: queue.Queue = queue.Queue()
         middle: queue.Queue = queue.Queue()
         done: queue.Queue = queue.Queue()
@@ -64,6 +68,17 @@ class Pipeline(Generic[T]):
             finally:
                 for _ in range(self.workers[1]):
                     middle.put(_STOP)
+
+    def _run_serially(self, items: list[T]) -> Iterator[T]:
+        """One worker per stage means one request at a time: no overlap between stages."""
+        for item in items:
+            for handle in (self.first, self.second):
+                try:
+                    handle(item)
+                except Exception as exc:  # Ctrl-C still stops a serial run
+                    logger.exception("harvest step failed on %r", item)
+                    self.on_error(item, exc)
+            yield item
 
     def _loop(self, inbox: queue.Queue, handle: Callable[[T], None], outbox: queue.Queue) -> None:
         try:

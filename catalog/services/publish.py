@@ -181,9 +181,9 @@ def upstream_sources(module: Module) -> dict[str, ProvenanceSource]:
 
 # --- internals -----------------------------------------------------------------------------------
 def _lock(module: Module) -> None:
-    if module.pk is None:
-        module.save()
-    else:
+    """Reload an existing module under a row lock (a curator may be editing it right now).
+    A new module is inserted later, in one statement, by ``_publish``."""
+    if module.pk is not None:
         module.refresh_from_db(from_queryset=Module.objects.select_for_update())
 
 
@@ -200,7 +200,8 @@ def _publish(
     from_commit: str,
     to_commit: str,
 ) -> PublishResult:
-    overrides = {o.field: o for o in module.overrides.all()}
+    is_new = module.pk is None
+    overrides = {} if is_new else {o.field: o for o in module.overrides.all()}
     before = published_values(module)
     dirty: set[str] = set()
 
@@ -236,7 +237,9 @@ def _publish(
             dirty.add(name)
             other.append(name)
 
-    if dirty:
+    if is_new:
+        module.save()
+    elif dirty:
         fields = set(dirty)
         if "categories" in fields:
             fields |= {"trainable", "inference", "pretrained"}
@@ -245,10 +248,12 @@ def _publish(
         module.save(update_fields=sorted(fields))
 
     changed_fields = [c["field"] for c in changes]
-    _write_provenance(module, overrides, sources, run, refresh=set(changed_fields) | set(other))
+    _write_provenance(
+        module, overrides, sources, run, refresh=set(changed_fields) | set(other), is_new=is_new
+    )
     revision = None
     if changes:
-        number = (module.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+        number = 1 if is_new else (module.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
         revision = ModuleRevision.objects.create(
             module=module,
             number=number,
@@ -284,6 +289,7 @@ def _write_provenance(
     run: HarvestRun | None,
     *,
     refresh: set[str],
+    is_new: bool,
 ) -> None:
     """Upsert the provenance rows that differ from what is stored: two queries at most."""
     now = timezone.now()
@@ -311,7 +317,7 @@ def _write_provenance(
             )
     if not desired:
         return
-    stored = {p.field: p for p in FieldProvenance.objects.filter(module=module)}
+    stored = {} if is_new else {p.field: p for p in FieldProvenance.objects.filter(module=module)}
     rows = [
         row
         for field, row in desired.items()

@@ -1,15 +1,21 @@
 """Where the HTTP client keeps the last response per URL: validators (ETag, Last-Modified) and
 the body, so a re-harvest sends conditional requests and reuses the body on 304.
 
-The store is the ``HttpCacheEntry`` table. Reads happen per URL; a 304 only needs
-``validated_at`` moved forward, which is batched in memory and written by :meth:`flush` in a
-few statements at the end of a run instead of one UPDATE per request.
+The store is the ``HttpCacheEntry`` table, used with few round trips:
+
+* :meth:`DatabaseHttpCache.prefetch` loads the entries a run will surely need (repository,
+  branch and image URLs) a few hundred per query, remembering which ones are absent;
+* new bodies are buffered and written in batches (:data:`WRITE_BATCH` per statement), and a
+  304 only moves ``validated_at``, also batched; :meth:`flush` writes what is pending.
+
+Losing unflushed entries (a crashed run) only costs the next run some downloads.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
@@ -17,7 +23,9 @@ from django.utils import timezone
 from catalog.models import HttpCacheEntry
 
 MAX_URL_LENGTH = HttpCacheEntry._meta.get_field("url").max_length
-_FLUSH_CHUNK = 500
+WRITE_BATCH = 200
+_READ_CHUNK = 500
+_COLUMNS = ("url", "etag", "last_modified", "content_type", "body", "fetched_at", "validated_at")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,33 +44,74 @@ class DatabaseHttpCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # Entries read or written during this run, so a URL is looked up once.
-        self._memo: dict[str, CachedResponse] = {}
+        # Entries read or written during this run (None: known to be absent).
+        self._memo: dict[str, CachedResponse | None] = {}
+        self._unwritten: dict[str, CachedResponse] = {}
         self._validated: dict[str, datetime] = {}
+
+    def prefetch(self, urls: Iterable[str]) -> None:
+        """Load many entries at once; later ``get`` calls for them cost no query."""
+        wanted = sorted({u for u in urls if len(u) <= MAX_URL_LENGTH} - self._memo.keys())
+        for start in range(0, len(wanted), _READ_CHUNK):
+            chunk = wanted[start : start + _READ_CHUNK]
+            found = {
+                row[0]: _entry(row)
+                for row in HttpCacheEntry.objects.filter(url__in=chunk).values_list(*_COLUMNS)
+            }
+            with self._lock:
+                for url in chunk:
+                    self._memo.setdefault(url, found.get(url))
 
     def get(self, url: str) -> CachedResponse | None:
         with self._lock:
             if url in self._memo:
                 return self._memo[url]
-        row = (
-            HttpCacheEntry.objects.filter(url=url)
-            .values_list(
-                "etag", "last_modified", "content_type", "body", "fetched_at", "validated_at"
-            )
-            .first()
-        )
-        if row is None:
-            return None
-        etag, last_modified, content_type, body, fetched_at, validated_at = row
-        entry = CachedResponse(
-            url, etag, last_modified, content_type, bytes(body), fetched_at, validated_at
-        )
+        row = HttpCacheEntry.objects.filter(url=url).values_list(*_COLUMNS).first()
+        entry = _entry(row) if row is not None else None
         with self._lock:
-            self._memo[url] = entry
-        return entry
+            self._memo.setdefault(url, entry)
+            return self._memo[url]
 
     def store(self, entry: CachedResponse) -> None:
         if len(entry.url) > MAX_URL_LENGTH:
+            return
+        with self._lock:
+            self._memo[entry.url] = entry
+            self._unwritten[entry.url] = entry
+            self._validated.pop(entry.url, None)
+            due = len(self._unwritten) >= WRITE_BATCH
+        if due:
+            self._write_entries()
+
+    def mark_validated(self, entry: CachedResponse) -> CachedResponse:
+        """The upstream answered 304: the body is still current (written at :meth:`flush`)."""
+        now = timezone.now()
+        fresh = dataclasses.replace(entry, validated_at=now)
+        with self._lock:
+            self._memo[entry.url] = fresh
+            if entry.url in self._unwritten:
+                self._unwritten[entry.url] = fresh
+            else:
+                self._validated[entry.url] = now
+        return fresh
+
+    def flush(self) -> None:
+        """Write everything pending: new bodies, then validation times."""
+        self._write_entries()
+        with self._lock:
+            pending, self._validated = self._validated, {}
+        if not pending:
+            return
+        urls = sorted(pending)
+        now = max(pending.values())
+        for start in range(0, len(urls), _READ_CHUNK):
+            chunk = urls[start : start + _READ_CHUNK]
+            HttpCacheEntry.objects.filter(url__in=chunk).update(validated_at=now)
+
+    def _write_entries(self) -> None:
+        with self._lock:
+            batch, self._unwritten = sorted(self._unwritten.values(), key=_url), {}
+        if not batch:
             return
         HttpCacheEntry.objects.bulk_create(
             [
@@ -76,40 +125,20 @@ class DatabaseHttpCache:
                     fetched_at=entry.fetched_at,
                     validated_at=entry.validated_at,
                 )
+                for entry in batch
             ],
             update_conflicts=True,
             unique_fields=["url"],
-            update_fields=[
-                "etag",
-                "last_modified",
-                "status_code",
-                "content_type",
-                "body",
-                "fetched_at",
-                "validated_at",
-            ],
+            update_fields=list(_COLUMNS[1:]) + ["status_code"],
         )
-        with self._lock:
-            self._memo[entry.url] = entry
-            self._validated.pop(entry.url, None)
 
-    def mark_validated(self, entry: CachedResponse) -> CachedResponse:
-        """The upstream answered 304: the body is still current (written at :meth:`flush`)."""
-        now = timezone.now()
-        fresh = dataclasses.replace(entry, validated_at=now)
-        with self._lock:
-            self._memo[entry.url] = fresh
-            self._validated[entry.url] = now
-        return fresh
 
-    def flush(self) -> None:
-        """Write pending ``validated_at`` times, a few hundred URLs per statement."""
-        with self._lock:
-            pending, self._validated = self._validated, {}
-        if not pending:
-            return
-        urls = sorted(pending)
-        now = max(pending.values())
-        for start in range(0, len(urls), _FLUSH_CHUNK):
-            chunk = urls[start : start + _FLUSH_CHUNK]
-            HttpCacheEntry.objects.filter(url__in=chunk).update(validated_at=now)
+def _url(entry: CachedResponse) -> str:
+    return entry.url  # batches in URL order: concurrent upserts lock rows in the same order
+
+
+def _entry(row: tuple) -> CachedResponse:
+    url, etag, last_modified, content_type, body, fetched_at, validated_at = row
+    return CachedResponse(
+        url, etag, last_modified, content_type, bytes(body), fetched_at, validated_at
+    )

@@ -94,10 +94,13 @@ class DockerHubSource:
         self.client = client
         self.api_url = (api_url or settings.DOCKERHUB_API_URL).rstrip("/")
 
+    def repository_url(self, image: ImageRef) -> str:
+        return f"{self.api_url}/v2/repositories/{image.namespace}/{image.repository}/"
+
     def image_facts(self, image: ImageRef) -> DockerFacts:
         if not image.is_dockerhub:
             raise ValueError(f"{image.registry} is not Docker Hub")
-        url = f"{self.api_url}/v2/repositories/{image.namespace}/{image.repository}/"
+        url = self.repository_url(image)
         info = self.client.get(url, service="dockerhub")
         data = info.json_object()
         tags = self._tags(image, reuse_cached=info.not_modified)

@@ -108,8 +108,14 @@ class GitHubSource:
         self.raw_url = (raw_url or settings.GITHUB_RAW_URL).rstrip("/")
 
     # --- single requests ----------------------------------------------------------------------
+    def repo_url(self, full_name: str) -> str:
+        return f"{self.api_url}/repos/{full_name}"
+
+    def branch_url(self, full_name: str, branch: str) -> str:
+        return f"{self.api_url}/repos/{full_name}/branches/{quote(branch, safe='')}"
+
     def repo_facts(self, full_name: str) -> RepoFacts:
-        url = f"{self.api_url}/repos/{full_name}"
+        url = self.repo_url(full_name)
         fetched = self.client.get(url, service="github", headers=API_HEADERS)
         data = fetched.json_object()
         license_info = data.get("license") if isinstance(data.get("license"), dict) else {}
@@ -131,7 +137,7 @@ class GitHubSource:
         )
 
     def head(self, facts: RepoFacts, branch: str) -> Head:
-        url = f"{self.api_url}/repos/{facts.full_name}/branches/{quote(branch, safe='')}"
+        url = self.branch_url(facts.full_name, branch)
         cached = self.client.cached(url) if facts.fetched.not_modified else None
         # Trust the cached head only if it was confirmed after the facts body we hold was
         # downloaded: a push in between changes pushed_at, so the facts would not be a 304.

@@ -252,6 +252,11 @@ class HttpClient:
         self.stats.add(cache_hits=1)
         return _from_cache(entry, requested=False)
 
+    def prefetch(self, urls) -> None:
+        """Load the cache entries of many URLs in a few queries (see DatabaseHttpCache)."""
+        if self.cache is not None:
+            self.cache.prefetch(urls)
+
     def flush(self) -> None:
         if self.cache is not None:
             self.cache.flush()
