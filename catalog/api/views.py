@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gzip
 import json
 
 import yaml
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
@@ -71,6 +73,17 @@ def _fields(request) -> list[str] | None:
         return s.parse_fields(request.query_params.get("fields"))
     except s.FieldSelectionError as error:
         raise BadParameter(str(error), errors={"fields": error.unknown}) from None
+
+
+def _json_answer(request, body: bytes, gzipped: bytes) -> HttpResponse:
+    """The JSON body, pre-compressed when the client accepts gzip (GZipMiddleware skips it)."""
+    if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 200:
+        response = HttpResponse(gzipped, content_type="application/json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
 
 
 def _canonical_query(request) -> str:
@@ -162,12 +175,11 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         if cached is not None:
             return cached
         # The ETag names this exact answer, so its rendered body can be reused until it changes.
-        cache_key = f"api:list:{etag.strip(chr(34))}:{request.get_host()}"
+        cache_key = f"api:list:v2:{etag.strip(chr(34))}:{request.get_host()}"
         seconds = getattr(settings, "API_LIST_CACHE_SECONDS", 300)
-        body = cache.get(cache_key) if seconds else None
-        if body is not None:
-            response = HttpResponse(body, content_type="application/json")
-            return conditional.decorate(response, etag, last_modified)
+        bodies = cache.get(cache_key) if seconds else None
+        if bodies is not None:
+            return conditional.decorate(_json_answer(request, *bodies), etag, last_modified)
         serializer_class = s.ModuleListSerializer
         defer: tuple[str, ...] = HEAVY_FIELDS
         if fields:
@@ -180,10 +192,11 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
             )
         data = serializer_class(result.modules, many=True, fields=fields).data
         body = JSONRenderer().render(self.paginator.envelope(request, result, data).data)
+        # Compressed once here rather than by GZipMiddleware on every reuse.
+        bodies = (body, gzip.compress(body, compresslevel=6, mtime=0))
         if seconds:
-            cache.set(cache_key, body, seconds)
-        response = HttpResponse(body, content_type="application/json")
-        return conditional.decorate(response, etag, last_modified)
+            cache.set(cache_key, bodies, seconds)
+        return conditional.decorate(_json_answer(request, *bodies), etag, last_modified)
 
     def retrieve(self, request, name=None, *args, **kwargs):
         module = published_module(name, kind=self.kind)

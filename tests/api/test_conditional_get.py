@@ -1,5 +1,8 @@
 """Conditional GET, caching headers, gzip and CORS on the read API."""
 
+import gzip
+import json
+
 import pytest
 from django.utils.http import http_date
 
@@ -108,3 +111,14 @@ def test_a_reused_list_page_still_shows_the_latest_change(client):
     module.save()
 
     assert client.get("/api/v1/modules/").json()["results"][0]["title"] == "After"
+
+
+def test_gzipped_list_decodes_to_the_same_json(client):
+    for _ in range(5):
+        ModuleFactory()
+    plain = client.get("/api/v1/modules/")
+
+    for _ in range(2):  # computed, then reused
+        packed = client.get("/api/v1/modules/", HTTP_ACCEPT_ENCODING="gzip")
+        assert packed["Content-Encoding"] == "gzip"
+        assert json.loads(gzip.decompress(packed.content)) == plain.json()
