@@ -72,7 +72,6 @@ def test_garbled_nomad_job_list_changes_nothing_and_is_reported(deploy_settings,
         pytest.param("null", marks=SYNC_CRASHES, id="null"),
         pytest.param('{"services": []}', marks=MOVED_ON_GARBAGE, id="object-not-list"),
         pytest.param("not json", id="not-json"),
-        pytest.param('[{"environment": []}]', marks=MOVED_ON_GARBAGE, id="environment-list"),
     ],
 )
 def test_garbled_oscar_service_list_changes_nothing_and_is_reported(deploy_settings, oscar, body):
