@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from catalog.models import Module
 from deployments.config import deployable_vos, image_allowed
@@ -67,10 +68,6 @@ def deployment_create(
     first deployment instead of creating another. Raises DeploymentError (QuotaExceeded
     when a quota would be exceeded)."""
     key = (idempotency_key or "")[:64]
-    if key:
-        existing = Deployment.objects.filter(owner=user, idempotency_key=key).first()
-        if existing is not None:
-            return CreateOutcome(existing, created=False)
     _check_request(user, request)
     outcome: dict[str, bool] = {}
     try:
@@ -110,6 +107,9 @@ def deployment_create(
                 secrets_encrypted=encrypt_secrets(request.secrets),
                 idempotency_key=key,
                 state=DeploymentState.QUEUED,
+                # Set now, cleared if the publish fails: saves a write on every click. The
+                # reconciler re-enqueues queued rows whose enqueue is missing or stale.
+                enqueued_at=timezone.now(),
             )
             DeploymentTransition.objects.create(
                 deployment=deployment,
@@ -117,7 +117,9 @@ def deployment_create(
                 to_state=DeploymentState.QUEUED,
                 reason=f"Requested by {user.get_username()} ({via}).",
             )
-            transaction.on_commit(lambda: outcome.update(enqueued=enqueue_submit(deployment.pk)))
+            transaction.on_commit(
+                lambda: outcome.update(enqueued=enqueue_submit(deployment.pk, recorded=True))
+            )
     except IntegrityError:
         # Same key inserted concurrently by a path that did not take the lock.
         existing = None

@@ -34,10 +34,14 @@ def send(task_name: str, *args: str) -> bool:
     return True
 
 
-def enqueue_submit(deployment_id: UUID) -> bool:
+def enqueue_submit(deployment_id: UUID, *, recorded: bool = False) -> bool:
+    """Publish the submit task and keep `enqueued_at` truthful. `recorded`: the caller
+    already set it optimistically (the create path), so only a failure costs a write."""
     ok = send(SUBMIT_TASK, str(deployment_id))
-    if ok:
+    if ok and not recorded:
         Deployment.objects.filter(pk=deployment_id).update(enqueued_at=timezone.now())
+    elif not ok and recorded:
+        Deployment.objects.filter(pk=deployment_id).update(enqueued_at=None)
     return ok
 
 

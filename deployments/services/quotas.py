@@ -70,7 +70,8 @@ def check_quotas(*, user, vo: str, cpu: int, ram_mb: int, gpu_num: int) -> None:
     """Raise QuotaExceeded, naming the limit and the current usage, if this request would
     go over the user's or the VO's quota."""
     request = Usage(deployments=1, cpu=cpu, ram_mb=ram_mb, gpu=gpu_num)
-    _check("Your", user_limits(), user_usage(user), request, subject="you")
+    if user_limits():
+        _check("Your", user_limits(), user_usage(user), request, subject="you")
     limits = vo_limits(vo)
     if not limits:
         return

@@ -41,7 +41,7 @@ def test_api_deploy_runs_shows_endpoints_and_deletes(
         data = client.get(f"{API}{deployment_id}/").json()
         return data["state"] == "running" and data
 
-    data = wait_for(running, timeout=30)
+    data = wait_for(running, timeout=90)
     assert data["endpoints"]["api"] == f"https://api-{deployment_id}.deployments.localhost/ui"
     assert data["open_url"] == data["endpoints"]["api"]
     assert data["resources"]["cpu_num"] == 2
@@ -51,7 +51,7 @@ def test_api_deploy_runs_shows_endpoints_and_deletes(
     deleted = client.delete(f"{API}{deployment_id}/")
     assert deleted.status_code == 202
     assert deleted.json()["state"] == "deleting"
-    wait_for(lambda: client.get(f"{API}{deployment_id}/").status_code == 404, timeout=30)
+    wait_for(lambda: client.get(f"{API}{deployment_id}/").status_code == 404, timeout=90)
     assert nomad.jobs == {}
 
 

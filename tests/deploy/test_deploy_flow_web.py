@@ -46,7 +46,7 @@ def test_deploy_form_to_running_endpoint_then_delete(
 
     row = wait_for(
         lambda: (r := _status(client, deployment.pk)) and r["state"] == "running" and r,
-        timeout=30,
+        timeout=90,
     )
     assert row["open_url"] == f"https://api-{deployment.pk}.deployments.localhost/ui"
     page = client.get("/deployments/").content.decode()
@@ -57,7 +57,7 @@ def test_deploy_form_to_running_endpoint_then_delete(
     assert confirm.status_code == 200
     deleted = client.post(f"/deployments/{deployment.pk}/delete/", follow=True)
     assert "“my training” is being deleted." in deleted.content.decode()
-    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=30)
+    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=90)
     assert str(deployment.pk) not in nomad.jobs
     page = client.get("/deployments/").content.decode()
     assert f'data-deployment-id="{deployment.pk}"' not in page
@@ -85,7 +85,7 @@ def test_try_inference_service_runs_a_file_and_a_background_job(
         },
     )
     deployment = Deployment.objects.get(owner=user)
-    wait_for(lambda: (r := _status(client, deployment.pk)) and r["state"] == "running", 30)
+    wait_for(lambda: (r := _status(client, deployment.pk)) and r["state"] == "running", 90)
     deployment.refresh_from_db()
     assert deployment.oscar_service in oscar.services
     assert oscar.services[deployment.oscar_service]["allowed_users"] == [user.oidc_sub]
@@ -115,7 +115,7 @@ def test_try_inference_service_runs_a_file_and_a_background_job(
     assert "finished successfully" in logs
 
     client.post(f"/deployments/{deployment.pk}/delete/")
-    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=30)
+    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=90)
     assert deployment.oscar_service not in oscar.services
 
 
@@ -138,7 +138,7 @@ def test_bad_inputs_to_a_service_get_a_clear_message(
         },
     )
     deployment = Deployment.objects.get(owner=user)
-    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "running", 30)
+    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "running", 90)
     response = client.post(
         f"/deployments/{deployment.pk}/run/", {"inputs": "[1, 2", "mode": "sync"}
     )

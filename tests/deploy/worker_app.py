@@ -2,18 +2,20 @@
 
 Identical to `marketplace.celery.app` except that a test may shorten the Redis
 visibility timeout (DEPLOY_TEST_VISIBILITY_TIMEOUT), so a message whose worker was
-SIGKILLed is redelivered in seconds instead of an hour.
+SIGKILLed is redelivered in seconds instead of an hour, and gives it the test's private
+Redis key prefix (DEPLOY_TEST_KEYPREFIX).
 """
 
 import os
 
 from marketplace.celery import app
 
-_timeout = os.environ.get("DEPLOY_TEST_VISIBILITY_TIMEOUT")
-if _timeout:
-    app.conf.broker_transport_options = {
-        **(app.conf.broker_transport_options or {}),
-        "visibility_timeout": float(_timeout),
-    }
+_options = dict(app.conf.broker_transport_options or {})
+if os.environ.get("DEPLOY_TEST_VISIBILITY_TIMEOUT"):
+    _options["visibility_timeout"] = float(os.environ["DEPLOY_TEST_VISIBILITY_TIMEOUT"])
+if os.environ.get("DEPLOY_TEST_KEYPREFIX"):
+    # The test's private namespace on the shared Redis (tests/fixtures/deploy.py).
+    _options["global_keyprefix"] = os.environ["DEPLOY_TEST_KEYPREFIX"]
+app.conf.broker_transport_options = _options
 
 __all__ = ["app"]
