@@ -35,9 +35,9 @@ def is_module_page(request) -> bool:
     return bool(match and match.view_name in page_routes() and "name" in match.kwargs)
 
 
-def preferred_linked_data(accept: str) -> str | None:
-    """The linked-data media type the client prefers to HTML, if any (q-values honoured)."""
-    best_quality: dict[str, float] = {}
+def accept_qualities(accept: str) -> dict[str, float]:
+    """Media type → quality from an Accept header (the best one when a type repeats)."""
+    qualities: dict[str, float] = {}
     for part in accept.split(","):
         media, *params = [p.strip() for p in part.split(";")]
         quality = 1.0
@@ -48,7 +48,13 @@ def preferred_linked_data(accept: str) -> str | None:
                 except ValueError:
                     quality = 0.0
         if media:
-            best_quality[media.lower()] = max(quality, best_quality.get(media.lower(), 0.0))
+            qualities[media.lower()] = max(quality, qualities.get(media.lower(), 0.0))
+    return qualities
+
+
+def preferred_linked_data(accept: str) -> str | None:
+    """The linked-data media type the client prefers to HTML, if any (q-values honoured)."""
+    best_quality = accept_qualities(accept)
     html = max((best_quality.get(t, 0.0) for t in HTML_TYPES), default=0.0)
     html = max(html, best_quality.get("*/*", 0.0) * 0.99)
     candidates = [(q, t) for t, q in best_quality.items() if t in LINKED_DATA_TYPES and q > 0]

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
 from catalog.fair.ai4_export import ai4_metadata_document
+from catalog.fair.negotiation import accept_qualities
 from catalog.models import Module
 from catalog.papi.config import DockerTagsUnavailable, module_config
 from catalog.papi.tags import TagFilter
@@ -161,21 +162,10 @@ class CatalogDetailView(PapiView):
 
 
 def _preferred(accept: str) -> str:
-    """The first media type of the Accept header we know how to talk about."""
-    ranked = []
-    for position, part in enumerate(accept.split(",")):
-        media, *params = [p.strip() for p in part.split(";")]
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        if media and quality > 0:
-            ranked.append((-quality, position, media.lower()))
-    ranked.sort()
-    return ranked[0][2] if ranked else "application/json"
+    """The media type of the Accept header with the highest quality (first one on ties)."""
+    qualities = [(q, -i, media) for i, (media, q) in enumerate(accept_qualities(accept).items())]
+    best = max((entry for entry in qualities if entry[0] > 0), default=None)
+    return best[2] if best else "application/json"
 
 
 class MetadataView(PapiView):
