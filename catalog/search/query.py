@@ -83,6 +83,11 @@ class ModuleQuery:
         errors: list[str] = []
         values: dict[str, Any] = {}
         ignored = set(ignore)
+        for name in sorted(lists):
+            # PostgreSQL text cannot hold NUL; a value with one would fail the whole query.
+            if any("\x00" in value for value in lists[name]):
+                errors.append(f"“{_clip(name)}” held a NUL character, which was removed.")
+                lists[name] = [value.replace("\x00", "") for value in lists[name]]
         for name in sorted(set(lists) - PARAMS - ignored):
             errors.append(f"Unknown parameter “{_clip(name)}”.")
         for name in ("q", "kind", "sort", "page", "page_size", *BADGES):
@@ -235,4 +240,5 @@ def _parse_int(raw: str, low: int, high: int | None) -> int | None:
 
 
 def _clip(text: str, limit: int = 40) -> str:
+    text = text.replace("\x00", "")
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -32,6 +32,14 @@ def test_unknown_parameters_and_bad_values_are_reported_not_ignored():
     assert (query.page, query.page_size, query.sort, query.kind) == (1, 24, "", "")
 
 
+def test_nul_characters_are_removed_and_reported():
+    ModuleFactory(name="yolo", title="YOLO")
+    query = ModuleQuery.from_querydict(QueryDict("q=yo%00lo&tag=%00"))
+    assert query.q == "yolo" and query.tag == ()
+    assert any("NUL" in error and "“q”" in error for error in query.errors)
+    assert names(search_modules(query)) == ["yolo"]
+
+
 def test_caller_handled_parameters_can_be_ignored():
     query = ModuleQuery.from_querydict(QueryDict("format=json&q=yolo"), ignore={"format"})
     assert query.errors == ()
