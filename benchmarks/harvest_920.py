@@ -117,9 +117,7 @@ def create_database(use_sqlite: bool) -> tuple[str, object]:
         return f"sqlite:///{folder}/bench.sqlite3", lambda: None
     import psycopg
 
-    server = os.environ.get(
-        "BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432/postgres"
-    )
+    server = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432/postgres")
     name = f"aix_bench_{os.getpid()}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

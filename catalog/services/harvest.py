@@ -322,9 +322,10 @@ def _prefetch(
             urls.append(github.branch_url(full_name, branch))
         if known is not None and known.docker_image:
             try:
-                urls.append(dockerhub.repository_url(parse_image_ref(known.docker_image)))
+                image = parse_image_ref(known.docker_image)
             except ValueError:
-                pass
+                continue
+            urls += [dockerhub.repository_url(image), dockerhub.first_tags_url(image)]
     client.prefetch(urls)
 
 

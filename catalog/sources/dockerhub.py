@@ -115,9 +115,11 @@ class DockerHubSource:
             not_modified=info.not_modified,
         )
 
+    def first_tags_url(self, image: ImageRef) -> str:
+        return f"{self.repository_url(image)}tags?page_size={TAG_PAGE_SIZE}&page=1"
+
     def _tags(self, image: ImageRef, *, reuse_cached: bool) -> list[dict]:
-        base = f"{self.api_url}/v2/repositories/{image.namespace}/{image.repository}/tags"
-        url: str | None = f"{base}?page_size={TAG_PAGE_SIZE}&page=1"
+        url: str | None = self.first_tags_url(image)
         hub = origin(self.api_url)
         tags: list[dict] = []
         for _ in range(MAX_TAG_PAGES):

@@ -25,6 +25,7 @@ import logging
 import random
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -204,6 +205,9 @@ class HttpClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = user_agent()
+        if not urllib.request.getproxies():
+            # No proxy configured: skip requests' per-request scan of the environment.
+            self.session.trust_env = False
 
     # --- public -----------------------------------------------------------------------------
     def get(
@@ -242,7 +246,7 @@ class HttpClient:
                 return self._remember(url, response, body, immutable)
             raise _error_for(response, url)
         finally:
-            response.close()
+            _release(response)
 
     def cached(self, url: str) -> Fetched | None:
         """The cached body for ``url`` without asking upstream (the caller knows it is current)."""
@@ -322,7 +326,7 @@ class HttpClient:
             status = response.status_code
             if status in (301, 302, 303, 307, 308):
                 target = urljoin(current, response.headers.get("Location", ""))
-                response.close()
+                _release(response)
                 if origin(target) != origin(url) or redirects >= MAX_REDIRECTS:
                     raise SourceError(
                         f"{url} redirects to {target}, which is not followed "
@@ -336,7 +340,7 @@ class HttpClient:
             if status in (403, 429):
                 wait, why = _throttle_wait(response, pauses)
                 if wait is not None:
-                    response.close()
+                    _release(response)
                     if wait > self._throttle.max_wait or pauses >= MAX_THROTTLE_PAUSES:
                         raise RateLimited(
                             f"{service} throttled {url} ({why}): it asks to wait {wait:.0f} s, "
@@ -350,7 +354,7 @@ class HttpClient:
                     pauses += 1
                     continue
             if status >= 500 and attempt < self.retries:
-                response.close()
+                _release(response)
                 self._back_off(attempt, url, f"HTTP {status}")
                 attempt += 1
                 continue
@@ -382,6 +386,21 @@ class HttpClient:
 
 def user_agent() -> str:
     return f"AI-Exchange-Harvester/1.0 (+{settings.SITE_URL})"
+
+
+def _release(response: requests.Response) -> None:
+    """Hand the connection back to the pool for the next request (keep-alive). Closing a
+    streamed response instead would throw the connection away; an unread body that is
+    small is drained first, a large one is not worth it."""
+    drained = 0
+    try:
+        for chunk in response.iter_content(_CHUNK):
+            drained += len(chunk)
+            if drained > _CHUNK:
+                break
+    except Exception:  # noqa: S110 - consumed already, or broken: close() handles both
+        pass
+    response.close()
 
 
 def _from_cache(entry: CachedResponse, *, requested: bool) -> Fetched:
