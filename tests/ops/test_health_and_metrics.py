@@ -2,10 +2,20 @@
 
 import pytest
 
+from deployments.sandbox import NomadEmulator, OscarEmulator
+
 pytestmark = pytest.mark.django_db
 
 
-def test_readyz_is_ready_on_the_real_stack(client):
+@pytest.fixture
+def reachable_backends(settings):
+    with NomadEmulator() as nomad, OscarEmulator() as oscar:
+        settings.NOMAD_ADDR = nomad.base_url
+        settings.OSCAR_ENDPOINT = oscar.base_url
+        yield
+
+
+def test_readyz_is_ready_on_the_real_stack(client, reachable_backends):
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["database"] == "ok"
@@ -13,7 +23,7 @@ def test_readyz_is_ready_on_the_real_stack(client):
     assert response.json()["checks"]["migrations"] == "ok"
 
 
-def test_readyz_says_which_dependency_is_down(client, settings):
+def test_readyz_says_which_dependency_is_down(client, settings, reachable_backends):
     settings.NOMAD_ADDR = "http://127.0.0.1:9"  # discard port: nothing listens there
     response = client.get("/readyz")
     assert response.status_code == 503
