@@ -140,17 +140,19 @@ def wipe() -> None:
     HarvestRun.objects.all().delete()
 
 
-def timed_harvest(settings, *, concurrency: int, catalog: str):
+def measured_harvest(fakes: Fakes, settings, *, concurrency: int, catalog: str):
+    """Run one harvest; returns (run, wall seconds, modules, fake-side request counts)."""
     from catalog.services.harvest import harvest
 
     settings.HARVEST_CONCURRENCY = concurrency
+    fakes.ask("clear")
     start = time.perf_counter()
     run = harvest(catalogs=[f"modules={catalog}"], trigger="benchmark")
     seconds = time.perf_counter() - start
     total = run.modules_new + run.modules_updated + run.modules_unchanged + run.modules_failed
     if run.status not in ("succeeded", "partial") or run.modules_failed:
         raise SystemExit(f"harvest did not succeed: {run.status} {run.message} {run.errors[:3]}")
-    return run, seconds, total
+    return run, seconds, total, fakes.ask("counts")
 
 
 def main() -> None:
@@ -186,11 +188,9 @@ def main() -> None:
         )
 
         # (a) full harvest, concurrent, cold cache
-        fakes.ask("clear")
-        first, t_first, n_first = timed_harvest(
-            settings, concurrency=args.concurrency, catalog=CATALOG
+        first, t_first, n_first, first_counts = measured_harvest(
+            fakes, settings, concurrency=args.concurrency, catalog=CATALOG
         )
-        first_counts = fakes.ask("counts")
         print(
             f"(a) first harvest, concurrency {args.concurrency}: {n_first} modules in "
             f"{t_first:.1f} s; {first.http_requests} requests "
@@ -198,11 +198,9 @@ def main() -> None:
         )
 
         # (c) re-harvest, nothing changed
-        fakes.ask("clear")
-        again, t_again, n_again = timed_harvest(
-            settings, concurrency=args.concurrency, catalog=CATALOG
+        again, t_again, n_again, counts = measured_harvest(
+            fakes, settings, concurrency=args.concurrency, catalog=CATALOG
         )
-        counts = fakes.ask("counts")
         print(
             f"(c) re-harvest unchanged: {n_again} modules in {t_again:.2f} s; "
             f"{again.http_requests} requests ({counts['304']} answered 304), "
@@ -211,9 +209,9 @@ def main() -> None:
 
         # (b) baseline: one request at a time, on a sample, cold cache
         wipe()
-        fakes.ask("clear")
-        base, t_base, n_base = timed_harvest(settings, concurrency=1, catalog=SAMPLE_CATALOG)
-        base_counts = fakes.ask("counts")
+        base, t_base, n_base, base_counts = measured_harvest(
+            fakes, settings, concurrency=1, catalog=SAMPLE_CATALOG
+        )
         t_base_full = t_base * n_first / n_base
         print(
             f"(b) baseline, one request at a time: {n_base} modules in {t_base:.1f} s "
