@@ -72,6 +72,8 @@
           }
         });
         say(changed ? "The list changed: refresh to see it." : "");
+        var waiting = payload.deployments.some(function (d) { return d.state === "queued"; });
+        setHidden(document.querySelector("[data-queued-notice]"), !waiting);
       })
       .catch(function () { say("Live updates paused (connection problem); retrying."); })
       .then(schedule);
