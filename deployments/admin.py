@@ -1,0 +1,26 @@
+"""Operators see every deployment and its history; secrets stay out of the admin."""
+
+from django.contrib import admin
+
+from deployments.models import Deployment, DeploymentTransition
+
+
+class TransitionInline(admin.TabularInline):
+    model = DeploymentTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "from_state", "to_state", "reason")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin):
+    list_display = ("id", "title", "owner", "vo", "backend", "state", "gpu_num", "created_at")
+    list_filter = ("state", "backend", "kind", "vo")
+    search_fields = ("id", "title", "owner__username", "owner__email", "docker_image")
+    exclude = ("secrets_encrypted",)
+    readonly_fields = ("state", "state_changed_at", "error_message", "idempotency_key")
+    inlines = [TransitionInline]
+    date_hierarchy = "created_at"
