@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from catalog.metadata import MetadataError, SourceFile, build_metadata, load_document
-from catalog.rendering import ID_PREFIX, render_markdown, render_text
+from catalog.rendering import render_markdown, render_text
 from catalog.sources.dockerhub import parse_image_ref
 from catalog.sources.gitmodules import parse_github_url, parse_gitmodules
+from tests.hostile.html_audit import audit
 from tests.hostile.strategies import HOSTILE_URLS, json_objects_with_keys, json_values, xss_payloads
 
 BOUNDED = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
@@ -195,45 +194,6 @@ def test_metadata_loader_on_any_json_value_returns_a_mapping_or_metadata_error(v
 
 
 # --- README Markdown -------------------------------------------------------------------------
-SAFE_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
-    "kbd", "li", "ol", "p", "pre", "s", "samp", "small", "span", "strong", "sub", "summary",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-}  # fmt: skip
-SAFE_SCHEMES = {"http", "https", "mailto"}
-
-
-class _Audit(HTMLParser):
-    """Collect what a browser would act on: tags, event handlers, URL schemes, ids."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag not in SAFE_TAGS:
-            self.problems.append(f"tag <{tag}>")
-        for name, value in attrs:
-            if name.startswith("on") or name in ("style", "srcdoc", "formaction"):
-                self.problems.append(f"attribute {name} on <{tag}>")
-            if name in ("href", "src") and value:
-                scheme = urlsplit(value.strip()).scheme.lower()
-                if scheme and scheme not in SAFE_SCHEMES:
-                    self.problems.append(f"{name}={value!r}")
-            if name == "id" and value and not value.startswith(ID_PREFIX):
-                self.problems.append(f"unprefixed id {value!r}")
-
-    handle_startendtag = handle_starttag
-
-
-def audit(html: str) -> list[str]:
-    parser = _Audit()
-    parser.feed(html)
-    parser.close()
-    return parser.problems
-
-
 markdown_fragments = st.one_of(
     st.sampled_from(xss_payloads()),
     st.sampled_from(
