@@ -1,12 +1,13 @@
 from django.urls import path
 
 from catalog import views
+from catalog.page_cache import cache_anonymous_page
 
 app_name = "catalog"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("modules/", views.browse_modules, name="modules"),
-    path("tools/", views.browse_tools, name="tools"),
-    path("modules/<slug:name>/", views.module_detail, name="module-detail"),
+    path("", cache_anonymous_page(views.home), name="home"),
+    path("modules/", cache_anonymous_page(views.browse_modules), name="modules"),
+    path("tools/", cache_anonymous_page(views.browse_tools), name="tools"),
+    path("modules/<slug:name>/", cache_anonymous_page(views.module_detail), name="module-detail"),
     path("tools/<slug:name>/", views.tool_detail, name="tool-detail"),
 ]

@@ -389,6 +389,8 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
 
 # --- Operations -----------------------------------------------------------
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Anonymous catalog pages are cached until the catalog changes (0 turns it off).
+CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
 
 # --- Logging --------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

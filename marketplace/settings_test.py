@@ -33,3 +33,5 @@ HARVEST_CATALOGS = ["modules=ai4os-hub/modules-catalog"]
 HARVEST_MAX_WAIT_SECONDS = 5.0
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute"}}  # noqa: F405
 TEST_ARTIFACTS_DIR = VAR_DIR.parent / "test-artifacts"
+# Whole-page caching is exercised by its own tests; elsewhere each test sees fresh pages.
+CATALOG_PAGE_CACHE_SECONDS = 0
