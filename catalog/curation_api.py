@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -51,6 +53,49 @@ class ModerationSerializer(ReasonSerializer):
 
 class RestoreSerializer(ReasonSerializer):
     revision = serializers.IntegerField(min_value=1)
+
+
+class OverrideSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.JSONField()
+    upstream_value = serializers.JSONField()
+    upstream_changed = serializers.BooleanField()
+    author = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
+class CurationStateSerializer(serializers.Serializer):
+    """The curation state of a module, returned by every curation call."""
+
+    name = serializers.CharField()
+    values = serializers.DictField(help_text="Published (effective) values of curatable fields")
+    overrides = OverrideSerializer(many=True)
+    upstream_changed = serializers.BooleanField()
+    is_hidden = serializers.BooleanField()
+    is_featured = serializers.BooleanField()
+    is_deprecated = serializers.BooleanField()
+    moderation_reason = serializers.CharField()
+    latest_revision = serializers.IntegerField()
+    changed = serializers.ListField(child=serializers.CharField(), required=False)
+    revision = serializers.DictField(required=False, allow_null=True)
+
+
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="`detail` and field `errors`"),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="No or unknown credentials"),
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description="You may not curate this module"),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such module"),
+}
+
+
+def documented(request_serializer, summary: str, extra: dict | None = None):
+    return extend_schema(
+        tags=["curation"],
+        summary=summary,
+        request=request_serializer,
+        responses={200: CurationStateSerializer, **ERRORS, **(extra or {})},
+    )
 
 
 def _revision(revision: ModuleRevision | None) -> dict | None:
@@ -126,6 +171,7 @@ class CurationView(APIView):
 
 
 class CurationStateView(CurationView):
+    @documented(None, "Curation state: overrides, flags, latest revision")
     def get(self, request, name: str):
         return self.state(self.module(name))
 
@@ -133,6 +179,11 @@ class CurationStateView(CurationView):
 class FieldsView(CurationView):
     input_serializer = FieldsSerializer
 
+    @documented(
+        FieldsSerializer,
+        "Set curated values (validated against ai4-metadata v2)",
+        {409: OpenApiResponse(OpenApiTypes.OBJECT, description="base_revision is stale")},
+    )
     def patch(self, request, name: str):
         module, data = self.module(name), self.payload()
         outcome = curation.edit_fields(
@@ -151,6 +202,7 @@ class FieldsView(CurationView):
 class UpstreamView(CurationView):
     input_serializer = UpstreamSerializer
 
+    @documented(UpstreamSerializer, "Keep a curated value or accept upstream")
     def post(self, request, name: str):
         module, data = self.module(name), self.payload()
         revision = curation.decide_upstream(
@@ -167,6 +219,7 @@ class UpstreamView(CurationView):
 class ModerationView(CurationView):
     input_serializer = ModerationSerializer
 
+    @documented(ModerationSerializer, "Hide/unhide, feature/unfeature, deprecate/undeprecate")
     def post(self, request, name: str):
         module, data = self.module(name), self.payload()
         revision = curation.moderate(
@@ -182,6 +235,7 @@ class ModerationView(CurationView):
 class RestoreView(CurationView):
     input_serializer = RestoreSerializer
 
+    @documented(RestoreSerializer, "Restore the metadata of a revision")
     def post(self, request, name: str):
         module, data = self.module(name), self.payload()
         revision = curation.restore_revision(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import requests
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from mozilla_django_oidc.contrib.drf import OIDCAuthentication
 from rest_framework import authentication, exceptions, status
 
@@ -83,3 +84,31 @@ class OIDCBearerAuthentication(OIDCAuthentication):
         if result and not result[0].is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
         return result
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema (drf-spectacular) describes personal tokens."""
+
+    target_class = PersonalTokenAuthentication
+    name = "personalToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (aix_…) created on your account page.",
+        }
+
+
+class OIDCBearerScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the identity provider's access tokens."""
+
+    target_class = OIDCBearerAuthentication
+    name = "oidcAccessToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An access token issued by the site's OpenID Connect provider.",
+        }
