@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "corsheaders",
     "mozilla_django_oidc",
     "marketplace",
@@ -281,6 +282,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The FAIR catalog of AI modules: read it, harvest it, deploy from it.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc assets ship with drf-spectacular-sidecar: the docs work offline
+    # and under a self-only Content Security Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 CORS_URLS_REGEX = r"^/(api|v1|oai|catalog\.jsonld|sitemap\.xml|feed).*$"
 CORS_ALLOW_ALL_ORIGINS = True
