@@ -14,11 +14,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from catalog.models import CuratedOverride, HarvestRun, Module
@@ -45,6 +46,8 @@ _KINDS = {"modules": Module.Kind.MODULE, "module": Module.Kind.MODULE}
 _KINDS |= {"tools": Module.Kind.TOOL, "tool": Module.Kind.TOOL}
 _SPEC = re.compile(r"^(?P<kind>\w+)=(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)(?:@(?P<branch>\S+))?$")
 _TOUCH_CHUNK = 500
+# How long the end of a run is retried while the database is unavailable.
+FINISH_RETRY_SECONDS = 60.0
 
 
 class HarvestAlreadyRunning(Exception):
@@ -130,11 +133,12 @@ def harvest(
         logger.exception("harvest #%s crashed", run.pk)
         run.status = RunStatus.FAILED
         run.message = f"The harvest stopped on an internal error: {type(exc).__name__}: {exc}"
-    finally:
-        try:
-            client.close()
-        finally:
-            _finish(run, client)
+    except BaseException:  # interrupted (Ctrl-C, worker shutdown): record it, then go on
+        run.status = RunStatus.FAILED
+        run.message = "The harvest was interrupted."
+        _finish(run, client)
+        raise
+    _finish(run, client)
     return run
 
 
@@ -183,6 +187,14 @@ def _http_client() -> HttpClient:
 
 
 def _finish(run: HarvestRun, client: HttpClient) -> None:
+    """Save the HTTP cache and the run's outcome. The database may just have come back from
+    an outage: the run row is saved on a fresh connection, retried for a while, because a
+    run left "running" would hold the lock until it counts as abandoned."""
+    try:
+        client.close()
+    except Exception:  # the cache only saves requests next time; the run must still be saved
+        logger.exception("harvest #%s: could not save the HTTP cache", run.pk)
+        _reset_broken_connection()
     stats = client.stats.snapshot()
     run.http_requests = int(stats["requests"])
     run.conditional_hits = int(stats["conditional_hits"])
@@ -192,7 +204,7 @@ def _finish(run: HarvestRun, client: HttpClient) -> None:
     run.finished_at = timezone.now()
     if run.status == RunStatus.RUNNING:
         run.status = RunStatus.PARTIAL if run.modules_failed else RunStatus.SUCCEEDED
-    run.save()
+    _save_with_retries(run)
     logger.info(
         "harvest #%s %s: %s new, %s updated, %s unchanged, %s failed, %s withdrawn; "
         "%s requests, %s 304s, %s cache hits",
@@ -207,6 +219,34 @@ def _finish(run: HarvestRun, client: HttpClient) -> None:
         run.conditional_hits,
         int(stats["cache_hits"]),
     )
+
+
+def _save_with_retries(run: HarvestRun) -> None:
+    deadline = time.monotonic() + FINISH_RETRY_SECONDS
+    delay = 0.25
+    while True:
+        try:
+            run.save()
+            return
+        except DatabaseError:
+            _reset_broken_connection()
+            if time.monotonic() + delay > deadline:
+                logger.exception("harvest #%s: could not record its end", run.pk)
+                raise
+            logger.warning("harvest #%s: database unavailable, retrying in %.1f s", run.pk, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def _reset_broken_connection(*, unless_usable: bool = False) -> None:
+    """Drop this thread's connection (after a database error, or when it no longer answers);
+    the next query reconnects."""
+    try:
+        if unless_usable and (connection.connection is None or connection.is_usable()):
+            return
+        connection.close()
+    except DatabaseError:
+        pass
 
 
 # --- the work ------------------------------------------------------------------------------------
@@ -285,6 +325,7 @@ def _harvest(
                 confirmed.append(job.module.pk)
         if progress is not None:
             progress(Progress(done, total, job.name, job.result, _detail(job)))
+    _reset_broken_connection(unless_usable=True)  # idle through the pipeline: still there?
     _touch(touched, confirmed, run)
     if not only:
         _withdraw(run, catalogs, progress)

@@ -97,6 +97,8 @@ class Context:
 
 # --- stage one: GitHub ---------------------------------------------------------------------------
 def read_github(job: ModuleJob, ctx: Context) -> None:
+    job.state = job.outcome = job.files = None
+    job.metadata_unchanged, job.failure, job.notes = False, "", []
     try:
         job.state = ctx.github.repo_state(job.entry.full_name, job.entry.branch)
     except SourceError as exc:
@@ -143,6 +145,7 @@ def _source(file: RepoFile | None) -> SourceFile | None:
 
 # --- stage two: Docker Hub and publishing --------------------------------------------------------
 def read_dockerhub_and_publish(job: ModuleJob, ctx: Context) -> None:
+    job.docker, job.docker_problems, job.problems, job.touched_only = None, [], [], False
     if job.state is not None and not job.failure:
         _read_dockerhub(job, ctx)
     _publish(job, ctx)

@@ -8,22 +8,25 @@ next is already reading GitHub. With one worker per stage everything runs serial
 calling thread (one request at a time), which is what ``HARVEST_CONCURRENCY=1`` promises.
 
 Worker threads use the database (HTTP cache, publishing), so each loop closes its own
-connections when it ends; a failing handler marks its item instead of killing the worker.
+connections when it ends; a failing handler marks its item instead of killing the worker, and
+a dropped database connection is replaced (the item is tried once more).
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
-from django.db import connections
+from django.db import DatabaseError, connections
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+DATABASE_RETRY_DELAY = 1.0
 _STOP = object()
 
 
@@ -74,9 +77,10 @@ class Pipeline(Generic[T]):
         for item in items:
             for handle in (self.first, self.second):
                 try:
-                    handle(item)
+                    _with_one_database_retry(handle, item)
                 except Exception as exc:  # Ctrl-C still stops a serial run
                     logger.exception("harvest step failed on %r", item)
+                    _reset_broken_connections()
                     self.on_error(item, exc)
             yield item
 
@@ -87,9 +91,10 @@ class Pipeline(Generic[T]):
                 if item is _STOP:
                     return
                 try:
-                    handle(item)
+                    _with_one_database_retry(handle, item)
                 except BaseException as exc:  # a bug must not hang the run: report, go on
                     logger.exception("harvest worker failed on %r", item)
+                    _reset_broken_connections()
                     try:
                         self.on_error(item, exc)
                     except Exception:
@@ -98,3 +103,25 @@ class Pipeline(Generic[T]):
                     outbox.put(item)
         finally:
             connections.close_all()
+
+
+def _with_one_database_retry(handle: Callable[[T], None], item: T) -> None:
+    """A dropped database connection fails the item once; it gets one more go on a fresh
+    connection a moment later (handlers start from a clean item and write in transactions)."""
+    try:
+        handle(item)
+    except DatabaseError:
+        logger.warning("database error on %r; retrying once on a new connection", item)
+        _reset_broken_connections()
+        time.sleep(DATABASE_RETRY_DELAY)
+        handle(item)
+
+
+def _reset_broken_connections() -> None:
+    """After an error, a connection the database dropped is closed so the next item in this
+    thread reconnects instead of failing on the dead one."""
+    for conn in connections.all(initialized_only=True):
+        try:
+            conn.close_if_unusable_or_obsolete()
+        except Exception:  # noqa: S110 - close() forgets the connection even when it raises
+            pass
