@@ -26,7 +26,6 @@ import statistics
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import requests
@@ -140,6 +139,7 @@ def main() -> None:
     broker.delete("deploy")
     recreate_database(env, modules=1)
     module_name, sessions = prepare_sessions(env, args.users)
+    from tests.deploy.factories import form_data  # needs Django set up
 
     with gunicorn(env, workers=args.workers, threads=args.threads) as base:
         http = [requests.Session() for _ in sessions]
@@ -149,18 +149,8 @@ def main() -> None:
             return {"Cookie": f"sessionid={session}; csrftoken={csrf}", "Referer": base + "/"}
 
         def click(i: int) -> tuple[bool, float]:
-            data = {
-                "csrfmiddlewaretoken": sessions[i][1],
-                "token": uuid.uuid4().hex,  # the form's one-time token
-                "vo": VO,
-                "title": f"bench {i}",
-                "service": "deepaas",
-                "docker_tag": "latest",
-                "cpu_num": 1,
-                "ram": 2000,
-                "disk": 1000,
-                "gpu_num": 0,
-            }
+            # A fresh one-time form token per click, and the session's CSRF secret.
+            data = form_data(title=f"bench {i}", csrfmiddlewaretoken=sessions[i][1])
             started = time.perf_counter()
             response = http[i].post(
                 f"{base}/deployments/new/{module_name}/",

@@ -68,20 +68,11 @@ def main() -> None:
 
 
 def _create_and_submit(user, module, count: int) -> None:
-    from deployments.services import DeploymentRequest, deployment_create, deployment_submit
+    from deployments.services import deployment_create, deployment_submit
+    from tests.deploy.factories import deployment_request
 
     for _ in range(count):
-        request = DeploymentRequest(
-            module=module,
-            kind="module",
-            backend="nomad",
-            vo=VO,
-            docker_image=module.docker_image,
-            docker_tag="latest",
-            cpu=1,
-            ram_mb=2000,
-            disk_mb=1000,
-        )
+        request = deployment_request(module)
         deployment = deployment_create(user=user, request=request).deployment
         deployment_submit(deployment_id=deployment.pk)
 
@@ -134,24 +125,14 @@ def duplicate_clicks(nomad, clicks: int) -> None:
     from deployments.models import Deployment
     from deployments.services import deployment_submit
     from marketplace.models import User
+    from tests.deploy.factories import form_data
 
     module = Module.objects.get()
     user = User.objects.create(username="double-clicker", vos=[VO], oidc_sub="double-clicker")
     login = Client()
     login.force_login(user)
     session = login.cookies["sessionid"].value
-    token = uuid.uuid4().hex
-    data = {
-        "token": token,
-        "vo": VO,
-        "title": "clicked many times",
-        "service": "deepaas",
-        "docker_tag": "latest",
-        "cpu_num": 1,
-        "ram": 2000,
-        "disk": 1000,
-        "gpu_num": 0,
-    }
+    data = form_data(uuid.uuid4().hex, title="clicked many times")
     barrier = threading.Barrier(clicks)
     statuses: list[int] = []
 

@@ -13,6 +13,7 @@ import factory
 from django.utils import timezone
 
 from deployments.models import Deployment
+from deployments.services import DeploymentRequest
 from marketplace.models import User
 from tests.factories import ModuleFactory
 
@@ -58,3 +59,35 @@ class DeploymentFactory(factory.django.DjangoModelFactory):
     cpu = 1
     ram_mb = 2000
     disk_mb = 1000
+
+
+def form_data(token: str = "", **overrides) -> dict:
+    """What the deploy form posts for a small CPU DEEPaaS deployment; override any field."""
+    return {
+        "token": token or uuid.uuid4().hex,
+        "vo": VO,
+        "title": "t",
+        "service": "deepaas",
+        "docker_tag": "latest",
+        "cpu_num": 1,
+        "ram": 2000,
+        "disk": 1000,
+        "gpu_num": 0,
+    } | overrides
+
+
+def deployment_request(module, **overrides) -> DeploymentRequest:
+    """A valid service-level request for `module` (what the form produces)."""
+    backend = overrides.pop("backend", "nomad")
+    values = {
+        "module": module,
+        "kind": "module" if backend == "nomad" else "oscar",
+        "backend": backend,
+        "vo": VO,
+        "docker_image": module.docker_image,
+        "docker_tag": "latest",
+        "cpu": 1,
+        "ram_mb": 2000,
+        "disk_mb": 1000,
+    }
+    return DeploymentRequest(**(values | overrides))

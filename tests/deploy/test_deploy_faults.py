@@ -10,9 +10,9 @@ import socket
 import pytest
 
 from deployments.models import Deployment
-from deployments.services import DeploymentRequest, deployment_create
+from deployments.services import deployment_create
 from deployments.services.enqueue import SUBMIT_TASK, send
-from tests.deploy.factories import VO, DeployerFactory
+from tests.deploy.factories import DeployerFactory, deployment_request, form_data
 from tests.factories import ModuleFactory
 from tests.fixtures.deploy import NOMAD_TIMEOUT, wait_for
 
@@ -24,20 +24,8 @@ def _register_calls(nomad):
 
 
 def _create(user, module=None, **overrides) -> Deployment:
-    module = module or ModuleFactory()
-    values = {
-        "module": module,
-        "kind": "module",
-        "backend": "nomad",
-        "vo": VO,
-        "docker_image": module.docker_image,
-        "docker_tag": "latest",
-        "title": "fault test",
-        "cpu": 1,
-        "ram_mb": 2000,
-        "disk_mb": 1000,
-    } | overrides
-    return deployment_create(user=user, request=DeploymentRequest(**values)).deployment
+    request = deployment_request(module or ModuleFactory(), title="fault test", **overrides)
+    return deployment_create(user=user, request=request).deployment
 
 
 def _state(deployment) -> str:
@@ -58,13 +46,15 @@ def test_worker_killed_during_submit_is_redelivered_and_makes_one_job(
     client, transactional_db, deploy_settings, nomad, start_worker
 ):
     # The first worker's register call is held by Nomad; we SIGKILL the worker meanwhile.
-    nomad.delay_next(r"^/v1/job/", seconds=5.0, method="POST")
+    nomad.delay_next(r"^/v1/job/", seconds=3.0, method="POST")
     doomed = start_worker(concurrency=1)
     user = DeployerFactory()
     deployment = _create(user)
     wait_for(lambda: _register_calls(nomad))
     doomed.kill()
     assert _state(deployment) == "submitting"
+    # Nomad still registers the job: the worker died between Nomad's "yes" and our record.
+    wait_for(lambda: str(deployment.pk) in nomad.jobs)
 
     # A new worker restores the unacknowledged message (short visibility timeout).
     start_worker(concurrency=1, visibility_timeout=3)
@@ -105,17 +95,7 @@ def test_broker_down_at_click_records_queued_and_reconciler_submits_later(
     form = client.get(f"/deployments/new/{module.name}/").context["form"]
     response = client.post(
         f"/deployments/new/{module.name}/",
-        {
-            "token": form["token"].value(),
-            "vo": VO,
-            "title": "while redis is down",
-            "service": "deepaas",
-            "docker_tag": "latest",
-            "cpu_num": 1,
-            "ram": 2000,
-            "disk": 1000,
-            "gpu_num": 0,
-        },
+        form_data(form["token"].value(), title="while redis is down"),
         follow=True,
     )
     assert response.status_code == 200

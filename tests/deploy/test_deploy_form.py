@@ -4,7 +4,7 @@ import pytest
 
 from deployments.models import Deployment
 from deployments.services.secrets import decrypt_secrets
-from tests.deploy.factories import VO, DeployerFactory
+from tests.deploy.factories import DeployerFactory, form_data
 from tests.factories import ModuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,17 +23,7 @@ def _form(client, module, query=""):
 
 def _post(client, module, query="", **values):
     form = _form(client, module, query)
-    data = {
-        "token": form["token"].value(),
-        "vo": VO,
-        "title": "t",
-        "service": "deepaas",
-        "docker_tag": "latest",
-        "cpu_num": 1,
-        "ram": 2000,
-        "disk": 1000,
-        "gpu_num": 0,
-    } | values
+    data = form_data(form["token"].value(), **values)
     return client.post(f"/deployments/new/{module.name}/{query}", data)
 
 
@@ -129,16 +119,7 @@ def test_gpu_model_is_dropped_when_no_gpu_is_requested(client, signed_in):
 def test_the_same_form_sent_twice_makes_one_deployment(client, signed_in):
     module = ModuleFactory()
     form = _form(client, module)
-    data = {
-        "token": form["token"].value(),
-        "vo": VO,
-        "docker_tag": "latest",
-        "service": "deepaas",
-        "cpu_num": 1,
-        "ram": 2000,
-        "disk": 1000,
-        "gpu_num": 0,
-    }
+    data = form_data(form["token"].value())
     first = client.post(f"/deployments/new/{module.name}/", data, follow=True)
     second = client.post(f"/deployments/new/{module.name}/", data, follow=True)
     assert Deployment.objects.count() == 1

@@ -6,26 +6,11 @@ import pytest
 from django.db import connection
 
 from deployments.models import Deployment
-from deployments.services import DeploymentRequest, QuotaExceeded, deployment_create
-from tests.deploy.factories import VO, DeployerFactory, DeploymentFactory
+from deployments.services import QuotaExceeded, deployment_create
+from tests.deploy.factories import DeployerFactory, DeploymentFactory, deployment_request, form_data
 from tests.factories import ModuleFactory
 
 API = "/api/v1/deployments/"
-
-
-def _request(module, **values) -> DeploymentRequest:
-    base = {
-        "module": module,
-        "kind": "module",
-        "backend": "nomad",
-        "vo": VO,
-        "docker_image": module.docker_image,
-        "docker_tag": "latest",
-        "cpu": 1,
-        "ram_mb": 2000,
-        "disk_mb": 1000,
-    }
-    return DeploymentRequest(**(base | values))
 
 
 @pytest.fixture
@@ -46,16 +31,7 @@ def test_gpu_quota_refusal_names_the_limit_and_the_usage(client, quotas):
     form = client.get(f"/deployments/new/{module.name}/").context["form"]
     response = client.post(
         f"/deployments/new/{module.name}/",
-        {
-            "token": form["token"].value(),
-            "vo": VO,
-            "docker_tag": "latest",
-            "service": "deepaas",
-            "cpu_num": 1,
-            "ram": 2000,
-            "disk": 1000,
-            "gpu_num": 1,
-        },
+        form_data(form["token"].value(), gpu_num=1),
     )
     assert (
         "Your quota allows 1 GPUs at a time; you are using 1 and this deployment asks for 1."
@@ -70,7 +46,7 @@ def test_concurrent_deployments_cpu_and_ram_are_limited_per_user(client, quotas)
     module = ModuleFactory()
     client.force_login(user)
     for _ in range(3):
-        deployment_create(user=user, request=_request(module, cpu=2))
+        deployment_create(user=user, request=deployment_request(module, cpu=2))
     response = client.post(API, {"module": module.name}, content_type="application/json")
     assert response.status_code == 403
     assert response.json()["code"] == "quota_exceeded"
@@ -79,9 +55,9 @@ def test_concurrent_deployments_cpu_and_ram_are_limited_per_user(client, quotas)
     )
     Deployment.objects.filter(owner=user).first().delete()  # two left, 4 cores
     with pytest.raises(QuotaExceeded, match="allows 8 CPU cores at a time; you are using 4 and"):
-        deployment_create(user=user, request=_request(module, cpu=5))
+        deployment_create(user=user, request=deployment_request(module, cpu=5))
     with pytest.raises(QuotaExceeded, match="allows 16000 MB of RAM at a time; you are using 4000"):
-        deployment_create(user=user, request=_request(module, ram_mb=12001))
+        deployment_create(user=user, request=deployment_request(module, ram_mb=12001))
 
 
 @pytest.mark.django_db
@@ -90,7 +66,7 @@ def test_finished_and_deleted_deployments_free_their_quota(quotas):
     module = ModuleFactory()
     for state in ("completed", "failed", "error", "deleted", "completed"):
         DeploymentFactory(owner=user, state=state, gpu_num=1)
-    outcome = deployment_create(user=user, request=_request(module, gpu_num=1))
+    outcome = deployment_create(user=user, request=deployment_request(module, gpu_num=1))
     assert outcome.created
 
 
@@ -100,7 +76,7 @@ def test_vo_quota_refusal_names_the_vo_and_its_usage(quotas):
     for _ in range(5):
         DeploymentFactory(running=True)  # five other people in the same VO
     with pytest.raises(QuotaExceeded) as refused:
-        deployment_create(user=DeployerFactory(), request=_request(module))
+        deployment_create(user=DeployerFactory(), request=deployment_request(module))
     assert refused.value.message == (
         "The VO vo.ai4eosc.eu's quota allows 5 deployments at a time; vo.ai4eosc.eu is using 5 "
         "and this deployment asks for 1."
@@ -117,7 +93,7 @@ def test_simultaneous_requests_cannot_overshoot_the_user_quota(quotas):
     def click():
         barrier.wait()
         try:
-            deployment_create(user=user, request=_request(module))
+            deployment_create(user=user, request=deployment_request(module))
             results.append("created")
         except QuotaExceeded:
             results.append("refused")

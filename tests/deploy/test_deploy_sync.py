@@ -3,13 +3,8 @@
 import pytest
 
 from deployments.models import Deployment
-from deployments.services import (
-    DeploymentRequest,
-    deployment_create,
-    deployment_submit,
-    sync_statuses,
-)
-from tests.deploy.factories import VO, DeployerFactory
+from deployments.services import deployment_create, deployment_submit, sync_statuses
+from tests.deploy.factories import DeployerFactory, deployment_request
 from tests.factories import ModuleFactory
 from tests.fixtures.deploy import wait_for
 
@@ -26,15 +21,7 @@ def _submitted(count: int, backend: str = "nomad", **values) -> list[Deployment]
     module = ModuleFactory()
     deployments = []
     for _ in range(count):
-        request = DeploymentRequest(
-            module=module,
-            kind="module" if backend == "nomad" else "oscar",
-            backend=backend,
-            vo=VO,
-            docker_image=module.docker_image,
-            docker_tag="latest",
-            **({"cpu": 1, "ram_mb": 2000, "disk_mb": 1000} | values),
-        )
+        request = deployment_request(module, backend=backend, **values)
         deployment = deployment_create(user=user, request=request).deployment
         deployment_submit(deployment_id=deployment.pk)
         deployments.append(deployment)

@@ -3,8 +3,8 @@
 import pytest
 
 from deployments.backends import get_backend
-from deployments.services import DeploymentRequest, deployment_create, deployment_submit
-from tests.deploy.factories import VO, DeployerFactory
+from deployments.services import deployment_create, deployment_submit
+from tests.deploy.factories import DeployerFactory, deployment_request
 from tests.factories import ModuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,15 +13,8 @@ pytestmark = pytest.mark.django_db
 def _submit(**values):
     module = ModuleFactory()
     user = DeployerFactory()
-    request = DeploymentRequest(
-        module=module,
-        kind="module",
-        backend="nomad",
-        vo=VO,
-        docker_image=module.docker_image,
-        docker_tag="cpu",
-        **({"title": "job shape", "cpu": 2, "ram_mb": 4000, "disk_mb": 3000} | values),
-    )
+    defaults = {"title": "job shape", "cpu": 2, "ram_mb": 4000, "disk_mb": 3000}
+    request = deployment_request(module, docker_tag="cpu", **(defaults | values))
     deployment = deployment_create(user=user, request=request).deployment
     deployment_submit(deployment_id=deployment.pk)
     deployment.refresh_from_db()
