@@ -37,13 +37,6 @@ def _purge_harvest_queue() -> None:
             pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DeadRunBlocksHarvest,
-    reason="KNOWN BUG (reported to the harvester): the killed task's HarvestRun stays 'running'"
-    " (a database row is the lock, and nothing releases it when the process dies), so the "
-    "redelivered task skips the harvest for HARVEST_STALE_RUN_HOURS.",
-)
 def test_worker_killed_mid_harvest_is_redelivered_and_the_harvest_completes(
     harvested, settings, start_faults_worker
 ):
