@@ -6,7 +6,8 @@ pipeline (GitHub, then Docker Hub and publishing; ``settings.HARVEST_CONCURRENCY
 stage), and finally withdraws the modules a catalog no longer lists. A broken or unreachable
 module is recorded (its problems, the run's errors) and keeps its last good values; an
 unreachable catalog fails the run and withdraws nothing. The database is the lock: the unique
-constraint on running HarvestRuns refuses a second run (:class:`HarvestAlreadyRunning`).
+constraint on running HarvestRuns refuses a second run (:class:`HarvestAlreadyRunning`), and
+on PostgreSQL an advisory lock tells a live run from a dead one (``harvest_lock``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from catalog.sources.github import WEB_URL, GitHubSource
 from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
 from catalog.sources.http import HttpClient, SourceError
 
+from .harvest_lock import HarvestLock
 from .harvest_module import (
     CatalogRef,
     Context,
@@ -117,8 +119,27 @@ def harvest(
     ]
     if connection.in_atomic_block:
         raise RuntimeError("harvest() must not run inside a transaction (workers could not see it)")
-    _fail_abandoned_runs()
-    run = _start_run(specs, only=only, trigger=trigger)
+    lock = HarvestLock()
+    holder_alive = lock.acquire()
+    if holder_alive is False:
+        raise HarvestAlreadyRunning(_already_running())
+    try:
+        # Holding the advisory lock proves any "running" row belongs to a dead process.
+        _fail_abandoned_runs(all_running_are_dead=holder_alive is True)
+        run = _start_run(specs, only=only, trigger=trigger)
+        return _run(run, specs, only=only, progress=progress, force=force)
+    finally:
+        lock.release()
+
+
+def _run(
+    run: HarvestRun,
+    specs: list[CatalogSpec],
+    *,
+    only: str | None,
+    progress: ProgressCallback | None,
+    force: bool,
+) -> HarvestRun:
     client = _http_client()
     try:
         _harvest(
@@ -143,16 +164,20 @@ def harvest(
 
 
 # --- run lifecycle -------------------------------------------------------------------------------
-def _fail_abandoned_runs() -> None:
-    cutoff = timezone.now() - timedelta(hours=settings.HARVEST_STALE_RUN_HOURS)
-    stale = HarvestRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=cutoff)
-    for run in stale:
+def _fail_abandoned_runs(*, all_running_are_dead: bool) -> None:
+    running = HarvestRun.objects.filter(status=RunStatus.RUNNING)
+    if all_running_are_dead:
+        why = "its process stopped without finishing (the harvest lock was free)"
+    else:
+        cutoff = timezone.now() - timedelta(hours=settings.HARVEST_STALE_RUN_HOURS)
+        running = running.filter(started_at__lt=cutoff)
+        why = f"still running after {settings.HARVEST_STALE_RUN_HOURS:g} hours (its process died)"
+    for run in running:
         logger.warning("harvest #%s abandoned since %s: marked failed", run.pk, run.started_at)
-    stale.update(
+    running.update(
         status=RunStatus.FAILED,
         finished_at=timezone.now(),
-        message=f"Abandoned: still running after {settings.HARVEST_STALE_RUN_HOURS:g} hours "
-        "(its process died); marked failed by the next harvest.",
+        message=f"Abandoned: {why}; marked failed by the next harvest.",
     )
 
 
@@ -166,12 +191,17 @@ def _start_run(specs: list[CatalogSpec], *, only: str | None, trigger: str) -> H
                 only=(only or "")[:200],
             )
     except IntegrityError:
-        current = HarvestRun.objects.filter(status=RunStatus.RUNNING).first()
-        since = f" since {current.started_at:%Y-%m-%d %H:%M:%S} UTC" if current else ""
-        number = f" #{current.pk}" if current else ""
-        raise HarvestAlreadyRunning(
-            f"Harvest{number} is already running{since}; wait for it to finish."
-        ) from None
+        raise HarvestAlreadyRunning(_already_running()) from None
+
+
+def _already_running() -> str:
+    current = HarvestRun.objects.filter(status=RunStatus.RUNNING).first()
+    if current is None:
+        return "Another harvest is already running; wait for it to finish."
+    return (
+        f"Harvest #{current.pk} is already running since "
+        f"{current.started_at:%Y-%m-%d %H:%M:%S} UTC; wait for it to finish."
+    )
 
 
 def _http_client() -> HttpClient:
