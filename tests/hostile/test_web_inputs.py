@@ -111,7 +111,7 @@ def test_any_search_text_answers_200_or_a_clear_400(client, wildcard_modules, q,
 def test_any_browse_parameters_never_crash_the_pages(client, wildcard_modules, params):
     for path in ("/modules/", "/api/v1/modules/"):
         response = client.get(f"{path}?{urlencode(params)}")
-        assert response.status_code in (200, 400), (path, params, response.status_code)
+        assert response.status_code < 500, (path, params, response.status_code)
 
 
 @pytest.mark.parametrize(
