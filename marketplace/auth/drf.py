@@ -86,29 +86,30 @@ class OIDCBearerAuthentication(OIDCAuthentication):
         return result
 
 
-class PersonalTokenScheme(OpenApiAuthenticationExtension):
-    """How the OpenAPI schema (drf-spectacular) describes personal tokens."""
-
-    target_class = PersonalTokenAuthentication
-    name = "personalToken"
+def _bearer_scheme(authentication_class, scheme_name: str, description: str) -> type:
+    """An OpenAPI description (drf-spectacular) of a Bearer authentication class."""
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A personal API token (aix_…) created on your account page.",
-        }
+        return {"type": "http", "scheme": "bearer", "description": description}
+
+    return type(
+        f"{authentication_class.__name__}Scheme",
+        (OpenApiAuthenticationExtension,),
+        {
+            "target_class": authentication_class,
+            "name": scheme_name,
+            "get_security_definition": get_security_definition,
+        },
+    )
 
 
-class OIDCBearerScheme(OpenApiAuthenticationExtension):
-    """How the OpenAPI schema describes the identity provider's access tokens."""
-
-    target_class = OIDCBearerAuthentication
-    name = "oidcAccessToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An access token issued by the site's OpenID Connect provider.",
-        }
+PersonalTokenScheme = _bearer_scheme(
+    PersonalTokenAuthentication,
+    "personalToken",
+    "A personal API token (aix_…) created on your account page.",
+)
+OIDCBearerScheme = _bearer_scheme(
+    OIDCBearerAuthentication,
+    "oidcAccessToken",
+    "An access token issued by the site's OpenID Connect provider.",
+)
