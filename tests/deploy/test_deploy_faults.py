@@ -155,9 +155,9 @@ def test_nomad_timeout_on_submit_is_retried_and_creates_one_job(
     deployment = _create(user)
     client.force_login(user)
     wait_for(lambda: _poll_status(client, deployment)["state"] == "running", timeout=90)
+    # Whichever of the two registrations Nomad applied first, the other was refused.
     assert len(_register_calls(nomad)) == 2
     assert list(nomad.jobs) == [str(deployment.pk)]
-    assert any("nothing was created twice" in r for r in _reasons(deployment))
 
 
 def test_a_gpu_model_no_node_has_is_an_error_naming_the_placement_failure(
