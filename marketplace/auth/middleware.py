@@ -1,6 +1,7 @@
 """Re-check signed-in people with the provider now and then (mozilla-django-oidc SessionRefresh).
 
-Every `OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS` a page view sends the browser to the provider
+Every `OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS` a page view (not a script's JSON poll) sends the
+browser to the provider
 with `prompt=none`: a person still signed in there comes straight back with fresh claims
 (so a removed curator entitlement takes effect), one who is not is signed out here with a
 message saying the session expired.
@@ -41,6 +42,12 @@ class SessionRefresh(BaseSessionRefresh):
     @staticmethod
     def get_settings(attr, *args):
         return oidc_setting(attr, *args)
+
+    def is_refreshable_url(self, request):
+        # Only page navigations: a script polling JSON (fetch sends Accept: */*) cannot follow
+        # a redirect to the provider, and the next page view refreshes soon enough.
+        accept = request.headers.get("Accept", "")
+        return "text/html" in accept and super().is_refreshable_url(request)
 
     def process_request(self, request):
         if not is_configured():

@@ -18,6 +18,9 @@ def csrf_token(response) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
 
 
+PAGE = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # a browser's
+
+
 def fifteen_minutes_pass(client) -> None:
     """The ID token's renewal time (OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS) is reached."""
     session = client.session
@@ -87,7 +90,7 @@ def test_session_refresh_applies_a_role_removed_at_the_provider(client, oidc_log
 
     oidc_provider.set_role("rita", "user")  # the VO manager removes the curator role
     fifteen_minutes_pass(client)
-    bounce = client.get(f"/modules/{module.name}/curate/")
+    bounce = client.get(f"/modules/{module.name}/curate/", HTTP_ACCEPT=PAGE)
     assert bounce.status_code == 302
     params = parse_qs(urlsplit(bounce["Location"]).query)
     assert params["prompt"] == ["none"] and "code_challenge" in params
@@ -105,5 +108,15 @@ def test_session_refresh_applies_a_role_removed_at_the_provider(client, oidc_log
 def test_page_views_before_the_renewal_time_stay_with_the_site(client, oidc_login):
     oidc_login(client, "sam", role="user")
 
-    assert client.get("/accounts/").status_code == 200
-    assert client.get("/accounts/").status_code == 200
+    assert client.get("/accounts/", HTTP_ACCEPT=PAGE).status_code == 200
+    assert client.get("/accounts/", HTTP_ACCEPT=PAGE).status_code == 200
+
+
+def test_script_polls_are_not_sent_to_the_provider(client, oidc_login):
+    oidc_login(client, "tess", role="user")
+    fifteen_minutes_pass(client)
+
+    poll = client.get("/deployments/status.json", HTTP_ACCEPT="*/*")
+
+    assert poll.status_code == 200 and poll["Content-Type"] == "application/json"
+    assert client.get("/accounts/", HTTP_ACCEPT=PAGE).status_code == 302  # the next page view
