@@ -362,7 +362,6 @@ OIDC_OP_LOGOUT_URL_METHOD = "marketplace.auth.views.provider_logout_url"
 OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", default=900)
 OIDC_USERINFO_CACHE_SECONDS = env.int("OIDC_USERINFO_CACHE_SECONDS", default=60)
 OIDC_EXEMPT_URLS = [re.compile(r"^/(api|v1|oai|static|healthz|readyz|metrics|accounts/logout)")]
-LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL
 # Roles from entitlement claims: whitespace-separated regular expressions, each matched
 # against a whole entitlement; a named group `vo` names the VO (marketplace.auth.claims).
 OIDC_ENTITLEMENT_CLAIMS = env.str(
