@@ -16,6 +16,25 @@ def change_title(github, full_name: str, old: str, new: str) -> str:
     return github.set_file(full_name, "ai4-metadata.yml", text.replace(old, new, 1))
 
 
+def change_titles(github, count: int) -> tuple[list, dict[str, dict], dict[str, dict]]:
+    """New upstream titles for the first ``count`` v2 modules (by name): (modules, old, new),
+    old/new mapping each name to its ``{"title", "commit"}``."""
+    from catalog.models import Module
+
+    modules = list(
+        Module.objects.filter(metadata_file="ai4-metadata.yml").exclude(title="").order_by("name")
+    )[:count]
+    old, new = {}, {}
+    for module in modules:
+        title = f"{module.title} (v2)"
+        old[module.name] = {"title": module.title, "commit": module.source_commit}
+        new[module.name] = {
+            "title": title,
+            "commit": change_title(github, module.repository, module.title, title),
+        }
+    return modules, old, new
+
+
 def start_harvest_command(settings, upstream, *, database_url: str) -> subprocess.Popen:
     """``manage.py harvest`` in a subprocess on ``database_url``, reading the fakes."""
     env = subprocess_env(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from deployments.models import Deployment
-from tests.deploy.factories import DeployerFactory
 from tests.factories import ModuleFactory
 from tests.faults.deploying import click_deploy, fresh, reasons, register_calls
 from tests.fixtures.deploy import wait_for
@@ -25,20 +24,6 @@ def _status(client, deployment) -> dict:
     """What the deployments page's script polls (each poll also asks for a sync)."""
     rows = client.get("/deployments/status.json").json()["deployments"]
     return next(r for r in rows if r["id"] == str(deployment.pk))
-
-
-@pytest.fixture
-def nomad_proxy(fault_proxy, nomad):
-    proxy = fault_proxy(nomad.port)
-    proxy.url = f"http://127.0.0.1:{proxy.port}"
-    return proxy
-
-
-@pytest.fixture
-def deployer(client, transactional_db, deploy_settings):
-    user = DeployerFactory()
-    client.force_login(user)
-    return user
 
 
 def _worker(start_worker, nomad_proxy, *, retries: int):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import pytest
 
 from deployments.models import Deployment
-from tests.deploy.factories import DeployerFactory
 from tests.factories import ModuleFactory
 from tests.faults.deploying import click_deploy, fresh
 from tests.fixtures.deploy import wait_for
@@ -21,20 +20,6 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
 
 UNREACHABLE = "OSCAR is unreachable"
 TRY_INPUT = {"inputs": '{"top_k": 2}', "mode": "sync"}
-
-
-@pytest.fixture
-def oscar_proxy(fault_proxy, oscar):
-    proxy = fault_proxy(oscar.port)
-    proxy.url = f"http://127.0.0.1:{proxy.port}"
-    return proxy
-
-
-@pytest.fixture
-def deployer(client, transactional_db, deploy_settings):
-    user = DeployerFactory()
-    client.force_login(user)
-    return user
 
 
 def _worker(start_worker, oscar_proxy, *, retries: int):

@@ -19,7 +19,7 @@ import pytest
 
 from catalog.models import FieldProvenance, HarvestRun, Module
 from catalog.services.harvest import harvest
-from tests.faults.harvesting import change_title, start_harvest_command
+from tests.faults.harvesting import change_titles, start_harvest_command
 from tests.fixtures.deploy import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(120), pytest.mark.django_db(transaction=True)]
@@ -43,19 +43,7 @@ def test_postgres_dropped_mid_harvest_leaves_no_half_written_module_and_next_run
     harvested, settings, postgres_proxy
 ):
     github = harvested.github
-    victims = list(
-        Module.objects.filter(metadata_file="ai4-metadata.yml")
-        .exclude(title="")
-        .order_by("name")[:CHANGED]
-    )
-    old, new = {}, {}
-    for module in victims:
-        old[module.name] = {"title": module.title, "commit": module.source_commit}
-        title = f"{module.title} (v2)"
-        new[module.name] = {
-            "title": title,
-            "commit": change_title(github, module.repository, module.title, title),
-        }
+    victims, old, new = change_titles(github, CHANGED)
     github.latency = 0.05  # spread the publishing over a few seconds
 
     command = start_harvest_command(settings, harvested, database_url=postgres_proxy.url)

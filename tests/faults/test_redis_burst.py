@@ -18,15 +18,15 @@ import pytest
 
 from deployments.models import Deployment
 from deployments.services import reconcile
-from tests.deploy.factories import VO, DeployerFactory
+from tests.deploy.factories import DeployerFactory, form_data
 from tests.factories import ModuleFactory
+from tests.faults.deploying import SUBMITTED
 from tests.fixtures.deploy import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
 
 USERS = 5
 CLICKS_PER_USER = 6
-SUBMITTED = {"pending", "starting", "running"}
 
 
 def _chaos(proxy, stop: threading.Event, seed: int) -> None:
@@ -43,19 +43,7 @@ def _chaos(proxy, stop: threading.Event, seed: int) -> None:
 
 def _click(client, module, *, token: str, title: str):
     return client.post(
-        f"/deployments/new/{module.name}/",
-        {
-            "token": token,
-            "vo": VO,
-            "title": title,
-            "service": "deepaas",
-            "docker_tag": "latest",
-            "cpu_num": 1,
-            "ram": 2000,
-            "disk": 1000,
-            "gpu_num": 0,
-        },
-        follow=True,
+        f"/deployments/new/{module.name}/", form_data(token, title=title), follow=True
     )
 
 

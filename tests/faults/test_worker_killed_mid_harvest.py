@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import HarvestRun, Module
-from tests.faults.harvesting import change_title
+from tests.faults.harvesting import change_titles
 from tests.fixtures.deploy import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(120), pytest.mark.django_db(transaction=True)]
@@ -27,41 +27,36 @@ class DeadRunBlocksHarvest(AssertionError):
     """The redelivered task found the killed run still 'running' and skipped the harvest."""
 
 
-def _purge_harvest_queue() -> None:
+def _purge(queue: str) -> None:
     from marketplace.celery import app
 
     with app.connection_for_write() as connection:
         try:
-            connection.default_channel.queue_purge("harvest")
+            connection.default_channel.queue_purge(queue)
         except Exception:  # the queue may not exist yet
             pass
 
 
 def test_worker_killed_mid_harvest_is_redelivered_and_the_harvest_completes(
-    harvested, settings, start_faults_worker
+    harvested, settings, start_worker
 ):
     from marketplace.celery import app
 
     github = harvested.github
-    victims = list(
-        Module.objects.filter(metadata_file="ai4-metadata.yml")
-        .exclude(title="")
-        .order_by("name")[:CHANGED]
-    )
-    new_titles = {}
-    for module in victims:
-        new_titles[module.name] = f"{module.title} (v2)"
-        change_title(github, module.repository, module.title, new_titles[module.name])
+    _victims, _old, new = change_titles(github, CHANGED)
+    new_titles = {name: values["title"] for name, values in new.items()}
     github.latency = 0.05  # a harvest of a few seconds, so the kill lands mid-way
+    # The deploy tests' worker (queues deploy, default), on the faults settings: the task goes
+    # to "default" instead of its "harvest" route.
     fakes = {
+        "DJANGO_SETTINGS_MODULE": "tests.faults.settings_faults",
         "FAULTS_GITHUB_API_URL": github.base_url,
         "FAULTS_GITHUB_RAW_URL": github.raw_base_url,
         "FAULTS_DOCKERHUB_API_URL": harvested.dockerhub.base_url,
-        "FAULTS_VISIBILITY_TIMEOUT": 3,
     }
-    _purge_harvest_queue()
-    doomed = start_faults_worker(queues="harvest", **fakes)
-    app.send_task(HARVEST_TASK, kwargs={"trigger": "fault-test"})
+    _purge("default")
+    doomed = start_worker(concurrency=1, visibility_timeout=3, **fakes)
+    app.send_task(HARVEST_TASK, kwargs={"trigger": "fault-test"}, queue="default")
 
     published = lambda: Module.objects.filter(  # noqa: E731
         title__in=list(new_titles.values())
@@ -74,7 +69,7 @@ def test_worker_killed_mid_harvest_is_redelivered_and_the_harvest_completes(
 
     # Nothing acknowledged the message: the next worker gets it back and runs it.
     github.latency = 0
-    survivor = start_faults_worker(queues="harvest", **fakes)
+    survivor = start_worker(concurrency=1, visibility_timeout=3, **fakes)
     wait_for(lambda: survivor.log().count(f"Task {HARVEST_TASK}[") >= 1, timeout=30)
     outcome = wait_for(
         lambda: (

@@ -20,6 +20,7 @@ from catalog.sources.dockerhub import parse_image_ref
 from catalog.sources.gitmodules import parse_github_url, parse_gitmodules
 from tests.hostile.html_audit import audit
 from tests.hostile.strategies import HOSTILE_URLS, json_objects_with_keys, json_values, xss_payloads
+from tests.metadata.test_metadata_normalise import FIELD_TYPES
 
 BOUNDED = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 ALLOWED_OWNERS = ["ai4os", "ai4os-hub", "deephdc"]
@@ -139,23 +140,6 @@ METADATA_KEYS = [
     "doi",
     "resources",
 ]
-EXPECTED_TYPES = {
-    "title": str,
-    "summary": str,
-    "description": str,
-    "tags": list,
-    "tasks": list,
-    "categories": list,
-    "libraries": list,
-    "data_types": list,
-    "license": str,
-    "links": dict,
-    "doi": str,
-    "created": str,
-    "updated": str,
-    "resources": dict,
-    "docker_image": str,
-}
 
 
 @settings(max_examples=120, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
@@ -172,7 +156,7 @@ def test_any_metadata_shape_yields_typed_fields_or_problems_never_a_crash(doc, a
     if outcome.fields is None:
         assert outcome.problems, "no fields and no reason why"
         return
-    for field, kind in EXPECTED_TYPES.items():
+    for field, kind in FIELD_TYPES.items():
         assert isinstance(outcome.fields[field], kind), (field, outcome.fields[field])
     assert all(isinstance(t, str) for t in outcome.fields["tags"])
     assert all(
