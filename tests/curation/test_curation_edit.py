@@ -11,13 +11,6 @@ from tests.curation.helpers import form_data, harvest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def curator(oidc_login):
-    client = Client(enforce_csrf_checks=True)
-    oidc_login(client, "cora", role="curator")
-    return client
-
-
 def edit_page(client, module):
     return client.get(f"/modules/{module.name}/curate/")
 
@@ -65,11 +58,11 @@ def test_edit_becomes_an_override_with_author_reason_and_provenance(curator):
     assert module.tasks == ["Computer Vision", "Classification", "Transfer Learning"]
     overrides = {o.field: o for o in module.overrides.all()}
     assert set(overrides) == {"title", "tasks"}
-    assert overrides["title"].author.oidc_sub == "cora"
+    assert overrides["title"].author.oidc_sub == "curator"
     assert overrides["title"].reason == "Use the precise name"
     assert overrides["title"].upstream_value == "Plankton classifier"
     provenance = FieldProvenance.objects.get(module=module, field="title")
-    assert provenance.source_kind == "curator" and provenance.curator.oidc_sub == "cora"
+    assert provenance.source_kind == "curator" and provenance.curator.oidc_sub == "curator"
     revision = module.revisions.get(number=2)
     assert revision.kind == ModuleRevision.Kind.CURATION
     assert revision.reason == "Use the precise name"

@@ -12,13 +12,6 @@ from tests.curation.helpers import form_data, harvest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def curator(oidc_login):
-    client = Client(enforce_csrf_checks=True)
-    oidc_login(client, "kurt", role="curator")
-    return client
-
-
 def curate_title(client, module, title="Curated title"):
     data = form_data(client.get(f"/modules/{module.name}/curate/"))
     data.update(title=title, reason="upstream title is misleading")
@@ -107,7 +100,7 @@ def test_accepting_upstream_publishes_it_and_drops_the_override(curator):
     assert not module.overrides.exists()
     assert FieldProvenance.objects.get(module=module, field="title").source_kind == "github_file"
     revision = module.revisions.order_by("-number").first()
-    assert revision.reason == "upstream fixed it" and revision.author.oidc_sub == "kurt"
+    assert revision.reason == "upstream fixed it" and revision.author.oidc_sub == "curator"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.ACCEPT).exists()
     assert harvest(commit="c3", title="Plankton classifier v3").title == "Plankton classifier v3"
 
