@@ -131,7 +131,7 @@ def provenance_rows(module: Module, records: list[FieldProvenance]) -> list[Prov
 def _source_words(module: Module, record: FieldProvenance) -> str:
     kind = record.source_kind
     if kind == FieldProvenance.SourceKind.CURATOR:
-        who = record.curator.get_username() if record.curator else "a former curator"
+        who = str(record.curator) if record.curator else "a former curator"
         return f"Curator {who}"
     if kind == FieldProvenance.SourceKind.GITHUB_FILE:
         filename = record.source_url.rstrip("/").rsplit("/", 1)[-1] or module.metadata_file
