@@ -6,7 +6,8 @@ nothing else competes; every click is then checked to be recorded (`queued` in P
 and queued (a message on the Redis `deploy` queue). The trivial view `/healthz` runs with the
 same users and the same pacing in the same run, as the baseline.
 
-Two load shapes, both with 50 users holding pre-made sessions and CSRF tokens:
+Three load shapes, with users holding pre-made sessions and CSRF tokens:
+- serial: one user clicking again as soon as the last click answered (the service time);
 - paced: each user clicks every ~`--think` seconds (random 0..2x), like people do;
 - burst: all 50 click at the same instant, `--rounds` times (the worst case).
 
@@ -19,6 +20,7 @@ Redis db 13 (its `deploy` queue is emptied before and after).
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import random
 import secrets
@@ -38,6 +40,7 @@ from benchmarks._stack import gunicorn, production_env, recreate_database  # noq
 
 BROKER = "redis://127.0.0.1:6379/13"
 VO = "vo.ai4eosc.eu"
+FAILURE_KINDS: collections.Counter[str] = collections.Counter()
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -82,8 +85,9 @@ def run_users(target, users, clicks, think, *, burst_rounds=0) -> tuple[list[flo
         started = time.perf_counter()
         try:
             ok, ms = target(i)
-        except requests.RequestException:  # a reset connection is a failed click, not a crash
+        except requests.RequestException as exc:  # a failed click, not a crash
             ok, ms = False, (time.perf_counter() - started) * 1000
+            FAILURE_KINDS[type(exc).__name__] += 1
         with lock:
             latencies.append(ms)
             failures += 0 if ok else 1
@@ -120,6 +124,7 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=20, help="clicks per user (paced)")
     parser.add_argument("--rounds", type=int, default=10, help="bursts of simultaneous clicks")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between clicks")
+    parser.add_argument("--serial", type=int, default=200, help="one user, one click at a time")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
@@ -160,6 +165,8 @@ def main() -> None:
                 timeout=30,
             )
             elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 302:
+                FAILURE_KINDS[f"HTTP {response.status_code}"] += 1
             return response.status_code == 302, elapsed
 
         def trivial(i: int) -> tuple[bool, float]:
@@ -172,6 +179,8 @@ def main() -> None:
         run_users(click, args.users, 1, 0.05)
 
         results = {}
+        for label, target in (("trivial /healthz", trivial), ("deploy click", click)):
+            results[("serial", label)] = run_users(target, 1, args.serial, 0)
         for label, target in (("trivial /healthz", trivial), ("deploy click", click)):
             results[("paced", label)] = run_users(target, args.users, args.clicks, args.think)
         for label, target in (("trivial /healthz", trivial), ("deploy click", click)):
@@ -186,16 +195,17 @@ def main() -> None:
     django.db.connections.close_all()
     recorded = Deployment.objects.filter(state="queued").count()
     queued = broker.llen("deploy")
-    expected = args.users * (1 + args.clicks + args.rounds)
+    expected = args.users * (1 + args.clicks + args.rounds) + args.serial
     broker.delete("deploy")
 
     print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(
         f"{args.users} users, gunicorn {args.workers} workers x {args.threads} threads, "
-        f"{os.cpu_count()} CPUs; paced: {args.clicks} clicks/user every ~{args.think:g} s; "
+        f"{os.cpu_count()} CPUs; serial: {args.serial} clicks; "
+        f"paced: {args.clicks} clicks/user every ~{args.think:g} s; "
         f"burst: {args.rounds} rounds of {args.users} simultaneous clicks"
     )
-    for shape in ("paced", "burst"):
+    for shape in ("serial", "paced", "burst"):
         base_ms, base_fail = results[(shape, "trivial /healthz")]
         click_ms, click_fail = results[(shape, "deploy click")]
         for label, samples, failed in (
@@ -212,6 +222,8 @@ def main() -> None:
             f"{statistics.median(click_ms) / statistics.median(base_ms):.2f}x, p99 "
             f"{percentile(click_ms, 99) / percentile(base_ms, 99):.2f}x"
         )
+    if FAILURE_KINDS:
+        print(f"  failures by kind: {dict(FAILURE_KINDS)}")
     print(
         f"  recorded queued rows: {recorded} / {expected} clicks; "
         f"messages on the deploy queue: {queued}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from deployments.models import ACTIVE_STATES, Deployment
@@ -66,16 +66,43 @@ def vo_limits(vo: str) -> dict[str, int]:
     return dict(per_vo.get(vo) or per_vo.get("*") or {})
 
 
+def _user_and_vo_usage(user, vo: str) -> tuple[Usage, Usage]:
+    """Both usages in one query (this runs on every click)."""
+    mine, theirs = Q(owner=user), Q(vo=vo)
+    totals = (
+        Deployment.objects.filter(state__in=ACTIVE_STATES)
+        .filter(mine | theirs)
+        .aggregate(
+            **{
+                f"{who}_{field}": Coalesce(aggregate(column, filter=condition), 0)
+                for who, condition in (("user", mine), ("vo", theirs))
+                for field, aggregate, column in (
+                    ("deployments", Count, "pk"),
+                    ("cpu", Sum, "cpu"),
+                    ("ram_mb", Sum, "ram_mb"),
+                    ("gpu", Sum, "gpu_num"),
+                )
+            }
+        )
+    )
+    return tuple(
+        Usage(**{field: totals[f"{who}_{field}"] for field in Usage.__dataclass_fields__})
+        for who in ("user", "vo")
+    )
+
+
 def check_quotas(*, user, vo: str, cpu: int, ram_mb: int, gpu_num: int) -> None:
     """Raise QuotaExceeded, naming the limit and the current usage, if this request would
     go over the user's or the VO's quota."""
     request = Usage(deployments=1, cpu=cpu, ram_mb=ram_mb, gpu=gpu_num)
-    if user_limits():
-        _check("Your", user_limits(), user_usage(user), request, subject="you")
     limits = vo_limits(vo)
+    if not (user_limits() or limits):
+        return
+    mine, usage = _user_and_vo_usage(user, vo)
+    if user_limits():
+        _check("Your", user_limits(), mine, request, subject="you")
     if not limits:
         return
-    usage = vo_usage(vo)
     if _near(limits, usage, request) and connection.vendor == "postgresql":
         # Close to the VO limit: serialise this VO's creates, then count again.
         with connection.cursor() as cursor:
