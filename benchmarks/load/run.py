@@ -105,40 +105,26 @@ def _celery_worker(env: dict[str, str]) -> subprocess.Popen:
 
 
 def _locust(base: str, fixture: Path, *, users: int, seconds: int, label: str) -> dict:
+    """One headless Locust step; its stats rows by name, plus the load average after it."""
     prefix = VAR / label
-    subprocess.run(  # noqa: S603 - our interpreter and arguments
-        [
-            PYTHON,
-            "-m",
-            "locust",
-            "-f",
-            str(LOCUSTFILE),
-            "--headless",
-            "-u",
-            str(users),
-            "-r",
-            str(users),
-            "-t",
-            f"{seconds}s",
-            "--host",
-            base,
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--stop-timeout",
-            "5",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "LOAD_FIXTURE": str(fixture)},
-        check=False,  # locust exits 1 when any request failed; the CSV still says how many
-        timeout=seconds + 120,
-        stdout=subprocess.DEVNULL,
-    )
+    command = [
+        PYTHON, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
+        "-r", str(users), "-t", f"{seconds}s", "--host", base, "--csv", str(prefix),
+        "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    with open(f"{prefix}.log", "w") as log:
+        subprocess.run(  # noqa: S603 - our interpreter and arguments
+            command,
+            cwd=ROOT,
+            env={**os.environ, "LOAD_FIXTURE": str(fixture)},
+            check=False,  # locust exits 1 when a request failed; the CSV says how many
+            timeout=seconds + 120,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     with open(f"{prefix}_stats.csv", newline="") as stats:
         rows = {row["Name"]: row for row in csv.DictReader(stats)}
-    return rows
+    return {"rows": rows, "load": os.getloadavg()[0]}
 
 
 def _line(label: str, row: dict) -> str:
@@ -178,6 +164,7 @@ def main() -> None:
         fixture = _fixture(env, users=20)
         worker = _celery_worker(env)
         results = {}
+        load_before = os.getloadavg()[0]
         try:
             for workers in (1, 2):
                 with gunicorn(env, workers=workers, threads=args.threads) as base:
@@ -198,15 +185,19 @@ def main() -> None:
     print(
         f"Locust {args.users} users ({args.seconds} s per step), gunicorn x {args.threads} "
         f"threads, {args.modules} modules, {os.cpu_count()} CPUs (Locust, PostgreSQL, Redis, "
-        f"the worker and the emulators share them); load average {os.getloadavg()[0]:.1f}"
+        f"the worker and the emulators share them); load average before: {load_before:.1f}"
     )
-    for workers, rows in results.items():
-        print(f"-- gunicorn {workers} worker{'s' * (workers > 1)}")
+    for workers, step in results.items():
+        rows = step["rows"]
+        print(
+            f"-- gunicorn {workers} worker{'s' * (workers > 1)} "
+            f"(load average after the step: {step['load']:.1f})"
+        )
         for name, row in sorted(rows.items()):
             if name != "Aggregated":
                 print("   " + _line(name, row))
         print("   " + _line("ALL (mixed)", rows["Aggregated"]))
-    one, two = (float(results[w]["Aggregated"]["Requests/s"]) for w in (1, 2))
+    one, two = (float(results[w]["rows"]["Aggregated"]["Requests/s"]) for w in (1, 2))
     print(f"scaling 1 -> 2 gunicorn workers: {two / one:.2f}x requests/s")
     print(f"deploy clicks reached Nomad (emulator jobs): {jobs}")
 
