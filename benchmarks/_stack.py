@@ -56,13 +56,28 @@ def manage(*args: str, env: dict[str, str]) -> None:
     )
 
 
-def recreate_database(env: dict[str, str], modules: int) -> None:
-    """A fresh database with `modules` published modules (factory data, realistic shapes)."""
+def create_empty_database(name: str) -> None:
+    """Drop `name` if it exists (closing its connections) and create it empty."""
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    """Drop `name`, after closing this process's Django connections to it."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def recreate_database(env: dict[str, str], modules: int) -> None:
+    """A fresh database with `modules` published modules (factory data, realistic shapes)."""
+    create_empty_database(BENCH_DB)
     manage("migrate", "--noinput", env=env)
     seed = (
         "import django; django.setup();"

@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._stack import create_empty_database, drop_database  # noqa: E402
+
 DATABASE = os.environ.get("BENCH_BROWSE_DATABASE", "aix_bench_browse")
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 SEARCH = "/modules/?q=detection&task=Object+Detection&library=PyTorch"
 PLAIN = "/modules/"
 
@@ -39,20 +40,7 @@ def configure() -> None:
 
 
 def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def drop_database() -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    create_empty_database(DATABASE)
 
 
 def seed(count: int) -> None:
@@ -166,7 +154,7 @@ def main() -> None:
                 )
             )
     finally:
-        drop_database()
+        drop_database(DATABASE)
 
     print(
         f"Browse page, {args.modules} modules (PostgreSQL {DATABASE}, dropped after), "

@@ -10,25 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-# Fields a harvest normalises from ai4-metadata and a curator may override.
-# Order matters: it is the order the provenance panel and forms show them in.
-CURATABLE_FIELDS = (
-    "title",
-    "summary",
-    "description",
-    "tags",
-    "tasks",
-    "categories",
-    "libraries",
-    "data_types",
-    "license",
-    "links",
-    "doi",
-    "created",
-    "updated",
-    "resources",
-    "docker_image",
-)
+# Fields a harvest normalises from ai4-metadata and a curator may override, defined once
+# beside the normaliser and re-exported here, where the rest of the code imports them.
+from catalog.metadata.normalise import CURATABLE_FIELDS  # noqa: F401
 
 
 class HarvestRun(models.Model):
@@ -192,6 +176,10 @@ class Module(models.Model):
     def __str__(self) -> str:
         return self.title or self.name
 
+    def save(self, *args, **kwargs):
+        self.derive_flags()
+        super().save(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.ACTIVE and not self.is_hidden
@@ -202,10 +190,6 @@ class Module(models.Model):
         self.trainable = "ai4 trainable" in categories
         self.inference = "ai4 inference" in categories
         self.pretrained = "ai4 pre trained" in categories
-
-    def save(self, *args, **kwargs):
-        self.derive_flags()
-        super().save(*args, **kwargs)
 
 
 class FieldProvenance(models.Model):

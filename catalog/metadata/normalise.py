@@ -11,7 +11,8 @@ CATEGORY_TRAINABLE = "AI4 trainable"
 CATEGORY_INFERENCE = "AI4 inference"
 CATEGORY_PRETRAINED = "AI4 pre trained"
 
-NORMALISED_FIELDS: tuple[str, ...] = (
+# The fields a harvest publishes and a curator may override, in display order.
+CURATABLE_FIELDS: tuple[str, ...] = (
     "title",
     "summary",
     "description",
@@ -27,6 +28,10 @@ NORMALISED_FIELDS: tuple[str, ...] = (
     "updated",
     "resources",
     "docker_image",
+)
+# Plus what is derived or declared rather than curated.
+NORMALISED_FIELDS: tuple[str, ...] = (
+    *CURATABLE_FIELDS,
     "metadata_version",
     "trainable",
     "inference",
