@@ -156,3 +156,19 @@ def test_papi_unknown_and_foreign_uuids_get_the_same_answer(client, db):
         assert response.status_code == 400
         assert response.json() == {"detail": "No deployment exists with this uuid."}
     assert Deployment.objects.get(pk=foreign.pk).state == "running"
+
+
+def test_a_personal_bearer_token_deploys_lists_and_deletes_without_a_session(client, db):
+    from marketplace.auth.tokens import create_token
+
+    user = DeployerFactory()
+    _token, secret = create_token(user=user, name="cli")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    module = ModuleFactory()
+    created = _post(client, API, {"module": module.name}, **auth)
+    assert created.status_code == 202, created.json()
+    assert [d["id"] for d in client.get(API, **auth).json()] == [created.json()["id"]]
+    papi = client.get("/v1/deployments/modules", **auth).json()
+    assert [d["job_ID"] for d in papi] == [created.json()["id"]]
+    assert client.delete(created["Location"], **auth).status_code == 202
+    assert client.get(API, HTTP_AUTHORIZATION="Bearer aix_wrong").status_code == 401
