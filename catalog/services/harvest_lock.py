@@ -51,7 +51,14 @@ class HarvestLock:
         if self._connection is None:
             return
         try:
-            # Closing the session releases the lock; no explicit unlock needed.
+            # Unlock explicitly: closing alone releases the lock only once the server's
+            # backend has exited, a moment later, and a harvest started right after this
+            # one would find it still taken.
+            with self._connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock_all()")
+        except DatabaseError:
+            pass  # the session is gone, and its locks with it
+        try:
             self._connection.close()
         except DatabaseError:
             logger.warning("could not close the harvest lock connection", exc_info=True)

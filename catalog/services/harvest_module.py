@@ -201,9 +201,7 @@ def _publish(job: ModuleJob, ctx: Context) -> None:
         "branch_declared": job.entry.branch or "",
     }
     sources: dict[str, ProvenanceSource] = {}
-    upstream = None
-    from_commit, to_commit = module.source_commit, module.source_commit
-
+    found = None  # (new upstream values, their commit)
     if job.failure or job.state is None:
         job.result = Status.UNREACHABLE
         job.problems = [_failure_problem(job.failure or "GitHub could not be read.")]
@@ -211,41 +209,8 @@ def _publish(job: ModuleJob, ctx: Context) -> None:
             extra["repository"] = job.entry.full_name
             extra["repository_url"] = job.entry.repository_url
     else:
-        state = job.state
-        extra.update(_github_facts(state))
-        sources.update(_github_sources(state, job.catalog))
-        problems = list(job.notes)
-        if job.metadata_unchanged:
-            # Keep the findings about the (unchanged) files; repository and image notes are new.
-            problems += [p for p in module.problems if p.get("file")]
-            job.result = Status.OK
-        else:
-            outcome = job.outcome
-            problems += [p.as_dict() for p in outcome.problems]
-            if outcome.ok:
-                upstream = outcome.fields
-                used = job.files.primary if outcome.used_file == _name(job.files.primary) else None
-                used = used or job.files.legacy
-                extra.update(_source_facts(job, used, outcome, now))
-                sources.update(_metadata_sources(used, state, now))
-                to_commit = state.head.sha
-                extra.update(_readme(job, sources))
-                job.result = Status.OK
-            else:
-                # Nothing from this commit is published, the README included.
-                job.result = Status.INVALID
-        if job.docker is not None:
-            extra.update(_docker_facts(job.docker))
-            sources.update(
-                dict.fromkeys(
-                    DOCKER_FACTS,
-                    ProvenanceSource(SourceKind.DOCKERHUB, job.docker.url, "", now),
-                )
-            )
-        problems += job.docker_problems
-        job.problems = problems
-        if job.result == Status.OK and problems:
-            job.result = Status.WARNING
+        found = _read_upstream(job, module, extra, sources, now)
+    upstream = found[0] if found else None
 
     extra["last_harvest_status"] = job.result
     extra["problems"] = job.problems
@@ -261,8 +226,8 @@ def _publish(job: ModuleJob, ctx: Context) -> None:
         upstream=upstream,
         sources=sources,
         run=ctx.run,
-        from_commit=from_commit if upstream is not None else "",
-        to_commit=to_commit if upstream is not None else "",
+        from_commit=module.source_commit if found else "",
+        to_commit=found[1] if found else "",
         extra=extra,
     )
     job.module = module
@@ -273,6 +238,47 @@ def _publish(job: ModuleJob, ctx: Context) -> None:
             job.result = "updated"
         else:
             job.result = "unchanged"
+
+
+def _read_upstream(
+    job: ModuleJob,
+    module: Module,
+    extra: dict[str, Any],
+    sources: dict[str, ProvenanceSource],
+    now: datetime,
+) -> tuple[dict, str] | None:
+    """Fill ``extra``/``sources``/``job.problems`` from what GitHub and Docker Hub said;
+    returns the new upstream values and their commit, or None to keep the last good ones."""
+    state = job.state
+    extra.update(_github_facts(state))
+    sources.update(_github_sources(state, job.catalog))
+    problems = list(job.notes)
+    found = None
+    job.result = Status.OK
+    if job.metadata_unchanged:
+        # Keep the findings about the (unchanged) files; repository and image notes are new.
+        problems += [p for p in module.problems if p.get("file")]
+    else:
+        outcome = job.outcome
+        problems += [p.as_dict() for p in outcome.problems]
+        if outcome.ok:
+            files = job.files
+            used = files.primary if outcome.used_file == _name(files.primary) else files.legacy
+            extra.update(_source_facts(job, used, outcome, now))
+            sources.update(_metadata_sources(used, state, now))
+            extra.update(_readme(job, sources))
+            found = (outcome.fields, state.head.sha)
+        else:
+            # Nothing from this commit is published, the README included.
+            job.result = Status.INVALID
+    if job.docker is not None:
+        extra.update(_docker_facts(job.docker))
+        docker = ProvenanceSource(SourceKind.DOCKERHUB, job.docker.url, "", now)
+        sources.update(dict.fromkeys(DOCKER_FACTS, docker))
+    job.problems = problems + job.docker_problems
+    if job.result == Status.OK and job.problems:
+        job.result = Status.WARNING
+    return found
 
 
 def _changes(module: Module, upstream: dict | None, extra: dict) -> bool:
