@@ -202,7 +202,7 @@ OSCAR_PASSWORD = env.str("OSCAR_PASSWORD", default="")
 # An OIDC access token instead of Basic auth (oscar-python's `oidc_token`).
 OSCAR_OIDC = env.str("OSCAR_OIDC", default="")
 OSCAR_SSL_VERIFY = env.bool("OSCAR_SSL_VERIFY", default=True)
-OSCAR_TIMEOUT = env.float("OSCAR_TIMEOUT", default=30.0)
+OSCAR_TIMEOUT = env.float("OSCAR_TIMEOUT", default=10.0)
 # Secrets (storage and IDE passwords) are Fernet-encrypted with a key derived from this,
 # or from SECRET_KEY when empty.
 DEPLOY_SECRETS_KEY = env.str("DEPLOY_SECRETS_KEY", default="")

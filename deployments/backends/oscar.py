@@ -65,6 +65,12 @@ def client() -> Client:
     return Client(options)
 
 
+def _get(path: str, oscar: Client | None = None) -> requests.Response:
+    """A GET with our timeout (oscar-python's own getters wait up to 60 s, too long for a
+    page that lists jobs while OSCAR hangs)."""
+    return oscar_utils.make_request(oscar or client(), path, "get", timeout=settings.OSCAR_TIMEOUT)
+
+
 def classify(exc: Exception, doing: str) -> TransientBackendError | PermanentBackendError:
     response = getattr(exc, "response", None)
     if isinstance(exc, requests.HTTPError) and response is not None:
@@ -159,7 +165,7 @@ class OscarBackend(DeploymentBackend):
         self, deployment: Deployment, name: str, original: Exception | None = None
     ) -> bool:
         try:
-            existing = client().get_service(name).json()
+            existing = _get(f"/system/services/{name}").json()
         except requests.RequestException as exc:
             if original is not None:
                 raise classify(original, "creating the service") from exc
@@ -178,7 +184,7 @@ class OscarBackend(DeploymentBackend):
         if not deployments:
             return {}
         try:
-            services = client().list_services().json()
+            services = _get("/system/services").json()
         except requests.RequestException as exc:
             raise classify(exc, "listing services") from exc
         present = {_ours(s) for s in services if isinstance(s, dict)}
@@ -209,7 +215,7 @@ class OscarBackend(DeploymentBackend):
         name = deployment.oscar_service or service_name(deployment)
         oscar = client()
         try:
-            token = oscar.get_service(name).json()["token"]
+            token = _get(f"/system/services/{name}", oscar).json()["token"]
             # Not run_service(): it treats a string or bytes input that names an existing
             # file as a path and uploads that server file. We send the user's bytes only.
             return oscar_utils.make_request(
@@ -226,7 +232,7 @@ class OscarBackend(DeploymentBackend):
     def jobs(self, deployment: Deployment) -> list[OscarJob]:
         name = deployment.oscar_service or service_name(deployment)
         try:
-            listing = client().list_jobs(name).json()
+            listing = _get(f"/system/logs/{name}").json()
         except requests.RequestException as exc:
             raise classify(exc, "listing jobs") from exc
         jobs = [
@@ -244,7 +250,7 @@ class OscarBackend(DeploymentBackend):
     def job_logs(self, deployment: Deployment, job_name: str) -> str:
         name = deployment.oscar_service or service_name(deployment)
         try:
-            return client().get_job_logs(name, job_name).text
+            return _get(f"/system/logs/{name}/{job_name}").text
         except requests.HTTPError as exc:
             if exc.response is not None and exc.response.status_code == 404:
                 return ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from deployments.backends import BackendError
 from deployments.backends.oscar import OscarBackend, OscarJob
 from deployments.models import Deployment, DeploymentState
 from deployments.services.errors import DeploymentError
+
+_JOB_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
 
 
 def build_payload(
@@ -86,6 +89,9 @@ def inference_jobs(*, deployment: Deployment) -> list[OscarJob]:
 
 def inference_job_logs(*, deployment: Deployment, job_name: str) -> str:
     backend = _require_running_service(deployment)
+    if not _JOB_NAME.fullmatch(job_name):
+        # Job names are Kubernetes names; anything else never reaches OSCAR's URL space.
+        raise DeploymentError(f"There is no job named {job_name[:80]}.")
     try:
         return backend.job_logs(deployment, job_name)
     except BackendError as exc:

@@ -144,3 +144,18 @@ def test_bad_inputs_to_a_service_get_a_clear_message(
     )
     assert response.status_code == 400
     assert "Inputs must be a JSON object" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_job_log_names_that_are_not_kubernetes_names_never_reach_oscar(
+    client, deploy_settings, oscar
+):
+    from tests.deploy.factories import DeploymentFactory
+
+    deployment = DeploymentFactory(running=True, backend="oscar", oscar_service="aix-abc")
+    client.force_login(deployment.owner)
+    for name in ("..", ".hidden", "UPPER", "a b"):
+        response = client.get(f"/deployments/{deployment.pk}/jobs/{name}/")
+        assert response.status_code == 200
+        assert "Logs unavailable: There is no job named" in response.content.decode()
+    assert oscar.calls == []
