@@ -27,6 +27,7 @@ SYNCED_STATES = (S.PENDING, S.STARTING, S.RUNNING, S.ERROR)
 PROBLEM_KEY = "deployments:sync-problem:{backend}"
 THROTTLE_KEY = "deployments:sync-requested"
 LOCK_KEY = "deployments:sync-running"
+BACKENDS = ("nomad", "oscar")
 NOT_FOUND = "The job is no longer on the cluster (removed outside AI Exchange)."
 
 
@@ -46,6 +47,9 @@ def sync_statuses() -> SyncReport:
         "id", "state", "backend", "error_message", "alloc_id", "vo", "oscar_service"
     ):
         by_backend[deployment.backend].append(deployment)
+    for backend_name in BACKENDS:
+        if backend_name not in by_backend:
+            _remember_problem(backend_name, "")  # nothing to ask it: nothing stale to report
     for backend_name, deployments in by_backend.items():
         try:
             statuses = get_backend(backend_name).status_all(deployments)
@@ -105,10 +109,16 @@ def _remember_problem(backend: str, message: str) -> None:
         logger.warning("could not record the sync status of %s in the cache", backend)
 
 
+def forget_problems() -> None:
+    """Drop recorded sync problems (an operator after fixing a backend; tests)."""
+    for backend in BACKENDS:
+        _remember_problem(backend, "")
+
+
 def sync_problems() -> dict[str, dict[str, str]]:
     """{backend: {message, at}} for backends the last sync could not reach."""
     try:
-        found = cache.get_many([PROBLEM_KEY.format(backend=b) for b in ("nomad", "oscar")])
+        found = cache.get_many([PROBLEM_KEY.format(backend=b) for b in BACKENDS])
     except Exception:
         return {}
     return {key.rsplit(":", 1)[-1]: value for key, value in found.items() if value}

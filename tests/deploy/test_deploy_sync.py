@@ -3,7 +3,7 @@
 import pytest
 
 from deployments.models import Deployment
-from deployments.services import deployment_create, deployment_submit, sync_statuses
+from deployments.services import deployment_create, deployment_submit, sync_problems, sync_statuses
 from tests.deploy.factories import DeployerFactory, deployment_request
 from tests.factories import ModuleFactory
 from tests.fixtures.deploy import wait_for
@@ -116,3 +116,14 @@ def test_oscar_services_are_synced_with_one_listing(deploy_settings, oscar):
     assert [c.path for c in oscar.calls[before:]] == ["/system/services"]
     assert Deployment.objects.get(pk=gone.pk).state == "error"
     assert _all_in(deployments[1:], "running")
+
+
+def test_a_backend_with_nothing_left_to_sync_stops_being_reported_stale(deploy_settings, nomad):
+    (deployment,) = _submitted(1)
+    nomad.down()
+    assert "nomad" in sync_statuses().problems
+    assert "nomad" in sync_problems()
+    Deployment.objects.filter(pk=deployment.pk).update(state="deleted")
+    nomad.up()
+    sync_statuses()
+    assert sync_problems() == {}
