@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from deployments.config import (
     DESCRIPTION_MAX,
@@ -173,11 +174,7 @@ class DeploymentForm(forms.Form):
     def clean_docker_image(self) -> str:
         image = (self.cleaned_data.get("docker_image") or "").strip().lower()
         if not image_allowed(image):
-            raise forms.ValidationError(
-                f"Image {image} is not allowed: it must start with one of "
-                + ", ".join(_allowed_prefixes())
-                + "."
-            )
+            raise forms.ValidationError(_image_refusal(f"Image {image} is not allowed"))
         return image
 
     def clean(self) -> dict[str, Any]:
@@ -203,9 +200,7 @@ class DeploymentForm(forms.Form):
             image = self.config.sections["general"]["docker_image"].value
             if not image_allowed(image):
                 raise forms.ValidationError(
-                    f"This module's image {image} cannot be deployed: it must come from "
-                    + ", ".join(_allowed_prefixes())
-                    + "."
+                    _image_refusal(f"This module's image {image} cannot be deployed")
                 )
         return data
 
@@ -250,10 +245,9 @@ _COLOURS = ("amber", "azure", "coral", "indigo", "jade", "olive", "ruby", "teal"
 _ANIMALS = ("otter", "lynx", "heron", "ibex", "koala", "puffin", "gecko", "bison", "marten")
 
 
-def _allowed_prefixes() -> list[str]:
-    from django.conf import settings
-
-    return list(settings.DEPLOY_ALLOWED_IMAGE_PREFIXES)
+def _image_refusal(what: str) -> str:
+    prefixes = ", ".join(settings.DEPLOY_ALLOWED_IMAGE_PREFIXES)
+    return f"{what}: it must start with one of {prefixes}."
 
 
 class TryItForm(forms.Form):
