@@ -6,7 +6,7 @@ What it does, all on loopback:
 
 1. Starts the GitHub and Docker Hub fakes (tests/fakes) in a child process, so they do not
    compete with the harvester for the GIL, over the 46 fixture modules x20 = 920 modules,
-   every request delayed by ``--latency`` seconds. Their sockets get TCP_NODELAY: otherwise
+   every request delayed by ``--latency`` seconds. Their sockets use TCP_NODELAY: otherwise
    http.server's separate header and body writes add ~40 ms per keep-alive request (Nagle
    + delayed ACK), which would silently turn 50 ms of latency into ~90 ms.
 2. (a) Harvests all 920 modules with ``HARVEST_CONCURRENCY`` workers per stage, cold cache.
@@ -54,9 +54,6 @@ def serve_fakes(conn, times: int, latency: float, sample: int) -> None:
         fake.rate_limit_limit = 1_000_000
         fake.rate_limit_remaining = 1_000_000
         fake.start()
-        # http.server sends headers and body in two writes: without TCP_NODELAY every
-        # keep-alive request waits ~40 ms for a delayed ACK, latency no real API adds.
-        fake._httpd.RequestHandlerClass.disable_nagle_algorithm = True
     text = corpus.get(CATALOG).head.files[".gitmodules"].decode()
     sections = re.split(r"(?m)^(?=\[submodule )", text)
     sections = [s for s in sections if s.startswith("[submodule ")]

@@ -360,6 +360,9 @@ def _apply_conditional(req: Request, resp: Response) -> None:
 def _make_handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, so connection pools are exercised
+        # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm
+        # holds the body until the client's delayed ACK (~40 ms per keep-alive request).
+        disable_nagle_algorithm = True
         timeout = 30  # idle keep-alive connections do not pin a thread forever
 
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
