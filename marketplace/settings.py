@@ -313,6 +313,7 @@ API_LIST_CACHE_SECONDS = env.int("API_LIST_CACHE_SECONDS", default=300)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ModuleKindEnum": "catalog.models.Module.Kind",
     "RevisionKindEnum": "catalog.models.ModuleRevision.Kind",
+    "DeploymentKindEnum": "deployments.models.Deployment.Kind",
 }
 
 # --- Static files -----------------------------------------------------------

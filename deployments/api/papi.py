@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -114,7 +116,16 @@ def _module_for(kind: str, request: Request, flat: dict[str, Any]) -> Module | N
     return next((m for m in candidates if docker_image_of(m) == image), None)
 
 
+PAPI_TAG = ["PAPI-compatible deployments"]
+
+
 class PapiDeployments(DeploymentAPIView):
+    @extend_schema(
+        operation_id="papi_deployments_list",
+        tags=PAPI_TAG,
+        summary="PAPI: summaries of your deployments (`vos` filters)",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, kind: str) -> Response:
         request_sync()
         vos = request.query_params.getlist("vos") or request.query_params.getlist("vo")
@@ -123,6 +134,13 @@ class PapiDeployments(DeploymentAPIView):
             deployments = deployments.filter(vo__in=vos)
         return Response([summary(d) for d in deployments[:500]])
 
+    @extend_schema(
+        operation_id="papi_deployments_create",
+        tags=PAPI_TAG,
+        summary='PAPI: create; answers {"status": "success", "job_ID"} or {"status": "fail"}',
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, kind: str) -> Response:
         try:
             flat = _flatten(request.data)
@@ -151,12 +169,24 @@ class PapiDeployment(DeploymentAPIView):
     def _find(self, request: Request, kind: str, pk) -> Deployment | None:
         return deployments_for_user(request.user).filter(pk=pk, kind=KINDS[kind]).first()
 
+    @extend_schema(
+        operation_id="papi_deployment_retrieve",
+        tags=PAPI_TAG,
+        summary="PAPI: one deployment's summary",
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request, kind: str, pk) -> Response:
         deployment = self._find(request, kind, pk)
         if deployment is None:
             return Response({"detail": NO_SUCH}, status=400)
         return Response(summary(deployment))
 
+    @extend_schema(
+        operation_id="papi_deployment_delete",
+        tags=PAPI_TAG,
+        summary='PAPI: delete; answers {"status": "success"}',
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
     def delete(self, request: Request, kind: str, pk) -> Response:
         deployment = self._find(request, kind, pk)
         if deployment is None:

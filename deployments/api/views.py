@@ -12,6 +12,8 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -81,12 +83,38 @@ def validate_and_create(
     return outcome, None, 202
 
 
+ERROR_BODY = {"type": "object", "properties": {"detail": {"type": "string"}}}
+
+
 class DeploymentListCreate(DeploymentAPIView):
+    @extend_schema(
+        operation_id="deployments_list",
+        summary="Your deployments, newest first",
+        responses={200: DeploymentSerializer(many=True)},
+    )
     def get(self, request: Request) -> Response:
         request_sync()
         deployments = deployments_for_user(request.user)[:500]
         return Response(DeploymentSerializer(deployments, many=True).data)
 
+    @extend_schema(
+        operation_id="deployments_create",
+        summary="Deploy a module: recorded and queued at once (202)",
+        description=(
+            "Body: the deploy form's fields (`title`, `service`, `docker_tag`, `cpu_num`, `ram`, "
+            "`disk`, `gpu_num`, `gpu_type`, `vo`, storage credentials) plus `module` (catalog "
+            "name) and `backend` (`nomad` or `oscar`). A repeated `Idempotency-Key` returns the "
+            "first deployment with 200."
+        ),
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        request=OpenApiTypes.OBJECT,
+        responses={
+            202: DeploymentDetailSerializer,
+            200: DeploymentDetailSerializer,
+            400: ERROR_BODY,
+            403: ERROR_BODY,
+        },
+    )
     def post(self, request: Request) -> Response:
         data = dict(request.data) if isinstance(request.data, dict) else {}
         module_name = str(data.pop("module", "") or "")
@@ -119,10 +147,20 @@ class DeploymentListCreate(DeploymentAPIView):
 
 
 class DeploymentDetail(DeploymentAPIView):
+    @extend_schema(
+        operation_id="deployments_retrieve",
+        summary="One of your deployments (another person's is a 404)",
+        responses={200: DeploymentDetailSerializer, 404: ERROR_BODY},
+    )
     def get(self, request: Request, pk) -> Response:
         deployment = get_object_or_404(deployments_for_user(request.user), pk=pk)
         return Response(DeploymentDetailSerializer(deployment).data)
 
+    @extend_schema(
+        operation_id="deployments_destroy",
+        summary="Delete a deployment (202: deleting)",
+        responses={202: DeploymentDetailSerializer, 404: ERROR_BODY, 409: ERROR_BODY},
+    )
     def delete(self, request: Request, pk) -> Response:
         deployment = get_object_or_404(deployments_for_user(request.user), pk=pk)
         try:

@@ -26,10 +26,10 @@ S = DeploymentState
 # A submit task retries for about two minutes; after this it is presumed lost.
 SUBMIT_STALE_FACTOR = 10
 TIMEOUT_REASONS = {
-    S.QUEUED: "It was not picked up within {minutes} minutes (the task queue was unreachable).",
-    S.SUBMITTING: "Submission did not finish within {minutes} minutes.",
-    S.PENDING: "No node started it within {minutes} minutes.",
-    S.STARTING: "It did not finish starting within {minutes} minutes.",
+    S.QUEUED: "It was not picked up within {duration} (the task queue was unreachable).",
+    S.SUBMITTING: "Submission did not finish within {duration}.",
+    S.PENDING: "No node started it within {duration}.",
+    S.STARTING: "It did not finish starting within {duration}.",
 }
 
 
@@ -82,7 +82,9 @@ def _time_out_stuck(now: datetime) -> int:
         limit = now - timedelta(seconds=seconds)
         field = "created_at" if state == S.QUEUED else "state_changed_at"
         stuck = Deployment.objects.filter(state=state, **{f"{field}__lt": limit})[:500]
-        reason = TIMEOUT_REASONS[state].format(minutes=round(seconds / 60))
+        minutes = max(1, round(seconds / 60))
+        duration = f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+        reason = TIMEOUT_REASONS[state].format(duration=duration)
         for deployment in stuck:
             if transition(deployment, S.ERROR, reason=reason, expected=[state]):
                 count += 1

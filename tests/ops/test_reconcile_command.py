@@ -23,5 +23,5 @@ def test_reconcile_times_out_a_deployment_stuck_pending(django_user_model, setti
     call_command("reconcile_deployments")
     stuck.refresh_from_db()
     assert stuck.state == DeploymentState.ERROR
-    assert "No node started it within 1 minutes" in stuck.error_message
+    assert "No node started it within 1 minute." in stuck.error_message
     assert "timed out 1" in capsys.readouterr().out
