@@ -135,7 +135,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Three queues so a slow harvest or a big status sync never delays a deploy click
+# (exact task names win over the patterns).
 CELERY_TASK_ROUTES = {
+    "deployments.tasks.sync_statuses": {"queue": "sync"},
+    "deployments.tasks.reconcile_deployments": {"queue": "sync"},
     "catalog.tasks.*": {"queue": "harvest"},
     "deployments.tasks.*": {"queue": "deploy"},
 }

@@ -87,7 +87,7 @@ def _celery_worker(env: dict[str, str]) -> subprocess.Popen:
             "marketplace",
             "worker",
             "-Q",
-            "deploy,default,harvest",
+            "deploy,default,sync,harvest",
             "--pool=threads",
             "--concurrency=4",
             "--loglevel=WARNING",

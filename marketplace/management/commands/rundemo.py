@@ -114,7 +114,7 @@ class Command(BaseCommand):
                         "worker",
                         "--beat",
                         "-Q",
-                        "default,harvest,deploy",
+                        "default,harvest,deploy,sync",
                         "--pool=threads",
                         "--concurrency=4",
                         "--loglevel=INFO",
