@@ -60,7 +60,9 @@ def test_redis_resets_during_a_click_burst_lose_no_deployment_and_duplicate_no_j
     settings.DEPLOY_REQUEUE_AFTER = 0
     # Web process and worker both reach Redis through the flapping proxy.
     broker_via(redis_proxy.url)
-    start_worker(concurrency=4, visibility_timeout=3, TEST_REDIS_URL=redis_proxy.url)
+    supervisor = _Supervisor(
+        lambda: start_worker(concurrency=4, visibility_timeout=3, TEST_REDIS_URL=redis_proxy.url)
+    )
     module = ModuleFactory()
     users = [DeployerFactory() for _ in range(USERS)]
 
@@ -96,12 +98,40 @@ def test_redis_resets_during_a_click_burst_lose_no_deployment_and_duplicate_no_j
     assert redis_proxy.stats().reset > 0, "the chaos never hit a live connection"
 
     # The reconciler (beat runs it every 30 s) enqueues what the broker never got.
-    wait_for(lambda: reconcile().requeued >= 0 and _all_submitted(), timeout=60, step=1.0)
+    wait_for(
+        lambda: supervisor.check() and reconcile().requeued >= 0 and _all_submitted(),
+        timeout=60,
+        step=1.0,
+    )
 
     ids = {str(pk) for pk in Deployment.objects.values_list("pk", flat=True)}
     assert set(nomad.jobs) == ids  # one job per deployment, none without a row
     assert not Deployment.objects.exclude(state__in=SUBMITTED).exists()
-    print(f"\nburst outcome: {seen}, proxy {redis_proxy.stats()}")
+    print(
+        f"\nburst outcome: {seen}, proxy {redis_proxy.stats()}, "
+        f"worker restarts: {supervisor.restarts} {supervisor.reasons}"
+    )
+
+
+class _Supervisor:
+    """What `restart: unless-stopped` does in docker/compose.yaml: a worker that died (or
+    logged an unrecoverable error and hangs) is replaced. Restarts are reported, not hidden."""
+
+    def __init__(self, start) -> None:
+        self.start = start
+        self.worker = start()
+        self.restarts = 0
+        self.reasons: list[str] = []
+
+    def check(self) -> bool:
+        log = self.worker.log()
+        if self.worker.process.poll() is not None or "Unrecoverable error" in log:
+            line = next((x for x in log.splitlines() if "Unrecoverable error" in x), "exited")
+            self.reasons.append(line.split("MainProcess]")[-1].strip()[:160])
+            self.worker.kill()
+            self.worker = self.start()
+            self.restarts += 1
+        return True
 
 
 def _all_submitted() -> bool:
