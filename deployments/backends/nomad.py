@@ -143,12 +143,19 @@ class NomadBackend(DeploymentBackend):
             )
         except nomad_exc.BaseNomadException as exc:
             raise classify(exc, "listing jobs") from exc
+        except ValueError as exc:  # not JSON at all (an HTML error page from a proxy, …)
+            raise TransientBackendError(f"Nomad's job list is not JSON: {exc}") from exc
+        try:
+            readable = [(stub, _summary_counts(stub)) for stub in _checked_stubs(stubs)]
+        except UnreadableAnswer as exc:
+            # Garbage must not move any deployment: report it like an unreachable backend.
+            raise TransientBackendError(f"Nomad's job list could not be read: {exc}") from exc
         result: dict[UUID, BackendStatus] = {}
-        for stub in stubs:
-            deployment = wanted.get(stub.get("ID", ""))
+        for stub, counts in readable:
+            deployment = wanted.get(stub["ID"])
             if deployment is None:
                 continue
-            status = derive_status(stub)
+            status = derive_status(stub, counts)
             if status.state in ("failed", "error") and not status.reason:
                 status = self._with_reason(stub, status, deployment)
             result[deployment.id] = status
@@ -187,11 +194,39 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def derive_status(stub: dict[str, Any]) -> BackendStatus:
+class UnreadableAnswer(ValueError):
+    """A backend answer whose shape is not what the API documents."""
+
+
+def _checked_stubs(stubs: Any) -> list[dict[str, Any]]:
+    if not isinstance(stubs, list):
+        raise UnreadableAnswer(f"expected a list of jobs, got {type(stubs).__name__}")
+    for stub in stubs:
+        if not isinstance(stub, dict) or not isinstance(stub.get("ID"), str):
+            raise UnreadableAnswer("a job entry is not an object with a string ID")
+    return stubs
+
+
+def _summary_counts(stub: dict[str, Any]) -> dict[str, int]:
+    """Allocation counts of our task group from a job stub's JobSummary, checked."""
+    job_summary = stub.get("JobSummary")
+    if not isinstance(job_summary, dict) or not isinstance(job_summary.get("Summary"), dict):
+        raise UnreadableAnswer(f"job {stub['ID']} has no JobSummary.Summary object")
+    group = job_summary["Summary"].get(nomad_job.GROUP) or {}
+    if not isinstance(group, dict):
+        raise UnreadableAnswer(f"job {stub['ID']}: the task group summary is not an object")
+    counts = {}
+    for key, value in group.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise UnreadableAnswer(f"job {stub['ID']}: count {key} is not a number")
+        counts[key] = value or 0
+    return counts
+
+
+def derive_status(stub: dict[str, Any], count: dict[str, int] | None = None) -> BackendStatus:
     """Our state from a job stub, as PAPI derives it from allocations: a running task wins,
     then one starting, then failures; a blocked placement is an error with its reason."""
-    summary = ((stub.get("JobSummary") or {}).get("Summary") or {}).get(nomad_job.GROUP) or {}
-    count = {key: int(summary.get(key) or 0) for key in summary}
+    count = _summary_counts(stub) if count is None else count
     job_status = stub.get("Status") or "pending"
     if count.get("Running"):
         return BackendStatus("running")

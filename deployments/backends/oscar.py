@@ -187,6 +187,12 @@ class OscarBackend(DeploymentBackend):
             services = _get("/system/services").json()
         except requests.RequestException as exc:
             raise classify(exc, "listing services") from exc
+        if not isinstance(services, list):
+            # Garbage must not read as "every service is gone".
+            raise TransientBackendError(
+                f"OSCAR's service list could not be read: expected a list, "
+                f"got {type(services).__name__}"
+            )
         present = {_ours(s) for s in services if isinstance(s, dict)}
         return {d.id: BackendStatus("running") for d in deployments if str(d.id) in present}
 

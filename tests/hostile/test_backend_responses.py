@@ -17,18 +17,6 @@ from tests.hostile.strategies import json_objects_with_keys, json_values
 
 pytestmark = pytest.mark.django_db
 
-SYNC_CRASHES = pytest.mark.xfail(
-    strict=True,
-    raises=(AttributeError, TypeError, ValueError),
-    reason="KNOWN BUG (reported to deploy): sync_statuses() raises on a Nomad/OSCAR answer of "
-    "the wrong shape instead of recording a problem. Remove once fixed.",
-)
-MOVED_ON_GARBAGE = pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN BUG (reported to deploy): a garbled answer moves a running deployment "
-    "(to pending or to error 'no longer on the cluster').",
-)
-
 
 def _running(backend: str = "nomad") -> Deployment:
     if backend == "oscar":
@@ -46,18 +34,15 @@ def _sync_and_check(deployment: Deployment, backend: str) -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param('{"jobs": []}', marks=SYNC_CRASHES, id="object-not-list"),
-        pytest.param("[1, 2]", marks=SYNC_CRASHES, id="list-of-numbers"),
-        pytest.param("null", marks=SYNC_CRASHES, id="null"),
-        pytest.param("<html>bad gateway</html>", marks=SYNC_CRASHES, id="html"),
+        pytest.param('{"jobs": []}', id="object-not-list"),
+        pytest.param("[1, 2]", id="list-of-numbers"),
+        pytest.param("null", id="null"),
+        pytest.param("<html>bad gateway</html>", id="html"),
         pytest.param(
             '[{"ID": "{id}", "JobSummary": {"Summary": {"usergroup": {"Running": "lots"}}}}]',
-            marks=SYNC_CRASHES,
             id="count-not-a-number",
         ),
-        pytest.param(
-            '[{"ID": "{id}", "JobSummary": []}]', marks=MOVED_ON_GARBAGE, id="summary-list"
-        ),
+        pytest.param('[{"ID": "{id}", "JobSummary": []}]', id="summary-list"),
     ],
 )
 def test_garbled_nomad_job_list_changes_nothing_and_is_reported(deploy_settings, nomad, body):
@@ -69,8 +54,8 @@ def test_garbled_nomad_job_list_changes_nothing_and_is_reported(deploy_settings,
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param("null", marks=SYNC_CRASHES, id="null"),
-        pytest.param('{"services": []}', marks=MOVED_ON_GARBAGE, id="object-not-list"),
+        pytest.param("null", id="null"),
+        pytest.param('{"services": []}', id="object-not-list"),
         pytest.param("not json", id="not-json"),
     ],
 )
@@ -83,11 +68,6 @@ def test_garbled_oscar_service_list_changes_nothing_and_is_reported(deploy_setti
 STUB_KEYS = ["ID", "Status", "JobSummary", "Namespace", "Stop", "Meta"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AttributeError, TypeError, ValueError),
-    reason="KNOWN BUG (reported to deploy): see SYNC_CRASHES.",
-)
 @settings(
     max_examples=60,
     deadline=3000,
