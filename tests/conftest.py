@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.deploy",
     "tests.fixtures.auth",
     "tests.fixtures.browser",
+    "tests.fixtures.faults",
 ]
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent

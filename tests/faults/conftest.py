@@ -1,9 +1,6 @@
-"""Until tests.fixtures.faults is in tests/conftest.py's plugin list, load it from here.
-Plus what several deploy scenarios share."""
+"""What several fault scenarios share (the fault fixtures load from tests/conftest.py)."""
 
 import pytest
-
-from tests.fixtures.faults import *  # noqa: F403
 
 
 @pytest.fixture
