@@ -65,7 +65,8 @@ def discovery_document() -> dict:
         if cached and time.monotonic() - cached[0] < DISCOVERY_TTL_SECONDS:
             return cached[1]
     try:
-        response = requests.get(url, timeout=import_from_settings("OIDC_TIMEOUT", 10))
+        timeout = import_from_settings("OIDC_TIMEOUT", 10)
+        response = requests.get(url, timeout=timeout)
         response.raise_for_status()
         document = response.json()
     except (requests.RequestException, ValueError) as exc:
