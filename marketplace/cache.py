@@ -47,7 +47,9 @@ class FailSoftRedisCache(RedisCache):
     get = _fail_soft(RedisCache.get, _miss)
     get_many = _fail_soft(RedisCache.get_many, {})
     has_key = _fail_soft(RedisCache.has_key, False)
-    add = _fail_soft(RedisCache.add, False)
+    # Our `add` callers use it as a gate (a sync lock, a throttle): with Redis away they
+    # proceed as if they won it, preferring work done twice to work never done.
+    add = _fail_soft(RedisCache.add, True)
     set = _fail_soft(RedisCache.set, None)
     set_many = _fail_soft(RedisCache.set_many, [])
     touch = _fail_soft(RedisCache.touch, False)
