@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.conf import settings
+
 from catalog.models import Module
 
 DEFAULT_IMAGE = "ai4oshub/ai4os-demo-app"
@@ -86,17 +88,6 @@ MODULE_CONF: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
-# Per-VO hardware limits (PAPI `etc/main.yaml` user overrides).
-VO_HARDWARE = {
-    "tutorials": {
-        "cpu_num": {"value": 2, "range": [2, 4]},
-        "gpu_num": {"value": 0, "range": [0, 0]},
-        "ram": {"value": 2000, "range": [2000, 4000]},
-        "disk": {"value": 500, "range": [300, 1000]},
-    }
-}
-
-
 class DockerTagsUnavailable(Exception):
     """No tags are known for the module's image (PAPI: Docker Hub failed)."""
 
@@ -139,10 +130,17 @@ def _clamp(value: Any, low: int, high: int | None) -> int | None:
 
 def module_config(module: Module, vo: str) -> dict[str, Any]:
     """The form conf for deploying `module` in `vo` (raises DockerTagsUnavailable)."""
+    # Imported here: deployments.config itself builds on docker_repository() below.
+    from deployments.config import limits_for
+
     conf = copy.deepcopy(MODULE_CONF)
     hardware = conf["hardware"]
-    for key, override in VO_HARDWARE.get(vo, {}).items():
-        hardware[key].update(copy.deepcopy(override))
+    # Ranges and defaults are the deploy form's (DEPLOY_LIMITS, with per-VO overrides), so
+    # what PAPI clients are offered is exactly what a deployment will accept.
+    for key, limit in limits_for("nomad", vo).items():
+        if key in hardware:
+            hardware[key].update(copy.deepcopy(limit))
+    hardware["gpu_type"]["options"] = ["", *settings.DEPLOY_GPU_TYPES]
 
     image = docker_repository(module)
     tags = [t["name"] for t in module.docker_tags or [] if isinstance(t, dict) and t.get("name")]
