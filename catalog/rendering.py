@@ -56,6 +56,31 @@ _SCHEMES = {"http", "https", "mailto"}
 _STRAY_ATTRIBUTE_COMMA = re.compile(r"""(<img\b[^<>]*?['"])\s*,(?=\s)""", re.IGNORECASE)
 
 
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d{1,9}[.)])[ \t]+\S")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def _separate_lists(text: str) -> str:
+    """Put a blank line before a list that starts right under a paragraph line.
+
+    GitHub renders such a list as a list; Python-Markdown keeps it in the paragraph as
+    text ("into: * training set * validation set"), which is how many module READMEs and
+    descriptions are written. Fenced code is left exactly as it is.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    in_fence = False
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and _LIST_ITEM.match(line) and out:
+            previous = out[-1]
+            if previous.strip() and not _LIST_ITEM.match(previous) and not previous[:1].isspace():
+                out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
 def render_markdown(
     text: str,
     *,
@@ -72,7 +97,7 @@ def render_markdown(
     """
     if not text or not text.strip():
         return ""
-    source = _STRAY_ATTRIBUTE_COMMA.sub(r"\1", text[:MAX_SOURCE_CHARS])
+    source = _separate_lists(_STRAY_ATTRIBUTE_COMMA.sub(r"\1", text[:MAX_SOURCE_CHARS]))
     converter = markdown.Markdown(
         extensions=["tables", "fenced_code", "footnotes", "toc", "sane_lists"],
         extension_configs={"toc": {"permalink": False}},
