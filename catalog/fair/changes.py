@@ -73,16 +73,12 @@ def changes_since(since: dt.datetime, *, limit: int = MAX_EVENTS) -> list[Change
     ).only("name", "kind", "title", "withdrawn_at")
     for module in withdrawn[:limit]:
         events.append(
-            ChangeEvent(
-                type="withdrawal",
-                module=module.name,
-                at=module.withdrawn_at,
-                revision=None,
-                revision_kind=None,
-                changed_fields=[],
-                reason="Withdrawn from the catalog repository.",
-                url=fair_links.page_url(module),
-                title=module.title or module.name,
+            _module_event(
+                module,
+                "withdrawal",
+                module.withdrawn_at,
+                "Withdrawn from the catalog repository.",
+                module.title or module.name,
             )
         )
     # A hidden module's last change is its hiding (modified_at is bumped by the moderation).
@@ -91,17 +87,28 @@ def changes_since(since: dt.datetime, *, limit: int = MAX_EVENTS) -> list[Change
     )
     for module in hidden[:limit]:
         events.append(
-            ChangeEvent(
-                type="removal",
-                module=module.name,
-                at=module.modified_at,
-                revision=None,
-                revision_kind=None,
-                changed_fields=[],
-                reason="Removed from the public catalog by a curator.",
-                url=fair_links.page_url(module),
-                title=module.name,
+            _module_event(
+                module,
+                "removal",
+                module.modified_at,
+                "Removed from the public catalog by a curator.",
+                module.name,
             )
         )
     events.sort(key=lambda event: (event.at, event.module, event.revision or 0))
     return events[:limit]
+
+
+def _module_event(module: Module, kind: str, at, reason: str, title: str) -> ChangeEvent:
+    """A change of the whole module (withdrawn, hidden) rather than of one revision."""
+    return ChangeEvent(
+        type=kind,
+        module=module.name,
+        at=at,
+        revision=None,
+        revision_kind=None,
+        changed_fields=[],
+        reason=reason,
+        url=fair_links.page_url(module),
+        title=title,
+    )

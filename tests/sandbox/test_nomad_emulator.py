@@ -18,23 +18,11 @@ from nomad.api.exceptions import (
 )
 
 from deployments.sandbox.nomad_emulator import FilterError, NomadEmulator, compile_filter
+from tests.sandbox.clock import FakeClock
 
 PAPI_FILTER = (
     'Status != "dead" and Name matches "^module" and Meta is not empty and Meta.owner == "{}"'
 )
-
-
-class FakeClock:
-    """Monotonic seconds the test moves by hand: lifecycle steps become deterministic."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -12,25 +12,15 @@ import requests
 from oscar_python.client import Client
 
 from deployments.sandbox.oscar_emulator import OscarEmulator
+from tests.sandbox.clock import FakeClock
 
 ALICE_TOKEN = "alice-oidc-access-token"
 BOB_TOKEN = "bob-oidc-access-token"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(50.0)
 
 
 @pytest.fixture
