@@ -65,11 +65,9 @@ class _StoredStateCollector:
 
 
 def _deployments_by_state() -> dict[str, int]:
-    try:
-        from deployments.models import Deployment
-    except ImportError:  # the deployments app defines no model yet
-        return {}
     from django.db.models import Count
+
+    from deployments.models import Deployment
 
     return {
         row["state"]: row["n"] for row in Deployment.objects.values("state").annotate(n=Count("pk"))
