@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Module, ModuleRevision
+from catalog.selectors import module_named
 from catalog.services import curation
 from catalog.services.publish import effective_values
 from marketplace.auth.permissions import can_curate
@@ -116,7 +117,7 @@ class CurationView(APIView):
     input_serializer: type[serializers.Serializer] = ReasonSerializer
 
     def module(self, name: str) -> Module:
-        module = Module.objects.filter(name=name).first()
+        module = module_named(name)
         if module is None:
             raise NotFound(f"No module called {name}.")
         if not can_curate(self.request.user, module):

@@ -21,7 +21,9 @@ from catalog import curation_diff
 from catalog.curation_forms import CurationForm, link_names
 from catalog.metadata.validation import LATEST
 from catalog.models import CURATABLE_FIELDS, Module
+from catalog.names import NameNotCanonical, redirect_to_canonical
 from catalog.presenters import revision_rows
+from catalog.selectors import module_named
 from catalog.services import curation
 from catalog.services.publish import effective_values
 from marketplace.auth.permissions import (
@@ -38,11 +40,13 @@ AUDIT_PAGE_SIZE = 50
 
 def _module_to_curate(request: HttpRequest, name: str) -> Module:
     # Hidden and withdrawn modules too: curators must be able to bring them back.
-    module = Module.objects.filter(name=name).first()
+    module = module_named(name)
     if module is None:
         raise Http404(f"No module called {name}.")
     if not can_curate(request.user, module):
         raise PermissionDenied(f"You may not curate {name}.")
+    if module.name != name:
+        raise NameNotCanonical(module)
     return module
 
 
@@ -60,6 +64,8 @@ def curator_view(view):
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:
             return _forbidden(request, exc)
+        except NameNotCanonical as exc:
+            return redirect_to_canonical(request, exc.module)
 
     return wrapped
 
@@ -253,7 +259,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(module_id__in=curatable_module_ids(request.user, Module.objects))
     module_name = request.GET.get("module", "").strip()
     if module_name:
-        events = events.filter(module_name=module_name)
+        # Events keep the name of their day: older ones may spell it in lower case.
+        events = events.filter(module_name__iexact=module_name)
     action = request.GET.get("action", "")
     if action in AuditEvent.Action.values:
         events = events.filter(action=action)

@@ -9,6 +9,7 @@ harvested values so curation can diff against them.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 # Fields a harvest normalises from ai4-metadata and a curator may override, defined once
 # beside the normaliser and re-exported here, where the rest of the code imports them.
@@ -81,6 +82,8 @@ class Module(models.Model):
         INVALID = "invalid", "Upstream metadata invalid (last good version kept)"
         UNREACHABLE = "unreachable", "Upstream unreachable (last good version kept)"
 
+    # Spelled as the catalog's .gitmodules `path` (what PAPI lists: `DEEP-OC-mods`); found in
+    # any case (catalog.selectors.named), so unique in any case too (constraint below).
     name = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MODULE)
     catalog = models.CharField(max_length=200, blank=True, help_text="owner/repo of the catalog")
@@ -171,6 +174,10 @@ class Module(models.Model):
             models.Index(fields=["kind", "status", "is_hidden"]),
             models.Index(fields=["-updated"]),
             models.Index(fields=["-docker_pulls"]),
+        ]
+        constraints = [
+            # Also the index of every lookup by name (they compare lower-case forms).
+            models.UniqueConstraint(Lower("name"), name="catalog_module_name_unique_any_case")
         ]
 
     def __str__(self) -> str:

@@ -5,11 +5,13 @@ selector does its work in two queries, the module page in four.
 """
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 
 from catalog import presenters, selectors
 from catalog.jsonld_embed import module_jsonld, module_url
 from catalog.models import Module
+from catalog.names import canonical_redirect, permanent_redirect
 from catalog.rendering import module_body_html
 from catalog.search import ModuleQuery, search_modules
 
@@ -50,6 +52,9 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
     module = selectors.module_for_page(name)
     if module is None or module.is_hidden:
         return not_found(request, name=name)
+    redirect_response = canonical_redirect(request, module, name)
+    if redirect_response is not None:
+        return redirect_response
     if module.status == Module.Status.WITHDRAWN:
         return render(request, "catalog/withdrawn.html", {"module": module}, status=410)
     revisions = selectors.module_revisions(module)
@@ -68,8 +73,11 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def tool_detail(request: HttpRequest, name: str) -> HttpResponse:
-    """Tools share the module page (one persistent URL per entry, cited by FAIR exports)."""
-    return redirect("catalog:module-detail", name=name, permanent=True)
+    """Tools share the module page (one persistent URL per entry, cited by FAIR exports):
+    one hop there, with the canonical name and the query string."""
+    module = selectors.module_named(name)
+    url = reverse("catalog:module-detail", kwargs={"name": module.name if module else name})
+    return permanent_redirect(request, url)
 
 
 def not_found(request: HttpRequest, *, name: str = "") -> HttpResponse:

@@ -12,12 +12,13 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog.models import Module
+from catalog.names import redirect_to_canonical
+from catalog.selectors import module_named, published_modules
 from deployments.config import deploy_config, deployable_vos
 from deployments.forms import DeploymentForm, TryItForm
 from deployments.models import Deployment
@@ -83,9 +84,11 @@ def deployment_status(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def deployment_new(request: HttpRequest, module_name: str) -> HttpResponse:
-    module = get_object_or_404(
-        Module.objects.filter(status=Module.Status.ACTIVE, is_hidden=False), name=module_name
-    )
+    module = module_named(module_name, published_modules())
+    if module is None:
+        raise Http404(f"No module called {module_name}.")
+    if module.name != module_name:
+        return redirect_to_canonical(request, module, kwarg="module_name")
     backend = (
         "oscar" if request.GET.get("backend") == "oscar" and module.kind == "module" else ("nomad")
     )

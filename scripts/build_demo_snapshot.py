@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import sys
 
+import django
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# catalog.sources loads the models: Django must be set up (no database is touched).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+django.setup()
 
 from catalog.metadata import SourceFile, build_metadata  # noqa: E402
+from catalog.sources.gitmodules import module_name  # noqa: E402  (the harvester's names)
 
 DEFAULT_FIXTURES = ROOT.parent / "shared" / "fixtures"
 OUT = ROOT / "catalog" / "demo" / "snapshot.json"
@@ -193,7 +200,7 @@ def _module(folder: pathlib.Path, catalog_source: dict) -> dict:
         raise SystemExit(f"{folder.name}: no usable metadata: {outcome.problems}")
     repo, commit = source["repo"], source["commit"]
     return {
-        "name": source["catalog_path"].lower(),
+        "name": module_name(source["catalog_path"]),
         "kind": "module",
         "catalog": CATALOG,
         "repository": repo,
@@ -224,7 +231,7 @@ def _tool(tool: dict) -> dict:
         raise SystemExit(f"{tool['name']}: our own metadata is invalid: {outcome.problems}")
     repo = tool["repository"]
     return {
-        "name": tool["name"],
+        "name": module_name(tool["name"]),
         "kind": "tool",
         "written_for_demo": True,
         "note": (

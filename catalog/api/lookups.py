@@ -7,12 +7,13 @@ from rest_framework.exceptions import NotFound
 from catalog.api.errors import Gone
 from catalog.fair import links as fair_links
 from catalog.models import Module
+from catalog.selectors import module_named
 
 
 def published_module(name: str, *, kind: str = "") -> Module:
     """The module, or NotFound (unknown, hidden, other kind) / Gone (withdrawn)."""
-    # PostgreSQL refuses NUL in text: such a name can match nothing, so do not ask.
-    module = Module.objects.filter(name=name).first() if "\x00" not in name else None
+    # Any case: the API answers `deep-oc-mods` with DEEP-OC-mods, its links canonical.
+    module = module_named(name)
     if module is None or module.is_hidden or (kind and module.kind != kind):
         listing = f"{fair_links.site_url()}/api/v1/{kind or 'module'}s/"
         raise NotFound(f"No {kind or 'module'} named “{name[:100]}”. See the list at {listing}.")

@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from catalog.api import conditional
 from catalog.fair import jsonld
 from catalog.models import Module
+from catalog.selectors import module_named
 
 DEFAULT_PAGE_ROUTES = ("catalog:module-detail", "catalog:tool-detail")
 LINKED_DATA_TYPES = {
@@ -94,7 +95,7 @@ class LinkedDataNegotiationMiddleware:
         media_type = preferred_linked_data(request.headers.get("Accept", ""))
         if media_type is None:
             return None
-        module = Module.objects.filter(name=view_kwargs["name"]).first()
-        if module is None or not module.is_published:
-            return None  # the page view answers 404 / 410 in its own words
+        module = module_named(view_kwargs["name"])
+        if module is None or not module.is_published or module.name != view_kwargs["name"]:
+            return None  # the page view answers 404 / 410 in its own words, or 301
         return linked_data_response(request, module, media_type)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from catalog.fair import links as fair_links
 from catalog.fair.negotiation import is_module_page
 from catalog.models import Module
+from catalog.selectors import module_named
 
 SPDX = "https://spdx.org/licenses/"
 
@@ -53,7 +54,7 @@ class SignpostingMiddleware:
         response = self.get_response(request)
         if response.status_code != 200 or not is_module_page(request):
             return response
-        module = Module.objects.filter(name=request.resolver_match.kwargs["name"]).first()
+        module = module_named(request.resolver_match.kwargs["name"])
         if module is None or not module.is_published:
             return response
         existing = response.get("Link")

@@ -27,7 +27,7 @@ from catalog.fair.negotiation import accept_qualities
 from catalog.models import Module
 from catalog.papi.config import DockerTagsUnavailable, module_config
 from catalog.papi.tags import TagFilter
-from catalog.selectors import published_modules
+from catalog.selectors import module_named, published_modules
 
 logger = logging.getLogger(__name__)
 
@@ -108,9 +108,9 @@ def papi_summary(module: Module) -> dict:
 
 
 def _find(kind: str, name: str) -> Module | None:
-    if "\x00" in name:  # PostgreSQL refuses NUL in text; no name contains one
-        return None
-    return published_modules().filter(kind=kind, name=name).first()
+    """The published item called ``name`` in any case: clients that lower-cased a name (as
+    PAPI did before 2024) get the same answer, whose `id` is the catalog's spelling."""
+    return module_named(name, published_modules().filter(kind=kind))
 
 
 class CatalogListView(PapiView):
@@ -159,6 +159,25 @@ class CatalogDetailView(PapiView):
     def get(self, request, kind: str):
         items = _items(KINDS[kind], TagFilter.from_querydict(request.query_params))
         return JsonResponse([papi_summary(m) for m in items], safe=False)
+
+
+class CatalogTagsView(PapiView):
+    @extend_schema(
+        summary="PAPI ≤ 1.2: every tag of the items in the catalog",
+        description=(
+            "Sorted, each tag once. PAPI 1.2 listed its items' keywords here; later versions "
+            "answered `[]` and PAPI 1.3 dropped the route. Kept for clients written against "
+            "the tag filters, which AI Exchange still applies."
+        ),
+        deprecated=True,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("Tags", value=["deep learning", "vo.ai4eosc.eu"])],
+        tags=["papi"],
+    )
+    def get(self, request, kind: str):
+        items = published_modules().filter(kind=KINDS[kind]).only("tags")
+        tags = {tag for item in items for tag in item.tags or [] if isinstance(tag, str)}
+        return JsonResponse(sorted(tags), safe=False)
 
 
 def _preferred(accept: str) -> str:
@@ -297,11 +316,10 @@ class RefreshView(PapiView):
             return detail(401, "Invalid token")
         item_kind = KINDS[kind]
         item_name = request.query_params.get("item_name", "").strip()
-        known = "\x00" not in item_name and (
-            Module.objects.filter(kind=item_kind, name=item_name).exists()
-        )
-        if item_name and not known:
+        known = module_named(item_name, Module.objects.filter(kind=item_kind))
+        if item_name and known is None:
             return detail(400, f"{item_name} is not an available {item_kind}.")
+        item_name = known.name if known is not None else ""
         task = _harvest_task()
         if task is None:
             return detail(503, "Harvesting is not set up on this server; nothing was queued.")

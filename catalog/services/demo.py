@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from catalog.models import CURATABLE_FIELDS, FieldProvenance, Module
 from catalog.sources.dockerhub import parse_image_ref
+from catalog.sources.gitmodules import module_name
 
 from .publish import ProvenanceSource, publish_upstream
 
@@ -40,15 +41,18 @@ def load_demo_snapshot(*, force: bool = False, path: pathlib.Path = SNAPSHOT) ->
     are left alone unless ``force``: demo data never overwrites the real catalog."""
     snapshot = read_snapshot(path)
     gathered_at = parse_datetime(snapshot["gathered_at"])
-    existing = {m.name: m for m in Module.objects.all()}
+    # Names compare in any case, as in a harvest: a database loaded from an older snapshot
+    # (lower-cased names) adopts the catalog's spelling for the same module.
+    existing = {m.name.lower(): m for m in Module.objects.all()}
     result = DemoLoadResult()
     for entry in snapshot["modules"] + snapshot["tools"]:
-        module = existing.get(entry["name"])
+        name = module_name(entry["name"])  # the harvester's rule (the build script's too)
+        module = existing.get(name.lower())
         if module is not None and module.last_harvest_run_id and not force:
-            result.skipped.append(entry["name"])
+            result.skipped.append(module.name)
             continue
         is_new = module is None
-        module = module or Module(name=entry["name"])
+        module = module or Module(name=name)
         outcome = publish_upstream(
             module=module,
             upstream=entry["fields"],
@@ -56,14 +60,14 @@ def load_demo_snapshot(*, force: bool = False, path: pathlib.Path = SNAPSHOT) ->
             run=None,
             from_commit=module.source_commit,
             to_commit=entry["commit"],
-            extra=_extra(entry, gathered_at),
+            extra={"name": name, **_extra(entry, gathered_at)},
         )
         if is_new:
-            result.new.append(entry["name"])
+            result.new.append(name)
         elif outcome.changed:
-            result.updated.append(entry["name"])
+            result.updated.append(name)
         else:
-            result.unchanged.append(entry["name"])
+            result.unchanged.append(name)
     return result
 
 

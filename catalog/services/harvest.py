@@ -24,6 +24,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from catalog.models import CuratedOverride, HarvestRun, Module
+from catalog.selectors import with_name_lower
 from catalog.sources.cache import DatabaseHttpCache
 from catalog.sources.dockerhub import DockerHubSource, parse_image_ref
 from catalog.sources.github import WEB_URL, GitHubSource
@@ -145,7 +146,7 @@ def _run(
         _harvest(
             run,
             specs,
-            only=(only or "").strip().lower(),
+            only=(only or "").strip(),
             progress=progress,
             force=force,
             client=client,
@@ -306,14 +307,16 @@ def _harvest(
                     skipped.section, ".gitmodules", f"Not harvested: {skipped.reason}.", "warning"
                 )
             )
-        taken = {job.name for job in jobs}
+        taken = {job.name.lower(): job.name for job in jobs}
         for entry in listing.submodules:
-            if entry.name in taken:
+            if entry.name.lower() in taken:
+                first = taken[entry.name.lower()]
+                again = "again" if first == entry.name else f"again (as {first})"
                 run.errors.append(
                     _error(
                         entry.name,
                         ".gitmodules",
-                        f"{spec.full_name} lists {entry.name} again; the first entry is used.",
+                        f"{spec.full_name} lists {entry.name} {again}; the first entry is used.",
                     )
                 )
                 continue
@@ -323,7 +326,7 @@ def _harvest(
         run.status = RunStatus.FAILED
         run.message = " ".join(unreachable) + " Nothing was withdrawn."
     if only:
-        jobs = [job for job in jobs if job.name == only]
+        jobs = [job for job in jobs if job.name.lower() == only.lower()]
         if not jobs and not unreachable:
             run.status = RunStatus.FAILED
             run.message = f"No module named {only} in " + ", ".join(str(s) for s in specs) + "."
@@ -369,14 +372,19 @@ def _read_catalog(spec: CatalogSpec, github: GitHubSource) -> tuple[CatalogRef, 
 
 
 def _attach_modules(jobs: list[ModuleJob]) -> None:
-    existing = {m.name: m for m in Module.objects.filter(name__in=[job.name for job in jobs])}
+    """Each job's stored row, found in any case: a row stored as `deep-oc-mods` (names were
+    lower-cased before) is the same module as the catalog's `DEEP-OC-mods`, and publishing
+    renames it, keeping its history, provenance, overrides and deployments."""
+    lowered = [job.name.lower() for job in jobs]
+    rows = with_name_lower(Module.objects.all()).filter(name_lower__in=lowered)
+    existing = {m.name.lower(): m for m in rows}
     curated_images = set(
         CuratedOverride.objects.filter(
             module__in=list(existing.values()), field="docker_image"
         ).values_list("module_id", flat=True)
     )
     for job in jobs:
-        job.module = existing.get(job.name)
+        job.module = existing.get(job.name.lower())
         job.docker_image_curated = job.module is not None and job.module.pk in curated_images
 
 
@@ -450,9 +458,11 @@ def _withdraw(
     """Modules a catalog stopped listing are withdrawn (kept, marked, shown as such)."""
     now = timezone.now()
     for spec, listing in catalogs:
-        gone = Module.objects.filter(
+        listed = [entry.name.lower() for entry in listing.submodules]
+        active = Module.objects.filter(
             catalog=spec.full_name, kind=spec.kind, status=Module.Status.ACTIVE
-        ).exclude(name__in=[entry.name for entry in listing.submodules])
+        )
+        gone = with_name_lower(active).exclude(name_lower__in=listed)
         if not listing.submodules and gone.exists():
             run.errors.append(
                 _error(

@@ -10,6 +10,7 @@ and harvest status, and the last good published values stay as they are.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from catalog.sources.http import SourceError
 
 from .publish import ProvenanceSource, publish_upstream
 
+logger = logging.getLogger(__name__)
 Status = Module.HarvestStatus
 SourceKind = FieldProvenance.SourceKind
 GITHUB_FACTS = ("github_description", "github_license", "github_topics", "stars", "archived")
@@ -193,7 +195,10 @@ def _docker_problem(message: str) -> dict:
 def _publish(job: ModuleJob, ctx: Context) -> None:
     now = timezone.now()
     module = job.module or Module(name=job.name)
+    if module.name != job.name:
+        logger.info("%s is now named %s, as the catalog spells it", module.name, job.name)
     extra: dict[str, Any] = {
+        "name": job.name,  # the catalog's spelling, adopted by a row stored in another case
         "kind": job.catalog.kind,
         "catalog": job.catalog.full_name,
         "status": Module.Status.ACTIVE,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from catalog.models import CuratedOverride, FieldProvenance, Module, ModuleRevision
+from catalog.selectors import module_named
 
 FORMAT = "ai-exchange-catalog"
 VERSION = 1
@@ -97,14 +98,30 @@ def _check(document: Any) -> None:
         )
     if not isinstance(document.get("modules"), list):
         raise TransferError("'modules' must be a list")
+    seen: dict[str, int] = {}  # lower-case name -> position: names are unique in any case
     for position, entry in enumerate(document["modules"]):
-        if not isinstance(entry, dict) or not entry.get("name"):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not name or not isinstance(name, str):
             raise TransferError(f"modules[{position}] has no name")
+        first = seen.setdefault(name.lower(), position)
+        if first != position:
+            raise TransferError(
+                f"modules[{position}] ({name}) names the same module as "
+                f"modules[{first}] ({document['modules'][first]['name']}): names are unique "
+                "whatever their case"
+            )
 
 
 def _import_module(entry: dict[str, Any]) -> bool:
     values = _model_values(Module, entry, _MODULE_SKIP | {"name"})
-    module, created = Module.objects.update_or_create(name=entry["name"], defaults=values)
+    # The same module whatever the case (older sites lower-cased names). A stored row keeps
+    # its spelling, which harvests take from the catalog; a new one gets the file's.
+    module = module_named(entry["name"])
+    created = module is None
+    module = module or Module(name=entry["name"])
+    for field, value in values.items():
+        setattr(module, field, value)
+    module.save()
     people: dict[tuple[str, str], Any] = {}
     module.overrides.all().delete()
     CuratedOverride.objects.bulk_create(

@@ -21,13 +21,14 @@ _SECTION = re.compile(
 _GITHUB_HOSTS = {"github.com", "www.github.com"}
 _NAME_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SSH_URL = re.compile(r"^(?:ssh://)?git@(?P<host>[^:/]+)[:/](?P<path>.+)$")
+_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 @dataclasses.dataclass(frozen=True)
 class Submodule:
     """One module repository listed by a catalog."""
 
-    name: str  # the catalog's module name: its path, lower-cased (as PAPI names modules)
+    name: str  # the catalog's module name: its path, as PAPI lists it (see module_name)
     path: str
     url: str  # verbatim from .gitmodules
     owner: str
@@ -81,6 +82,19 @@ def parse_github_url(url: str) -> tuple[str, str] | None:
     return owner, repo
 
 
+def module_name(path: str) -> str:
+    """The name of the module a catalog lists at ``path``: the path's last segment, spelled
+    as the catalog spells it (``DEEP-OC-mods``), which is the name PAPI lists and clients
+    call. Only characters outside ``A-Z a-z 0-9 _ -`` (none in the real catalogs) become
+    ``-``, so every name is a URL path segment. Idempotent: a name is its own name, so the
+    demo snapshot and imports can pass stored names through it. ``""`` when nothing is left.
+
+    Names are unique whatever their case (a database constraint on their lower-case form):
+    two entries that differ only in case are reported, never both harvested.
+    """
+    return _NOT_IN_NAME.sub("-", path.strip().strip("/").rsplit("/", 1)[-1]).strip("-")
+
+
 def parse_gitmodules(text: str, *, allowed_owners: Iterable[str]) -> Gitmodules:
     """Every ``[submodule]`` section of ``text``: harvestable ones and skipped ones with why.
 
@@ -102,7 +116,7 @@ def parse_gitmodules(text: str, *, allowed_owners: Iterable[str]) -> Gitmodules:
         raise ValueError(f".gitmodules is not valid git config: {exc}") from exc
     submodules: list[Submodule] = []
     skipped: list[SkippedEntry] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # lower-case name -> the first entry's spelling
     for section in parser.sections():
         match = _SECTION.match(section)
         if not match:
@@ -113,10 +127,13 @@ def parse_gitmodules(text: str, *, allowed_owners: Iterable[str]) -> Gitmodules:
         entry = _entry(label, values, allowed)
         if isinstance(entry, SkippedEntry):
             skipped.append(entry)
-        elif entry.name in seen:
-            skipped.append(SkippedEntry(label, entry.url, f"duplicate module name {entry.name}"))
+        elif entry.name.lower() in seen:
+            first = seen[entry.name.lower()]
+            same = "" if first == entry.name else f" (differs only in case from {first})"
+            reason = f"duplicate module name {entry.name}{same}; the first entry is used"
+            skipped.append(SkippedEntry(label, entry.url, reason))
         else:
-            seen.add(entry.name)
+            seen[entry.name.lower()] = entry.name
             submodules.append(entry)
     return Gitmodules(submodules, skipped)
 
@@ -137,7 +154,7 @@ def _entry(label: str, values: dict[str, str], allowed: set[str]) -> Submodule |
         return SkippedEntry(
             label, url, f"owner {owner} is not in HARVEST_ALLOWED_OWNERS; not followed"
         )
-    name = re.sub(r"[^a-z0-9_-]+", "-", path.rsplit("/", 1)[-1].lower()).strip("-")
+    name = module_name(path)
     if not name:
         return SkippedEntry(label, url, f"path {path!r} cannot be a module name")
     branch = values.get("branch", "").strip() or None

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.models import Module
+from catalog.selectors import module_named, published_modules
 from deployments.api.views import DeploymentAPIView, validate_and_create
 from deployments.backends.base import owner_sub
 from deployments.backends.nomad_job import job_name
@@ -107,9 +108,10 @@ def _flatten(body: Any) -> dict[str, Any]:
 
 
 def _module_for(kind: str, request: Request, flat: dict[str, Any]) -> Module | None:
-    published = Module.objects.filter(status=Module.Status.ACTIVE, is_hidden=False)
+    published = published_modules()
     if kind == "tool":
-        return published.filter(kind="tool", name=request.query_params.get("tool_name", "")).first()
+        tool_name = request.query_params.get("tool_name", "")
+        return module_named(tool_name, published.filter(kind="tool"))
     image = str(flat.get("docker_image") or "").lower()
     name = image.rsplit("/", 1)[-1]
     candidates = published.filter(kind="module", docker_image__icontains=name) if name else []

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Module
+from catalog.selectors import module_named, published_modules
 from deployments.api.serializers import DeploymentDetailSerializer, DeploymentSerializer
 from deployments.config import deploy_config, deployable_vos
 from deployments.forms import DeploymentForm
@@ -120,9 +121,7 @@ class DeploymentListCreate(DeploymentAPIView):
         module_name = str(data.pop("module", "") or "")
         if not module_name:
             return Response({"detail": "Say which module to deploy: `module`."}, status=400)
-        module = Module.objects.filter(
-            name=module_name, status=Module.Status.ACTIVE, is_hidden=False
-        ).first()
+        module = module_named(module_name, published_modules())
         if module is None:
             return Response({"detail": f"No module named {module_name!r}."}, status=400)
         backend = str(data.pop("backend", "nomad") or "nomad")

@@ -36,9 +36,11 @@ def test_every_module_of_the_real_catalog_is_published(run):
     assert dogs.raw_legacy_metadata is not None  # the legacy metadata.json is kept too
 
 
-def test_modules_are_named_after_their_catalog_path_in_lower_case(run):
-    assert Module.objects.filter(name="deep-oc-mods", repository="deephdc/DEEP-OC-mods").exists()
-    assert Module.objects.filter(name="witoil-for-imagine").exists()
+def test_modules_are_named_after_their_catalog_path_as_the_catalog_spells_it(run):
+    # PAPI lists the `.gitmodules` path verbatim; clients call modules by it.
+    assert Module.objects.filter(name="DEEP-OC-mods", repository="deephdc/DEEP-OC-mods").exists()
+    assert Module.objects.filter(name="WITOIL-for-iMagine").exists()
+    assert not Module.objects.filter(name="deep-oc-mods").exists()
 
 
 def test_orphan_gitlinks_without_gitmodules_entry_are_not_modules(run):
@@ -94,7 +96,7 @@ def test_missing_branch_means_the_default_branch_looked_up(upstream, run):
 
 
 def test_declared_master_branch_is_kept_for_deephdc_modules(run):
-    mods = module("deep-oc-mods")
+    mods = module("DEEP-OC-mods")
     assert mods.branch_declared == "master" and mods.branch == "master"
 
 

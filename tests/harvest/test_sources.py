@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from catalog.sources.dockerhub import parse_image_ref
-from catalog.sources.gitmodules import parse_github_url, parse_gitmodules
+from catalog.sources.gitmodules import module_name, parse_github_url, parse_gitmodules
 from catalog.sources.http import HttpClient, NotFound, SourceError, TooLarge, Unreachable
 
 OWNERS = ["ai4os-hub", "deephdc"]
@@ -73,9 +73,39 @@ url=https://github.com/deephdc/two/
     parsed = parse_gitmodules(text, allowed_owners=OWNERS)
 
     assert [(s.name, s.owner, s.repo, s.branch) for s in parsed.submodules] == [
-        ("one-module", "ai4os-hub", "One-Module", "dev"),
+        ("One-Module", "ai4os-hub", "One-Module", "dev"),
         ("two", "deephdc", "two", None),
     ]
+
+
+def test_module_names_keep_the_catalogs_spelling_as_papi_lists_them():
+    text = """[submodule "DEEP-OC-mods"]
+path = DEEP-OC-mods
+url = https://github.com/deephdc/DEEP-OC-mods
+[submodule "nested"]
+path = modules/UC-x y!/
+url = https://github.com/ai4os-hub/uc-x
+"""
+    parsed = parse_gitmodules(text, allowed_owners=OWNERS)
+
+    assert [s.name for s in parsed.submodules] == ["DEEP-OC-mods", "UC-x-y"]
+    assert module_name("DEEP-OC-mods") == module_name(module_name("DEEP-OC-mods")) == "DEEP-OC-mods"
+
+
+def test_entries_that_differ_only_in_case_are_reported_and_the_first_is_kept():
+    text = """[submodule "a"]
+path = DEEP-OC-mods
+url = https://github.com/deephdc/DEEP-OC-mods
+[submodule "b"]
+path = deep-oc-mods
+url = https://github.com/ai4os-hub/deep-oc-mods
+"""
+    parsed = parse_gitmodules(text, allowed_owners=OWNERS)
+
+    assert [(s.name, s.owner) for s in parsed.submodules] == [("DEEP-OC-mods", "deephdc")]
+    [skipped] = parsed.skipped
+    assert skipped.section == "b"
+    assert "differs only in case from DEEP-OC-mods" in skipped.reason
 
 
 def test_entries_elsewhere_are_reported_with_the_reason():

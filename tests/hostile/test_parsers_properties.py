@@ -24,7 +24,7 @@ from tests.metadata.test_metadata_normalise import FIELD_TYPES
 
 BOUNDED = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 ALLOWED_OWNERS = ["ai4os", "ai4os-hub", "deephdc"]
-NAME = re.compile(r"^[a-z0-9_-]+$")
+NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 PART = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 # --- .gitmodules ---------------------------------------------------------------------------------

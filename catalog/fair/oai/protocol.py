@@ -15,6 +15,7 @@ from catalog.fair.oai import sets, tokens
 from catalog.fair.oai.formats import FORMATS
 from catalog.fair.oai.xmlout import element, text
 from catalog.models import Module
+from catalog.selectors import module_named
 
 VERBS = {
     # verb: (required, optional, accepts resumptionToken)
@@ -120,9 +121,10 @@ def check_dates(from_: str | None, until: str | None) -> tuple[dt.datetime | Non
 
 def find_module(identifier: str) -> Module:
     prefix = f"oai:{repository_identifier()}:"
-    name = identifier[len(prefix) :] if identifier.startswith(prefix) else ""
-    # PostgreSQL refuses NUL in text; no name contains one.
-    module = Module.objects.filter(name=name).first() if name and "\x00" not in name else None
+    # The scheme and the host are case-insensitive, and so are names: any case finds the item
+    # (its record carries the canonical identifier).
+    matches = identifier[: len(prefix)].lower() == prefix.lower()
+    module = module_named(identifier[len(prefix) :]) if matches else None
     if module is None:
         raise OAIError("idDoesNotExist", f"No item has the identifier “{identifier[:200]}”.")
     return module
