@@ -108,8 +108,9 @@ def papi_summary(module: Module) -> dict:
 
 
 def _find(kind: str, name: str) -> Module | None:
-    """The published item called ``name`` in any case: clients that lower-cased a name (as
-    PAPI did before 2024) get the same answer, whose `id` is the catalog's spelling."""
+    """The published item called ``name`` in any case: clients that lower-case names (as
+    PAPI itself did for the deephdc catalog) get the same answer, `id` in the catalog's
+    spelling."""
     return module_named(name, published_modules().filter(kind=kind))
 
 
