@@ -9,5 +9,6 @@ urlpatterns = [
     path("modules/", cache_anonymous_page(views.browse_modules), name="modules"),
     path("tools/", cache_anonymous_page(views.browse_tools), name="tools"),
     path("modules/<slug:name>/", cache_anonymous_page(views.module_detail), name="module-detail"),
+    path("modules/<slug:name>", views.to_module_page, name="module-no-slash"),
     path("tools/<slug:name>/", views.tool_detail, name="tool-detail"),
 ]

@@ -75,6 +75,13 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
 def tool_detail(request: HttpRequest, name: str) -> HttpResponse:
     """Tools share the module page (one persistent URL per entry, cited by FAIR exports):
     one hop there, with the canonical name and the query string."""
+    return to_module_page(request, name)
+
+
+def to_module_page(request: HttpRequest, name: str) -> HttpResponse:
+    """301 to the module page of ``name`` in its canonical spelling (as given when unknown:
+    the page answers 404). Also ``/modules/NAME`` without its slash, which APPEND_SLASH
+    would send through a second redirect."""
     module = selectors.module_named(name)
     url = reverse("catalog:module-detail", kwargs={"name": module.name if module else name})
     return permanent_redirect(request, url)

@@ -31,6 +31,9 @@ def one_hop(client, url: str, expected: str, **extra) -> None:
         ("/modules/deep-oc-mods/", f"/modules/{NAME}/"),
         ("/modules/DEEP-OC-MODS/?tab=provenance&x=1", f"/modules/{NAME}/?tab=provenance&x=1"),
         ("/tools/deep-oc-mods/", f"/modules/{NAME}/"),
+        ("/modules/deep-oc-mods", f"/modules/{NAME}/"),
+        ("/modules/deep-oc-mods?tab=readme", f"/modules/{NAME}/?tab=readme"),
+        (f"/modules/{NAME}", f"/modules/{NAME}/"),
         (f"/tools/{NAME}/", f"/modules/{NAME}/"),
     ],
 )
