@@ -123,12 +123,14 @@ class Module(models.Model):
     github_description = models.TextField(blank=True)
     github_license = models.CharField(max_length=100, blank=True, help_text="SPDX id")
     github_topics = models.JSONField(default=list, blank=True)
-    stars = models.PositiveIntegerField(default=0)
+    # Counts are null until read: "unknown" (a demo entry, an image not on Docker Hub) is
+    # not "none", and pages and the API must not show it as 0.
+    stars = models.PositiveIntegerField(null=True, blank=True, help_text="null: not read")
     archived = models.BooleanField(default=False)
     pushed_at = models.DateTimeField(null=True, blank=True)
     docker_description = models.TextField(blank=True)
-    docker_pulls = models.BigIntegerField(default=0)
-    docker_stars = models.PositiveIntegerField(default=0)
+    docker_pulls = models.BigIntegerField(null=True, blank=True, help_text="null: not read")
+    docker_stars = models.PositiveIntegerField(null=True, blank=True, help_text="null: not read")
     docker_last_updated = models.DateTimeField(null=True, blank=True)
     # [{name, digest, size, architectures: [...], last_pushed}], newest first
     docker_tags = models.JSONField(default=list, blank=True)
