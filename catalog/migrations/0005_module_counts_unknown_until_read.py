@@ -26,17 +26,41 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="module",
             name="docker_pulls",
-            field=models.BigIntegerField(blank=True, help_text="null: not read", null=True),
+            field=models.BigIntegerField(
+                blank=True,
+                help_text="Docker Hub pulls; null when unknown (not read from Docker Hub)",
+                null=True,
+            ),
         ),
         migrations.AlterField(
             model_name="module",
             name="docker_stars",
-            field=models.PositiveIntegerField(blank=True, help_text="null: not read", null=True),
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Docker Hub stars; null when unknown (not read from Docker Hub)",
+                null=True,
+            ),
         ),
         migrations.AlterField(
             model_name="module",
             name="stars",
-            field=models.PositiveIntegerField(blank=True, help_text="null: not read", null=True),
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="GitHub stars; null when unknown (not read from GitHub)",
+                null=True,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="module",
+            name="docker_tags",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text=(
+                    "[{name, digest, size, architectures, last_pushed}], newest first; digest, "
+                    "size and last_pushed are null when unknown (not read from Docker Hub)"
+                ),
+            ),
         ),
         migrations.RunPython(never_read_counts_to_null, migrations.RunPython.noop),
     ]

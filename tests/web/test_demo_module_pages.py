@@ -76,3 +76,13 @@ def test_known_zero_pulls_are_shown_as_zero(client, demo):
     facts = _facts(body)
     assert ">unknown</dd>" not in facts
     assert '<dd title="0">0</dd>' in facts
+
+
+def test_popular_sort_puts_unknown_pull_counts_after_known_ones(client, demo):
+    Module.objects.filter(name="satsr").update(docker_pulls=0)
+    Module.objects.filter(name="posenet-tf").update(docker_pulls=10)
+    names = [
+        m["name"]
+        for m in client.get("/api/v1/modules/?ordering=-docker_pulls&page_size=3").json()["results"]
+    ]
+    assert names[:2] == ["posenet-tf", "satsr"]
