@@ -99,7 +99,7 @@ def test_every_demo_module_has_its_readme_with_provenance():
 
 
 @pytest.mark.django_db
-def test_an_entry_without_usable_metadata_is_listed_as_invalid_with_its_problems(tmp_path):
+def test_an_entry_without_usable_metadata_is_listed_as_invalid_with_its_problems(tmp_path, client):
     snapshot = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     broken = next(m for m in snapshot["modules"] if m["name"] == "satsr")
     problem = {
@@ -122,3 +122,6 @@ def test_an_entry_without_usable_metadata_is_listed_as_invalid_with_its_problems
     assert satsr.problems == [problem]
     assert satsr.readme == "" and satsr.title == ""
     assert satsr.repository == "ai4os-hub/satsr"
+    page = client.get("/modules/satsr/")
+    assert page.status_code == 200
+    assert "is not valid YAML (line 3)" in page.content.decode()
