@@ -165,7 +165,9 @@ def problem_sentences(module: Module) -> list[str]:
         if problem.get("field"):
             where += f", field “{problem['field']}”"
         message = str(problem.get("message") or "problem without a message")
-        sentences.append(Truncator(f"{where}: {message}").chars(300) + kept + ".")
+        # Messages are sentences already: one full stop at the end, not two.
+        text = Truncator(f"{where}: {message}").chars(300).removesuffix(".")
+        sentences.append(text + kept + ".")
     if not sentences and kept:
         status = Module.HarvestStatus(module.last_harvest_status).label
         sentences.append(f"{status}{kept}.")

@@ -86,3 +86,9 @@ def test_popular_sort_puts_unknown_pull_counts_after_known_ones(client, demo):
         for m in client.get("/api/v1/modules/?ordering=-docker_pulls&page_size=3").json()["results"]
     ]
     assert names[:2] == ["posenet-tf", "satsr"]
+
+
+def test_problem_sentences_end_with_one_full_stop(client, demo):
+    body = client.get("/modules/phyto-plankton-classification/").content.decode()
+    assert "(description: |)." in body
+    assert "(description: |).." not in body
