@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
+from catalog.fair import links as fair_links
 from catalog.models import Module
 
 # `</script>` or `<!--` inside metadata must not end or confuse the script element: escape
@@ -29,7 +29,7 @@ _SCRIPT_ESCAPES = {
 
 
 def module_url(module: Module) -> str:
-    return settings.SITE_URL + reverse("catalog:module-detail", args=[module.name])
+    return fair_links.absolute_url(reverse("catalog:module-detail", args=[module.name]))
 
 
 def module_jsonld(module: Module) -> dict[str, Any]:

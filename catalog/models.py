@@ -64,6 +64,15 @@ class HarvestRun(models.Model):
         return f"Harvest #{self.pk} ({self.status})"
 
 
+UNKNOWN_STARS = "GitHub stars; null when unknown (not read from GitHub)"
+UNKNOWN_PULLS = "Docker Hub pulls; null when unknown (not read from Docker Hub)"
+UNKNOWN_HUB_STARS = "Docker Hub stars; null when unknown (not read from Docker Hub)"
+TAGS_HELP = (
+    "[{name, digest, size, architectures, last_pushed}], newest first; digest, size and "
+    "last_pushed are null when unknown (not read from Docker Hub)"
+)
+
+
 class Module(models.Model):
     """An AI module or tool listed in a catalog repository."""
 
@@ -126,15 +135,16 @@ class Module(models.Model):
     github_description = models.TextField(blank=True)
     github_license = models.CharField(max_length=100, blank=True, help_text="SPDX id")
     github_topics = models.JSONField(default=list, blank=True)
-    stars = models.PositiveIntegerField(default=0)
+    # Counts are null until read: "unknown" (a demo entry, an image not on Docker Hub) is
+    # not "none", and pages and the API must not show it as 0.
+    stars = models.PositiveIntegerField(null=True, blank=True, help_text=UNKNOWN_STARS)
     archived = models.BooleanField(default=False)
     pushed_at = models.DateTimeField(null=True, blank=True)
     docker_description = models.TextField(blank=True)
-    docker_pulls = models.BigIntegerField(default=0)
-    docker_stars = models.PositiveIntegerField(default=0)
+    docker_pulls = models.BigIntegerField(null=True, blank=True, help_text=UNKNOWN_PULLS)
+    docker_stars = models.PositiveIntegerField(null=True, blank=True, help_text=UNKNOWN_HUB_STARS)
     docker_last_updated = models.DateTimeField(null=True, blank=True)
-    # [{name, digest, size, architectures: [...], last_pushed}], newest first
-    docker_tags = models.JSONField(default=list, blank=True)
+    docker_tags = models.JSONField(default=list, blank=True, help_text=TAGS_HELP)
 
     readme = models.TextField(blank=True)
     readme_path = models.CharField(max_length=300, blank=True)

@@ -165,7 +165,9 @@ def problem_sentences(module: Module) -> list[str]:
         if problem.get("field"):
             where += f", field “{problem['field']}”"
         message = str(problem.get("message") or "problem without a message")
-        sentences.append(Truncator(f"{where}: {message}").chars(300) + kept + ".")
+        # Messages are sentences already: one full stop at the end, not two.
+        text = Truncator(f"{where}: {message}").chars(300).removesuffix(".")
+        sentences.append(text + kept + ".")
     if not sentences and kept:
         status = Module.HarvestStatus(module.last_harvest_status).label
         sentences.append(f"{status}{kept}.")
@@ -252,7 +254,8 @@ def docker_tags(module: Module, limit: int = 15) -> list[DockerTag]:
             DockerTag(
                 name=str(tag["name"]),
                 digest=str(tag.get("digest") or ""),
-                size=size if isinstance(size, int) else None,
+                # None: unknown (not read from Docker Hub); a real image is never 0 bytes.
+                size=size if isinstance(size, int) and size > 0 else None,
                 architectures=", ".join(str(a) for a in architectures)
                 if isinstance(architectures, list)
                 else "",
@@ -260,3 +263,11 @@ def docker_tags(module: Module, limit: int = 15) -> list[DockerTag]:
             )
         )
     return rows
+
+
+def docker_tags_note(provenance: list[FieldProvenance]) -> str:
+    """Why the tag table has unknowns: the caveat of where the tags came from (demo data)."""
+    for row in provenance:
+        if row.field == "docker_tags" and row.reason:
+            return row.reason
+    return ""

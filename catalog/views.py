@@ -58,12 +58,14 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
     if module.status == Module.Status.WITHDRAWN:
         return render(request, "catalog/withdrawn.html", {"module": module}, status=410)
     revisions = selectors.module_revisions(module)
+    provenance = selectors.module_provenance(module)
     context = {
         "module": module,
         "body_html": module_body_html(module),
         "links": presenters.module_links(module),
         "docker_tags": presenters.docker_tags(module),
-        "provenance": presenters.provenance_rows(module, selectors.module_provenance(module)),
+        "docker_tags_note": presenters.docker_tags_note(provenance),
+        "provenance": presenters.provenance_rows(module, provenance),
         "problems": presenters.problem_sentences(module),
         "revisions": presenters.revision_rows(module, revisions),
         "jsonld": module_jsonld(module),

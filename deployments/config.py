@@ -23,6 +23,12 @@ DESCRIPTION_MAX = 1000
 PASSWORD_MIN = 9
 IDE_SERVICES = ("jupyter", "vscode")
 SERVICE_LABELS = {"deepaas": "DEEPaaS API", "jupyter": "JupyterLab", "vscode": "VS Code"}
+# What a Nomad deployment of each kind can run, the default first. The deploy form and
+# PAPI's /config both read this, so a PAPI client is offered exactly what the form offers.
+# Modules run their API by default; tools (development environments) an IDE, VS Code first
+# as in PAPI's etc/tools/ai4os-dev-env/user.yaml. PAPI's federated-server `fedserver`
+# service is not offered: docs/papi.md says why.
+SERVICES_BY_KIND = {"module": ("deepaas", *IDE_SERVICES), "tool": ("vscode", "jupyter")}
 DEV_ENV_IMAGE = "ai4oshub/ai4os-dev-env"
 _IMAGE_RE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$")
 
@@ -85,6 +91,11 @@ def docker_tags_of(module: Module | None) -> list[str]:
     return names or ["latest"]
 
 
+def services_offered(kind: str) -> list[str]:
+    """The services a Nomad deployment of a module or tool offers, the default first."""
+    return list(SERVICES_BY_KIND.get(kind, SERVICES_BY_KIND["module"]))
+
+
 def limits_for(backend: str, vo: str) -> dict[str, dict[str, Any]]:
     base = settings.DEPLOY_LIMITS.get(backend, {})
     merged = {key: dict(value) for key, value in base.items()}
@@ -123,8 +134,7 @@ def deploy_config(
         ),
     }
     if backend == "nomad":
-        # Dev environments default to VS Code (PAPI); modules to their API.
-        services = ["vscode", "jupyter"] if kind == "tool" else ["deepaas", *IDE_SERVICES]
+        services = services_offered(kind)
         default = service if service in services else services[0]
         general["service"] = Param("Service", default, options=services)
         general["jupyter_password"] = Param(

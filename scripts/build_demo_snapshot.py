@@ -1,14 +1,21 @@
 """Build the offline demo catalog, ``catalog/demo/snapshot.json``, from the fixture corpus.
 
-A developer tool, run by hand when the corpus or the metadata parser changes:
+A developer tool, run by hand when the corpus, the metadata pipeline or module naming changes:
 
     .venv/bin/python scripts/build_demo_snapshot.py [--fixtures ../shared/fixtures]
 
 It is the only code that reads ``../shared/fixtures``; the product reads the snapshot it
-writes (``manage.py load_demo``). The snapshot holds descriptive metadata only: the parsed
-ai4-metadata of ~24 chosen modules as our parser normalises it, where it came from (repository,
-commit, commit date, branch, file URL) and the problems found. No README text, no code. Each
-module's source repository and licence are listed in the attribution block.
+writes (``manage.py load_demo``). The snapshot covers every module of the catalog's
+``.gitmodules`` (46) and is built by the product's own code, so a demo module shows what a
+harvested one shows: module names from ``parse_gitmodules``, which files are read from
+``files_to_read``, metadata and problems from the harvester's ``build_outcome`` (a module
+whose metadata cannot be used is listed with its problems and no values, as a harvest lists
+it), Docker image problems from ``dockerhub_image``. It holds descriptive metadata and each
+module's README (as committed, ``README.md`` or ``readme.md``), no code; each entry names its
+source repository, commit, files and licence, repeated in the attribution block.
+
+Nothing is read from Docker Hub: pull counts, digests, sizes and push dates are left unknown
+(null), and the tag names are the ones AI4OS images usually carry, flagged as such.
 
 Two tools are added, written by us for the demo (the corpus has no tools catalog); the
 snapshot flags them as such.
@@ -22,51 +29,28 @@ import os
 import pathlib
 import sys
 
-import django
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# catalog.sources loads the models: Django must be set up (no database is touched).
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+
+import django  # noqa: E402
+
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
 from catalog.metadata import SourceFile, build_metadata  # noqa: E402
-from catalog.sources.gitmodules import module_name  # noqa: E402  (the harvester's names)
+from catalog.services.harvest_module import build_outcome, dockerhub_image  # noqa: E402
+from catalog.sources.github import RepoFile, RepoFiles, files_to_read  # noqa: E402
+from catalog.sources.gitmodules import Submodule, parse_gitmodules  # noqa: E402
 
 DEFAULT_FIXTURES = ROOT.parent / "shared" / "fixtures"
 OUT = ROOT / "catalog" / "demo" / "snapshot.json"
 CATALOG = "ai4os-hub/modules-catalog"
 TOOLS_CATALOG = "ai4os/tools-catalog"
 GATHERED_AT = "2026-11-24T00:00:00+00:00"  # when the corpus was gathered (fixtures/README.md)
-
-# Chosen for variety: every badge combination, vision/audio/NLP/time series, TensorFlow,
-# PyTorch and others, both owners, and the real-world warts the catalog must show well.
-MODULES = [
-    "dogs-breed-detector",
-    "ai4os-image-classification-tf",
-    "ai4os-audio-classification-tf",
-    "birds-audio-classification",
-    "plants-classification",
-    "obj-detection-torch",
-    "semseg-vaihingen",
-    "retinopathy-test",
-    "ai4os-fasterrcnn-torch",
-    "ai4os-speech-to-text-tf",
-    "thunderstorm-nowcast-microstep",  # legacy metadata.json with a trailing comma
-    "DEEP-OC-mods",  # deephdc, branch master
-    "phyto-plankton-classification",  # invalid YAML: published from the legacy metadata.json
-    "litter-assessment",
-    "obsea-fish-detection",
-    "zooprocess-multiple-classifier",
-    "thermal-anomaly-segmenter",  # YAML and JSON disagree: YAML wins, with a warning
-    "ai4os-demo-app",
-    "posenet-tf",
-    "ai4os-yolo-torch",
-    "satsr",  # misspelt key sata-type
-    "image-classification-tf-dicom",  # no branch in .gitmodules; image without namespace
-    "sentinel-data-fusion",
-    "socib-rip-currents-detection",  # unknown metadata_version 1.0.1; readme.md only
-]
+GITHUB = "https://github.com"
+RAW = "https://raw.githubusercontent.com"
 
 # Opening words of a LICENSE file -> SPDX id (AGPL before GPL: the former contains the latter).
 LICENCES = [
@@ -76,8 +60,6 @@ LICENCES = [
     ("mit license", "MIT"),
     ("redistribution and use in source and binary forms", "BSD-3-Clause"),
 ]
-
-DEMO_TAGS = ["latest", "cpu", "gpu"]
 
 TOOLS = [
     {
@@ -140,32 +122,45 @@ TOOLS = [
 ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fixtures", type=pathlib.Path, default=DEFAULT_FIXTURES)
-    parser.add_argument("--out", type=pathlib.Path, default=OUT)
-    args = parser.parse_args()
-    catalog_source = json.loads((args.fixtures / "modules-catalog" / "_source.json").read_text())
-    modules = [_module(args.fixtures / "ai4os-hub" / name, catalog_source) for name in MODULES]
+DEMO_TAGS = ["latest", "cpu", "gpu"]
+DEMO_TAGS_NOTE = (
+    "Tag names typical of AI4OS images, not read from Docker Hub: their digests, sizes and "
+    "push dates are unknown."
+)
+
+
+def build_snapshot(fixtures: pathlib.Path) -> dict:
+    """The whole snapshot, from the fixture corpus (pure: reads files, writes nothing)."""
+    catalog_dir = fixtures / "modules-catalog"
+    catalog_source = json.loads((catalog_dir / "_source.json").read_text())
+    listed = parse_gitmodules(
+        (catalog_dir / ".gitmodules").read_text(encoding="utf-8"),
+        allowed_owners=settings.HARVEST_ALLOWED_OWNERS,
+    )
+    if listed.skipped:
+        skipped = "; ".join(f"{e.section}: {e.reason}" for e in listed.skipped)
+        raise SystemExit(f".gitmodules entries the harvester would skip: {skipped}")
+    modules = [_module(entry, fixtures) for entry in listed.submodules]
     tools = [_tool(tool) for tool in TOOLS]
-    snapshot = {
+    commit = catalog_source["commit"]
+    return {
         "about": (
             "Offline demo catalog for AI Exchange, built by scripts/build_demo_snapshot.py "
-            "from a snapshot of public AI4OS modules. Descriptive metadata only."
+            "from a snapshot of public AI4OS modules. Descriptive metadata and READMEs only, "
+            "no code. Nothing in it was read from Docker Hub."
         ),
         "gathered_at": GATHERED_AT,
         "catalog": {
             "repository": CATALOG,
-            "commit": catalog_source["commit"],
+            "commit": commit,
             "committed_at": catalog_source["committed_at"],
-            "gitmodules_url": f"https://github.com/{CATALOG}/blob/{catalog_source['commit']}"
-            "/.gitmodules",
+            "gitmodules_url": f"{GITHUB}/{CATALOG}/blob/{commit}/.gitmodules",
         },
         "attribution": {
             "statement": (
-                "Module metadata from AI4OS / AI4EOSC (https://github.com/ai4os-hub and "
-                "https://github.com/deephdc), used as descriptive metadata. Each entry keeps "
-                "the licence of the repository it came from."
+                "Module metadata and READMEs from AI4OS / AI4EOSC (https://github.com/ai4os-hub "
+                "and https://github.com/deephdc), shown as descriptive content of each module. "
+                "Each entry keeps the licence of the repository it came from."
             ),
             "sources": [
                 {
@@ -173,6 +168,9 @@ def main() -> None:
                     "repository_url": m["repository_url"],
                     "license": m["license"],
                     "commit": m["commit"],
+                    "files": [
+                        url for url in (m["metadata_url"], (m["readme"] or {}).get("url")) if url
+                    ],
                 }
                 for m in modules
             ],
@@ -180,47 +178,114 @@ def main() -> None:
         "modules": modules,
         "tools": tools,
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fixtures", type=pathlib.Path, default=DEFAULT_FIXTURES)
+    parser.add_argument("--out", type=pathlib.Path, default=OUT)
+    args = parser.parse_args()
+    snapshot = build_snapshot(args.fixtures)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(snapshot, indent=1, ensure_ascii=False, sort_keys=False) + "\n")
-    print(f"wrote {args.out} ({len(modules)} modules, {len(tools)} tools)")
+    args.out.write_text(render(snapshot), encoding="utf-8")
+    modules, tools = snapshot["modules"], snapshot["tools"]
+    size_kb = args.out.stat().st_size // 1024
+    print(f"wrote {args.out} ({len(modules)} modules, {len(tools)} tools, {size_kb} KB)")
     for module in modules:
-        fields = module["fields"]
-        badges = [k for k in ("trainable", "inference", "pretrained") if fields[k]]
-        print(f"  {module['name']:<36} {','.join(fields['libraries']):<24} {' '.join(badges)}")
+        fields = module["fields"] or {}
+        badges = [k for k in ("trainable", "inference", "pretrained") if fields.get(k)]
+        state = "INVALID" if module["fields"] is None else f"{len(module['problems'])} problem(s)"
+        readme = (module["readme"] or {}).get("path", "no README")
+        print(f"  {module['name']:<36} {readme:<10} {state:<13} {' '.join(badges)}")
 
 
-def _module(folder: pathlib.Path, catalog_source: dict) -> dict:
+def render(snapshot: dict) -> str:
+    return json.dumps(snapshot, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _module(entry: Submodule, fixtures: pathlib.Path) -> dict:
+    folder = fixtures / "ai4os-hub" / entry.repo
     source = json.loads((folder / "_source.json").read_text())
-    primary, legacy = folder / "ai4-metadata.yml", folder / "metadata.json"
-    outcome = build_metadata(
-        SourceFile(primary.name, primary.read_bytes()) if primary.exists() else None,
-        SourceFile(legacy.name, legacy.read_bytes()) if legacy.exists() else None,
-    )
-    if not outcome.ok:
-        raise SystemExit(f"{folder.name}: no usable metadata: {outcome.problems}")
     repo, commit = source["repo"], source["commit"]
+    if repo.lower() != entry.full_name.lower():
+        raise SystemExit(f"{folder}: holds {repo}, but .gitmodules lists {entry.full_name}")
+    files = _repo_files(folder, repo, commit)
+    outcome = build_outcome(files)
+    problems = [p.as_dict() for p in outcome.problems]
+    entry_fields = None
+    metadata_file = metadata_url = schema_version = ""
+    readme = None
+    if outcome.ok:
+        entry_fields = outcome.fields
+        metadata_file = outcome.used_file
+        metadata_url = f"{GITHUB}/{repo}/blob/{commit}/{metadata_file}"
+        schema_version = outcome.schema_version or ""
+        readme = _readme(files.readme)
+        image = str(entry_fields.get("docker_image") or "")
+        _image, docker_problem = dockerhub_image(image) if image else (None, None)
+        if docker_problem is not None:
+            problems.append(docker_problem)
     return {
-        "name": module_name(source["catalog_path"]),
+        "name": entry.name,
         "kind": "module",
         "catalog": CATALOG,
         "repository": repo,
-        "repository_url": f"https://github.com/{repo}",
-        "branch_declared": source["catalog_branch"] or "",
-        "branch": source["default_branch"],
+        "repository_url": f"{GITHUB}/{repo}",
+        "branch_declared": entry.branch or "",
+        "branch": entry.branch or source["default_branch"],
         "commit": commit,
         "committed_at": source["committed_at"],
-        "metadata_file": outcome.used_file,
-        "metadata_url": f"https://github.com/{repo}/blob/{commit}/{outcome.used_file}",
-        "schema_version": outcome.schema_version,
+        "metadata_file": metadata_file,
+        "metadata_url": metadata_url,
+        "schema_version": schema_version,
         "license": _licence(folder / "LICENSE"),
-        "fields": outcome.fields,
-        "problems": [p.as_dict() for p in outcome.problems],
-        "docker": {
-            "image": outcome.fields["docker_image"],
-            "tags": DEMO_TAGS,
-            "note": "Tag names typical of AI4OS images, not read from Docker Hub.",
-        },
+        "fields": entry_fields,  # None: no usable metadata (the problems say why)
+        "problems": problems,
+        "readme": readme,
+        "docker": _docker(entry_fields),
     }
+
+
+def _repo_files(folder: pathlib.Path, repo: str, commit: str) -> RepoFiles:
+    """The files a harvest would read at ``commit``, from the fixture copy of the repo."""
+    names = [path.name for path in folder.iterdir() if path.is_file()]
+    primary, legacy, readme = files_to_read(names)
+
+    def read(name: str | None) -> RepoFile | None:
+        if name is None:
+            return None
+        return RepoFile(
+            path=name,
+            body=(folder / name).read_bytes(),
+            raw_url=f"{RAW}/{repo}/{commit}/{name}",
+            html_url=f"{GITHUB}/{repo}/blob/{commit}/{name}",
+            commit=commit,
+        )
+
+    files = RepoFiles(read(primary), read(legacy), read(readme), notes=[], unreadable=set())
+    if files.readme is not None and len(files.readme.body) > settings.README_MAX_BYTES:
+        raise SystemExit(
+            f"{folder / readme} is larger than README_MAX_BYTES: a harvest would not read it."
+        )
+    return files
+
+
+def _readme(file: RepoFile | None) -> dict | None:
+    if file is None:
+        return None
+    return {
+        "path": file.path,
+        "url": file.html_url,
+        # As the harvester stores it.
+        "text": file.body.decode("utf-8", "replace").replace("\x00", ""),
+    }
+
+
+def _docker(fields: dict | None) -> dict:
+    image = str((fields or {}).get("docker_image") or "")
+    if not image:
+        return {"image": "", "tags": [], "note": ""}
+    return {"image": image, "tags": DEMO_TAGS, "note": DEMO_TAGS_NOTE}
 
 
 def _tool(tool: dict) -> dict:
@@ -231,7 +296,7 @@ def _tool(tool: dict) -> dict:
         raise SystemExit(f"{tool['name']}: our own metadata is invalid: {outcome.problems}")
     repo = tool["repository"]
     return {
-        "name": module_name(tool["name"]),
+        "name": tool["name"],
         "kind": "tool",
         "written_for_demo": True,
         "note": (
@@ -240,22 +305,19 @@ def _tool(tool: dict) -> dict:
         ),
         "catalog": TOOLS_CATALOG,
         "repository": repo,
-        "repository_url": f"https://github.com/{repo}",
+        "repository_url": f"{GITHUB}/{repo}",
         "branch_declared": "",
         "branch": "main",
         "commit": "",
         "committed_at": None,
         "metadata_file": "ai4-metadata.yml",
-        "metadata_url": f"https://github.com/{repo}/blob/main/ai4-metadata.yml",
+        "metadata_url": f"{GITHUB}/{repo}/blob/main/ai4-metadata.yml",
         "schema_version": outcome.schema_version,
         "license": "Apache-2.0",
         "fields": outcome.fields,
         "problems": [],
-        "docker": {
-            "image": outcome.fields["docker_image"],
-            "tags": DEMO_TAGS,
-            "note": "Tag names typical of AI4OS images, not read from Docker Hub.",
-        },
+        "readme": None,
+        "docker": _docker(outcome.fields),
     }
 
 

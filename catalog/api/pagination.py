@@ -1,8 +1,10 @@
-"""Page-number pagination over `catalog.search.search_modules` results.
+"""Page-number pagination for the REST API: `next`/`previous` links under SITE_URL.
 
-The search already cuts the page (so web pages and the API filter and order
-identically); this class only turns its page numbers into DRF's
-`{count, next, previous, results}` envelope and documents it in OpenAPI.
+`SearchPagination` pages `catalog.search.search_modules` results: the search already cuts
+the page (so web pages and the API filter and order identically); it only turns its page
+numbers into DRF's `{count, next, previous, results}` envelope. `StandardPagination` is
+DRF's own for querysets. Both build their links with `page_link`, from SITE_URL and not
+from the request's Host header (DRF's default).
 """
 
 from __future__ import annotations
@@ -11,23 +13,44 @@ from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from catalog.fair import links as fair_links
 from catalog.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchResult
+
+
+def page_link(request, page_number: int, query_param: str = "page") -> str:
+    """This request's URL under SITE_URL at another page (page 1 drops the parameter)."""
+    url = fair_links.request_url(request)
+    if page_number == 1:
+        return remove_query_param(url, query_param)
+    return replace_query_param(url, query_param, page_number)
+
+
+class StandardPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    invalid_page_message = "Page {page_number} does not exist ({message}); follow `next` links."
+
+    def get_next_link(self) -> str | None:
+        if not self.page.has_next():
+            return None
+        return page_link(self.request, self.page.next_page_number(), self.page_query_param)
+
+    def get_previous_link(self) -> str | None:
+        if not self.page.has_previous():
+            return None
+        return page_link(self.request, self.page.previous_page_number(), self.page_query_param)
 
 
 class SearchPagination(BasePagination):
     page_query_param = "page"
 
     def envelope(self, request, result: SearchResult, data: list) -> Response:
-        url = request.build_absolute_uri()
         next_url = previous_url = None
         if result.has_next:
-            next_url = replace_query_param(url, self.page_query_param, result.page + 1)
+            next_url = page_link(request, result.page + 1, self.page_query_param)
         if result.has_previous:
-            previous_url = (
-                remove_query_param(url, self.page_query_param)
-                if result.page == 2
-                else replace_query_param(url, self.page_query_param, result.page - 1)
-            )
+            previous_url = page_link(request, result.page - 1, self.page_query_param)
         return Response(
             {"count": result.total, "next": next_url, "previous": previous_url, "results": data}
         )

@@ -29,7 +29,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,7 +38,7 @@ from catalog.api import serializers as s
 from catalog.api.errors import BadParameter, api_exception_handler
 from catalog.api.filters import module_query, reject_unknown
 from catalog.api.lookups import published_module
-from catalog.api.pagination import SearchPagination
+from catalog.api.pagination import SearchPagination, StandardPagination
 from catalog.api.renderers import JSONLDRenderer, TurtleRenderer
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
@@ -59,13 +58,6 @@ class CatalogAPIMixin:
 
     def get_exception_handler(self):
         return api_exception_handler
-
-
-class StandardPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-    invalid_page_message = "Page {page_number} does not exist ({message}); follow `next` links."
 
 
 def _fields(request) -> list[str] | None:
@@ -174,8 +166,9 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         cached = conditional.not_modified(request, etag, last_modified)
         if cached is not None:
             return cached
-        # The ETag names this exact answer, so its rendered body can be reused until it changes.
-        cache_key = f"api:list:v2:{etag.strip(chr(34))}:{request.get_host()}"
+        # The ETag names this exact answer, so its rendered body can be reused until it changes
+        # (its links come from SITE_URL, not from the Host header, so one body serves all).
+        cache_key = f"api:list:v3:{etag.strip(chr(34))}"
         seconds = getattr(settings, "API_LIST_CACHE_SECONDS", 300)
         bodies = cache.get(cache_key) if seconds else None
         if bodies is not None:

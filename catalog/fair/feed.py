@@ -18,11 +18,11 @@ TITLES = {
 def changes_feed(events: list[ChangeEvent], request=None) -> Atom1Feed:
     feed = Atom1Feed(
         title="AI Exchange: catalog changes",
-        link=fair_links.site_url() + "/",
+        link=fair_links.absolute_url("/"),
         description="Revisions, withdrawals and removals of AI modules and tools.",
-        feed_url=fair_links.site_url() + "/feed/changes.atom",
+        feed_url=fair_links.absolute_url("/feed/changes.atom"),
         language="en",
-        feed_guid=fair_links.site_url() + "/feed/changes.atom",
+        feed_guid=fair_links.absolute_url("/feed/changes.atom"),
     )
     for event in reversed(events):  # newest first
         title = TITLES[event.type].format(

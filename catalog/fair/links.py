@@ -1,8 +1,8 @@
-"""Absolute URLs of the public representations of a module.
+"""Absolute URLs: every one the site hands out is built here, from SITE_URL.
 
-Every exporter (JSON-LD, OAI-PMH, Signposting, feeds, PAPI) names a module by the
-same URLs, so they are built in one place from SITE_URL rather than from the
-request host, which differs behind proxies and in background jobs.
+Every exporter (JSON-LD, OAI-PMH, Signposting, feeds, sitemap, REST pagination, PAPI) names
+a resource by the same URL, never by the request's Host header: that differs behind proxies
+and in background jobs, and a client could make us publish links to any host it likes.
 """
 
 from django.conf import settings
@@ -10,6 +10,17 @@ from django.conf import settings
 
 def site_url() -> str:
     return settings.SITE_URL.rstrip("/")
+
+
+def absolute_url(path: str) -> str:
+    """SITE_URL + a site path (``/feed/changes.atom``, ``/api/v1/changes/?page=2``)."""
+    return f"{site_url()}/{path.lstrip('/')}"
+
+
+def request_url(request) -> str:
+    """The URL of this request (path and query) under SITE_URL; use it where DRF and
+    Django would call ``request.build_absolute_uri()``."""
+    return absolute_url(request.get_full_path())
 
 
 def landing_url(name: str) -> str:

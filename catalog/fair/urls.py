@@ -1,16 +1,19 @@
-"""FAIR routes mounted at the site root: /catalog.jsonld, /sitemap.xml, /feed/, /oai."""
+"""FAIR routes mounted at the site root: /catalog.jsonld, /sitemap.xml, /robots.txt, /feed/,
+/oai."""
 
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from catalog.fair import views
 from catalog.fair.oai.views import oai_endpoint
+from catalog.fair.robots import robots_txt
 from catalog.fair.sitemap import SITEMAPS
 
 app_name = "fair"
 urlpatterns = [
     path("catalog.jsonld", views.catalog_jsonld, name="catalog-jsonld"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
     path("feed/changes.atom", views.changes_atom, name="changes-atom"),
     path("oai", oai_endpoint, name="oai"),
 ]

@@ -46,11 +46,9 @@ MODULE_CONF: dict[str, dict[str, dict[str, Any]]] = {
         },
         "service": {
             "name": "Service to run",
-            "value": "deepaas",
-            "options": ["deepaas", "jupyter"],
-            "description": (
-                "DEEPaaS serves the model's API; JupyterLab gives an IDE to develop and train."
-            ),
+            "value": "deepaas",  # replaced by the deploy form's services (services_offered)
+            "options": ["deepaas"],
+            "description": "",
         },
         "jupyter_password": {
             "name": "IDE password",
@@ -128,10 +126,15 @@ def _clamp(value: Any, low: int, high: int | None) -> int | None:
     return value
 
 
+def _services_description(services: list[str], labels: dict[str, str]) -> str:
+    offered = ", ".join(f"{labels[s]} (`{s}`)" for s in services)
+    return f"What the deployment runs: {offered}. JupyterLab and VS Code need an IDE password."
+
+
 def module_config(module: Module, vo: str) -> dict[str, Any]:
     """The form conf for deploying `module` in `vo` (raises DockerTagsUnavailable)."""
     # Imported here: deployments.config itself builds on docker_repository() below.
-    from deployments.config import limits_for
+    from deployments.config import SERVICE_LABELS, limits_for, services_offered
 
     conf = copy.deepcopy(MODULE_CONF)
     hardware = conf["hardware"]
@@ -150,6 +153,12 @@ def module_config(module: Module, vo: str) -> dict[str, Any]:
     general["docker_image"]["value"] = image
     general["docker_tag"]["options"] = tags
     general["docker_tag"]["value"] = tags[0]
+    services = services_offered(module.kind)
+    general["service"].update(
+        value=services[0],
+        options=services,
+        description=_services_description(services, SERVICE_LABELS),
+    )
 
     inference = (module.resources or {}).get("inference") or {}
     warnings = []

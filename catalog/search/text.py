@@ -92,7 +92,7 @@ def ordering(query: ModuleQuery) -> list[Any]:
     if sort == "name":
         return tiebreak
     if sort == "popular":
-        return [F("docker_pulls").desc(), *tiebreak]
+        return [F("docker_pulls").desc(nulls_last=True), *tiebreak]
     # relevance: rank when searching; otherwise featured first, deprecated last, fresh first.
     ranked = [F("rank").desc()] if query.q else []
     return [

@@ -1,5 +1,7 @@
 """Load the offline demo catalog (``catalog/demo/snapshot.json``) through ``publish_upstream``,
-so demo modules carry the same provenance, revisions and flags as harvested ones.
+so demo modules carry the same provenance, revisions, flags and READMEs as harvested ones.
+An entry without usable metadata (``fields`` null) is published the way a harvest publishes
+one: listed, marked invalid, with its problems and no values.
 
 The snapshot is built by ``scripts/build_demo_snapshot.py`` from public AI4OS metadata; this
 module never reads anything else. Loading is idempotent: a second load writes nothing.
@@ -59,7 +61,7 @@ def load_demo_snapshot(*, force: bool = False, path: pathlib.Path = SNAPSHOT) ->
             sources=_sources(entry, gathered_at),
             run=None,
             from_commit=module.source_commit,
-            to_commit=entry["commit"],
+            to_commit=entry["commit"] if entry.get("fields") is not None else "",
             extra={"name": name, **_extra(entry, gathered_at)},
         )
         if is_new:
@@ -73,12 +75,19 @@ def load_demo_snapshot(*, force: bool = False, path: pathlib.Path = SNAPSHOT) ->
 
 def _sources(entry: dict, gathered_at) -> dict[str, ProvenanceSource]:
     caveat = entry.get("note", "") if entry.get("written_for_demo") else ""
-    metadata = ProvenanceSource(
-        SourceKind.GITHUB_FILE, entry["metadata_url"], entry["commit"], gathered_at, caveat
-    )
-    sources = dict.fromkeys(CURATABLE_FIELDS, metadata)
+    sources: dict[str, ProvenanceSource] = {}
+    if entry.get("fields") is not None:
+        metadata = ProvenanceSource(
+            SourceKind.GITHUB_FILE, entry["metadata_url"], entry["commit"], gathered_at, caveat
+        )
+        sources = dict.fromkeys(CURATABLE_FIELDS, metadata)
+    readme = entry.get("readme")
+    if readme:
+        sources["readme"] = ProvenanceSource(
+            SourceKind.GITHUB_FILE, readme["url"], entry["commit"], gathered_at
+        )
     docker = entry.get("docker") or {}
-    if docker.get("image"):
+    if docker.get("image") and docker.get("tags"):
         image = parse_image_ref(docker["image"])
         sources["docker_tags"] = ProvenanceSource(
             SourceKind.DOCKERHUB,
@@ -90,21 +99,23 @@ def _sources(entry: dict, gathered_at) -> dict[str, ProvenanceSource]:
     return sources
 
 
+def _status(entry: dict) -> str:
+    """As the harvester decides it: no usable metadata is invalid, any problem a warning."""
+    if entry.get("fields") is None:
+        return Module.HarvestStatus.INVALID
+    return Module.HarvestStatus.WARNING if entry.get("problems") else Module.HarvestStatus.OK
+
+
 def _extra(entry: dict, gathered_at) -> dict[str, Any]:
     committed_at = parse_datetime(entry["committed_at"]) if entry.get("committed_at") else None
     docker = entry.get("docker") or {}
+    # Nothing was read from Docker Hub or the GitHub API: what only they know is unknown
+    # (None), never 0 or "" (pages and the API say "unknown").
     tags = [
-        {
-            "name": name,
-            "digest": "",
-            "size": 0,
-            "architectures": ["amd64"],
-            "last_pushed": entry.get("committed_at") or "",
-        }
+        {"name": name, "digest": None, "size": None, "architectures": [], "last_pushed": None}
         for name in docker.get("tags", [])
     ]
-    problems = entry.get("problems", [])
-    return {
+    extra: dict[str, Any] = {
         "kind": entry["kind"],
         "catalog": entry["catalog"],
         "repository": entry["repository"],
@@ -114,16 +125,26 @@ def _extra(entry: dict, gathered_at) -> dict[str, Any]:
         "status": Module.Status.ACTIVE,
         "withdrawn_at": None,
         "github_license": entry.get("license", "") if entry.get("license") != "NOASSERTION" else "",
+        "stars": None,
+        "docker_pulls": None,
+        "docker_stars": None,
         "docker_tags": tags,
+        "problems": entry.get("problems", []),
+        "last_harvest_status": _status(entry),
+        "last_harvested_at": gathered_at,
+    }
+    if entry.get("fields") is None:
+        # As a harvest does: nothing from this commit is published, README included; the
+        # last good values (if any) stay.
+        return extra
+    readme = entry.get("readme") or {}
+    return extra | {
+        "readme": readme.get("text", ""),
+        "readme_path": readme.get("path", ""),
         "source_commit": entry["commit"],
         "source_committed_at": committed_at,
         "metadata_file": entry["metadata_file"],
         "metadata_url": entry["metadata_url"],
         "schema_version": entry.get("schema_version") or "",
-        "problems": problems,
-        "last_harvest_status": (
-            Module.HarvestStatus.WARNING if problems else Module.HarvestStatus.OK
-        ),
-        "last_harvested_at": gathered_at,
         "last_good_harvest_at": gathered_at,
     }

@@ -25,7 +25,7 @@ from catalog.metadata import (
     load_document,
 )
 from catalog.models import CURATABLE_FIELDS, FieldProvenance, HarvestRun, Module
-from catalog.sources.dockerhub import DockerFacts, DockerHubSource, parse_image_ref
+from catalog.sources.dockerhub import DockerFacts, DockerHubSource, ImageRef, parse_image_ref
 from catalog.sources.github import GitHubSource, RepoFile, RepoFiles, RepoState
 from catalog.sources.gitmodules import Submodule
 from catalog.sources.http import SourceError
@@ -123,10 +123,12 @@ def read_github(job: ModuleJob, ctx: Context) -> None:
     except SourceError as exc:
         job.failure = f"Could not read the files of {job.entry.repository_url}: {exc}"
         return
-    job.outcome = _build(job.files)
+    job.outcome = build_outcome(job.files)
 
 
-def _build(files: RepoFiles) -> MetadataOutcome:
+def build_outcome(files: RepoFiles) -> MetadataOutcome:
+    """The metadata of a module from its files, with every problem found (the demo snapshot
+    builder runs this too, so demo modules show what a harvest shows)."""
     outcome = build_metadata(_source(files.primary), _source(files.legacy))
     if files.unreadable:
         # A file we refused to download is not "missing": our note says why it was not read.
@@ -161,22 +163,28 @@ def _image_of(job: ModuleJob) -> str:
     return str(job.outcome.fields.get("docker_image") or "")
 
 
+def dockerhub_image(reference: str) -> tuple[ImageRef | None, dict | None]:
+    """The Docker Hub image a module names, or None and the problem to show (another
+    registry, a reference that cannot be parsed)."""
+    try:
+        image = parse_image_ref(reference)
+    except ValueError as exc:
+        return None, _docker_problem(f"Docker image not looked up: {exc}.")
+    if not image.is_dockerhub:
+        return None, _docker_problem(
+            f"Docker image {reference} is on {image.registry}, not Docker Hub; its tags "
+            "and pulls are not shown.",
+        )
+    return image, None
+
+
 def _read_dockerhub(job: ModuleJob, ctx: Context) -> None:
     reference = _image_of(job)
     if not reference:
         return
-    try:
-        image = parse_image_ref(reference)
-    except ValueError as exc:
-        job.docker_problems.append(_docker_problem(f"Docker image not looked up: {exc}."))
-        return
-    if not image.is_dockerhub:
-        job.docker_problems.append(
-            _docker_problem(
-                f"Docker image {reference} is on {image.registry}, not Docker Hub; its tags "
-                "and pulls are not shown.",
-            )
-        )
+    image, problem = dockerhub_image(reference)
+    if problem is not None:
+        job.docker_problems.append(problem)
         return
     try:
         job.docker = ctx.dockerhub.image_facts(image)

@@ -21,6 +21,7 @@ unchanged module costs a single 304 (free with a token). The contents API (base6
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import quote
 
@@ -219,14 +220,9 @@ class GitHubSource:
                 notes.append(_too_large(name, None, limit, severity))
                 return None
 
-        primary_name = next((n for n in PRIMARY_METADATA_NAMES if n in entries), None)
+        primary_name, legacy_name, readme_name = files_to_read(entries)
         primary = fetch(primary_name, METADATA_FETCH_LIMIT, "error") if primary_name else None
-        legacy = (
-            fetch(LEGACY_METADATA_NAME, METADATA_FETCH_LIMIT, "error")
-            if LEGACY_METADATA_NAME in entries
-            else None
-        )
-        readme_name = _readme_name(entries)
+        legacy = fetch(legacy_name, METADATA_FETCH_LIMIT, "error") if legacy_name else None
         readme = fetch(readme_name, readme_max_bytes, "warning") if readme_name else None
         return RepoFiles(primary, legacy, readme, notes, unreadable)
 
@@ -237,9 +233,19 @@ class GitHubSource:
         return state, body.body.decode("utf-8", "replace")
 
 
-def _readme_name(entries: dict[str, dict]) -> str | None:
+def files_to_read(names: Iterable[str]) -> tuple[str | None, str | None, str | None]:
+    """Of the files at the root of a module repository, the ones a harvest reads:
+    (primary metadata, legacy metadata.json, README), None where there is none.
+    The demo snapshot builder picks its files with this too."""
+    present = set(names)
+    primary = next((n for n in PRIMARY_METADATA_NAMES if n in present), None)
+    legacy = LEGACY_METADATA_NAME if LEGACY_METADATA_NAME in present else None
+    return primary, legacy, _readme_name(present)
+
+
+def _readme_name(names: Iterable[str]) -> str | None:
     by_lower: dict[str, str] = {}
-    for name in sorted(entries):
+    for name in sorted(names):
         by_lower.setdefault(name.lower(), name)
     return next((by_lower[n] for n in README_NAMES if n in by_lower), None)
 

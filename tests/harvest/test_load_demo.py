@@ -24,8 +24,8 @@ def load_demo(*args: str) -> str:
 def test_demo_catalog_loads_modules_and_tools():
     output = load_demo()
 
-    assert "26 entries (26 new" in output
-    assert Module.objects.filter(kind="module").count() == 24
+    assert "48 entries (48 new" in output
+    assert Module.objects.filter(kind="module").count() == 46
     tools = Module.objects.filter(kind="tool")
     assert set(tools.values_list("name", flat=True)) == {"ai4os-dev-env", "ai4os-federated-server"}
     assert all(t.categories == ["AI4 tools"] for t in tools)
@@ -44,7 +44,7 @@ def test_loading_twice_writes_nothing_new():
 
     output = load_demo()
 
-    assert "(0 new, 0 updated, 26 unchanged)" in output
+    assert "(0 new, 0 updated, 48 unchanged)" in output
     assert ModuleRevision.objects.count() == revisions
     assert dict(Module.objects.values_list("name", "modified_at")) == stamps
 
@@ -89,16 +89,32 @@ def test_tools_are_flagged_as_written_for_the_demo():
     )
 
 
-def test_snapshot_carries_attribution_and_no_readme_text():
+def test_snapshot_attributes_every_module_and_its_files():
     snapshot = json.loads(SNAPSHOT.read_text())
 
     assert "AI4OS / AI4EOSC" in snapshot["attribution"]["statement"]
     sources = {s["name"]: s for s in snapshot["attribution"]["sources"]}
-    assert len(sources) == 24
-    assert sources["dogs-breed-detector"]["repository_url"].startswith("https://github.com/")
-    assert all(s["license"] for s in sources.values())
-    assert all("readme" not in entry for entry in snapshot["modules"] + snapshot["tools"])
+    assert len(sources) == 46
+    dogs = sources["dogs-breed-detector"]
+    assert dogs["repository_url"] == "https://github.com/ai4os-hub/dogs-breed-detector"
+    assert dogs["files"] == [
+        f"{dogs['repository_url']}/blob/{dogs['commit']}/ai4-metadata.yml",
+        f"{dogs['repository_url']}/blob/{dogs['commit']}/README.md",
+    ]
+    assert all(s["license"] and s["commit"] for s in sources.values())
     assert all(t["written_for_demo"] for t in snapshot["tools"])
+
+
+def test_snapshot_holds_metadata_and_readmes_only_in_a_few_hundred_kb():
+    snapshot = json.loads(SNAPSHOT.read_text())
+
+    assert SNAPSHOT.stat().st_size < 2 * 1024 * 1024
+    shipped = {
+        url.rsplit("/", 1)[-1] for s in snapshot["attribution"]["sources"] for url in s["files"]
+    }
+    assert shipped == {"ai4-metadata.yml", "metadata.json", "README.md", "readme.md"}
+    rip = next(m for m in snapshot["modules"] if m["name"] == "socib-rip-currents-detection")
+    assert rip["readme"]["path"] == "readme.md"
 
 
 @pytest.mark.django_db(transaction=True)

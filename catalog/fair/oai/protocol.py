@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import Min, QuerySet
 
+from catalog.fair import links as fair_links
 from catalog.fair.oai import sets, tokens
 from catalog.fair.oai.formats import FORMATS
 from catalog.fair.oai.xmlout import element, text
@@ -47,11 +48,11 @@ def sets_enabled() -> bool:
 
 def repository_identifier() -> str:
     configured = getattr(settings, "OAI_REPOSITORY_IDENTIFIER", "")
-    return configured or (urlsplit(settings.SITE_URL).hostname or "localhost")
+    return configured or (urlsplit(fair_links.site_url()).hostname or "localhost")
 
 
 def base_url() -> str:
-    return settings.SITE_URL.rstrip("/") + "/oai"
+    return fair_links.absolute_url("/oai")
 
 
 def oai_identifier(module: Module) -> str:

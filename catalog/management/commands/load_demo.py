@@ -1,4 +1,4 @@
-"""``manage.py load_demo``: the offline demo catalog (24 AI4OS modules, 2 tools)."""
+"""``manage.py load_demo``: the offline demo catalog (46 AI4OS catalog modules, 2 tools)."""
 
 from __future__ import annotations
 
