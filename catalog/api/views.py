@@ -29,7 +29,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,7 +38,7 @@ from catalog.api import serializers as s
 from catalog.api.errors import BadParameter, api_exception_handler
 from catalog.api.filters import module_query, reject_unknown
 from catalog.api.lookups import published_module
-from catalog.api.pagination import SearchPagination
+from catalog.api.pagination import SearchPagination, StandardPagination
 from catalog.api.renderers import JSONLDRenderer, TurtleRenderer
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
@@ -60,12 +59,12 @@ class CatalogAPIMixin:
     def get_exception_handler(self):
         return api_exception_handler
 
-
-class StandardPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-    invalid_page_message = "Page {page_number} does not exist ({message}); follow `next` links."
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON whatever representation was asked for: one documented error shape.
+        if response.status_code >= 400 and getattr(request, "accepted_renderer", None):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def _fields(request) -> list[str] | None:
@@ -101,7 +100,7 @@ def _canonical_query(request) -> str:
         ),
         parameters=docs.LIST_PARAMETERS,
         responses={
-            200: s.ModuleListSerializer(many=True),
+            200: s.ModuleListItemSerializer(many=True),
             304: docs.NOT_MODIFIED,
             400: docs.ERROR_400,
             404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
@@ -110,12 +109,8 @@ def _canonical_query(request) -> str:
         examples=[
             OpenApiExample(
                 "A page of results",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [docs.MODULE_EXAMPLE],
-                },
+                # drf-spectacular wraps it in the page envelope itself.
+                value=docs.MODULE_EXAMPLE,
                 response_only=True,
                 status_codes=["200"],
             )
@@ -131,7 +126,7 @@ def _canonical_query(request) -> str:
         ),
         parameters=[docs.FIELDS_PARAMETER],
         responses={
-            (200, "application/json"): s.ModuleSerializer,
+            (200, "application/json"): s.ModuleDetailSerializer,
             (200, "application/ld+json"): docs.JSONLD,
             (200, "text/turtle"): OpenApiTypes.STR,
             304: docs.NOT_MODIFIED,
@@ -220,7 +215,12 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
             OpenApiParameter("page", int, description="Page number, from 1."),
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
-        responses={200: s.RevisionSerializer(many=True), 404: docs.ERROR_404, 410: docs.ERROR_410},
+        responses={
+            200: s.RevisionSerializer(many=True),
+            400: docs.ERROR_400,
+            404: docs.ERROR_404,
+            410: docs.ERROR_410,
+        },
         examples=[
             OpenApiExample(
                 "A curator edit",
@@ -313,9 +313,10 @@ class AI4MetadataExportView(CatalogAPIMixin, APIView):
             "version it declares in `metadata_version` (the newest the ai4-metadata package "
             "ships). `.json` or `.yml`."
         ),
+        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["json", "yml"])],
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "application/yaml"): OpenApiTypes.STR,
+            (200, "application/yaml"): OpenApiTypes.OBJECT,
             404: docs.ERROR_404,
             410: docs.ERROR_410,
         },
@@ -364,10 +365,15 @@ class AI4MetadataExportView(CatalogAPIMixin, APIView):
 @extend_schema_view(
     list=extend_schema(
         summary="Harvest runs, newest first",
-        responses={200: s.HarvestRunSerializer(many=True), 400: docs.ERROR_400},
+        responses={
+            200: s.HarvestRunSerializer(many=True),
+            400: docs.ERROR_400,
+            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+        },
     ),
     retrieve=extend_schema(
         summary="One harvest run",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
         responses={200: s.HarvestRunSerializer, 404: s.ErrorSerializer},
         examples=[
             OpenApiExample(
@@ -444,7 +450,14 @@ def parse_since(raw: str | None) -> dt.datetime:
         )
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise BadParameter(
+            f"“since” is outside the calendar once moved to UTC: “{text[:40]}”.",
+            errors={"since": ["out of range"]},
+        ) from None
 
 
 class ChangesView(CatalogAPIMixin, APIView):
@@ -466,7 +479,11 @@ class ChangesView(CatalogAPIMixin, APIView):
             OpenApiParameter("page", int, description="Page number, from 1."),
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
-        responses={200: s.ChangesPageSerializer, 400: docs.ERROR_400},
+        responses={
+            200: s.ChangesPageSerializer,
+            400: docs.ERROR_400,
+            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+        },
         examples=[
             OpenApiExample(
                 "One revision",

@@ -15,11 +15,13 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module
 from deployments.api.serializers import DeploymentDetailSerializer, DeploymentSerializer
 from deployments.config import deploy_config, deployable_vos
@@ -83,10 +85,15 @@ def validate_and_create(
     return outcome, None, 202
 
 
-ERROR_BODY = {"type": "object", "properties": {"detail": {"type": "string"}}}
+ERROR_BODY = ErrorSerializer
+ID_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The deployment's id."
+)
 
 
 class DeploymentListCreate(DeploymentAPIView):
+    parser_classes = [JSONParser]  # the body is documented (and read) as a JSON object
+
     @extend_schema(
         operation_id="deployments_list",
         summary="Your deployments, newest first",
@@ -150,6 +157,7 @@ class DeploymentDetail(DeploymentAPIView):
     @extend_schema(
         operation_id="deployments_retrieve",
         summary="One of your deployments (another person's is a 404)",
+        parameters=[ID_PARAMETER],
         responses={200: DeploymentDetailSerializer, 404: ERROR_BODY},
     )
     def get(self, request: Request, pk) -> Response:
@@ -159,6 +167,7 @@ class DeploymentDetail(DeploymentAPIView):
     @extend_schema(
         operation_id="deployments_destroy",
         summary="Delete a deployment (202: deleting)",
+        parameters=[ID_PARAMETER],
         responses={202: DeploymentDetailSerializer, 404: ERROR_BODY, 409: ERROR_BODY},
     )
     def delete(self, request: Request, pk) -> Response:
