@@ -13,7 +13,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -115,6 +115,13 @@ class DeploymentListCreate(DeploymentAPIView):
         ),
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         request=OpenApiTypes.OBJECT,
+        examples=[
+            OpenApiExample(
+                "Inference API of the demo module",
+                value={"module": "ai4os-demo-app", "backend": "nomad", "title": "demo"},
+                request_only=True,
+            )
+        ],
         responses={
             202: DeploymentDetailSerializer,
             200: DeploymentDetailSerializer,
