@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 KINDS = {"modules": Module.Kind.MODULE, "tools": Module.Kind.TOOL}
 SUMMARY_DROPPED = ("description", "links")
+TURTLE = ("text/turtle", "application/x-turtle")
 KIND_PARAMETER = OpenApiParameter(
     "kind", str, OpenApiParameter.PATH, enum=list(KINDS), description="modules or tools"
 )
@@ -192,8 +193,9 @@ class MetadataView(PapiView):
         description=(
             "ai4-metadata v2 dict by default. `profile=mldcatap` maps it to MLDCAT-AP: "
             "JSON-LD (`Accept: application/json` or `application/ld+json`) or Turtle "
-            "(`Accept: text/turtle`). Linked-data `Accept` without the profile is a 400, "
-            "other `Accept` values a 415."
+            "(`Accept: text/turtle` or PAPI's `application/x-turtle`). Linked-data `Accept` "
+            "without the profile is a 400, other `Accept` values a 415. See docs/papi.md for "
+            "where this differs from PAPI."
         ),
         parameters=[KIND_PARAMETER, OpenApiParameter("profile", str, enum=["", "mldcatap"])],
         responses={
@@ -218,7 +220,8 @@ class MetadataView(PapiView):
         accept = _preferred(request.headers.get("Accept", "") or "application/json")
         if accept in ("*/*", "application/*"):
             accept = "application/json"
-        linked_data = ("application/ld+json", "text/turtle")
+        # PAPI's own name for Turtle is application/x-turtle; both get text/turtle.
+        linked_data = ("application/ld+json", *TURTLE)
         if accept not in ("application/json", *linked_data):
             return detail(415, f"Unsupported Accept header: {accept}.")
         if not profile:
@@ -230,7 +233,7 @@ class MetadataView(PapiView):
                 )
             return JsonResponse(papi_metadata(module))
         document = jsonld.mldcatap_document(module)
-        if accept == "text/turtle":
+        if accept in TURTLE:
             graph = jsonld.Graph()
             graph.parse(data=json.dumps(document), format="json-ld")
             return HttpResponse(

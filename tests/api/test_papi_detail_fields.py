@@ -143,3 +143,32 @@ def test_names_list_is_an_array_of_strings(client, assert_conforms):
 
     assert all(isinstance(name, str) for name in response.json())
     assert_conforms(response, "/v1/catalog/{kind}")
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/x-turtle"])
+def test_mldcatap_turtle_under_papis_own_media_type_too(client, assert_conforms, accept):
+    """PAPI maps `application/x-turtle`; it answers real Turtle here, as `text/turtle`."""
+    module = ModuleFactory()
+
+    response = client.get(
+        f"/v1/catalog/modules/{module.name}/metadata?profile=mldcatap", HTTP_ACCEPT=accept
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/turtle")
+    assert "@prefix" in response.content.decode()
+
+
+def test_mldcatap_json_ld_is_declared_and_answered_as_ld_json(client, assert_conforms):
+    module = ModuleFactory()
+
+    response = client.get(
+        f"/v1/catalog/modules/{module.name}/metadata?profile=mldcatap",
+        HTTP_ACCEPT="application/ld+json",
+    )
+
+    assert response["Content-Type"] == "application/ld+json"
+    assert "@context" in response.json()
+    assert_conforms(
+        response, "/v1/catalog/{kind}/{name}/metadata", media_type="application/ld+json"
+    )
