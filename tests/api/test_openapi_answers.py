@@ -169,3 +169,34 @@ def test_since_outside_the_calendar_in_utc_is_a_400(client):
 
     assert response.status_code == 400
     assert response.json()["errors"] == {"since": ["out of range"]}
+
+
+@pytest.mark.parametrize(
+    ("url", "documented", "accept"),
+    [
+        ("/api/v1/ping", "/api/v1/ping", "application/json"),
+        ("/api/v1/modules/{name}/?format=ttl", "/api/v1/modules/{name}/", "text/turtle"),
+        ("/v1/catalog/modules", "/v1/catalog/{kind}", "application/json"),
+        ("/v1/catalog/modules/{name}/metadata", "/v1/catalog/{kind}/{name}/metadata", "*/*"),
+    ],
+)
+def test_throttled_answers_match_the_schema_everywhere(
+    client, assert_conforms, fresh_address, url, documented, accept
+):
+    from django.conf import settings
+    from django.test import override_settings
+    from rest_framework.settings import api_settings
+
+    url = url.format(name=ModuleFactory().name)
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "anon": "1/minute"}
+    with override_settings(
+        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    ):
+        first = client.get(url, REMOTE_ADDR=fresh_address, HTTP_ACCEPT=accept)
+        refused = client.get(url, REMOTE_ADDR=fresh_address, HTTP_ACCEPT=accept)
+
+    assert first.status_code == 200
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/json"
+    assert int(refused["Retry-After"]) > 0
+    assert_conforms(refused, documented)
