@@ -200,3 +200,10 @@ def test_throttled_answers_match_the_schema_everywhere(
     assert refused["Content-Type"] == "application/json"
     assert int(refused["Retry-After"]) > 0
     assert_conforms(refused, documented)
+
+
+def test_published_schema_is_valid_openapi_3(openapi):
+    from drf_spectacular.validation import validate_schema
+
+    assert openapi["openapi"].startswith("3.0")
+    validate_schema(openapi)  # the OpenAPI 3.0 JSON Schema drf-spectacular ships
