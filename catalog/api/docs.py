@@ -144,41 +144,38 @@ class SparseModuleSchema(OpenApiSerializerExtension):
         return schema
 
 
-def _either(auto_schema, direction, full, description: str) -> dict:
-    return {
-        "description": description,
-        "anyOf": [
-            auto_schema.resolve_serializer(full, direction).ref,
-            auto_schema.resolve_serializer(s.SparseModuleSerializer, direction).ref,
-        ],
-    }
-
-
-class ModuleListItemSchema(OpenApiSerializerExtension):
-    target_class = s.ModuleListItemSerializer
-
-    def get_name(self, auto_schema, direction):
-        return "ModuleListItem"
+def _full_or_sparse(target, name: str, full, description: str) -> type:
+    """A schema extension: `target` is documented as anyOf[`full`, SparseModule]."""
 
     def map_serializer(self, auto_schema, direction):
-        return _either(
-            auto_schema,
-            direction,
-            s.ModuleListSerializer,
-            "Every ModuleList field by default; with `fields`, only those (SparseModule).",
-        )
+        return {
+            "description": description,
+            "anyOf": [
+                auto_schema.resolve_serializer(full, direction).ref,
+                auto_schema.resolve_serializer(s.SparseModuleSerializer, direction).ref,
+            ],
+        }
+
+    return type(
+        f"{name}Schema",
+        (OpenApiSerializerExtension,),
+        {
+            "target_class": target,
+            "get_name": lambda self, auto_schema, direction: name,
+            "map_serializer": map_serializer,
+        },
+    )
 
 
-class ModuleDetailSchema(OpenApiSerializerExtension):
-    target_class = s.ModuleDetailSerializer
-
-    def get_name(self, auto_schema, direction):
-        return "ModuleDetail"
-
-    def map_serializer(self, auto_schema, direction):
-        return _either(
-            auto_schema,
-            direction,
-            s.ModuleSerializer,
-            "Every Module field by default; with `fields`, only those (SparseModule).",
-        )
+ModuleListItemSchema = _full_or_sparse(
+    s.ModuleListItemSerializer,
+    "ModuleListItem",
+    s.ModuleListSerializer,
+    "Every ModuleList field by default; with `fields`, only those (SparseModule).",
+)
+ModuleDetailSchema = _full_or_sparse(
+    s.ModuleDetailSerializer,
+    "ModuleDetail",
+    s.ModuleSerializer,
+    "Every Module field by default; with `fields`, only those (SparseModule).",
+)
