@@ -207,3 +207,23 @@ def test_published_schema_is_valid_openapi_3(openapi):
 
     assert openapi["openapi"].startswith("3.0")
     validate_schema(openapi)  # the OpenAPI 3.0 JSON Schema drf-spectacular ships
+
+
+def test_a_member_who_may_not_curate_gets_the_documented_403(client, assert_conforms):
+    from marketplace.auth.tokens import create_token
+    from tests.factories import UserFactory
+
+    module = ModuleFactory()
+    member = UserFactory(username="member-only", vos=["vo.ai4eosc.eu"], curator_vos=[])
+    _token, secret = create_token(user=member, name="cli")
+
+    response = client.patch(
+        f"/api/v1/modules/{module.name}/curation/fields/",
+        {"fields": {"title": "Mine"}, "reason": "try"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+
+    assert response.status_code == 403
+    assert module.name in response.json()["detail"]
+    assert_conforms(response, "/api/v1/modules/{name}/curation/fields/", method="patch")
