@@ -28,7 +28,8 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from tests.factories import HarvestRunFactory, ModuleFactory, UserFactory
 
-# The test databases are made for items marked so; the schemathesis items are made lazily.
+# pytest-django makes the test database for marked items; schemathesis' generated items are
+# not seen to request `db`, so the mark says it.
 pytestmark = pytest.mark.django_db
 MAX_EXAMPLES = 25
 TOKEN_USER = "conformance-curator"
