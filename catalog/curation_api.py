@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -27,6 +26,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module, ModuleRevision
 from catalog.selectors import module_named
 from catalog.services import curation
@@ -83,10 +83,10 @@ class CurationStateSerializer(serializers.Serializer):
 
 
 ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="`detail` and field `errors`"),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="No or unknown credentials"),
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="You may not curate this module"),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such module"),
+    400: OpenApiResponse(ErrorSerializer, description="`detail` and field `errors`"),
+    401: OpenApiResponse(ErrorSerializer, description="No or unknown credentials"),
+    403: OpenApiResponse(ErrorSerializer, description="You may not curate this module"),
+    404: OpenApiResponse(ErrorSerializer, description="No such module"),
 }
 
 
@@ -183,7 +183,7 @@ class FieldsView(CurationView):
     @documented(
         FieldsSerializer,
         "Set curated values (validated against ai4-metadata v2)",
-        {409: OpenApiResponse(OpenApiTypes.OBJECT, description="base_revision is stale")},
+        {409: OpenApiResponse(ErrorSerializer, description="base_revision is stale")},
     )
     def patch(self, request, name: str):
         module, data = self.module(name), self.payload()

@@ -274,7 +274,7 @@ CELERY_BEAT_SCHEDULE["deployments-reconcile"] = {
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.openapi.ErrorDocumentingAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],

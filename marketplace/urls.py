@@ -37,3 +37,6 @@ urlpatterns = [
     path("", include("catalog.fair.urls")),
     path("", include("catalog.urls")),
 ]
+
+# JSON 404s under /api/ and /v1/ (documented in the OpenAPI schema), the 404 page elsewhere.
+handler404 = "marketplace.views.not_found"

@@ -1,9 +1,10 @@
-"""Operational endpoints: liveness, readiness and metrics."""
+"""Operational endpoints (liveness, readiness, metrics) and the site-wide 404."""
 
 import hmac
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 
 from marketplace.metrics import render_metrics
 from marketplace.readiness import run_checks
@@ -34,3 +35,17 @@ def metrics(request: HttpRequest) -> HttpResponse:
                 "metrics need the bearer token\n", status=401, content_type="text/plain"
             )
     return HttpResponse(render_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: API clients get the API's JSON error body, people the site's page.
+
+    Under /v1/ (PAPI) the text is FastAPI's own, which AI4OS clients already handle.
+    """
+    if request.path.startswith("/v1/"):
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "No API route or resource matches this URL; see /api/docs/."}, status=404
+        )
+    return page_not_found(request, exception)

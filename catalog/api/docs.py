@@ -1,5 +1,6 @@
 """OpenAPI documentation pieces shared by the API views (drf-spectacular)."""
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
@@ -74,7 +75,7 @@ FIELDS_PARAMETER = OpenApiParameter(
 )
 
 ERROR_400 = OpenApiResponse(
-    s.UnknownParametersErrorSerializer,
+    s.ErrorSerializer,
     description="Unknown or invalid parameters.",
     examples=[
         OpenApiExample(
@@ -98,7 +99,7 @@ ERROR_404 = OpenApiResponse(
     ],
 )
 ERROR_410 = OpenApiResponse(
-    s.GoneErrorSerializer,
+    s.ErrorSerializer,
     description="Withdrawn from the catalog.",
     examples=[
         OpenApiExample(
@@ -113,7 +114,7 @@ ERROR_410 = OpenApiResponse(
     ],
 )
 ERROR_429 = OpenApiResponse(
-    s.ThrottledErrorSerializer,
+    s.ErrorSerializer,
     description="Too many anonymous requests; see Retry-After.",
     examples=[
         OpenApiExample(
@@ -128,4 +129,53 @@ ERROR_429 = OpenApiResponse(
 NOT_MODIFIED = OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since).")
 JSONLD = OpenApiResponse(
     OpenApiTypes.OBJECT, description="JSON-LD (DCAT-AP/MLDCAT-AP, schema.org, PROV-O)."
+)
+
+
+class SparseModuleSchema(OpenApiSerializerExtension):
+    """`?fields=` answers carry only the fields asked for: the same properties, none required."""
+
+    target_class = s.SparseModuleSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema.pop("required", None)
+        schema["description"] = "Only the fields named in `fields` (any detail field)."
+        return schema
+
+
+def _full_or_sparse(target, name: str, full, description: str) -> type:
+    """A schema extension: `target` is documented as anyOf[`full`, SparseModule]."""
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "description": description,
+            "anyOf": [
+                auto_schema.resolve_serializer(full, direction).ref,
+                auto_schema.resolve_serializer(s.SparseModuleSerializer, direction).ref,
+            ],
+        }
+
+    return type(
+        f"{name}Schema",
+        (OpenApiSerializerExtension,),
+        {
+            "target_class": target,
+            "get_name": lambda self, auto_schema, direction: name,
+            "map_serializer": map_serializer,
+        },
+    )
+
+
+ModuleListItemSchema = _full_or_sparse(
+    s.ModuleListItemSerializer,
+    "ModuleListItem",
+    s.ModuleListSerializer,
+    "Every ModuleList field by default; with `fields`, only those (SparseModule).",
+)
+ModuleDetailSchema = _full_or_sparse(
+    s.ModuleDetailSerializer,
+    "ModuleDetail",
+    s.ModuleSerializer,
+    "Every Module field by default; with `fields`, only those (SparseModule).",
 )

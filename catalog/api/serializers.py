@@ -136,6 +136,21 @@ class ModuleListSerializer(ModuleSerializer):
         read_only_fields = LIST_FIELDS
 
 
+class SparseModuleSerializer(ModuleSerializer):
+    """A module with only the fields named in `?fields=`: any detail field, none required.
+
+    Serialises like ModuleSerializer; only its OpenAPI description differs (catalog.api.docs).
+    """
+
+
+class ModuleListItemSerializer(ModuleListSerializer):
+    """A list item: ModuleList without `fields`, SparseModule with it (catalog.api.docs)."""
+
+
+class ModuleDetailSerializer(ModuleSerializer):
+    """A detail answer: Module without `fields`, SparseModule with it (catalog.api.docs)."""
+
+
 def _person(user) -> str | None:
     if user is None:
         return None
@@ -259,24 +274,29 @@ class ChangesPageSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """Every error answer: a human sentence saying what is wrong and what to do."""
+    """Every error answer: a human sentence saying what is wrong and what to do, plus the
+    facts a client can act on where they apply (each listed with the status that carries it)."""
 
     detail = serializers.CharField()
-
-
-class UnknownParametersErrorSerializer(ErrorSerializer):
-    unknown = serializers.ListField(child=serializers.CharField())
-    allowed = serializers.ListField(child=serializers.CharField())
-
-
-class ThrottledErrorSerializer(ErrorSerializer):
-    retry_after = serializers.IntegerField()
-
-
-class GoneErrorSerializer(ErrorSerializer):
-    name = serializers.CharField()
-    status = serializers.CharField()
-    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    unknown = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="400: unknown query parameters."
+    )
+    allowed = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="400: the parameters allowed."
+    )
+    errors = serializers.DictField(
+        required=False, help_text="400: what is wrong, per field or parameter."
+    )
+    retry_after = serializers.IntegerField(
+        required=False, help_text="429: seconds to wait (also in the Retry-After header)."
+    )
+    name = serializers.CharField(required=False, help_text="410: the withdrawn module.")
+    status = serializers.CharField(required=False, help_text="410: `withdrawn`.")
+    withdrawn_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="410: when it was withdrawn."
+    )
+    code = serializers.CharField(required=False, help_text="403: e.g. `quota_exceeded`.")
+    limit = serializers.CharField(required=False, help_text="403: the quota that was reached.")
 
 
 class PingSerializer(serializers.Serializer):

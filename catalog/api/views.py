@@ -59,6 +59,13 @@ class CatalogAPIMixin:
     def get_exception_handler(self):
         return api_exception_handler
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON whatever representation was asked for: one documented error shape.
+        if response.status_code >= 400 and getattr(request, "accepted_renderer", None):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
 
 def _fields(request) -> list[str] | None:
     try:
@@ -93,7 +100,7 @@ def _canonical_query(request) -> str:
         ),
         parameters=docs.LIST_PARAMETERS,
         responses={
-            200: s.ModuleListSerializer(many=True),
+            200: s.ModuleListItemSerializer(many=True),
             304: docs.NOT_MODIFIED,
             400: docs.ERROR_400,
             404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
@@ -102,12 +109,8 @@ def _canonical_query(request) -> str:
         examples=[
             OpenApiExample(
                 "A page of results",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [docs.MODULE_EXAMPLE],
-                },
+                # drf-spectacular wraps it in the page envelope itself.
+                value=docs.MODULE_EXAMPLE,
                 response_only=True,
                 status_codes=["200"],
             )
@@ -123,7 +126,7 @@ def _canonical_query(request) -> str:
         ),
         parameters=[docs.FIELDS_PARAMETER],
         responses={
-            (200, "application/json"): s.ModuleSerializer,
+            (200, "application/json"): s.ModuleDetailSerializer,
             (200, "application/ld+json"): docs.JSONLD,
             (200, "text/turtle"): OpenApiTypes.STR,
             304: docs.NOT_MODIFIED,
@@ -213,7 +216,12 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
             OpenApiParameter("page", int, description="Page number, from 1."),
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
-        responses={200: s.RevisionSerializer(many=True), 404: docs.ERROR_404, 410: docs.ERROR_410},
+        responses={
+            200: s.RevisionSerializer(many=True),
+            400: docs.ERROR_400,
+            404: docs.ERROR_404,
+            410: docs.ERROR_410,
+        },
         examples=[
             OpenApiExample(
                 "A curator edit",
@@ -306,9 +314,10 @@ class AI4MetadataExportView(CatalogAPIMixin, APIView):
             "version it declares in `metadata_version` (the newest the ai4-metadata package "
             "ships). `.json` or `.yml`."
         ),
+        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["json", "yml"])],
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "application/yaml"): OpenApiTypes.STR,
+            (200, "application/yaml"): OpenApiTypes.OBJECT,
             404: docs.ERROR_404,
             410: docs.ERROR_410,
         },
@@ -357,10 +366,15 @@ class AI4MetadataExportView(CatalogAPIMixin, APIView):
 @extend_schema_view(
     list=extend_schema(
         summary="Harvest runs, newest first",
-        responses={200: s.HarvestRunSerializer(many=True), 400: docs.ERROR_400},
+        responses={
+            200: s.HarvestRunSerializer(many=True),
+            400: docs.ERROR_400,
+            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+        },
     ),
     retrieve=extend_schema(
         summary="One harvest run",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
         responses={200: s.HarvestRunSerializer, 404: s.ErrorSerializer},
         examples=[
             OpenApiExample(
@@ -437,7 +451,14 @@ def parse_since(raw: str | None) -> dt.datetime:
         )
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise BadParameter(
+            f"“since” is outside the calendar once moved to UTC: “{text[:40]}”.",
+            errors={"since": ["out of range"]},
+        ) from None
 
 
 class ChangesView(CatalogAPIMixin, APIView):
@@ -459,7 +480,11 @@ class ChangesView(CatalogAPIMixin, APIView):
             OpenApiParameter("page", int, description="Page number, from 1."),
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
-        responses={200: s.ChangesPageSerializer, 400: docs.ERROR_400},
+        responses={
+            200: s.ChangesPageSerializer,
+            400: docs.ERROR_400,
+            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+        },
         examples=[
             OpenApiExample(
                 "One revision",

@@ -20,11 +20,13 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from catalog.api.serializers import ErrorSerializer
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.negotiation import accept_qualities
 from catalog.models import Module
+from catalog.papi import serializers as papi_s
 from catalog.papi.config import DockerTagsUnavailable, module_config
 from catalog.papi.tags import TagFilter
 from catalog.selectors import module_named, published_modules
@@ -33,7 +35,11 @@ logger = logging.getLogger(__name__)
 
 KINDS = {"modules": Module.Kind.MODULE, "tools": Module.Kind.TOOL}
 SUMMARY_DROPPED = ("description", "links")
-TAG_PARAMETERS = [
+TURTLE = ("text/turtle", "application/x-turtle")
+KIND_PARAMETER = OpenApiParameter(
+    "kind", str, OpenApiParameter.PATH, enum=list(KINDS), description="modules or tools"
+)
+TAG_PARAMETERS = [KIND_PARAMETER] + [
     OpenApiParameter(
         name,
         str,
@@ -91,19 +97,28 @@ def _items(kind: str, tag_filter: TagFilter):
 
 
 def papi_metadata(module: Module) -> dict:
-    """The ai4-metadata document as PAPI serves it: with `id` set to the item name."""
+    """The ai4-metadata document as PAPI serves it, with `id` set to the item name.
+
+    Strings clients read are never missing: `doi` and `license` are "" when unknown, as in
+    PAPI's own placeholder document.
+    """
     document = ai4_metadata_document(module)
     document["id"] = module.name
+    document.setdefault("doi", "")
+    document.setdefault("license", "")
     return document
 
 
 def papi_summary(module: Module) -> dict:
-    """Metadata minus description and links, plus `name` (PAPI ≥ Oct 2024)."""
+    """Metadata minus description and links, plus `name` (PAPI ≥ Oct 2024) and `keywords`.
+
+    `keywords` repeats `tags` under PAPI ≤ 1.2's name, which ai4-cli `list --long` still
+    joins. Only summaries carry it: the ai4-metadata v2 schema forbids it in the document.
+    """
     document = papi_metadata(module)
     summary = {"name": module.name, "id": module.name}
     summary.update({k: v for k, v in document.items() if k not in SUMMARY_DROPPED})
-    summary.setdefault("doi", "")
-    summary.setdefault("license", "")
+    summary["keywords"] = list(document["tags"])
     return summary
 
 
@@ -118,7 +133,7 @@ class CatalogListView(PapiView):
     @extend_schema(
         summary="PAPI: names of the items in the catalog",
         parameters=TAG_PARAMETERS,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: {"type": "array", "items": {"type": "string"}}},
         examples=[OpenApiExample("Names", value=["ai4os-demo-app", "ai4os-yolov8-torch"])],
         tags=["papi"],
     )
@@ -130,9 +145,12 @@ class CatalogListView(PapiView):
 class CatalogDetailView(PapiView):
     @extend_schema(
         summary="PAPI: summaries of the items in the catalog",
-        description="Each item is its metadata minus `description` and `links`, plus `name`.",
+        description=(
+            "Each item is its metadata minus `description` and `links`, plus `name`, and "
+            "`keywords` (= `tags`, PAPI ≤ 1.2's name, which ai4-cli reads)."
+        ),
         parameters=TAG_PARAMETERS,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: papi_s.PapiSummarySerializer(many=True)},
         examples=[
             OpenApiExample(
                 "Summaries",
@@ -147,6 +165,7 @@ class CatalogDetailView(PapiView):
                         "dates": {"created": "2023-01-01", "updated": "2025-01-01"},
                         "license": "MIT",
                         "tags": ["demo"],
+                        "keywords": ["demo"],
                         "tasks": ["Other"],
                         "categories": ["AI4 inference"],
                         "libraries": ["Other"],
@@ -194,11 +213,19 @@ class MetadataView(PapiView):
         description=(
             "ai4-metadata v2 dict by default. `profile=mldcatap` maps it to MLDCAT-AP: "
             "JSON-LD (`Accept: application/json` or `application/ld+json`) or Turtle "
-            "(`Accept: text/turtle`). Linked-data `Accept` without the profile is a 400, "
-            "other `Accept` values a 415."
+            "(`Accept: text/turtle` or PAPI's `application/x-turtle`). Linked-data `Accept` "
+            "without the profile is a 400, other `Accept` values a 415. See docs/papi.md for "
+            "where this differs from PAPI."
         ),
-        parameters=[OpenApiParameter("profile", str, enum=["", "mldcatap"])],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        parameters=[KIND_PARAMETER, OpenApiParameter("profile", str, enum=["", "mldcatap"])],
+        responses={
+            (200, "application/json"): papi_s.PapiMetadataAnswerSerializer,
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+            (200, "text/turtle"): OpenApiTypes.STR,
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+            415: ErrorSerializer,
+        },
         tags=["papi"],
     )
     def get(self, request, kind: str, name: str):
@@ -213,7 +240,8 @@ class MetadataView(PapiView):
         accept = _preferred(request.headers.get("Accept", "") or "application/json")
         if accept in ("*/*", "application/*"):
             accept = "application/json"
-        linked_data = ("application/ld+json", "text/turtle")
+        # PAPI's own name for Turtle is application/x-turtle; both get text/turtle.
+        linked_data = ("application/ld+json", *TURTLE)
         if accept not in ("application/json", *linked_data):
             return detail(415, f"Unsupported Accept header: {accept}.")
         if not profile:
@@ -225,7 +253,7 @@ class MetadataView(PapiView):
                 )
             return JsonResponse(papi_metadata(module))
         document = jsonld.mldcatap_document(module)
-        if accept == "text/turtle":
+        if accept in TURTLE:
             graph = jsonld.Graph()
             graph.parse(data=json.dumps(document), format="json-ld")
             return HttpResponse(
@@ -238,12 +266,21 @@ class MetadataView(PapiView):
 class ConfigView(PapiView):
     @extend_schema(
         summary="PAPI: deployment form conf of an item",
-        parameters=[OpenApiParameter("vo", str, required=True, description="Virtual organisation")],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT},
+        parameters=[
+            KIND_PARAMETER,
+            OpenApiParameter(
+                "vo", str, required=True, allow_blank=False, description="Virtual organisation"
+            ),
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: ErrorSerializer,
+            422: papi_s.PapiValidationErrorSerializer,
+        },
         tags=["papi"],
     )
     def get(self, request, kind: str, name: str):
-        vo = request.query_params.get("vo", "").strip()
+        vo = request.query_params.get("vo", "")
         if not vo:
             # FastAPI's answer for a missing required query parameter.
             return JsonResponse(
@@ -264,7 +301,7 @@ class ConfigView(PapiView):
         if module is None:
             return detail(400, f"{name} is not an available {item_kind}.")
         try:
-            return JsonResponse(module_config(module, vo))
+            return JsonResponse(module_config(module, vo.strip()))
         except DockerTagsUnavailable as error:
             return detail(400, str(error))
 
@@ -299,9 +336,14 @@ class RefreshView(PapiView):
             "Bearer token = settings.PAPI_REFRESH_TOKEN (PAPI's Jenkins token). With "
             "`item_name`, only that item is re-harvested."
         ),
-        parameters=[OpenApiParameter("item_name", str)],
+        parameters=[KIND_PARAMETER, OpenApiParameter("item_name", str)],
         request=None,
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT},
+        responses={
+            200: papi_s.PapiMessageSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            503: ErrorSerializer,
+        },
         examples=[OpenApiExample("Done", value={"message": "Cache refreshed successfully"})],
         tags=["papi"],
     )

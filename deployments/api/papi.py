@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module
 from catalog.selectors import module_named, published_modules
-from deployments.api.views import DeploymentAPIView, validate_and_create
+from deployments.api.views import ID_PARAMETER, DeploymentAPIView, validate_and_create
 from deployments.backends.base import owner_sub
 from deployments.backends.nomad_job import job_name
 from deployments.config import docker_image_of
@@ -119,29 +121,78 @@ def _module_for(kind: str, request: Request, flat: dict[str, Any]) -> Module | N
 
 
 PAPI_TAG = ["PAPI-compatible deployments"]
+KIND_PARAMETER = OpenApiParameter(
+    "kind", str, OpenApiParameter.PATH, enum=list(KINDS), description="modules or tools"
+)
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "description": "PAPI's deployment summary (job_ID, name, status, owner, title, …).",
+    "required": ["job_ID", "name", "status", "title", "submit_time", "resources", "endpoints"],
+    "properties": {
+        "job_ID": {"type": "string", "format": "uuid"},
+        "name": {"type": "string"},
+        "status": {"type": "string"},
+        "owner": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "docker_image": {"type": "string"},
+        "docker_command": {"type": "string"},
+        "submit_time": {"type": "string", "description": "YYYY-MM-DD HH:MM:SS (UTC)"},
+        "resources": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "endpoints": {"type": "object", "additionalProperties": {"type": "string"}},
+        "active_endpoints": {"type": "array", "items": {"type": "string"}},
+        "main_endpoint": {"type": "string"},
+        "alloc_ID": {"type": "string"},
+        "error_msg": {"type": "string"},
+        "tool_name": {"type": "string"},
+    },
+}
+OUTCOME_SCHEMA = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string", "enum": ["success", "fail"]},
+        "job_ID": {"type": "string", "format": "uuid"},
+        "error_msg": {"type": "string"},
+    },
+}
 
 
 class PapiDeployments(DeploymentAPIView):
+    parser_classes = [JSONParser]  # PAPI takes JSON bodies only (FastAPI models)
+
     @extend_schema(
         operation_id="papi_deployments_list",
         tags=PAPI_TAG,
         summary="PAPI: summaries of your deployments (`vos` filters)",
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=[
+            KIND_PARAMETER,
+            OpenApiParameter("vos", str, many=True, explode=True, description="Only these VOs"),
+        ],
+        responses={200: {"type": "array", "items": SUMMARY_SCHEMA}},
     )
     def get(self, request: Request, kind: str) -> Response:
         request_sync()
-        vos = request.query_params.getlist("vos") or request.query_params.getlist("vo")
+        vos = [v for v in request.query_params.getlist("vos") if v.strip()] or [
+            v for v in request.query_params.getlist("vo") if v.strip()
+        ]
         deployments = deployments_for_user(request.user).filter(kind=KINDS[kind], backend="nomad")
         if vos:
-            deployments = deployments.filter(vo__in=vos)
+            # No VO name holds a NUL, and PostgreSQL refuses one in a query: it matches nothing.
+            deployments = deployments.filter(vo__in=[v for v in vos if "\x00" not in v])
         return Response([summary(d) for d in deployments[:500]])
 
     @extend_schema(
         operation_id="papi_deployments_create",
         tags=PAPI_TAG,
         summary='PAPI: create; answers {"status": "success", "job_ID"} or {"status": "fail"}',
+        parameters=[
+            KIND_PARAMETER,
+            OpenApiParameter("vo", str, description="The VO to deploy in"),
+            OpenApiParameter("tool_name", str, description="Tools: which tool"),
+        ],
         request=OpenApiTypes.OBJECT,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OUTCOME_SCHEMA, 400: ErrorSerializer},
     )
     def post(self, request: Request, kind: str) -> Response:
         try:
@@ -175,7 +226,8 @@ class PapiDeployment(DeploymentAPIView):
         operation_id="papi_deployment_retrieve",
         tags=PAPI_TAG,
         summary="PAPI: one deployment's summary",
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        parameters=[KIND_PARAMETER, ID_PARAMETER],
+        responses={200: SUMMARY_SCHEMA, 400: ErrorSerializer},
     )
     def get(self, request: Request, kind: str, pk) -> Response:
         deployment = self._find(request, kind, pk)
@@ -187,7 +239,8 @@ class PapiDeployment(DeploymentAPIView):
         operation_id="papi_deployment_delete",
         tags=PAPI_TAG,
         summary='PAPI: delete; answers {"status": "success"}',
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        parameters=[KIND_PARAMETER, ID_PARAMETER],
+        responses={200: OUTCOME_SCHEMA, 400: ErrorSerializer},
     )
     def delete(self, request: Request, kind: str, pk) -> Response:
         deployment = self._find(request, kind, pk)

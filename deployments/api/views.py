@@ -13,13 +13,15 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module
 from catalog.selectors import module_named, published_modules
 from deployments.api.serializers import DeploymentDetailSerializer, DeploymentSerializer
@@ -84,10 +86,15 @@ def validate_and_create(
     return outcome, None, 202
 
 
-ERROR_BODY = {"type": "object", "properties": {"detail": {"type": "string"}}}
+ERROR_BODY = ErrorSerializer
+ID_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The deployment's id."
+)
 
 
 class DeploymentListCreate(DeploymentAPIView):
+    parser_classes = [JSONParser]  # the body is documented (and read) as a JSON object
+
     @extend_schema(
         operation_id="deployments_list",
         summary="Your deployments, newest first",
@@ -109,6 +116,13 @@ class DeploymentListCreate(DeploymentAPIView):
         ),
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         request=OpenApiTypes.OBJECT,
+        examples=[
+            OpenApiExample(
+                "Inference API of the demo module",
+                value={"module": "ai4os-demo-app", "backend": "nomad", "title": "demo"},
+                request_only=True,
+            )
+        ],
         responses={
             202: DeploymentDetailSerializer,
             200: DeploymentDetailSerializer,
@@ -149,6 +163,7 @@ class DeploymentDetail(DeploymentAPIView):
     @extend_schema(
         operation_id="deployments_retrieve",
         summary="One of your deployments (another person's is a 404)",
+        parameters=[ID_PARAMETER],
         responses={200: DeploymentDetailSerializer, 404: ERROR_BODY},
     )
     def get(self, request: Request, pk) -> Response:
@@ -158,6 +173,7 @@ class DeploymentDetail(DeploymentAPIView):
     @extend_schema(
         operation_id="deployments_destroy",
         summary="Delete a deployment (202: deleting)",
+        parameters=[ID_PARAMETER],
         responses={202: DeploymentDetailSerializer, 404: ERROR_BODY, 409: ERROR_BODY},
     )
     def delete(self, request: Request, pk) -> Response:

@@ -24,6 +24,7 @@ SUMMARY_KEYS = {
     "dates",
     "license",
     "tags",
+    "keywords",
     "tasks",
     "categories",
     "libraries",
