@@ -190,7 +190,7 @@ class CatalogTagsView(PapiView):
             "the tag filters, which AI Exchange still applies."
         ),
         deprecated=True,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: {"type": "array", "items": {"type": "string"}}},
         examples=[OpenApiExample("Tags", value=["deep learning", "vo.ai4eosc.eu"])],
         tags=["papi"],
     )
