@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ from marketplace.auth import audit
 from marketplace.auth.permissions import can_curate
 from marketplace.models import AuditEvent
 
+from .curation import REASON_MAX_LENGTH, CurationError
 from .publish import ProvenanceSource, publish_upstream
 
 logger = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ _SOURCES: dict[str, Callable[[HttpClient], object]] = {
 _KEYS = ("repository_key", "doi_key", "image_key")
 
 
-class SourceError(Exception):
+class SourceDecisionError(CurationError):
     """A curator's merge or split that cannot be done; the message says why."""
 
 
@@ -267,7 +269,14 @@ def _store(
         updates = {"checked_at": now, "listed": True}
         if facts != stored.values.get("facts"):
             updates["values"] = {**stored.values, "facts": facts}
+        moved_from = None
+        match = index.find({name: getattr(stored, name) for name in _KEYS})
+        if not stored.pinned and match in index.primary_ids and match != stored.module_id:
+            # An AI4OS module with the same repository, DOI or image appeared: join it.
+            moved_from, updates["module_id"] = stored.module_id, match
         SourceRecord.objects.filter(pk=stored.pk).update(**updates)
+        if moved_from is not None:
+            return "joined", {moved_from, match}
         return "unchanged", ({stored.module_id} if not stored.listed else set())
 
     keys = record.keys()
@@ -336,7 +345,8 @@ def _target(
 
 
 def _new_entry(record: ExternalRecord) -> Module:
-    base = slugify(f"{NAME_PREFIX[record.kind]}-{record.record_id.replace('/', '-')}")[:190]
+    readable = re.sub(r"[/_.:]+", "-", record.record_id)  # 10.5281/zenodo.1 → 10-5281-zenodo-1
+    base = slugify(f"{NAME_PREFIX[record.kind]}-{readable}")[:190].strip("-")
     name, n = base, 1
     while Module.objects.filter(name=name).exists():
         n += 1
@@ -437,9 +447,9 @@ def refresh_sources(module_ids: Iterable[int], *, run: HarvestRun | None = None)
             }
             for row in rows
         ]
-        labels = ([LABELS[AI4OS]] if module.origin == AI4OS else []) + list(
-            dict.fromkeys(LABELS[row.kind] for row in rows)
-        )
+        # The entry's own source first, then the others.
+        kinds = sorted({row.kind for row in rows}, key=lambda kind: (kind != module.origin, kind))
+        labels = ([LABELS[AI4OS]] if module.origin == AI4OS else []) + [LABELS[k] for k in kinds]
         fields = []
         if module.sources != sources:
             module.sources, fields = sources, [*fields, "sources"]
@@ -462,12 +472,12 @@ def merge_record(
     _check_curator(author, into, reason)
     _check_curator(author, record.module, reason)
     if into.status != Module.Status.ACTIVE:
-        raise SourceError(f"{into.name} is withdrawn; merge into an active entry.")
+        raise SourceDecisionError(f"{into.name} is withdrawn; merge into an active entry.")
     with transaction.atomic():
         record = SourceRecord.objects.select_for_update().get(pk=record.pk)
         previous = record.module
         if previous.pk == into.pk and record.pinned:
-            raise SourceError(
+            raise SourceDecisionError(
                 f"{LABELS[record.kind]} {record.record_id} is already part of {into.name}."
             )
         record.module, record.pinned = into, True
@@ -498,7 +508,7 @@ def split_record(*, record: SourceRecord, author, reason: str, via: str = "web")
         previous = record.module
         others = SourceRecord.objects.filter(module=previous, listed=True).exclude(pk=record.pk)
         if previous.origin == record.kind and not others.exists():
-            raise SourceError(
+            raise SourceDecisionError(
                 f"{LABELS[record.kind]} {record.record_id} is already an entry of its own."
             )
         external = ExternalRecord(
@@ -556,12 +566,19 @@ def _check_curator(author, module: Module, reason: str) -> None:
     if not can_curate(author, module):
         raise PermissionDenied(f"You may not curate {module.name}.")
     if not (reason or "").strip():
-        raise SourceError("Say why (the reason is shown in the audit log).")
+        raise SourceDecisionError(
+            "Say why (the reason is shown in the audit log).", {"reason": ["Required."]}
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise SourceDecisionError(
+            f"The reason is longer than {REASON_MAX_LENGTH} characters.",
+            {"reason": [f"At most {REASON_MAX_LENGTH} characters."]},
+        )
 
 
 __all__ = [
     "LABELS",
-    "SourceError",
+    "SourceDecisionError",
     "configured_specs",
     "harvest_sources",
     "store_records",
