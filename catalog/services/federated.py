@@ -126,7 +126,10 @@ def harvest_sources(
             run.errors.append(_run_error(label, f"{SETTINGS[spec.kind]} “{spec.raw}”: {exc}"))
             complete[spec.kind] = False
             continue
-        complete[spec.kind] = complete.get(spec.kind, True) and listing.complete
+        # Only a whole, clean listing proves a record is gone: a failed page or a malformed
+        # record (whose id we may not know) withdraws nothing.
+        clean = listing.complete and not listing.problems
+        complete[spec.kind] = complete.get(spec.kind, True) and clean
         for found in listing.problems:
             run.errors.append({"module": label, **found})
         seen.setdefault(spec.kind, set()).update(r.record_id for r in listing.records)

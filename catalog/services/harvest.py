@@ -30,7 +30,7 @@ from catalog.sources.github import WEB_URL, GitHubSource
 from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
 from catalog.sources.http import HttpClient, SourceError
 
-from .federated import harvest_sources
+from .federated import configured_specs, harvest_sources
 from .harvest_lock import HarvestLock
 from .harvest_module import (
     CatalogRef,
@@ -188,7 +188,8 @@ def _start_run(specs: list[CatalogSpec], *, only: str | None, trigger: str) -> H
             return HarvestRun.objects.create(
                 status=RunStatus.RUNNING,
                 trigger=trigger[:32],
-                catalogs=[str(spec) for spec in specs],
+                catalogs=[str(spec) for spec in specs]
+                + ([] if only else [str(spec) for spec in configured_specs()]),
                 only=(only or "")[:200],
             )
     except IntegrityError:
