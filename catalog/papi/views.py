@@ -86,7 +86,8 @@ def catalog_repository(kind: str) -> str:
 
 
 def _items(kind: str, tag_filter: TagFilter):
-    modules = published_modules().filter(kind=kind).order_by("name")
+    # PAPI serves the AI4OS catalogs: entries only other sources publish are not deployable.
+    modules = published_modules().filter(kind=kind, origin="ai4os").order_by("name")
     return [m for m in modules if not tag_filter or tag_filter.matches(m.tags or [])]
 
 
@@ -110,7 +111,7 @@ def papi_summary(module: Module) -> dict:
 def _find(kind: str, name: str) -> Module | None:
     if "\x00" in name:  # PostgreSQL refuses NUL in text; no name contains one
         return None
-    return published_modules().filter(kind=kind, name=name).first()
+    return published_modules().filter(kind=kind, name=name, origin="ai4os").first()
 
 
 class CatalogListView(PapiView):

@@ -134,3 +134,11 @@ def test_oai_pmh_records_carry_the_sources(catalog):
     hf = SourceRecord.objects.get(record_id="google-bert/bert-base-uncased")
     assert f"<dc:source>{aiod.url}</dc:source>" in xml
     assert f"<dc:source>{hf.url}</dc:source>" in xml
+
+
+def test_papi_routes_serve_only_the_ai4os_catalog(catalog):
+    listing = Client().get("/v1/catalog/modules")
+    assert listing.status_code == 200
+    assert listing.json() == []  # this catalog holds only other sources' entries
+    detail = Client().get("/v1/catalog/modules/hf-openai-community-gpt2/metadata")
+    assert detail.status_code == 404
