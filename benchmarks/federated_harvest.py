@@ -43,6 +43,8 @@ def models(count: int) -> list[dict]:
         owner, name = item["id"].split("/")
         item["id"] = f"{owner}/{name}-{index:05d}"
         item["sha"] = f"{index:040x}"
+        # One DOI per copy would merge all copies of a model into one entry (as it should).
+        item["tags"] = [t for t in item["tags"] if not t.startswith("doi:")]
         out.append(item)
     return out
 

@@ -176,13 +176,23 @@ def store_records(
     """Store records read from a source (a harvest, or the demo snapshot) and publish their
     entries. Each record is its own transaction; a failure is recorded and the rest go on.
     Call :func:`refresh_sources` with ``touched`` afterwards (``harvest_sources`` does)."""
-    records = list(records)
+    # Two queries may list the same record: it is stored once.
+    records = list({(r.kind, r.record_id): r for r in reversed(list(records))}.values())[::-1]
     index = index or _EntryIndex.load()
     outcome = StoreResult()
+    stored_rows = _stored_rows(records)
+    untouched = _touch_unchanged(records, stored_rows, index)
     for position, record in enumerate(records, 1):
         label = LABELS[record.kind]
+        key = (record.kind, record.record_id)
+        if key in untouched:  # already confirmed in bulk: nothing about it changed
+            result, module_ids = "unchanged", set()
+            outcome.results[result] += 1
+            if progress is not None:
+                progress(position, len(records), f"{label}: {record.record_id}", result)
+            continue
         try:
-            result, module_ids = _store(record, run, index, outcome.errors)
+            result, module_ids = _store(record, run, index, outcome.errors, stored_rows.get(key))
         except Exception as exc:  # one broken record never stops the harvest
             logger.exception("federated record %s:%s failed", record.kind, record.record_id)
             result, module_ids = "failed", set()
@@ -194,6 +204,50 @@ def store_records(
         if progress is not None:
             progress(position, len(records), f"{label}: {record.record_id}", result)
     return outcome
+
+
+_CHUNK = 1000
+
+
+def _stored_rows(records: list[ExternalRecord]) -> dict[tuple[str, str], SourceRecord]:
+    """The stored rows of these records, a query per source and 1,000 records."""
+    ids: dict[str, list[str]] = {}
+    for record in records:
+        ids.setdefault(record.kind, []).append(record.record_id)
+    rows = {}
+    for kind, record_ids in ids.items():
+        for start in range(0, len(record_ids), _CHUNK):
+            chunk = record_ids[start : start + _CHUNK]
+            for row in SourceRecord.objects.select_related("module").filter(
+                kind=kind, record_id__in=chunk
+            ):
+                rows[row.kind, row.record_id] = row
+    return rows
+
+
+def _touch_unchanged(
+    records: list[ExternalRecord],
+    stored_rows: dict[tuple[str, str], SourceRecord],
+    index: _EntryIndex,
+) -> set[tuple[str, str]]:
+    """Records at their stored revision, with the same facts, still listed and not claimed by
+    an AI4OS module: confirmed with one UPDATE per 1,000 instead of a round trip each."""
+    confirmed: dict[tuple[str, str], int] = {}
+    for record in records:
+        row = stored_rows.get((record.kind, record.record_id))
+        if not record.unchanged or row is None or not row.listed:
+            continue
+        if {**row.values.get("facts", {}), **record.facts} != row.values.get("facts"):
+            continue
+        match = index.find({name: getattr(row, name) for name in _KEYS})
+        if not row.pinned and match in index.primary_ids and match != row.module_id:
+            continue
+        confirmed[record.kind, record.record_id] = row.pk
+    pks = list(confirmed.values())
+    now = timezone.now()
+    for start in range(0, len(pks), _CHUNK):
+        SourceRecord.objects.filter(pk__in=pks[start : start + _CHUNK]).update(checked_at=now)
+    return set(confirmed)
 
 
 def _tally(run: HarvestRun, result: str, count: int = 1) -> None:
@@ -258,15 +312,14 @@ class _EntryIndex:
 
 
 def _store(
-    record: ExternalRecord, run: HarvestRun | None, index: _EntryIndex, errors: list[dict]
+    record: ExternalRecord,
+    run: HarvestRun | None,
+    index: _EntryIndex,
+    errors: list[dict],
+    stored: SourceRecord | None,
 ) -> tuple[str, set[int]]:
     """Store one record and publish its entry. Returns (result, ids of entries touched)."""
     now = timezone.now()
-    stored = (
-        SourceRecord.objects.select_related("module")
-        .filter(kind=record.kind, record_id=record.record_id)
-        .first()
-    )
     if record.unchanged and stored is not None:
         facts = {**stored.values.get("facts", {}), **record.facts}
         updates = {"checked_at": now, "listed": True}
