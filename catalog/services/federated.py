@@ -133,7 +133,13 @@ def harvest_sources(
         for found in listing.problems:
             run.errors.append({"module": label, **found})
         seen.setdefault(spec.kind, set()).update(r.record_id for r in listing.records)
-        stored = store_records(listing.records, run=run, index=index, progress=progress)
+        stored = store_records(
+            listing.records,
+            run=run,
+            index=index,
+            progress=progress,
+            workers=settings.HARVEST_CONCURRENCY,
+        )
         touched |= stored.touched
         for result, count in stored.results.items():
             _tally(run, result, count)
@@ -172,6 +178,7 @@ def store_records(
     run: HarvestRun | None = None,
     index: _EntryIndex | None = None,
     progress: Callable[[int, int, str, str], None] | None = None,
+    workers: int = 1,
 ) -> StoreResult:
     """Store records read from a source (a harvest, or the demo snapshot) and publish their
     entries. Each record is its own transaction; a failure is recorded and the rest go on.
@@ -182,11 +189,42 @@ def store_records(
     outcome = StoreResult()
     stored_rows = _stored_rows(records)
     untouched = _touch_unchanged(records, stored_rows, index)
+    done: dict[tuple[str, str], tuple[str, set[int]]] = {}
+    if workers > 1:
+        # Records that can only become entries of their own (never stored, no key shared with
+        # the catalog or another record of the batch) cannot race each other: store them
+        # concurrently, each in its own transaction on its own connection.
+        alone = _independent(records, stored_rows, untouched, index)
+
+        def store_alone(record: ExternalRecord) -> tuple[str, set[int]]:
+            try:
+                return _store(record, run, index, outcome.errors, None)
+            except Exception as exc:  # as below: recorded, the rest go on
+                logger.exception("federated record %s:%s failed", record.kind, record.record_id)
+                outcome.errors.append(
+                    _run_error(
+                        LABELS[record.kind], f"{record.record_id}: {type(exc).__name__}: {exc}"
+                    )
+                )
+                return "failed", set()
+            finally:
+                close_old_connections()
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store") as pool:
+            for record, stored in zip(alone, pool.map(store_alone, alone), strict=True):
+                done[record.kind, record.record_id] = stored
     for position, record in enumerate(records, 1):
         label = LABELS[record.kind]
         key = (record.kind, record.record_id)
         if key in untouched:  # already confirmed in bulk: nothing about it changed
             result, module_ids = "unchanged", set()
+            outcome.results[result] += 1
+            if progress is not None:
+                progress(position, len(records), f"{label}: {record.record_id}", result)
+            continue
+        if key in done:
+            result, module_ids = done[key]
+            outcome.touched |= module_ids
             outcome.results[result] += 1
             if progress is not None:
                 progress(position, len(records), f"{label}: {record.record_id}", result)
@@ -223,6 +261,28 @@ def _stored_rows(records: list[ExternalRecord]) -> dict[tuple[str, str], SourceR
             ):
                 rows[row.kind, row.record_id] = row
     return rows
+
+
+def _independent(
+    records: list[ExternalRecord],
+    stored_rows: dict[tuple[str, str], SourceRecord],
+    untouched: set[tuple[str, str]],
+    index: _EntryIndex,
+) -> list[ExternalRecord]:
+    seen: dict[str, int] = {}
+    for record in records:
+        for key in record.keys().values():
+            if key:
+                seen[key] = seen.get(key, 0) + 1
+    alone = []
+    for record in records:
+        ident = (record.kind, record.record_id)
+        if ident in untouched or ident in stored_rows or not record.values:
+            continue
+        keys = record.keys()
+        if index.find(keys) is None and all(seen.get(k, 0) == 1 for k in keys.values() if k):
+            alone.append(record)
+    return alone
 
 
 def _touch_unchanged(
