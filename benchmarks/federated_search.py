@@ -17,13 +17,14 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._stack import create_empty_database, drop_database  # noqa: E402
+from benchmarks.browse_page import seed as seed_ai4os  # noqa: E402
+from benchmarks.browse_page import timed  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_FEDERATED_DATABASE", "aix_bench_federated_search")
 CASES = (
@@ -44,19 +45,6 @@ def configure() -> None:
     os.environ["CACHE_URL"] = "locmemcache://"
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ["LOG_LEVEL"] = "WARNING"
-
-
-def seed_ai4os(count: int) -> None:
-    from catalog.models import Module
-    from tests.factories import ModuleFactory
-
-    modules = ModuleFactory.build_batch(count)
-    for index, module in enumerate(modules):
-        if index % 12 == 0:
-            module.kind = Module.Kind.TOOL
-        module.derive_flags()
-    Module.objects.bulk_create(modules, batch_size=500)
-    _analyze()
 
 
 def seed_federated(count: int) -> None:
@@ -95,15 +83,6 @@ def _analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE catalog_module")
-
-
-def timed(call, rounds: int) -> list[float]:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
 
 
 def measure(rounds: int) -> dict[str, tuple[float, int]]:
@@ -160,7 +139,8 @@ def main() -> None:
         f"Browse /modules/: {args.before} AI4OS modules (today) vs {args.after} mixed entries "
         f"(PostgreSQL, throwaway), median of {args.rounds} in-process requests"
     )
-    print(f"{'case':<20}{'1,000 AI4OS ms':>16}{'10,000 mixed ms':>17}{'ratio':>8}")
+    before_label, after_label = f"{args.before:,} AI4OS ms", f"{args.after:,} mixed ms"
+    print(f"{'case':<20}{before_label:>16}{after_label:>17}{'ratio':>8}")
     for label, _path in CASES:
         old, new = before[label][0], after[label][0]
         print(f"{label:<20}{old:>16.2f}{new:>17.2f}{new / old:>7.2f}×")

@@ -596,23 +596,7 @@ def merge_record(
             raise SourceDecisionError(
                 f"{LABELS[record.kind]} {record.record_id} is already part of {into.name}."
             )
-        record.module, record.pinned = into, True
-        record.pinned_by, record.pinned_reason = author, reason.strip()
-        record.save(update_fields=["module", "pinned", "pinned_by", "pinned_reason"])
-        refresh_sources({previous.pk, into.pk})
-        audit.record(
-            actor=author,
-            action=AuditEvent.Action.EDIT,
-            module=into,
-            fields=["sources"],
-            reason=reason.strip(),
-            via=via,
-            details={
-                "action": "merge",
-                "record": f"{record.kind}:{record.record_id}",
-                "from": previous.name,
-            },
-        )
+        _pin(record, into, previous, action="merge", author=author, reason=reason, via=via)
     return record
 
 
@@ -636,8 +620,6 @@ def split_record(*, record: SourceRecord, author, reason: str, via: str = "web")
         )
         entry = _new_entry(external)
         entry.save()
-        record.module, record.pinned = entry, True
-        record.pinned_by, record.pinned_reason = author, reason.strip()
         upstream = {k: v for k, v in record.values.items() if k != "facts"}
         source = ProvenanceSource(
             kind=record.kind,
@@ -658,22 +640,31 @@ def split_record(*, record: SourceRecord, author, reason: str, via: str = "web")
                 "last_good_harvest_at": record.fetched_at,
             },
         )
-        record.save(update_fields=["module", "pinned", "pinned_by", "pinned_reason"])
-        refresh_sources({previous.pk, entry.pk})
-        audit.record(
-            actor=author,
-            action=AuditEvent.Action.EDIT,
-            module=entry,
-            fields=["sources"],
-            reason=reason.strip(),
-            via=via,
-            details={
-                "action": "split",
-                "record": f"{record.kind}:{record.record_id}",
-                "from": previous.name,
-            },
-        )
+        _pin(record, entry, previous, action="split", author=author, reason=reason, via=via)
     return entry
+
+
+def _pin(
+    record: SourceRecord, entry: Module, previous: Module, *, action: str, author, reason, via
+) -> None:
+    """Move ``record`` to ``entry`` for good, refresh both entries' sources, audit it."""
+    record.module, record.pinned = entry, True
+    record.pinned_by, record.pinned_reason = author, reason.strip()
+    record.save(update_fields=["module", "pinned", "pinned_by", "pinned_reason"])
+    refresh_sources({previous.pk, entry.pk})
+    audit.record(
+        actor=author,
+        action=AuditEvent.Action.EDIT,
+        module=entry,
+        fields=["sources"],
+        reason=reason.strip(),
+        via=via,
+        details={
+            "action": action,
+            "record": f"{record.kind}:{record.record_id}",
+            "from": previous.name,
+        },
+    )
 
 
 def _check_curator(author, module: Module, reason: str) -> None:

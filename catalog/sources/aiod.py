@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from .federation import ExternalRecord, Listing, mapped, problem
+from .federation import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
 from .http import HttpClient, SourceError
 
 KIND = "aiod"
@@ -40,11 +40,8 @@ class AIoDSource:
         known: Mapping[str, str],
         map_concurrently: Callable[[Callable, Iterable], Iterable] = map,
     ) -> Listing:
-        unknown = sorted(set(spec) - set(QUERY_KEYS))
-        if unknown:
-            raise ValueError(f"unknown key(s) {', '.join(unknown)}; use {', '.join(QUERY_KEYS)}")
-        limit = spec.get("limit", [""])[-1]
-        cap = int(limit) if limit.isdigit() else None
+        check_keys(spec, QUERY_KEYS)
+        cap = limit_of(spec)
         platforms = {p.lower() for p in spec.get("platform", [])}
         base = (
             f"{self.api_url}/platforms/{next(iter(platforms))}/ml_models"

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from catalog.metadata import MetadataError, load_document
 
-from .federation import ExternalRecord, Listing, mapped, problem
+from .federation import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
 from .http import HttpClient, SourceError
 
 logger = logging.getLogger(__name__)
@@ -53,9 +53,7 @@ class BioImageIOSource:
         known: Mapping[str, str],
         map_concurrently: Callable[[Callable, Iterable], Iterable] = map,
     ) -> Listing:
-        unknown = sorted(set(spec) - set(QUERY_KEYS))
-        if unknown:
-            raise ValueError(f"unknown key(s) {', '.join(unknown)}; use {', '.join(QUERY_KEYS)}")
+        check_keys(spec, QUERY_KEYS)
         listing = Listing()
         try:
             index = self.client.get(self.collection_url, service=SERVICE).json_object()
@@ -94,9 +92,9 @@ class BioImageIOSource:
                 continue
             if wanted(entry):
                 chosen.append((entry, known.get(entry["id"], "")))
-        limit = spec.get("limit")
-        if limit:
-            chosen = chosen[: int(limit[-1])] if limit[-1].isdigit() else chosen
+        limit = limit_of(spec)
+        if limit is not None:
+            chosen = chosen[:limit]
         listing.records = list(map_concurrently(lambda pair: self.record(*pair), chosen))
         return listing
 

@@ -97,6 +97,23 @@ def parse_spec(raw: str) -> dict[str, list[str]]:
     return spec
 
 
+def check_keys(spec: Mapping[str, list[str]], allowed: tuple[str, ...]) -> None:
+    """A ValueError naming the query keys a source does not know."""
+    unknown = sorted(set(spec) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(unknown)}; use {', '.join(allowed)}")
+
+
+def limit_of(spec: Mapping[str, list[str]]) -> int | None:
+    """The query's ``limit`` as a number, None when absent; a ValueError when not a number."""
+    values = spec.get("limit")
+    if not values:
+        return None
+    if not values[-1].isdigit():
+        raise ValueError(f"limit must be a whole number, not “{values[-1]}”")
+    return int(values[-1])
+
+
 # --- dedup keys --------------------------------------------------------------------------------
 def repository_key(url: str) -> str:
     """``host/owner/repo`` of a code repository URL, lower-cased; "" when it is not one.

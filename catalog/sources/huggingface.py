@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .federation import ExternalRecord, Listing, mapped, problem
+from .federation import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
 from .http import HttpClient, NotFound, SourceError
 
 logger = logging.getLogger(__name__)
@@ -66,8 +66,9 @@ class HuggingFaceSource:
         those are returned ``unchanged`` without reading their README."""
         from huggingface_hub.utils import build_hf_headers, paginate
 
+        limit = limit_of(spec)
         params = self._params(spec)
-        limit = int(params.pop("limit")) if "limit" in params else None
+        params.pop("limit", None)
         listing = Listing()
         url = f"{self.endpoint}/api/models"
         headers = build_hf_headers(
@@ -97,14 +98,10 @@ class HuggingFaceSource:
         return listing
 
     def _params(self, spec: Mapping[str, list[str]]) -> dict[str, Any]:
-        unknown = sorted(set(spec) - set(QUERY_KEYS))
-        if unknown:
-            raise ValueError(f"unknown key(s) {', '.join(unknown)}; use {', '.join(QUERY_KEYS)}")
+        check_keys(spec, QUERY_KEYS)
         params: dict[str, Any] = {"full": True, "cardData": True}
         for key, values in spec.items():
             params[key] = values if key == "filter" else values[-1]
-        if "limit" in params and not str(params["limit"]).isdigit():
-            raise ValueError(f"limit must be a whole number, not “{params['limit']}”")
         return params
 
     # --- one model -------------------------------------------------------------------------
