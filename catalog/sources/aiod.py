@@ -1,8 +1,9 @@
 """AI-on-Demand metadata catalogue: ML models over its REST API.
 
 ``GET {AIOD_API_URL}/ml_models?offset=…&limit=…`` (the AIoD REST API's resource router:
-offset paging, ``limit`` at most 1000) and ``GET {AIOD_API_URL}/counts/ml_models`` for the
-total, so progress and completeness are known. ``AIOD_API_URL`` is the versioned root
+offset paging, ``limit`` at most 1000), or ``/platforms/{platform}/ml_models`` when the query
+names one platform; the listing ends at the first short page (``/counts/ml_models`` is not
+used). ``AIOD_API_URL`` is the versioned root
 (``https://api.aiod.eu/v2``). Each record is complete in the listing, so there is no detail
 request; pages go through our HTTP client (conditional requests when the server sends
 validators, rate-limit waits, retries). The record's ``aiod_entry.date_modified`` is its
