@@ -9,6 +9,8 @@ token from the site's OpenID provider; a browser session works only with its CSR
     POST  …/curation/upstream/    {"field": "title", "decision": "keep"|"accept", "reason": ...}
     POST  …/curation/moderation/  {"action": "hide"|"unhide"|..., "reason": "..."}
     POST  …/curation/restore/     {"revision": 3, "reason": "..."}
+    POST  …/curation/sources/merge/  {"kind": "huggingface", "record_id": "...", "reason": ...}
+    POST  …/curation/sources/split/  {"kind": "huggingface", "record_id": "...", "reason": ...}
 
 Errors: 400 `{"detail": ..., "errors": {field: [messages]}}`, 401 without credentials,
 403 for people who may not curate the module, 404 for unknown modules, 409 when
@@ -27,9 +29,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api.serializers import ErrorSerializer
-from catalog.models import Module, ModuleRevision
+from catalog.models import Module, ModuleRevision, SourceRecord
 from catalog.selectors import module_named
-from catalog.services import curation
+from catalog.services import curation, federated
 from catalog.services.publish import effective_values
 from marketplace.auth.permissions import can_curate
 
@@ -54,6 +56,11 @@ class ModerationSerializer(ReasonSerializer):
 
 class RestoreSerializer(ReasonSerializer):
     revision = serializers.IntegerField(min_value=1)
+
+
+class SourceDecisionSerializer(ReasonSerializer):
+    kind = serializers.ChoiceField(choices=SourceRecord.Kind.choices)
+    record_id = serializers.CharField(max_length=300)
 
 
 class OverrideSerializer(serializers.Serializer):
@@ -249,6 +256,55 @@ class RestoreView(CurationView):
         return self.state(module, revision=_revision(revision))
 
 
+class SourceMergeView(CurationView):
+    """Join another source's record to this entry, for good (re-harvests keep it here)."""
+
+    input_serializer = SourceDecisionSerializer
+
+    @documented(SourceDecisionSerializer, "Merge a source record into this entry")
+    def post(self, request, name: str):
+        module, data = self.module(name), self.payload()
+        federated.merge_record(
+            record=self.record(data),
+            into=module,
+            author=request.user,
+            reason=data["reason"],
+            via="api",
+        )
+        module.refresh_from_db()
+        return self.state(module, sources=module.sources, entry=module.name)
+
+    def record(self, data: dict) -> SourceRecord:
+        record = (
+            SourceRecord.objects.select_related("module")
+            .filter(kind=data["kind"], record_id=data["record_id"])
+            .first()
+        )
+        if record is None:
+            raise NotFound(f"No {data['kind']} record {data['record_id']} in the catalog.")
+        return record
+
+
+class SourceSplitView(SourceMergeView):
+    """Give a record of this entry an entry of its own, for good."""
+
+    @documented(SourceDecisionSerializer, "Split a source record off into its own entry")
+    def post(self, request, name: str):
+        module, data = self.module(name), self.payload()
+        record = self.record(data)
+        if record.module_id != module.pk:
+            raise curation.CurationError(
+                f"{data['kind']} record {data['record_id']} is not part of {name}.",
+                {"record_id": ["Not a source of this entry."]},
+            )
+        entry = federated.split_record(
+            record=record, author=request.user, reason=data["reason"], via="api"
+        )
+        return self.state(
+            module, sources=Module.objects.get(pk=module.pk).sources, entry=entry.name
+        )
+
+
 app_name = "curation-api"
 urlpatterns = [
     path("", CurationStateView.as_view(), name="state"),
@@ -256,4 +312,6 @@ urlpatterns = [
     path("upstream/", UpstreamView.as_view(), name="upstream"),
     path("moderation/", ModerationView.as_view(), name="moderation"),
     path("restore/", RestoreView.as_view(), name="restore"),
+    path("sources/merge/", SourceMergeView.as_view(), name="source-merge"),
+    path("sources/split/", SourceSplitView.as_view(), name="source-split"),
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("modules/<slug:name>/curate/upstream/", views.upstream, name="upstream"),
     path("modules/<slug:name>/curate/moderate/", views.moderate, name="moderate"),
     path("modules/<slug:name>/curate/history/", views.history, name="history"),
+    path("modules/<slug:name>/curate/sources/", views.sources, name="sources"),
     path("modules/<slug:name>/curate/history/<int:number>/", views.revision, name="revision"),
     path(
         "modules/<slug:name>/curate/history/<int:number>/restore/",

@@ -20,11 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog import curation_diff
 from catalog.curation_forms import CurationForm, link_names
 from catalog.metadata.validation import LATEST
-from catalog.models import CURATABLE_FIELDS, Module
+from catalog.models import CURATABLE_FIELDS, Module, SourceRecord
 from catalog.names import NameNotCanonical, redirect_to_canonical
 from catalog.presenters import revision_rows
 from catalog.selectors import module_named
-from catalog.services import curation
+from catalog.services import curation, federated
 from catalog.services.publish import effective_values
 from marketplace.auth.permissions import (
     can_curate,
@@ -272,3 +272,49 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "actions": AuditEvent.Action.choices,
     }
     return render(request, "curation/audit.html", context)
+
+
+@curator_view
+@require_http_methods(["GET", "POST"])
+def sources(request: HttpRequest, name: str) -> HttpResponse:
+    """The records of other sources that make up this entry: split one off into an entry of
+    its own, or merge another record in. Both are kept across re-harvests."""
+    module = _module_to_curate(request, name)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        reason = request.POST.get("reason", "")
+        record = (
+            SourceRecord.objects.select_related("module")
+            .filter(
+                kind=request.POST.get("kind", ""),
+                record_id=request.POST.get("record_id", "").strip(),
+            )
+            .first()
+        )
+        try:
+            if record is None:
+                raise curation.CurationError(
+                    "No such record: pick the source and paste its identifier exactly "
+                    "(e.g. owner/name on Hugging Face)."
+                )
+            if action == "split" and record.module_id == module.pk:
+                entry = federated.split_record(record=record, author=request.user, reason=reason)
+                messages.success(request, f"Split off: {record.record_id} is now {entry.name}.")
+            elif action == "merge":
+                federated.merge_record(
+                    record=record, into=module, author=request.user, reason=reason
+                )
+                messages.success(
+                    request, f"Merged: {record.record_id} is now part of {module.name}."
+                )
+            else:
+                raise curation.CurationError("That record is not part of this entry.")
+        except curation.CurationError as exc:
+            messages.error(request, exc.message)
+        return redirect("curation:sources", name=module.name)
+    context = {
+        "module": module,
+        "records": list(module.source_records.order_by("kind", "record_id")),
+        "kinds": SourceRecord.Kind.choices,
+    }
+    return render(request, "curation/sources.html", context)

@@ -73,8 +73,14 @@ TAGS_HELP = (
 )
 
 
+def ai4os_only() -> list[str]:
+    """Source labels of a module harvested from an AI4OS catalog (the default)."""
+    return ["AI4OS"]
+
+
 class Module(models.Model):
-    """An AI module or tool listed in a catalog repository."""
+    """An AI module or tool listed in a catalog repository, or an entry that another source
+    (Hugging Face, BioImage.io, AI-on-Demand) publishes; see :class:`SourceRecord`."""
 
     class Kind(models.TextChoices):
         MODULE = "module", "Module"
@@ -174,6 +180,14 @@ class Module(models.Model):
         default=False, help_text="upstream changed a field a curator overrode"
     )
 
+    # Federation: where the entry comes from first ("ai4os" for catalog modules, otherwise a
+    # SourceRecord.Kind), every source that publishes it ([{kind, label, record_id, url,
+    # revision, fetched_at, status}], written by catalog.services.federated from SourceRecord
+    # rows so pages and exporters read one row) and their labels (the Source facet).
+    origin = models.CharField(max_length=16, default="ai4os")
+    sources = models.JSONField(default=list, blank=True)
+    source_labels = models.JSONField(default=ai4os_only, blank=True)
+
     first_seen_at = models.DateTimeField(auto_now_add=True)
     # Any change to what we publish; OAI-PMH datestamps and HTTP validators use it.
     modified_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -201,6 +215,12 @@ class Module(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.ACTIVE and not self.is_hidden
 
+    @property
+    def is_runnable(self) -> bool:
+        """Our backends can run it: an AI4OS module (a DEEPaaS wrapper) or a Docker image.
+        Entries only another source publishes are shown with a "view at source" link."""
+        return self.origin == "ai4os" or bool(self.docker_image)
+
     def derive_flags(self) -> None:
         """Badges follow the AI4 categories vocabulary."""
         categories = {c.strip().lower() for c in self.categories or []}
@@ -218,6 +238,9 @@ class FieldProvenance(models.Model):
         DOCKERHUB = "dockerhub", "DockerHub"
         CATALOG = "catalog", "Catalog .gitmodules"
         CURATOR = "curator", "Curator"
+        HUGGINGFACE = "huggingface", "Hugging Face Hub"
+        BIOIMAGEIO = "bioimageio", "BioImage.io"
+        AIOD = "aiod", "AI-on-Demand"
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="provenance")
     field = models.CharField(max_length=64)
@@ -308,6 +331,61 @@ class CuratedOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module_id}.{self.field} (curated)"
+
+
+class SourceRecord(models.Model):
+    """One record of another source (a Hugging Face model, a BioImage.io RDF, an AIoD asset)
+    and the catalog entry it belongs to. Several records may belong to one entry: the same
+    model published on several sources is one entry with several sources.
+
+    The harvester assigns a record to an entry by its dedup keys (repository URL, DOI, Docker
+    image); a curator's merge or split sets ``pinned`` and the harvester never moves a pinned
+    record again, so the decision survives re-harvests.
+    """
+
+    class Kind(models.TextChoices):
+        HUGGINGFACE = "huggingface", "Hugging Face"
+        BIOIMAGEIO = "bioimageio", "BioImage.io"
+        AIOD = "aiod", "AI-on-Demand"
+
+    class Status(models.TextChoices):
+        OK = "ok", "Valid"
+        WARNING = "warning", "Valid with warnings"
+        INVALID = "invalid", "Invalid (last good values kept)"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    record_id = models.CharField(max_length=300, help_text="the source's own identifier")
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="source_records")
+    url = models.URLField(max_length=1000, blank=True, help_text="the record's page at source")
+    api_url = models.URLField(max_length=1000, blank=True, help_text="what was read")
+    revision = models.CharField(max_length=100, blank=True, help_text="commit sha, version…")
+    fetched_at = models.DateTimeField(help_text="when this revision was read")
+    checked_at = models.DateTimeField(help_text="when the source last listed it")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OK)
+    # [{file, line, field, message, severity}]: the source's own validation, in plain words.
+    validation = models.JSONField(default=list, blank=True)
+    # Last good mapped values (catalog.metadata.normalise keys) and source facts.
+    values = models.JSONField(default=dict, blank=True)
+    # Normalised dedup keys; empty when the record does not state one.
+    repository_key = models.CharField(max_length=300, blank=True, db_index=True)
+    doi_key = models.CharField(max_length=300, blank=True, db_index=True)
+    image_key = models.CharField(max_length=300, blank=True, db_index=True)
+    listed = models.BooleanField(default=True, help_text="in the source's last listing")
+    # A curator's merge/split: the harvester leaves the assignment alone.
+    pinned = models.BooleanField(default=False)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pinned_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["kind", "record_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "record_id"], name="catalog_source_record_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.record_id}"
 
 
 class HttpCacheEntry(models.Model):

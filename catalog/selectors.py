@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from catalog.models import FieldProvenance, Module, ModuleRevision
+from catalog.models import FieldProvenance, Module, ModuleRevision, SourceRecord
 
 
 def published_modules() -> QuerySet[Module]:
@@ -47,3 +47,11 @@ def module_revisions(module: Module, *, limit: int = 20) -> list[ModuleRevision]
     return list(
         module.revisions.select_related("author", "harvest_run").order_by("-number")[:limit]
     )
+
+
+def module_source_records(module: Module) -> list[SourceRecord]:
+    """The records of other sources that publish this entry (still listed), in one query;
+    none for the usual AI4OS module that no other source publishes (``Module.sources``)."""
+    if not module.sources and module.origin == "ai4os":
+        return []
+    return list(module.source_records.filter(listed=True).order_by("kind", "record_id"))

@@ -1,7 +1,8 @@
 """Catalog pages. Thin: parse the request, call a selector, render.
 
 Every page costs a fixed number of queries whatever the catalog's size: the search
-selector does its work in two queries, the module page in four.
+selector does its work in two queries, the module page in four (five for an entry other
+sources publish: their records).
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -68,6 +69,7 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
         "provenance": presenters.provenance_rows(module, provenance),
         "problems": presenters.problem_sentences(module),
         "revisions": presenters.revision_rows(module, revisions),
+        "source_records": selectors.module_source_records(module),
         "jsonld": module_jsonld(module),
         "canonical_url": module_url(module),
     }

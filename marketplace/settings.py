@@ -168,6 +168,22 @@ HARVEST_MAX_WAIT_SECONDS = env.float("HARVEST_MAX_WAIT_SECONDS", default=900.0)
 HARVEST_INTERVAL_HOURS = env.float("HARVEST_INTERVAL_HOURS", default=24.0)
 README_MAX_BYTES = env.int("README_MAX_BYTES", default=512 * 1024)
 
+# --- Federated sources (catalog.services.federated) ----------------------------
+# Queries per source, separated by ";", each "key=value,key=value" (docs/operations.md).
+# Empty: nothing beyond the AI4OS catalogs is harvested.
+HARVEST_HUGGINGFACE = [
+    q for q in env.str("HARVEST_HUGGINGFACE", default="").split(";") if q.strip()
+]
+HARVEST_BIOIMAGEIO = [q for q in env.str("HARVEST_BIOIMAGEIO", default="").split(";") if q.strip()]
+HARVEST_AIOD = [q for q in env.str("HARVEST_AIOD", default="").split(";") if q.strip()]
+HUGGINGFACE_ENDPOINT = env.str("HUGGINGFACE_ENDPOINT", default="https://huggingface.co").rstrip("/")
+HUGGINGFACE_TOKEN = env.str("HUGGINGFACE_TOKEN", default="")
+BIOIMAGEIO_COLLECTION_URL = env.str(
+    "BIOIMAGEIO_COLLECTION_URL",
+    default="https://uk1s3.embl.ac.uk/public-datasets/bioimage.io/collection.json",
+)
+AIOD_API_URL = env.str("AIOD_API_URL", default="https://api.aiod.eu/v2").rstrip("/")
+
 # --- Harvester engine (catalog.services.harvest, catalog.sources) ------------
 # First retry after ~this many seconds, doubling each time (with jitter).
 HARVEST_HTTP_BACKOFF = env.float("HARVEST_HTTP_BACKOFF", default=0.5)

@@ -50,6 +50,10 @@ LIST_PARAMETERS = [
             description=f"Repeatable; values are OR-ed, different facets AND-ed. ({label})",
         )
         for name, label in (
+            (
+                "source",
+                "where the entry is published: AI4OS, Hugging Face, BioImage.io, AI-on-Demand",
+            ),
             ("task", "task type"),
             ("category", "AI4 category"),
             ("library", "ML library"),

@@ -35,6 +35,8 @@ LIST_FIELDS = (
     "modified_at",
     "url",
     "page_url",
+    "source_labels",
+    "runnable",
 )
 DETAIL_FIELDS = LIST_FIELDS + (
     "description",
@@ -62,6 +64,8 @@ DETAIL_FIELDS = LIST_FIELDS + (
     "provenance_url",
     "history_url",
     "ai4_metadata_url",
+    "origin",
+    "sources",
 )
 
 
@@ -85,8 +89,51 @@ def parse_fields(raw: str | None) -> list[str] | None:
     return requested
 
 
+class SourceRecordSerializer(serializers.Serializer):
+    """One source that publishes the entry (``Module.sources``, written by the harvester)."""
+
+    kind = serializers.ChoiceField(
+        choices=["huggingface", "bioimageio", "aiod"], help_text="The source."
+    )
+    label = serializers.CharField(help_text="The source's name, as on the pages.")
+    record_id = serializers.CharField(help_text="The record's identifier at the source.")
+    url = serializers.URLField(help_text="The record's page at the source.")
+    revision = serializers.CharField(
+        help_text="What was read: commit sha (Hugging Face), version (BioImage.io), "
+        "modification date (AI-on-Demand)."
+    )
+    fetched_at = serializers.DateTimeField(help_text="When that revision was read.")
+    status = serializers.ChoiceField(
+        choices=["ok", "warning", "invalid"], help_text="The source's own validation of it."
+    )
+
+
 class ModuleSerializer(serializers.ModelSerializer):
     """A published module or tool. Pass `fields=[...]` to keep only those keys."""
+
+    source_labels = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Every source that publishes this entry (AI4OS first when it is a module of "
+        "an AI4OS catalog); the `source` filter matches these.",
+    )
+    runnable = serializers.BooleanField(
+        source="is_runnable",
+        read_only=True,
+        help_text="Deployable on our backends (an AI4OS module or a Docker image); otherwise "
+        "use it at its source.",
+    )
+    origin = serializers.ChoiceField(
+        choices=["ai4os", "huggingface", "bioimageio", "aiod"],
+        read_only=True,
+        help_text="Where the entry comes from first; its values are that source's.",
+    )
+    sources = SourceRecordSerializer(
+        many=True,
+        read_only=True,
+        help_text="The records of other sources joined to this entry (de-duplicated by "
+        "repository URL, DOI or Docker image, or by a curator).",
+    )
 
     url = serializers.SerializerMethodField(help_text="This resource in the API.")
     page_url = serializers.SerializerMethodField(help_text="The module page (cite this URL).")

@@ -20,7 +20,7 @@ from typing import Any
 import ai4_metadata
 from ai4_metadata.mapping.profiles import mldcatap
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from catalog.fair import links as fair_links
 from catalog.fair.ai4_export import ai4_metadata_document
@@ -55,6 +55,7 @@ OUTPUT_CONTEXT = {
     "skos": str(SKOS),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
+    "owl": str(OWL),
 }
 
 
@@ -201,6 +202,26 @@ def _add_provenance(graph: Graph, subject: URIRef, module: Module, *, fields: bo
             graph.add((value, RDFS.comment, Literal(provenance.reason)))
 
 
+def _add_sources(graph: Graph, subject: URIRef, module: Module) -> None:
+    """Each other source that publishes the entry: the same thing (owl:sameAs) at that
+    source, and the record (at its revision) the entry was derived from."""
+    for source in module.sources or []:
+        if not isinstance(source, dict) or not str(source.get("url", "")).startswith("http"):
+            continue
+        record = URIRef(source["url"])
+        graph.add((subject, OWL.sameAs, record))
+        graph.add((subject, PROV.wasDerivedFrom, record))
+        graph.add((record, RDF.type, PROV.Entity))
+        graph.add((record, DCTERMS.identifier, Literal(str(source.get("record_id", "")))))
+        graph.add((record, DCTERMS.publisher, Literal(str(source.get("label", "")))))
+        if source.get("revision"):
+            graph.add((record, SCHEMA.version, Literal(str(source["revision"]))))
+        if source.get("fetched_at"):
+            graph.add(
+                (record, PROV.generatedAtTime, Literal(source["fetched_at"], datatype=XSD.dateTime))
+            )
+
+
 def module_graph(module: Module, *, field_provenance: bool = True) -> Graph:
     """MLDCAT-AP (via ai4-metadata's mapping) + schema.org + PROV-O for one module.
 
@@ -214,6 +235,7 @@ def module_graph(module: Module, *, field_provenance: bool = True) -> Graph:
     subject = URIRef(fair_links.page_url(module))
     _add_schema_org(graph, subject, module, ai4_metadata_document(module))
     _add_provenance(graph, subject, module, fields=field_provenance)
+    _add_sources(graph, subject, module)
     return graph
 
 

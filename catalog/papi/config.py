@@ -86,6 +86,7 @@ MODULE_CONF: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
+
 class DockerTagsUnavailable(Exception):
     """No tags are known for the module's image (PAPI: Docker Hub failed)."""
 

@@ -91,8 +91,13 @@ def catalog_repository(kind: str) -> str:
     return defaults[kind]
 
 
+def _catalog(kind: str):
+    # PAPI serves the AI4OS catalogs: entries only other sources publish are not deployable.
+    return published_modules().filter(kind=kind, origin="ai4os")
+
+
 def _items(kind: str, tag_filter: TagFilter):
-    modules = published_modules().filter(kind=kind).order_by("name")
+    modules = _catalog(kind).order_by("name")
     return [m for m in modules if not tag_filter or tag_filter.matches(m.tags or [])]
 
 
@@ -126,7 +131,7 @@ def _find(kind: str, name: str) -> Module | None:
     """The published item called ``name`` in any case: clients that lower-case names (as
     PAPI itself did for the deephdc catalog) get the same answer, `id` in the catalog's
     spelling."""
-    return module_named(name, published_modules().filter(kind=kind))
+    return module_named(name, _catalog(kind))
 
 
 class CatalogListView(PapiView):
@@ -195,7 +200,7 @@ class CatalogTagsView(PapiView):
         tags=["papi"],
     )
     def get(self, request, kind: str):
-        items = published_modules().filter(kind=KINDS[kind]).only("tags")
+        items = _catalog(KINDS[kind]).only("tags")
         tags = {tag for item in items for tag in item.tags or [] if isinstance(tag, str)}
         return JsonResponse(sorted(tags), safe=False)
 

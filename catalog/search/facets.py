@@ -136,6 +136,8 @@ def filter_and_count(
         by_facet[facet][key, spelling] = count
     for facet in FACETS:
         facets[facet] = _facet_values(query, facet, by_facet[facet], wanted.get(facet, ()))
+    if len(facets["source"]) < 2 and not wanted.get("source"):
+        facets["source"] = []  # one source (an AI4OS-only catalog): nothing to choose
     return matching, facets
 
 

@@ -23,6 +23,7 @@ BADGES = ("trainable", "inference", "pretrained")
 BADGE_LABELS = {"trainable": "Trainable", "inference": "Inference", "pretrained": "Pre-trained"}
 # Query parameter → Module field for the multi-valued filters.
 LIST_FACETS = {
+    "source": "source_labels",  # AI4OS, Hugging Face, BioImage.io, AI-on-Demand
     "task": "tasks",
     "category": "categories",
     "library": "libraries",
@@ -32,6 +33,7 @@ LIST_FACETS = {
 MULTI_PARAMS = (*LIST_FACETS, "license")
 FACET_LABELS = {
     "badge": "Capabilities",
+    "source": "Source",
     "task": "Task",
     "category": "Category",
     "library": "Library",
@@ -60,6 +62,7 @@ class ModuleQuery:
     trainable: bool | None = None
     inference: bool | None = None
     pretrained: bool | None = None
+    source: tuple[str, ...] = ()
     task: tuple[str, ...] = ()
     category: tuple[str, ...] = ()
     library: tuple[str, ...] = ()

@@ -31,6 +31,7 @@ from catalog.sources.github import WEB_URL, GitHubSource
 from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
 from catalog.sources.http import HttpClient, SourceError
 
+from .federated import configured_specs, harvest_sources
 from .harvest_lock import HarvestLock
 from .harvest_module import (
     CatalogRef,
@@ -188,7 +189,8 @@ def _start_run(specs: list[CatalogSpec], *, only: str | None, trigger: str) -> H
             return HarvestRun.objects.create(
                 status=RunStatus.RUNNING,
                 trigger=trigger[:32],
-                catalogs=[str(spec) for spec in specs],
+                catalogs=[str(spec) for spec in specs]
+                + ([] if only else [str(spec) for spec in configured_specs()]),
                 only=(only or "")[:200],
             )
     except IntegrityError:
@@ -362,6 +364,14 @@ def _harvest(
     _touch(touched, confirmed, run)
     if not only:
         _withdraw(run, catalogs, progress)
+        # Other sources after the AI4OS modules, so their records can join those modules.
+        harvest_sources(
+            run,
+            client,
+            progress=None
+            if progress is None
+            else lambda i, n, name, result: progress(Progress(i, n, name, result)),
+        )
 
 
 def _read_catalog(spec: CatalogSpec, github: GitHubSource) -> tuple[CatalogRef, Gitmodules]:

@@ -112,7 +112,7 @@ def active_filters(query: ModuleQuery) -> list[dict[str, str]]:
     chips = []
     if query.q:
         chips.append({"label": "Search", "value": query.q, "url": _href(query.replace(q=""))})
-    for facet in ("badge", "task", "category", "library", "data_type", "license", "tag"):
+    for facet in ("badge", "source", "task", "category", "library", "data_type", "license", "tag"):
         for value in query.selected(facet):
             label = BADGE_LABELS.get(value, value) if facet == "badge" else value
             chips.append(
@@ -151,3 +151,40 @@ def include_if_exists(context: template.Context, name: str) -> str:
 @register.simple_tag
 def sandbox_mode() -> bool:
     return bool(getattr(settings, "SANDBOX_MODE", False))
+
+
+# Source names as pages show them ("from Hugging Face", "also on BioImage.io").
+SOURCE_LABELS = {"ai4os": "AI4OS", "huggingface": "Hugging Face", "bioimageio": "BioImage.io"}
+SOURCE_LABELS["aiod"] = "AI-on-Demand"
+
+
+@register.filter
+def source_badges(module) -> list[dict[str, str]]:
+    """ "from X" for an entry another source created, "also on Y" for every other source."""
+    origin = getattr(module, "origin", "ai4os") or "ai4os"
+    origin_label = SOURCE_LABELS.get(origin, origin)
+    badges = []
+    if origin != "ai4os":
+        badges.append({"text": f"from {origin_label}", "kind": origin})
+    by_label = {label: kind for kind, label in SOURCE_LABELS.items()}
+    for label in module.source_labels or []:
+        if isinstance(label, str) and label != origin_label and label != "AI4OS":
+            badges.append({"text": f"also on {label}", "kind": by_label.get(label, "other")})
+    return badges
+
+
+@register.filter
+def validation_sentences(record) -> list[str]:
+    """A source record's own validation report, one plain sentence per problem."""
+    sentences = []
+    for found in record.validation or []:
+        if not isinstance(found, dict):
+            continue
+        where = str(found.get("file") or "record")
+        if found.get("line"):
+            where += f" line {found['line']}"
+        if found.get("field"):
+            where += f", field “{found['field']}”"
+        severity = "Error" if found.get("severity") == "error" else "Warning"
+        sentences.append(f"{severity} — {where}: {found.get('message') or 'no message'}")
+    return sentences

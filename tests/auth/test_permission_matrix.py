@@ -51,6 +51,28 @@ class Route:
     api: bool = False
 
 
+def _source_record(world, *, joined: bool = False) -> dict[str, str]:
+    """A Hugging Face record on an entry of its own (to merge), or joined to the module."""
+    from django.utils import timezone
+
+    from catalog.models import Module, SourceRecord
+
+    entry, _ = Module.objects.get_or_create(
+        name="hf-matrix-model", defaults={"origin": "huggingface"}
+    )
+    now = timezone.now()
+    SourceRecord.objects.update_or_create(
+        kind="huggingface",
+        record_id="matrix/model",
+        defaults={
+            "module": world.module if joined else entry,
+            "fetched_at": now,
+            "checked_at": now,
+        },
+    )
+    return {"kind": "huggingface", "record_id": "matrix/model"}
+
+
 def same_for_all(status: int) -> dict[str, int]:
     return dict.fromkeys(ROLES, status)
 
@@ -103,6 +125,23 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("curation-api:restore", "POST"): Route(
         CURATION_API, module_kwargs, lambda world: {"revision": 1, "reason": "matrix"}, api=True
+    ),
+    ("curation:sources", "POST"): Route(
+        CURATION_PAGE,
+        module_kwargs,
+        lambda world: {"action": "merge", **_source_record(world), "reason": "matrix"},
+    ),
+    ("curation-api:source-merge", "POST"): Route(
+        CURATION_API,
+        module_kwargs,
+        lambda world: {**_source_record(world), "reason": "matrix"},
+        api=True,
+    ),
+    ("curation-api:source-split", "POST"): Route(
+        CURATION_API,
+        module_kwargs,
+        lambda world: {**_source_record(world, joined=True), "reason": "matrix"},
+        api=True,
     ),
     # --- accounts -------------------------------------------------------------------------
     ("accounts-account", "POST"): Route(SIGNED_IN, data=lambda world: {"name": "matrix"}),

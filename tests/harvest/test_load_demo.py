@@ -25,7 +25,7 @@ def test_demo_catalog_loads_modules_and_tools():
     output = load_demo()
 
     assert "48 entries (48 new" in output
-    assert Module.objects.filter(kind="module").count() == 46
+    assert Module.objects.filter(kind="module", origin="ai4os").count() == 46
     tools = Module.objects.filter(kind="tool")
     assert set(tools.values_list("name", flat=True)) == {"ai4os-dev-env", "ai4os-federated-server"}
     assert all(t.categories == ["AI4 tools"] for t in tools)

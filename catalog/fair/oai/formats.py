@@ -59,6 +59,9 @@ def oai_dc(module: Module) -> str:
     source = document["links"].get("source_code")
     if source:
         parts.append(element("dc:source", source))
+    for other in module.sources or []:  # the same model at Hugging Face, BioImage.io, AIoD
+        if isinstance(other, dict) and other.get("url"):
+            parts.append(element("dc:source", other["url"]))
     for key in ("docker_image", "documentation", "dataset", "weights", "citation"):
         if document["links"].get(key):
             parts.append(element("dc:relation", document["links"][key]))

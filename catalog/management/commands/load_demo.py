@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from catalog.services.demo import load_demo_snapshot, read_snapshot
+from catalog.services.demo_federated import load_federated_snapshot
 
 
 class Command(BaseCommand):
@@ -25,6 +26,13 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo catalog: {total} entries ({len(result.new)} new, "
                 f"{len(result.updated)} updated, {len(result.unchanged)} unchanged)"
+            )
+        )
+        federated = load_federated_snapshot()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Other sources (Hugging Face, BioImage.io, AI-on-Demand): {federated.new} new, "
+                f"{federated.updated} updated, {federated.unchanged} unchanged"
             )
         )
         if result.skipped:
