@@ -17,12 +17,24 @@ from django.conf import settings
 
 from catalog.models import Module
 from catalog.papi.config import docker_repository
+from deployments.federated import options as flower
 
 TITLE_MAX = 45
 DESCRIPTION_MAX = 1000
 PASSWORD_MIN = 9
 IDE_SERVICES = ("jupyter", "vscode")
-SERVICE_LABELS = {"deepaas": "DEEPaaS API", "jupyter": "JupyterLab", "vscode": "VS Code"}
+SERVICE_LABELS = {
+    "deepaas": "DEEPaaS API",
+    "jupyter": "JupyterLab",
+    "vscode": "VS Code",
+    "fedserver": "Federated server (Flower)",
+}
+# The federated-server tool's hardware (PAPI's user.yaml: small, CPU only).
+FEDSERVER_HARDWARE = {
+    "cpu_num": {"value": 1, "range": [1, 2]},
+    "ram": {"value": 2000, "range": [2000, 8000]},
+    "disk": {"value": 1000, "range": [1000, 2000]},
+}
 DEV_ENV_IMAGE = "ai4oshub/ai4os-dev-env"
 _IMAGE_RE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$")
 
@@ -122,9 +134,13 @@ def deploy_config(
             "Docker tag", docker_tags_of(module)[0], options=docker_tags_of(module)
         ),
     }
+    federated = is_federated_server(module) and backend == "nomad"
     if backend == "nomad":
-        # Dev environments default to VS Code (PAPI); modules to their API.
+        # Dev environments default to VS Code (PAPI); modules to their API; the federated
+        # server to Flower.
         services = ["vscode", "jupyter"] if kind == "tool" else ["deepaas", *IDE_SERVICES]
+        if federated:
+            services = [flower.SERVICE, "jupyter", "vscode"]
         default = service if service in services else services[0]
         general["service"] = Param("Service", default, options=services)
         general["jupyter_password"] = Param(
@@ -135,7 +151,7 @@ def deploy_config(
         )
     config.sections["general"] = general
 
-    limits = limits_for(backend, vo)
+    limits = FEDSERVER_HARDWARE if federated else limits_for(backend, vo)
     recommended = (module.resources or {}).get("inference", {}) if module else {}
     seeds = {
         "cpu_num": recommended.get("cpu"),
@@ -175,7 +191,18 @@ def deploy_config(
     config.sections["hardware"] = hardware
     config.warning = " ".join(warnings)
 
-    if backend == "nomad":
+    if federated:
+        config.sections["flower"] = {
+            key: Param(
+                option.name,
+                option.value,
+                range=list(option.range) if option.range else None,
+                options=list(option.options) if option.options else None,
+                description=option.description,
+            )
+            for key, option in flower.OPTIONS.items()
+        }
+    elif backend == "nomad":
         config.sections["storage"] = {
             "rclone_url": Param(
                 "Storage URL",
@@ -186,6 +213,10 @@ def deploy_config(
             "rclone_password": Param("Storage password", ""),
         }
     return config
+
+
+def is_federated_server(module: Module | None) -> bool:
+    return module is not None and module.kind == "tool" and module.name == flower.TOOL_NAME
 
 
 def deployable_vos(user) -> list[str]:

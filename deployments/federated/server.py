@@ -501,13 +501,24 @@ def run(settings: ServerSettings) -> int:
     return 0
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m deployments.federated.server")
+    parser.add_argument("--max-seconds", help="overrides FEDSERVER_MAX_SECONDS")
+    parser.add_argument("--linger-seconds", help="overrides FEDSERVER_LINGER_SECONDS")
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    if args.max_seconds:
+        env["FEDSERVER_MAX_SECONDS"] = args.max_seconds
+    if args.linger_seconds:
+        env["FEDSERVER_LINGER_SECONDS"] = args.linger_seconds
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s fedserver %(levelname)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        settings = ServerSettings.from_env(dict(os.environ))
+        settings = ServerSettings.from_env(env)
     except ConfigError as exc:
         print(f"fedserver: configuration error: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)
