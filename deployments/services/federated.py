@@ -137,6 +137,8 @@ def _read_status(url: str, token: str) -> tuple[dict[str, Any] | None, str]:
             headers={"Authorization": f"Bearer {token}"},
             timeout=settings.DEPLOY_FEDSERVER_TIMEOUT,
         )
+    except requests.ConnectionError:
+        return None, "The server is starting (its status does not answer yet); retrying."
     except requests.RequestException as exc:
         return None, f"The server's status cannot be read right now ({type(exc).__name__})."
     if response.status_code != 200:
