@@ -161,7 +161,7 @@ def _render_detail(
         except DeploymentError as exc:
             jobs_error = exc.message
     federated = _federated_context(deployment) if is_federated(deployment) else None
-    return render(
+    response = render(
         request,
         "deployments/detail.html",
         {
@@ -178,6 +178,9 @@ def _render_detail(
         },
         status=status,
     )
+    if federated is not None:
+        response["Cache-Control"] = "no-store"  # the page shows the federated token
+    return response
 
 
 def _federated_context(deployment: Deployment) -> dict:

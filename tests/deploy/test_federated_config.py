@@ -129,6 +129,8 @@ def test_the_federated_status_is_the_owners_only(client, tool):
     client.force_login(owner)
     info = client.get(f"/deployments/{deployment.pk}/federated.json").json()
     assert info["status"] is None and "not running yet" in info["problem"]
+    page = client.get(f"/deployments/{deployment.pk}/")
+    assert page["Cache-Control"] == "no-store"  # it shows the token once running
     other = DeploymentFactory(owner=owner)
     assert client.get(f"/deployments/{other.pk}/federated.json").status_code == 404
 
