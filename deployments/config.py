@@ -17,18 +17,31 @@ from django.conf import settings
 
 from catalog.models import Module
 from catalog.papi.config import docker_repository
+from deployments.federated import options as flower
 
 TITLE_MAX = 45
 DESCRIPTION_MAX = 1000
 PASSWORD_MIN = 9
 IDE_SERVICES = ("jupyter", "vscode")
-SERVICE_LABELS = {"deepaas": "DEEPaaS API", "jupyter": "JupyterLab", "vscode": "VS Code"}
+SERVICE_LABELS = {
+    "deepaas": "DEEPaaS API",
+    "jupyter": "JupyterLab",
+    "vscode": "VS Code",
+    "fedserver": "Federated server (Flower)",
+}
+# The federated-server tool's hardware (PAPI's user.yaml: small, CPU only).
+FEDSERVER_HARDWARE = {
+    "cpu_num": {"value": 1, "range": [1, 2]},
+    "ram": {"value": 2000, "range": [2000, 8000]},
+    "disk": {"value": 1000, "range": [1000, 2000]},
+}
 # What a Nomad deployment of each kind can run, the default first. The deploy form and
-# PAPI's /config both read this, so a PAPI client is offered exactly what the form offers.
-# Modules run their API by default; tools (development environments) an IDE, VS Code first
-# as in PAPI's etc/tools/ai4os-dev-env/user.yaml. PAPI's federated-server `fedserver`
-# service is not offered: docs/papi.md says why.
+# PAPI's /config both read this (services_offered), so a PAPI client is offered exactly what
+# the form offers. Modules run their API by default; tools (development environments) an
+# IDE, VS Code first as in PAPI's etc/tools/ai4os-dev-env/user.yaml; the federated-server
+# tool its Flower server first, as in PAPI's etc/tools/ai4os-federated-server/user.yaml.
 SERVICES_BY_KIND = {"module": ("deepaas", *IDE_SERVICES), "tool": ("vscode", "jupyter")}
+FEDSERVER_SERVICES = (flower.SERVICE, *IDE_SERVICES)
 DEV_ENV_IMAGE = "ai4oshub/ai4os-dev-env"
 _IMAGE_RE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127})?$")
 
@@ -91,8 +104,11 @@ def docker_tags_of(module: Module | None) -> list[str]:
     return names or ["latest"]
 
 
-def services_offered(kind: str) -> list[str]:
-    """The services a Nomad deployment of a module or tool offers, the default first."""
+def services_offered(module: Module | None) -> list[str]:
+    """The services a Nomad deployment of this module or tool offers, the default first."""
+    if is_federated_server(module):
+        return list(FEDSERVER_SERVICES)
+    kind = module.kind if module is not None else "tool"
     return list(SERVICES_BY_KIND.get(kind, SERVICES_BY_KIND["module"]))
 
 
@@ -133,8 +149,9 @@ def deploy_config(
             "Docker tag", docker_tags_of(module)[0], options=docker_tags_of(module)
         ),
     }
+    federated = is_federated_server(module) and backend == "nomad"
     if backend == "nomad":
-        services = services_offered(kind)
+        services = services_offered(module)
         default = service if service in services else services[0]
         general["service"] = Param("Service", default, options=services)
         general["jupyter_password"] = Param(
@@ -145,7 +162,7 @@ def deploy_config(
         )
     config.sections["general"] = general
 
-    limits = limits_for(backend, vo)
+    limits = FEDSERVER_HARDWARE if federated else limits_for(backend, vo)
     recommended = (module.resources or {}).get("inference", {}) if module else {}
     seeds = {
         "cpu_num": recommended.get("cpu"),
@@ -185,7 +202,18 @@ def deploy_config(
     config.sections["hardware"] = hardware
     config.warning = " ".join(warnings)
 
-    if backend == "nomad":
+    if federated:
+        config.sections["flower"] = {
+            key: Param(
+                option.name,
+                option.value,
+                range=list(option.range) if option.range else None,
+                options=list(option.options) if option.options else None,
+                description=option.description,
+            )
+            for key, option in flower.OPTIONS.items()
+        }
+    elif backend == "nomad":
         config.sections["storage"] = {
             "rclone_url": Param(
                 "Storage URL",
@@ -196,6 +224,10 @@ def deploy_config(
             "rclone_password": Param("Storage password", ""),
         }
     return config
+
+
+def is_federated_server(module: Module | None) -> bool:
+    return module is not None and module.kind == "tool" and module.name == flower.TOOL_NAME
 
 
 def deployable_vos(user) -> list[str]:

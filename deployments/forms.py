@@ -19,6 +19,7 @@ from deployments.config import (
     DeployConfig,
     image_allowed,
 )
+from deployments.federated import options as flower
 from deployments.services.create import DeploymentRequest
 
 _HOSTNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -131,6 +132,10 @@ class DeploymentForm(forms.Form):
                 widget=forms.PasswordInput(render_value=False),
             )
 
+        if "flower" in config.sections:
+            for key, param in config.sections["flower"].items():
+                self.fields[f"flower_{key}"] = _flower_field(key, param)
+
     # Fieldsets of the page, in display order.
     GROUPS = {
         "general": (
@@ -145,6 +150,7 @@ class DeploymentForm(forms.Form):
         ),
         "hardware": ("cpu_num", "ram", "disk", "gpu_num", "gpu_type"),
         "storage": ("rclone_url", "rclone_user", "rclone_password"),
+        "flower": tuple(f"flower_{key}" for key in flower.OPTIONS),
     }
 
     def _group(self, name: str) -> list[forms.BoundField]:
@@ -161,6 +167,18 @@ class DeploymentForm(forms.Form):
     @property
     def storage_group(self) -> list[forms.BoundField]:
         return self._group("storage")
+
+    @property
+    def flower_group(self) -> list[forms.BoundField]:
+        return self._group("flower")
+
+    def clean_flower_metric(self) -> str:
+        text = (self.cleaned_data.get("flower_metric") or "").strip()
+        try:
+            flower.parse_metrics(text)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Evaluation metric: {exc}.") from exc
+        return text
 
     def clean_hostname(self) -> str:
         hostname = (self.cleaned_data.get("hostname") or "").strip().lower()
@@ -196,6 +214,14 @@ class DeploymentForm(forms.Form):
                 "rclone_url",
                 "Storage needs all of URL, user and password (or none of them).",
             )
+        fit = data.get("flower_min_fit_clients")
+        available = data.get("flower_min_available_clients")
+        if fit is not None and available is not None and fit > available:
+            self.add_error(
+                "flower_min_fit_clients",
+                f"Training needs {fit} clients but only {available} are required to be "
+                "available: the minimum (fit) cannot exceed the minimum (available).",
+            )
         if self.config.kind != "tool":
             image = self.config.sections["general"]["docker_image"].value
             if not image_allowed(image):
@@ -213,6 +239,12 @@ class DeploymentForm(forms.Form):
         # The IDE password only matters (and is only kept) for JupyterLab and VS Code.
         ide = data.get("service") in IDE_SERVICES
         secret_fields = [k for k in SECRET_FIELDS if ide or k != "jupyter_password"]
+        kept_secrets = {key: data[key] for key in secret_fields if data.get(key)}
+        config = {key: data[key] for key in ("rclone_url", "rclone_user") if data.get(key)}
+        if "flower" in self.config.sections:
+            config["flower"] = {key: data[f"flower_{key}"] for key in flower.OPTIONS}
+            # A fresh secret per deployment: every client must present it.
+            kept_secrets[flower.TOKEN_SECRET] = secrets.token_hex(32)
         return DeploymentRequest(
             module=module,
             kind=self.config.kind,
@@ -229,9 +261,47 @@ class DeploymentForm(forms.Form):
             gpu_num=data.get("gpu_num", 0),
             gpu_type=data.get("gpu_type") or "",
             hostname=data.get("hostname") or "",
-            config={key: data[key] for key in ("rclone_url", "rclone_user") if data.get(key)},
-            secrets={key: data[key] for key in secret_fields if data.get(key)},
+            config=config,
+            secrets=kept_secrets,
         )
+
+
+def _flower_field(key: str, param) -> forms.Field:
+    """A form field for one option of the `flower` section, typed as PAPI's value is."""
+    option = flower.OPTIONS[key]
+    label = param.name
+    if option.kind is bool:
+        return forms.BooleanField(
+            label=label, required=False, initial=param.value, help_text=param.description
+        )
+    if option.options:
+        return forms.ChoiceField(
+            label=label,
+            choices=[(o, o) for o in option.options],
+            initial=param.value,
+            help_text=param.description,
+            error_messages={"invalid_choice": f"{label}: %(value)s is not offered."},
+        )
+    if option.kind is str:
+        return forms.CharField(
+            label=label, initial=param.value, max_length=200, help_text=param.description
+        )
+    low, high = option.range or (None, None)
+    kind = forms.IntegerField if option.kind is int else forms.FloatField
+    bounds = f"at least {low}" + (f", at most {high}" if high is not None else "")
+    return kind(
+        label=label,
+        initial=param.value,
+        min_value=low,
+        max_value=high,
+        help_text=f"{param.description} ({bounds}).",
+        error_messages={
+            "required": f"{label} is required.",
+            "invalid": f"{label} must be a {'whole ' if option.kind is int else ''}number.",
+            "min_value": f"{label} must be at least %(limit_value)s.",
+            "max_value": f"{label} can be at most %(limit_value)s.",
+        },
+    )
 
 
 def random_title() -> str:

@@ -54,6 +54,7 @@ class Deployment(models.Model):
         DEEPAAS = "deepaas", "DEEPaaS API"
         JUPYTER = "jupyter", "JupyterLab"
         VSCODE = "vscode", "VS Code"
+        FEDSERVER = "fedserver", "Federated server (Flower)"
 
     State = DeploymentState
 

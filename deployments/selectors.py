@@ -49,6 +49,9 @@ def open_url(deployment: Deployment) -> str:
         return ""
     if deployment.backend == "oscar":
         return reverse("deployments:detail", args=[deployment.pk]) + "#try"
+    if deployment.main_endpoint == "fedserver":
+        # A gRPC endpoint is nothing to open in a browser: its page tells how to join.
+        return reverse("deployments:detail", args=[deployment.pk]) + "#federated"
     return deployment.main_url
 
 
@@ -66,7 +69,7 @@ def row(deployment: Deployment) -> dict[str, Any]:
         "created_display": deployment.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         "open_url": open_url(deployment),
         # Nomad endpoints open in a new tab; an OSCAR service opens its try-it form here.
-        "open_external": deployment.backend == "nomad",
+        "open_external": deployment.backend == "nomad" and deployment.main_endpoint != "fedserver",
         "error_message": deployment.error_message,
         "detail_url": reverse("deployments:detail", args=[deployment.pk]),
         "delete_url": reverse("deployments:delete", args=[deployment.pk]),

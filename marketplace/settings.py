@@ -214,6 +214,15 @@ NOMAD_NAMESPACES = env.dict(
 )
 # Base domain of the Traefik routers; endpoints are https://<label>-<uuid>.<domain>.
 DEPLOY_ENDPOINT_DOMAIN = env.str("DEPLOY_ENDPOINT_DOMAIN", default="deployments.localhost")
+# How this site reaches a federated server (its Flower gRPC port and its status JSON):
+# "endpoint" through the Traefik routers (fedserver-/monitor-<uuid>.<domain>, TLS), as a real
+# cluster serves them; "allocation" straight at the allocation's host ports read from Nomad
+# (the sandbox emulator runs the server on loopback; on a real cluster only where this site
+# can reach the nodes' addresses).
+DEPLOY_FEDSERVER_ACCESS = env.str(
+    "DEPLOY_FEDSERVER_ACCESS", default="allocation" if SANDBOX_MODE else "endpoint"
+)
+DEPLOY_FEDSERVER_TIMEOUT = env.float("DEPLOY_FEDSERVER_TIMEOUT", default=2.0)
 # Stamped into every job's Meta so one bulk query finds this site's jobs on a shared cluster.
 DEPLOY_INSTANCE = env.str("DEPLOY_INSTANCE", default="aix")
 OSCAR_ENDPOINT = env.str("OSCAR_ENDPOINT", default="http://127.0.0.1:8090").rstrip("/")

@@ -35,3 +35,5 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/mi
 TEST_ARTIFACTS_DIR = VAR_DIR.parent / "test-artifacts"
 # Whole-page caching is exercised by its own tests; elsewhere each test sees fresh pages.
 CATALOG_PAGE_CACHE_SECONDS = 0
+# The Nomad emulator runs federated servers on loopback: reach them at their allocation.
+DEPLOY_FEDSERVER_ACCESS = "allocation"

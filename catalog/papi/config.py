@@ -154,7 +154,7 @@ def module_config(module: Module, vo: str) -> dict[str, Any]:
     general["docker_image"]["value"] = image
     general["docker_tag"]["options"] = tags
     general["docker_tag"]["value"] = tags[0]
-    services = services_offered(module.kind)
+    services = services_offered(module)
     general["service"].update(
         value=services[0],
         options=services,

@@ -23,6 +23,7 @@ from deployments.api.views import ID_PARAMETER, DeploymentAPIView, validate_and_
 from deployments.backends.base import owner_sub
 from deployments.backends.nomad_job import job_name
 from deployments.config import docker_image_of
+from deployments.federated import options as flower
 from deployments.models import Deployment
 from deployments.selectors import deployments_for_user
 from deployments.services import DeploymentError, deployment_delete, request_sync
@@ -47,6 +48,7 @@ SECTIONS = {
         "service": "service",
         "jupyter_password": "jupyter_password",
         "hostname": "hostname",
+        "co2": None,  # the federated server's CodeCarbon switch: not offered here
     },
     "hardware": {k: k for k in ("cpu_num", "gpu_num", "gpu_type", "ram", "disk")},
     "storage": {
@@ -58,6 +60,8 @@ SECTIONS = {
         "datasets": None,
     },
 }
+# The federated-server tool's options (PAPI's section `flower`).
+SECTIONS["flower"] = {key: f"flower_{key}" for key in flower.OPTIONS}
 NO_SUCH = "No deployment exists with this uuid."
 KINDS = {"modules": "module", "tools": "tool"}
 

@@ -61,8 +61,9 @@ def validate_and_create(
         service=data.get("service", ""),
     )
     form_data = {
-        key: param.value
-        for section in config.sections.values()
+        # The form names the federated options flower_<key> (PAPI: section `flower`).
+        (f"flower_{key}" if name == "flower" else key): param.value
+        for name, section in config.sections.items()
         for key, param in section.items()
         if param.value not in (None, "")
     }

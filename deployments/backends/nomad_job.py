@@ -13,26 +13,47 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from deployments.federated import options as flower
+
 if TYPE_CHECKING:
     from deployments.models import Deployment
 
 GROUP = "usergroup"
 MAIN_TASK = "main"
 # Port label → container port (PAPI's template).
-PORTS = {"api": 5000, "monitor": 6006, "ide": 8888, "ui": 80}
+PORTS = {"api": 5000, "monitor": 6006, "ide": 8888, "ui": 80, "fedserver": 5000}
 # Which ports each service exposes, and which one the "open" button uses.
 SERVICE_PORTS = {
     "deepaas": (("api", "monitor", "ui"), "api"),
     "jupyter": (("ide", "monitor"), "ide"),
     "vscode": (("ide", "monitor"), "ide"),
 }
+# The federated-server tool exposes the same three ports whatever its service (PAPI's
+# template): Flower's gRPC, the monitor (our status JSON) and the IDE.
+FEDERATED_PORTS = ("fedserver", "monitor", "ide")
 STORAGE_IMAGE = "ghcr.io/ai4os/rclone:1.68"
 UI_IMAGE = "ai4oshub/deepaas-ui:latest"
 LOST_AFTER_NS = 48 * 3600 * 10**9
 
 
+def is_federated(deployment: Deployment) -> bool:
+    """A federated-server deployment: its form recorded the `flower` options."""
+    return "flower" in (deployment.config or {})
+
+
+def ports_of(deployment: Deployment) -> tuple[tuple[str, ...], str]:
+    """(port labels, main label) of the deployment's service."""
+    if is_federated(deployment):
+        main = "fedserver" if deployment.service == flower.SERVICE else "ide"
+        return FEDERATED_PORTS, main
+    return SERVICE_PORTS[deployment.service]
+
+
 def job_name(deployment: Deployment) -> str:
-    prefix = "tool-devenv" if deployment.kind == "tool" else "module"
+    if is_federated(deployment):
+        prefix = "tool-fl"
+    else:
+        prefix = "tool-devenv" if deployment.kind == "tool" else "module"
     return f"{prefix}-{deployment.id}"
 
 
@@ -42,7 +63,7 @@ def namespace_for(vo: str) -> str:
 
 def endpoints_for(deployment: Deployment) -> tuple[dict[str, str], str]:
     """https://<label>-<uuid>.<domain> per exposed port; DEEPaaS's API opens on /ui."""
-    labels, main = SERVICE_PORTS[deployment.service]
+    labels, main = ports_of(deployment)
     domain = settings.DEPLOY_ENDPOINT_DOMAIN
     host = deployment.hostname or str(deployment.id)
     urls = {label: f"https://{label}-{host}.{domain}" for label in labels}
@@ -55,7 +76,7 @@ def build_job(deployment: Deployment, *, owner_sub: str, secrets: dict[str, str]
     """The complete Job object to register (without the EnforceIndex envelope)."""
     job_id = str(deployment.id)
     namespace = namespace_for(deployment.vo)
-    labels, _main = SERVICE_PORTS[deployment.service]
+    labels, _main = ports_of(deployment)
     config = deployment.config or {}
     storage = _storage(config, secrets)
     tasks = [_main_task(deployment, labels, storage, secrets)]
@@ -112,16 +133,14 @@ def build_job(deployment: Deployment, *, owner_sub: str, secrets: dict[str, str]
 def _traefik_service(deployment: Deployment, label: str) -> dict[str, Any]:
     router = f"{deployment.id}-{label}"
     host = f"{label}-{deployment.hostname or deployment.id}.{settings.DEPLOY_ENDPOINT_DOMAIN}"
-    return {
-        "Name": router,
-        "PortLabel": label,
-        "Provider": "consul",
-        "Tags": [
-            "traefik.enable=true",
-            f"traefik.http.routers.{router}.tls=true",
-            f"traefik.http.routers.{router}.rule=Host(`{host}`, `www.{host}`)",
-        ],
-    }
+    tags = [
+        "traefik.enable=true",
+        f"traefik.http.routers.{router}.tls=true",
+        f"traefik.http.routers.{router}.rule=Host(`{host}`, `www.{host}`)",
+    ]
+    if label == "fedserver":  # gRPC behind Traefik (PAPI's template)
+        tags.append(f"traefik.http.services.{router}.loadbalancer.server.scheme=h2c")
+    return {"Name": router, "PortLabel": label, "Provider": "consul", "Tags": tags}
 
 
 def _storage(config: dict[str, Any], secrets: dict[str, str]) -> dict[str, str] | None:
@@ -174,13 +193,17 @@ def _main_task(
         # A CPU job must not see the node's GPUs (PAPI sets the same).
         env["NVIDIA_VISIBLE_DEVICES"] = "none"
     volumes = [f"/nomad-storage/{deployment.id}:/storage:shared"] if storage else []
+    command: dict[str, Any] = {"command": "deep-start", "args": [f"--{deployment.service}"]}
+    if is_federated(deployment):
+        env |= flower.job_env(deployment.config["flower"], secrets.get(flower.TOKEN_SECRET, ""))
+        if deployment.service == flower.SERVICE:
+            command = {}  # the image's own command starts the Flower server (as PAPI)
     return {
         "Name": MAIN_TASK,
         "Driver": "docker",
         "Config": {
             "image": deployment.image_ref,
-            "command": "deep-start",
-            "args": [f"--{deployment.service}"],
+            **command,
             "force_pull": True,
             "ports": list(labels),
             "shm_size": int(deployment.ram_mb * 10**6 * 0.5),

@@ -4,7 +4,8 @@ They serve two purposes: test doubles for the deploy code, driven by the real cl
 (python-nomad, oscar-python), and the clearly labelled *sandbox* backend of the demo run command
 (``python -m deployments.sandbox``), so a newcomer clicking Deploy sees a deployment move
 through its states without a cluster. Standard library only, bound to 127.0.0.1 only; nothing
-here ever starts a container or talks to a real cluster.
+here ever starts a container or talks to a real cluster (the one process it may start is the
+federated server, see ``runners``).
 
 Public API
 ----------
@@ -22,13 +23,17 @@ clock=time.monotonic)``, both ``LoopbackServer``s:
 
 Nomad: ``jobs`` (job ID → full job), ``allocations`` (alloc ID → allocation),
 ``fail_placement(job_id_or_predicate, reason)``, ``fail_task(job_id_or_predicate, message)``,
-``complete(job_id, namespace=None)``, ``timeline`` (``{"pending": s, "running": s}`` from submit).
+``complete(job_id, namespace=None)``, ``task_log(alloc_id)``, ``timeline``
+(``{"pending": s, "running": s}`` from submit).
 OSCAR: ``services`` (name → definition), ``jobs`` (service → job → info),
 ``fail_jobs(service_name_or_predicate, message)``, ``job_timeline`` (``{"running", "succeeded"}``).
 
 Known differences from the real systems
 ---------------------------------------
 Nomad:
+- Nothing runs, except main tasks whose image is in ``runners`` (the demo and the tests run the
+  federated server's image this way, as a local process on loopback ports; NOMAD_PORT_<label>
+  is then the host port, as for raw_exec, not the container port as for docker).
 - ``POST /v1/jobs/parse`` answers 501 (no HCL parser in the standard library): submit JSON jobs.
 - Scheduling is a feasibility check only: node eligibility, job/group/task constraints
   (``=``, ``!=``, ``regexp``, ``set_contains*``, ``is_set``, numeric comparisons; other
@@ -60,8 +65,29 @@ OSCAR:
   leaves most of that to Kubernetes); an existing name is a 400.
 """
 
+import sys
+
 from deployments.sandbox.httpserver import Call, LoopbackServer
 from deployments.sandbox.nomad_emulator import NomadEmulator
 from deployments.sandbox.oscar_emulator import OscarEmulator
 
-__all__ = ["Call", "LoopbackServer", "NomadEmulator", "OscarEmulator"]
+# Images whose main task the sandbox Nomad really runs (``NomadEmulator(runners=...)``): the
+# federated-server tool's image runs our Flower server on loopback, bounded in time.
+FEDERATED_SERVER_IMAGE = "ai4oshub/ai4os-federated-server"
+SANDBOX_RUNNERS = {
+    FEDERATED_SERVER_IMAGE: [
+        sys.executable,
+        "-m",
+        "deployments.federated.server",
+        "--max-seconds",
+        "900",
+    ]
+}
+
+__all__ = [
+    "SANDBOX_RUNNERS",
+    "Call",
+    "LoopbackServer",
+    "NomadEmulator",
+    "OscarEmulator",
+]

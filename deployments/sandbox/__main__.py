@@ -12,6 +12,7 @@ import signal
 import threading
 from types import FrameType
 
+from deployments.sandbox import SANDBOX_RUNNERS
 from deployments.sandbox.nomad_emulator import DEFAULT_TIMELINE, NomadEmulator
 from deployments.sandbox.oscar_emulator import DEFAULT_JOB_TIMELINE, OscarEmulator
 
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.nomad_port,
         token=args.nomad_token,
         timeline={"pending": args.pending, "running": args.running},
+        runners=SANDBOX_RUNNERS,
     )
     # Sandbox mode: the demo hands OSCAR the signed-in user's OIDC token, which the emulator
     # cannot verify, so any unexpired JWT with a `sub` is accepted. Never expose this port.
@@ -58,7 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     oscar.start()
     print(f"SANDBOX Nomad emulator listening on {nomad.base_url}", flush=True)
     print(f"SANDBOX OSCAR emulator listening on {oscar.base_url}", flush=True)
-    print("These are emulators: no container is ever started. Ctrl-C to stop.", flush=True)
+    print(
+        "These are emulators: no container is ever started (a federated server runs as a "
+        "local Flower process on loopback). Ctrl-C to stop.",
+        flush=True,
+    )
 
     stop = threading.Event()
 

@@ -20,11 +20,15 @@ import copy
 import heapq
 import itertools
 import json
+import os
 import re
+import socket
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -553,13 +557,101 @@ NODE_STUB_FIELDS = (
 
 
 # --------------------------------------------------------------------------------------------
+# Task processes (the ``runners`` driver)
+# --------------------------------------------------------------------------------------------
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _nomad_task_env(alloc: dict[str, Any], task: dict[str, Any]) -> dict[str, str]:
+    """The runtime variables Nomad sets in a task's environment."""
+    job = alloc["Job"]
+    env = {
+        "NOMAD_ALLOC_ID": alloc["ID"],
+        "NOMAD_ALLOC_NAME": alloc["Name"],
+        "NOMAD_JOB_ID": job["ID"],
+        "NOMAD_JOB_NAME": job.get("Name") or job["ID"],
+        "NOMAD_NAMESPACE": alloc["Namespace"],
+        "NOMAD_GROUP_NAME": alloc["TaskGroup"],
+        "NOMAD_TASK_NAME": task.get("Name") or "",
+        "NOMAD_DC": "sandbox",
+    }
+    for key, value in (job.get("Meta") or {}).items():
+        env[f"NOMAD_META_{key}"] = str(value)
+    for port in alloc["AllocatedResources"]["Shared"]["Ports"]:
+        label, host, value = port["Label"], port["HostIP"], str(port["Value"])
+        # No container: the process listens on the host port itself (as with raw_exec).
+        env |= {
+            f"NOMAD_IP_{label}": host,
+            f"NOMAD_PORT_{label}": value,
+            f"NOMAD_HOST_PORT_{label}": value,
+            f"NOMAD_ADDR_{label}": f"{host}:{value}",
+        }
+    return env
+
+
+class _TaskProcess:
+    """One task process and its log file."""
+
+    def __init__(self, process: subprocess.Popen, log: Any, started: float) -> None:
+        self.process = process
+        self.log = log
+        self.started = started
+
+    @classmethod
+    def start(cls, command: list[str], env: dict[str, str]) -> _TaskProcess:
+        log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in end()
+        process = subprocess.Popen(  # noqa: S603 - a command the emulator was configured with
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return cls(process, log, time.monotonic())
+
+    def returncode(self) -> int | None:
+        return self.process.poll()
+
+    def overdue(self, max_seconds: float) -> bool:
+        return self.returncode() is None and time.monotonic() - self.started > max_seconds
+
+    def read_log(self) -> str:
+        try:
+            self.log.seek(0)
+            return self.log.read().decode(errors="replace")
+        except ValueError:  # closed
+            return ""
+
+    def end(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+# --------------------------------------------------------------------------------------------
 # The emulator
 # --------------------------------------------------------------------------------------------
 class NomadEmulator(LoopbackServer):
     """Nomad HTTP API on 127.0.0.1. ``token``: ACL secret required on every /v1 call but
     /v1/status/leader (None: ACLs disabled). ``timeline``: seconds from submit at which the
     allocation appears (``pending``) and starts (``running``). ``clock``: monotonic seconds
-    driving the timeline (inject a fake one in tests)."""
+    driving the timeline (inject a fake one in tests).
+
+    ``runners``: Docker image repository (no tag) → command. A main task whose image is
+    listed really runs: when its allocation starts, the command runs as a local process on
+    loopback instead of the container (a raw_exec-like driver), with the task's Env and the
+    variables Nomad gives a task (NOMAD_ALLOC_ID, NOMAD_JOB_NAME, NOMAD_META_*, and per port
+    label NOMAD_IP_/NOMAD_PORT_/NOMAD_ADDR_/NOMAD_HOST_PORT_, the port a free loopback one).
+    Its exit completes (code 0) or fails the allocation; stopping or purging the job, or
+    ``reset()``/``stop()``, ends it; no process outlives ``runner_max_seconds``."""
 
     def __init__(
         self,
@@ -569,9 +661,15 @@ class NomadEmulator(LoopbackServer):
         timeline: Mapping[str, float] | None = None,
         nodes: Iterable[dict[str, Any]] | None = None,
         namespaces: Iterable[str] = DEFAULT_NAMESPACES,
+        runners: Mapping[str, Sequence[str]] | None = None,
+        runner_max_seconds: float = 900.0,
     ) -> None:
         super().__init__(port)
         self.token = token
+        self.runners = {image: list(command) for image, command in (runners or {}).items()}
+        self.runner_max_seconds = runner_max_seconds
+        self._processes: dict[str, _TaskProcess] = {}
+        self._task_logs: dict[str, str] = {}
         self._clock = clock
         merged = {**DEFAULT_TIMELINE, **(timeline or {})}
         # The allocation cannot start before it exists: clamp running to at least pending.
@@ -602,12 +700,63 @@ class NomadEmulator(LoopbackServer):
 
     # -- test knobs and counters --------------------------------------------------------------
     def reset(self) -> None:
-        """Forget jobs, allocations, evaluations, fault rules and the request log. The Raft
-        index keeps growing so blocking queries never see it go backwards."""
+        """Forget jobs, allocations, evaluations, fault rules and the request log (and end
+        every task process). The Raft index keeps growing so blocking queries never see it go
+        backwards."""
         with self._lock:
             super().reset()
+            self._end_processes()
             self._init_state()
             self._bump()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._end_processes()
+        super().stop()
+
+    def task_log(self, alloc_id: str) -> str:
+        """What the allocation's task process has printed so far ("" if it has none)."""
+        process = self._processes.get(alloc_id)
+        return process.read_log() if process else self._task_logs.get(alloc_id, "")
+
+    def _end_processes(self) -> None:
+        for process in self._processes.values():
+            process.end()
+        self._processes.clear()
+        self._task_logs.clear()
+
+    def _drop_process(self, alloc_id: str) -> None:
+        process = self._processes.pop(alloc_id, None)
+        if process is not None:
+            process.end()
+            self._task_logs[alloc_id] = process.read_log()
+            process.log.close()
+
+    def _reap(self) -> None:
+        """Allocations whose process exited finish like their task did; overdue ones end."""
+        for alloc_id, process in list(self._processes.items()):
+            alloc = self._allocs.get(alloc_id)
+            if process.overdue(self.runner_max_seconds):
+                process.end()
+            code = process.returncode()
+            if code is None or alloc is None:
+                continue
+            self._drop_process(alloc_id)
+            if not _alloc_terminal(alloc):
+                failure = None if code == 0 else f"Exit Code: {code}"
+                self._finish_alloc(alloc, failure=failure)
+                self._refresh_status((alloc["Namespace"], alloc["JobID"]))
+
+    def _run_task(self, alloc: dict[str, Any]) -> None:
+        for task in self._group_tasks(alloc):
+            image = str((task.get("Config") or {}).get("image") or "")
+            command = self.runners.get(image.rsplit(":", 1)[0] if ":" in image else image)
+            if command is None or _lifecycle(task)[0] != "main":
+                continue
+            env = {**os.environ, **{k: str(v) for k, v in (task.get("Env") or {}).items()}}
+            env |= _nomad_task_env(alloc, task)
+            self._processes[alloc["ID"]] = _TaskProcess.start(command, env)
+            return
 
     @property
     def jobs(self) -> dict[str, dict[str, Any]]:
@@ -677,6 +826,8 @@ class NomadEmulator(LoopbackServer):
 
     def _advance(self) -> None:
         """Apply every lifecycle transition whose time has come, oldest first."""
+        if self._processes:
+            self._reap()
         now = self._clock()
         while self._schedule and self._schedule[0][0] <= now:
             _, _, action = heapq.heappop(self._schedule)
@@ -742,6 +893,7 @@ class NomadEmulator(LoopbackServer):
                 alloc["DesiredDescription"] = description
 
     def _finish_alloc(self, alloc: dict[str, Any], failure: str | None) -> None:
+        self._drop_process(alloc["ID"])
         now = _now_ns()
         for name, state in alloc["TaskStates"].items():
             hook, sidecar = _lifecycle(self._task(alloc, name))
@@ -763,12 +915,17 @@ class NomadEmulator(LoopbackServer):
         alloc["ModifyTime"] = now
 
     @staticmethod
-    def _task(alloc: dict[str, Any], name: str) -> dict[str, Any]:
+    def _group_tasks(alloc: dict[str, Any]) -> list[dict[str, Any]]:
         for group in alloc["Job"].get("TaskGroups") or []:
             if group.get("Name") == alloc["TaskGroup"]:
-                for task in group.get("Tasks") or []:
-                    if task.get("Name") == name:
-                        return task
+                return list(group.get("Tasks") or [])
+        return []
+
+    @classmethod
+    def _task(cls, alloc: dict[str, Any], name: str) -> dict[str, Any]:
+        for task in cls._group_tasks(alloc):
+            if task.get("Name") == name:
+                return task
         return {}
 
     # -- lifecycle transitions ----------------------------------------------------------------
@@ -872,6 +1029,13 @@ class NomadEmulator(LoopbackServer):
         due = self._submitted[key] + self.timeline["running"]
         self._at(due, lambda: self._start(key, alloc["ID"]))
 
+    def _runs_locally(self, group: dict[str, Any]) -> bool:
+        for task in group.get("Tasks") or []:
+            image = str((task.get("Config") or {}).get("image") or "")
+            if (image.rsplit(":", 1)[0] if ":" in image else image) in self.runners:
+                return True
+        return False
+
     def _allocated_resources(self, group: dict[str, Any], node: dict[str, Any]) -> dict:
         cpu = node["NodeResources"]["Cpu"]
         mhz_per_core = cpu["CpuShares"] // max(cpu["TotalCpuCores"], 1)
@@ -906,16 +1070,20 @@ class NomadEmulator(LoopbackServer):
                 "Devices": devices or None,
             }
         ports = []
+        local = self._runs_locally(group)
         for network in group.get("Networks") or []:
             for port in (network.get("DynamicPorts") or []) + (network.get("ReservedPorts") or []):
-                value = port.get("Value") or self._next_port
-                self._next_port += 0 if port.get("Value") else 1
+                if local and not port.get("Value"):
+                    value = _free_loopback_port()  # a process will really listen on it
+                else:
+                    value = port.get("Value") or self._next_port
+                    self._next_port += 0 if port.get("Value") else 1
                 ports.append(
                     {
                         "Label": port.get("Label"),
                         "Value": value,
                         "To": port.get("To") or 0,
-                        "HostIP": node["Address"],
+                        "HostIP": "127.0.0.1" if local else node["Address"],
                     }
                 )
         disk = int((group.get("EphemeralDisk") or {}).get("SizeMB") or 300)
@@ -946,6 +1114,8 @@ class NomadEmulator(LoopbackServer):
         alloc["ClientDescription"] = "Tasks are running"
         alloc["ModifyIndex"] = alloc["AllocModifyIndex"] = self._bump()
         alloc["ModifyTime"] = now
+        if self.runners:
+            self._run_task(alloc)
         self._refresh_status(key)
 
     # -- HTTP ---------------------------------------------------------------------------------

@@ -1,0 +1,13 @@
+"""Federated learning with Flower: the server the federated-server tool runs, and a demo client.
+
+- ``options``: the tool's ``flower`` configuration section (PAPI's user.yaml) and the job
+  environment it becomes (PAPI's nomad.hcl variable names).
+- ``server``: ``python -m deployments.federated.server``, a Flower server driven by that
+  environment, as the ai4os-federated-server image's ``fedserver/server.py`` is; it checks a
+  per-deployment bearer token on every gRPC call and serves its progress as JSON.
+- ``client``: ``python -m deployments.federated.client``, a Flower client training a small
+  numpy model on one shard of a generated dataset (``model``).
+- ``auth``: the bearer-token gRPC interceptors of both sides.
+
+Nothing here imports Django: the server and the client run as plain processes.
+"""
