@@ -101,7 +101,9 @@ def load_text(text: str) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError([Problem("", "yaml", f"YAML syntax error{where}: {problem}")])
+        raise DefinitionError(
+            [Problem("", "yaml", f"YAML syntax error{where}: {problem}")]
+        ) from exc
     if not isinstance(document, dict):
         raise DefinitionError(
             [Problem("", "yaml", "The definition must be a mapping with a 'steps' list.")]

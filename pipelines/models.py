@@ -116,6 +116,9 @@ class RunInput(models.Model):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["run", "name"], name="run_input_name")]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class StepRun(models.Model):
     class State(models.TextChoices):

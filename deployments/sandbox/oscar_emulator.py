@@ -13,7 +13,8 @@ trigger OSCAR: each new object becomes a job, and when the job succeeds the serv
 function (``deployments.sandbox.functions``) writes its output under every ``output`` path, so a
 file written to one service's output path that is another service's input path triggers it.
 
-Error bodies are plain text, as gin's ``c.String`` writes them; bare statuses (``c.Status``) have empty bodies.
+Error bodies are plain text, as gin's ``c.String`` writes them; bare statuses (``c.Status``)
+have empty bodies.
 
 Known simplifications are listed in the package docstring (``deployments.sandbox``).
 """
@@ -25,6 +26,7 @@ import binascii
 import copy
 import hashlib
 import json
+import logging
 import re
 import secrets
 import threading
@@ -37,6 +39,7 @@ from typing import Any
 from deployments.sandbox import functions
 from deployments.sandbox.httpserver import LoopbackServer, Request, Response
 
+logger = logging.getLogger(__name__)
 ServiceMatcher = str | Callable[[dict[str, Any]], bool]
 
 DEFAULT_JOB_TIMELINE: dict[str, float] = {"running": 1.0, "succeeded": 3.0}
@@ -560,7 +563,7 @@ class OscarEmulator(LoopbackServer):
                 self._trigger_new_objects(client)
                 self._deliver_finished_jobs(client)
             except Exception:  # noqa: BLE001 - a hiccup of the S3 server must not kill the loop
-                continue
+                logger.debug("storage watcher: S3 call failed", exc_info=True)
 
     def _trigger_new_objects(self, client) -> None:
         with self._lock:
@@ -600,13 +603,14 @@ class OscarEmulator(LoopbackServer):
     def _deliver_finished_jobs(self, client) -> None:
         with self._lock:
             due = [
-                (name, job_name, job, copy.deepcopy(self._services[name]))
+                (job, copy.deepcopy(self._services[name]))
                 for name, jobs in self._jobs.items()
-                for job_name, job in jobs.items()
-                if job.get("trigger") and not job["delivered"]
+                for job in jobs.values()
+                if job.get("trigger")
+                and not job["delivered"]
                 and self._clock_phase(job) in ("Succeeded", "Failed")
             ]
-        for name, job_name, job, service in due:
+        for job, service in due:
             log = self._run_triggered(client, service, job) if not job["failure"] else ""
             with self._lock:
                 job["delivered"] = True
@@ -629,7 +633,7 @@ class OscarEmulator(LoopbackServer):
                 try:
                     body = client.get_object(Bucket=bucket, Key=f"{prefix}{wanted}/{file_name}")
                     present[wanted] = json.loads(body["Body"].read() or b"null")
-                except Exception:  # noqa: BLE001 - missing part (NoSuchKey) or unreadable JSON
+                except Exception:  # noqa: BLE001, S112 - missing part (NoSuchKey) or bad JSON
                     continue
             missing = [w for w in parts_wanted if w not in present]
             if missing:
