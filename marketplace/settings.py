@@ -329,6 +329,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ModuleKindEnum": "catalog.models.Module.Kind",
     "RevisionKindEnum": "catalog.models.ModuleRevision.Kind",
     "DeploymentKindEnum": "deployments.models.Deployment.Kind",
+    "StateEnum": "deployments.models.DeploymentState",  # the name it had before pipelines
+    "PipelineRunStateEnum": "pipelines.models.RunState",
+    "PipelineStepStateEnum": "pipelines.models.StepRun.State",
+    "PipelineRunModeEnum": "pipelines.models.PipelineRun.Mode",
 }
 
 # --- Static files -----------------------------------------------------------

@@ -36,6 +36,7 @@ from pipelines.models import Pipeline, PipelineRun, PipelineVersion, RunInput, S
 
 logger = logging.getLogger(__name__)
 RUN_TASK = "pipelines.tasks.execute_pipeline_run"
+RESERVED_NAMES = {"new", "runs"}  # page routes under /pipelines/
 
 
 class PipelineError(Exception):
@@ -118,7 +119,7 @@ def provenance(checked: Checked) -> list[dict[str, Any]]:
 def _unique_name(title: str) -> str:
     base = slugify(title)[:80] or "pipeline"
     name, n = base, 2
-    while Pipeline.objects.filter(name=name).exists():
+    while name in RESERVED_NAMES or Pipeline.objects.filter(name=name).exists():
         name, n = f"{base}-{n}", n + 1
     return name
 
@@ -456,3 +457,15 @@ def _finish(
     else:
         run.state = PipelineRun.State.SUCCEEDED
     run.save(update_fields=["object_counts", "result", "finished_at", "state", "error"])
+
+
+def pipeline_delete(*, pipeline: Pipeline) -> None:
+    """Delete a pipeline and its runs; refused while another pipeline uses it as a sub-flow."""
+    from pipelines.selectors import pipelines_using
+
+    users = pipelines_using(pipeline.name)
+    if users:
+        names = ", ".join(p.name for p in users)
+        raise PipelineError(f"Pipeline '{pipeline.name}' is a sub-flow of: {names}.")
+    pipeline.runs.all().delete()
+    pipeline.delete()

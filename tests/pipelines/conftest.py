@@ -72,3 +72,7 @@ def count_objects(s3_server: SandboxS3, bucket: str) -> dict[str, int]:
             folder = obj["Key"].rsplit("/", 1)[0]
             counts[folder] = counts.get(folder, 0) + 1
     return counts
+
+
+# The API tests check bodies against the OpenAPI document the server publishes.
+from tests.api.conftest import assert_conforms, openapi  # noqa: E402, F401
