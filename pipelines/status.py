@@ -38,6 +38,6 @@ def run_status(run: PipelineRun) -> dict[str, Any]:
             }
             for s in run.steps.all()
         ],
-        "objects": run.object_counts,
+        "objects": run.object_counts or None,
         "result": run.result,
     }

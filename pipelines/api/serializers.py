@@ -175,7 +175,9 @@ class PipelineRunSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     inputs = PipelineRunInputSerializer(many=True)
     steps = PipelineStepRunSerializer(many=True)
-    objects = PipelineObjectCountsSerializer(required=False, help_text="Empty until the run ends.")
+    objects = PipelineObjectCountsSerializer(
+        allow_null=True, help_text="Object counts of the buckets; null until an async run ends."
+    )
     result = serializers.JSONField(
         allow_null=True, help_text='{"final": {output file name: the last step\'s output}}'
     )
