@@ -20,9 +20,7 @@ class PipelineForm(forms.Form):
             "reads (none: the pipeline's input)."
         ),
     )
-    note = forms.CharField(
-        label="What changed (optional)", max_length=300, required=False
-    )
+    note = forms.CharField(label="What changed (optional)", max_length=300, required=False)
 
 
 class RunForm(forms.Form):

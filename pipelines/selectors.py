@@ -34,12 +34,7 @@ def runs_for_user(user, pipeline: Pipeline | None = None) -> QuerySet[PipelineRu
 
 
 def run_for_user(user, run_id) -> PipelineRun | None:
-    return (
-        runs_for_user(user)
-        .prefetch_related("steps", "inputs")
-        .filter(pk=run_id)
-        .first()
-    )
+    return runs_for_user(user).prefetch_related("steps", "inputs").filter(pk=run_id).first()
 
 
 def step_palette() -> list[dict]:

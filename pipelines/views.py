@@ -31,14 +31,15 @@ from pipelines.services import (
 from pipelines.status import run_status
 
 STARTER = """input_type: Image
-steps:
-  - id: model-a
-    module: MODULE_A
-  - id: model-b
-    module: MODULE_B
-  - id: vote
-    join: majority_vote
-    inputs: [model-a, model-b]
+steps: []
+# Drag modules onto the canvas, or write the steps here. Two models and a vote:
+#   - id: model-a
+#     module: MODULE_A
+#   - id: model-b
+#     module: MODULE_B
+#   - id: vote
+#     join: majority_vote
+#     inputs: [model-a, model-b]
 """
 
 
@@ -214,10 +215,14 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
     run = selectors.run_for_user(request.user, run_id)
     if run is None:
         raise Http404("No such run.")
+    outputs = [
+        {"name": name, "output": output, "pretty": json.dumps(output, indent=2, sort_keys=True)}
+        for name, output in ((run.result or {}).get("final") or {}).items()
+    ]
     return render(
         request,
         "pipelines/run.html",
-        {"run": run, "status": run_status(run), "sandbox": settings.SANDBOX_MODE},
+        {"run": run, "outputs": outputs, "sandbox": settings.SANDBOX_MODE},
     )
 
 

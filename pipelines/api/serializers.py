@@ -53,7 +53,9 @@ class PipelineWriteSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    definition = serializers.JSONField(required=False, help_text="See PipelineDefinitionSerializer.")
+    definition = serializers.JSONField(
+        required=False, help_text="See PipelineDefinitionSerializer."
+    )
     yaml = serializers.CharField(required=False, trim_whitespace=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 

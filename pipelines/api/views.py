@@ -19,12 +19,12 @@ from deployments.backends.base import BackendError
 from pipelines import selectors
 from pipelines.api.serializers import (
     PipelineErrorSerializer,
-    PipelineSerializer,
-    PipelineWriteSerializer,
     PipelineRunCreateSerializer,
     PipelineRunSerializer,
+    PipelineSerializer,
     PipelineValidateSerializer,
     PipelineValidationResultSerializer,
+    PipelineWriteSerializer,
 )
 from pipelines.definition import DefinitionError, dump_yaml, load_text
 from pipelines.models import Pipeline
@@ -85,7 +85,11 @@ class PipelineListCreate(PipelinesAPIView):
         operation_id="pipelines_create",
         summary="Save a new pipeline (its version 1)",
         request=PipelineWriteSerializer,
-        responses={201: PipelineSerializer, 400: PipelineErrorSerializer, 401: PipelineErrorSerializer},
+        responses={
+            201: PipelineSerializer,
+            400: PipelineErrorSerializer,
+            401: PipelineErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = PipelineWriteSerializer(data=request.data)
@@ -182,7 +186,11 @@ class PipelineValidate(PipelinesAPIView):
         operation_id="pipelines_validate",
         summary="Check a definition without saving it (what the editor calls)",
         request=PipelineValidateSerializer,
-        responses={200: PipelineValidationResultSerializer, 400: PipelineErrorSerializer, 401: PipelineErrorSerializer},
+        responses={
+            200: PipelineValidationResultSerializer,
+            400: PipelineErrorSerializer,
+            401: PipelineErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = PipelineValidateSerializer(data=request.data)
@@ -239,7 +247,11 @@ class PipelineRuns(APIView):
     @extend_schema(
         operation_id="pipelines_runs_list",
         summary="Your runs of this pipeline, newest first",
-        responses={200: PipelineRunSerializer(many=True), 401: PipelineErrorSerializer, 404: PipelineErrorSerializer},
+        responses={
+            200: PipelineRunSerializer(many=True),
+            401: PipelineErrorSerializer,
+            404: PipelineErrorSerializer,
+        },
     )
     def get(self, request: Request, pipeline: str) -> Response:
         found = get_object_or_404(Pipeline, name=pipeline)
@@ -299,7 +311,11 @@ class RunDetail(APIView):
     @extend_schema(
         operation_id="pipeline_runs_retrieve",
         summary="One of your runs: each step's state, jobs and logs, the result",
-        responses={200: PipelineRunSerializer, 401: PipelineErrorSerializer, 404: PipelineErrorSerializer},
+        responses={
+            200: PipelineRunSerializer,
+            401: PipelineErrorSerializer,
+            404: PipelineErrorSerializer,
+        },
     )
     def get(self, request: Request, run_id) -> Response:
         run = selectors.run_for_user(request.user, run_id)

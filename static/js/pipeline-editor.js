@@ -51,6 +51,7 @@
       if (indent === 0 && (m = line.match(/^([\w-]+):\s*(.*)$/))) {
         listKey = null;
         inSteps = m[1] === "steps";
+        if (inSteps && m[2] && m[2] !== "[]") throw new Error("line " + (i + 1));
         if (m[1] === "input_type") doc.input_type = String(scalar(m[2]));
         else if (!inSteps) throw new Error("line " + (i + 1));
         continue;
@@ -283,7 +284,15 @@
 
   // -- adding steps ---------------------------------------------------------------------------
   function newId(base) {
-    var slug = String(base).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 16).replace(/-+$/, "") || "step";
+    // Whole words of the name, at most 16 characters (ids are short DNS labels).
+    var words = String(base).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").split("-");
+    var slug = "";
+    for (var i = 0; i < words.length; i++) {
+      var next = slug ? slug + "-" + words[i] : words[i];
+      if (next.length > 16) break;
+      slug = next;
+    }
+    slug = slug || words.join("-").slice(0, 16).replace(/-+$/, "") || "step";
     var id = slug, n = 2;
     while (find(id)) { id = slug + "-" + n; n++; }
     return id;

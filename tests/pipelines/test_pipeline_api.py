@@ -122,7 +122,9 @@ def test_a_sub_flow_cannot_be_deleted_while_used(client, modules):
     assert client.delete(DETAIL.format(pipeline="inner-vote")).status_code == 204
 
 
-def test_sync_try_it_answers_with_the_voted_result(client, modules, pipeline_settings, assert_conforms):
+def test_sync_try_it_answers_with_the_voted_result(
+    client, modules, pipeline_settings, assert_conforms
+):
     _signed_in(client)
     _create(client, modules)
     content = base64.b64encode(b"a photo of a cat").decode()

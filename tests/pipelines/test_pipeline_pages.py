@@ -52,7 +52,10 @@ def test_the_form_editor_saves_and_redirects_to_the_pipeline_page(client, module
 
 def test_problems_are_listed_per_step_and_the_yaml_is_kept(client, modules):
     client.force_login(DeployerFactory())
-    broken = "steps:\n  - {id: lone, module: plants-classification}\n  - {id: j, join: mean, inputs: [lone]}\n"
+    broken = (
+        "steps:\n  - {id: lone, module: plants-classification}\n"
+        "  - {id: j, join: mean, inputs: [lone]}\n"
+    )
     response = _save(client, modules, yaml_text=broken)
     assert response.status_code == 400
     text = response.content.decode()
