@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -279,6 +280,10 @@ def run_execute(
             _execute_sync(run, wirings, final)
         else:
             _execute_async(run, wirings, poll=poll, timeout=timeout)
+    except (BotoCoreError, ClientError) as exc:
+        # The storage failed: say so on the run instead of leaving it "running" forever.
+        logger.warning("pipeline run %s: storage error: %s", run.pk, exc)
+        _fail(run, f"The storage (MinIO) failed: {exc}")
     finally:
         problems = oscar.remove_services(w.service for w in wirings)
         if problems:
@@ -344,8 +349,12 @@ def _execute_async(
     inputs = list(run.inputs.all())
     for wiring in wirings:
         if not wiring.step.inputs:
+            # A retried task uploads only what is missing: writing an object again would
+            # trigger its job again on OSCAR.
+            present = set(oscar.list_objects(s3, wiring.input_path))
             for item in inputs:
-                oscar.upload(s3, wiring.input_path, item.name, bytes(item.data))
+                if item.name not in present:
+                    oscar.upload(s3, wiring.input_path, item.name, bytes(item.data))
     run.state = PipelineRun.State.RUNNING
     run.save(update_fields=["state"])
     poll = settings.PIPELINES_POLL_SECONDS if poll is None else poll

@@ -67,6 +67,26 @@ def _bad_request(serializer) -> Response:
     return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
 
 
+def _save(request: Request, pipeline: Pipeline | None, ok_status: int) -> Response:
+    """Create (pipeline None) or add a version; the body as PipelineWriteSerializer."""
+    serializer = PipelineWriteSerializer(data=request.data)
+    if not serializer.is_valid():
+        return _bad_request(serializer)
+    data = serializer.validated_data
+    try:
+        version = pipeline_save(
+            user=request.user,
+            document=_document(data),
+            title=data["title"],
+            description=data["description"],
+            pipeline=pipeline,
+            note=data["note"],
+        )
+    except DefinitionError as exc:
+        return _invalid(exc)
+    return Response(PipelineSerializer(version.pipeline).data, status=ok_status)
+
+
 def _document(data: dict) -> dict:
     return load_text(data["yaml"]) if "yaml" in data else data["definition"]
 
@@ -92,21 +112,7 @@ class PipelineListCreate(PipelinesAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = PipelineWriteSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _bad_request(serializer)
-        data = serializer.validated_data
-        try:
-            version = pipeline_save(
-                user=request.user,
-                document=_document(data),
-                title=data["title"],
-                description=data["description"],
-                note=data["note"],
-            )
-        except DefinitionError as exc:
-            return _invalid(exc)
-        return Response(PipelineSerializer(version.pipeline).data, status=status.HTTP_201_CREATED)
+        return _save(request, None, status.HTTP_201_CREATED)
 
 
 class PipelineDetail(PipelinesAPIView):
@@ -120,9 +126,9 @@ class PipelineDetail(PipelinesAPIView):
         return Response(PipelineSerializer(found).data)
 
     def _owned(self, request: Request, pipeline: str) -> Pipeline:
-        # Another person's pipeline answers 403: it is public, so its existence is no secret.
-        found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
-        return found
+        # The caller checks ownership and answers 403: pipelines are public, so their
+        # existence is no secret.
+        return get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
 
     @extend_schema(
         operation_id="pipelines_update",
@@ -140,22 +146,7 @@ class PipelineDetail(PipelinesAPIView):
         found = self._owned(request, pipeline)
         if found.owner_id != request.user.pk:
             return Response({"detail": "Only the owner changes a pipeline."}, status=403)
-        serializer = PipelineWriteSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _bad_request(serializer)
-        data = serializer.validated_data
-        try:
-            version = pipeline_save(
-                user=request.user,
-                document=_document(data),
-                title=data["title"],
-                description=data["description"],
-                pipeline=found,
-                note=data["note"],
-            )
-        except DefinitionError as exc:
-            return _invalid(exc)
-        return Response(PipelineSerializer(version.pipeline).data)
+        return _save(request, found, status.HTTP_200_OK)
 
     @extend_schema(
         operation_id="pipelines_destroy",

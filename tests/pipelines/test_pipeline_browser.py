@@ -5,30 +5,15 @@ sees each step and the voted result. The screenshots are the ones docs/pipelines
 import pathlib
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from pipelines.models import Pipeline, PipelineRun
 from tests.deploy.factories import DeployerFactory
+from tests.fixtures.browser import sign_in
 from tests.fixtures.deploy import OSCAR_PASSWORD, OSCAR_USER
 from tests.pipelines.factories import classifier
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DOCS_IMAGES = pathlib.Path(__file__).resolve().parents[2] / "docs" / "images"
-
-
-def _sign_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def _shot(page, name: str) -> None:
@@ -49,7 +34,7 @@ def test_build_a_two_model_vote_pipeline_on_the_canvas_and_run_it(
     classifier("plants-classification", title="Plants species classifier")
     classifier("ai4os-image-classification-tf", title="Image classification (TF)")
     classifier("dogs-breed-detector", title="Dogs breed detector")
-    _sign_in(page, live_server, DeployerFactory())
+    sign_in(page, live_server, DeployerFactory())
 
     page.goto(f"{live_server.url}/pipelines/")
     page.get_by_role("link", name="New pipeline").click()
@@ -103,7 +88,7 @@ def test_the_canvas_follows_the_yaml_and_removes_steps(
     page, live_server, transactional_db, pipeline_settings
 ):
     classifier("plants-classification")
-    _sign_in(page, live_server, DeployerFactory())
+    sign_in(page, live_server, DeployerFactory())
     page.goto(f"{live_server.url}/pipelines/new/")
     yaml_box = page.get_by_label("Definition (YAML)")
     yaml_box.fill("input_type: Image\nsteps:\n  - id: a\n    module: plants-classification\n")
