@@ -28,6 +28,9 @@ from typing import Any
 
 import yaml
 
+from catalog.metadata.loading import load_document
+from catalog.metadata.problems import MetadataError
+
 AGGREGATORS = {
     "majority_vote": "Majority vote (ties go to the higher mean score)",
     "mean": "Mean of the scores",
@@ -94,21 +97,14 @@ class Resolver:
 
 
 def load_text(text: str) -> dict[str, Any]:
-    """YAML (JSON is YAML) text → the raw document; syntax errors name the line."""
+    """YAML (JSON is YAML) text → the raw document. Parsed with the catalog's defensive
+    reader (size cap, no anchors/aliases, nesting cap, JSON types only); syntax errors name
+    the line and column."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError(
-            [Problem("", "yaml", f"YAML syntax error{where}: {problem}")]
-        ) from exc
-    if not isinstance(document, dict):
-        raise DefinitionError(
-            [Problem("", "yaml", "The definition must be a mapping with a 'steps' list.")]
-        )
-    return document
+        document = load_document(text, filename="The definition")
+    except MetadataError as exc:
+        raise DefinitionError([Problem("", "yaml", exc.problem.message)]) from exc
+    return dict(document)
 
 
 def dump_yaml(definition: Mapping[str, Any]) -> str:

@@ -102,6 +102,6 @@ def test_the_canvas_follows_the_yaml_and_removes_steps(
     # The server still has the last word, naming what is wrong.
     page.get_by_label("Title").fill("Broken")
     page.get_by_role("button", name="Save pipeline").click()
-    assert "YAML syntax error" in page.locator("[data-problems]").inner_text()
+    assert "is not valid YAML" in page.locator("[data-problems]").inner_text()
     # (The page answers 400, which Chromium logs as a console error: that one is expected.)
     assert [p for p in page.problems if "status of 400" not in p] == []

@@ -118,7 +118,17 @@ def test_join_needs_two_inputs_and_a_known_aggregator(api):
 def test_yaml_syntax_errors_say_the_line(api):
     body = _validate(api, "steps:\n  - id: a\n    module: [unclosed\n")
     assert body["problems"][0]["field"] == "yaml"
-    assert body["problems"][0]["message"].startswith("YAML syntax error at line 4, column 1")
+    assert body["problems"][0]["message"] == (
+        "The definition is not valid YAML: expected ',' or ']', but got '<stream end>' "
+        "(line 4, column 1)."
+    )
+
+
+def test_yaml_aliases_are_refused_before_they_expand(api):
+    bomb = "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nsteps: *b\n"
+    body = _validate(api, bomb)
+    assert body["valid"] is False
+    assert "anchors or aliases" in body["problems"][0]["message"]
 
 
 def test_bad_step_ids_and_duplicates(api):
