@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "marketplace",
     "catalog",
     "deployments",
+    "pipelines",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,7 @@ CELERY_TASK_ROUTES = {
     "deployments.tasks.reconcile_deployments": {"queue": "sync"},
     "catalog.tasks.*": {"queue": "harvest"},
     "deployments.tasks.*": {"queue": "deploy"},
+    "pipelines.tasks.*": {"queue": "deploy"},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = "UTC"
@@ -287,6 +289,14 @@ DEPLOY_SYNC_INTERVAL = env.float("DEPLOY_SYNC_INTERVAL", default=15.0)
 # A page view asks for a sync at most this often (seconds).
 DEPLOY_SYNC_THROTTLE = env.float("DEPLOY_SYNC_THROTTLE", default=5.0)
 DEPLOY_OSCAR_MAX_UPLOAD_BYTES = env.int("DEPLOY_OSCAR_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+
+# --- Composite pipelines (pipelines/): steps as OSCAR services chained through MinIO ------
+# Image of the aggregation (join) steps; module steps run the module's own image.
+PIPELINES_JOIN_IMAGE = env.str("PIPELINES_JOIN_IMAGE", default="python:3.12-slim")
+PIPELINES_POLL_SECONDS = env.float("PIPELINES_POLL_SECONDS", default=1.0)
+PIPELINES_RUN_TIMEOUT = env.float("PIPELINES_RUN_TIMEOUT", default=1800.0)
+PIPELINES_SYNC_TIMEOUT = env.float("PIPELINES_SYNC_TIMEOUT", default=120.0)
+PIPELINES_MAX_INPUT_FILES = env.int("PIPELINES_MAX_INPUT_FILES", default=200)
 CELERY_BEAT_SCHEDULE["deployments-sync-statuses"] = {
     "task": "deployments.tasks.sync_statuses",
     "schedule": DEPLOY_SYNC_INTERVAL,
@@ -344,6 +354,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ModuleKindEnum": "catalog.models.Module.Kind",
     "RevisionKindEnum": "catalog.models.ModuleRevision.Kind",
     "DeploymentKindEnum": "deployments.models.Deployment.Kind",
+    "StateEnum": "deployments.models.DeploymentState",  # the name it had before pipelines
+    "PipelineRunStateEnum": "pipelines.models.RunState",
+    "PipelineStepStateEnum": "pipelines.models.StepRun.State",
+    "PipelineRunModeEnum": "pipelines.models.PipelineRun.Mode",
 }
 
 # --- Static files -----------------------------------------------------------

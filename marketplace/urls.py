@@ -28,6 +28,9 @@ urlpatterns = [
     path("deployments/", include("deployments.urls")),
     path("api/v1/deployments/", include("deployments.api.urls")),
     path("", include("deployments.api.papi_urls")),
+    # Composite pipelines (pipelines.urls, pipelines.api): editor, pages, runs, REST API.
+    path("pipelines/", include("pipelines.urls")),
+    path("api/v1/", include("pipelines.api.urls")),
     # Catalog API, PAPI-compatible routes and FAIR exposure (catalog.api/papi/fair).
     path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -12,7 +12,7 @@ Public API
 ``NomadEmulator(port=0, token=None, clock=time.monotonic, timeline=None, nodes=None,
 namespaces=DEFAULT_NAMESPACES)`` and ``OscarEmulator(port=0, username="oscar",
 password="oscar-sandbox", oidc_tokens=(), accept_any_jwt=False, job_timeline=None,
-clock=time.monotonic)``, both ``LoopbackServer``s:
+clock=time.monotonic, storage=None, poll_interval=0.1)``, both ``LoopbackServer``s:
 
 - ``start()`` (returns self), ``stop()``, context manager; ``host``, ``port``, ``base_url``.
 - ``down()`` closes the listening socket (connections refused), ``up()`` reopens the same port.
@@ -56,7 +56,15 @@ Nomad:
 OSCAR:
 - No Kubernetes, MinIO or Knative: sync runs answer ``fake_prediction()`` (the decoded input
   echoed with a deterministic fake label), async jobs only change phase with time and log fixed
-  lines. Storage, volumes, buckets, federation, metrics and quotas are not served.
+  lines. Volumes, federation, metrics and quotas are not served.
+- Storage (``storage=``, an S3 server such as ``deployments.sandbox.s3.SandboxS3``): creating a
+  service creates its input/output buckets, ``/system/config`` hands out the provider, and a
+  poller (every ``poll_interval`` s, not MinIO's webhook) turns each new object under an input
+  path into a job; when the job ends the service's sandbox function
+  (``deployments.sandbox.functions``, chosen by ``AIX_SANDBOX_FUNCTION``) writes its output
+  under every output path. A service with ``AIX_JOIN_INPUTS`` (a pipeline join) aggregates once
+  every part of a file is present. Services with a storage trigger run no script; bucket
+  deletion, the ``/system/buckets`` API and per-user MinIO credentials are not served.
 - ``oidc_tokens`` / ``accept_any_jwt`` stand in for the OIDC provider; VO membership is not
   checked. Service visibility: Basic admin sees all; an OIDC user sees services they own, are
   listed in ``allowed_users`` of, or that are ``public``; only the owner may update or delete.

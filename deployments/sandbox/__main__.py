@@ -15,6 +15,7 @@ from types import FrameType
 from deployments.sandbox import SANDBOX_RUNNERS
 from deployments.sandbox.nomad_emulator import DEFAULT_TIMELINE, NomadEmulator
 from deployments.sandbox.oscar_emulator import DEFAULT_JOB_TIMELINE, OscarEmulator
+from deployments.sandbox.s3 import SandboxS3
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,7 +40,16 @@ def main(argv: list[str] | None = None) -> None:
         default=DEFAULT_TIMELINE["running"],
         help="seconds from submit until the allocation runs",
     )
+    parser.add_argument(
+        "--s3-port",
+        type=int,
+        default=0,
+        help="port of the S3 server (moto) playing OSCAR's MinIO for pipelines; 0 = any",
+    )
     args = parser.parse_args(argv)
+    # OSCAR's storage provider: a real S3 API on loopback, so pipeline steps chain through
+    # buckets as on a cluster.
+    s3 = SandboxS3(port=args.s3_port).start()
 
     nomad = NomadEmulator(
         port=args.nomad_port,
@@ -55,11 +65,13 @@ def main(argv: list[str] | None = None) -> None:
         password=args.oscar_password,
         accept_any_jwt=True,
         job_timeline=DEFAULT_JOB_TIMELINE,
+        storage=s3.provider,
     )
     nomad.start()
     oscar.start()
     print(f"SANDBOX Nomad emulator listening on {nomad.base_url}", flush=True)
     print(f"SANDBOX OSCAR emulator listening on {oscar.base_url}", flush=True)
+    print(f"SANDBOX S3 server (OSCAR's MinIO) listening on {s3.endpoint}", flush=True)
     print(
         "These are emulators: no container is ever started (a federated server runs as a "
         "local Flower process on loopback). Ctrl-C to stop.",
@@ -79,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         nomad.stop()
         oscar.stop()
+        s3.stop()
 
 
 if __name__ == "__main__":

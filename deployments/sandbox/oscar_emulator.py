@@ -3,8 +3,18 @@
 It serves oscar-python unchanged: service CRUD under Basic auth (or an accepted OIDC bearer
 token), synchronous runs (``/run/{name}``) answering a deterministic fake prediction, and
 asynchronous runs (``/job/{name}``) creating jobs that move Pending → Running → Succeeded on an
-injectable clock, listed and read through ``/system/logs``. Error bodies are plain text, as gin's
-``c.String`` writes them; bare statuses (``c.Status``) have empty bodies.
+injectable clock, listed and read through ``/system/logs``.
+
+With ``storage`` (an OSCAR ``minio_provider`` block of a real S3-compatible server, e.g.
+``deployments.sandbox.s3.SandboxS3``) it also plays OSCAR's MinIO storage provider: creating a
+service creates the buckets of its ``input``/``output`` paths, ``/system/config`` hands out the
+provider, and a watcher polls every service's input path, as MinIO's bucket notification would
+trigger OSCAR: each new object becomes a job, and when the job succeeds the service's sandbox
+function (``deployments.sandbox.functions``) writes its output under every ``output`` path, so a
+file written to one service's output path that is another service's input path triggers it.
+
+Error bodies are plain text, as gin's ``c.String`` writes them; bare statuses (``c.Status``)
+have empty bodies.
 
 Known simplifications are listed in the package docstring (``deployments.sandbox``).
 """
@@ -16,16 +26,20 @@ import binascii
 import copy
 import hashlib
 import json
+import logging
 import re
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from deployments.sandbox import functions
 from deployments.sandbox.httpserver import LoopbackServer, Request, Response
 
+logger = logging.getLogger(__name__)
 ServiceMatcher = str | Callable[[dict[str, Any]], bool]
 
 DEFAULT_JOB_TIMELINE: dict[str, float] = {"running": 1.0, "succeeded": 3.0}
@@ -66,13 +80,18 @@ def _jwt_subject(token: str) -> str | None:
     return payload["sub"]
 
 
+def _decoded(payload: bytes) -> bytes:
+    """oscar-python base64-encodes run inputs; raw bodies are accepted too."""
+    try:
+        return base64.b64decode(payload, validate=True) if payload else b""
+    except (ValueError, binascii.Error):
+        return payload
+
+
 def fake_prediction(service: str, payload: bytes) -> dict[str, Any]:
     """The deterministic output of a sync run: the decoded input echoed back with a fake
     prediction derived from a hash of service name and input (same input, same answer)."""
-    try:
-        data = base64.b64decode(payload, validate=True) if payload else b""
-    except (ValueError, binascii.Error):
-        data = payload  # oscar-python base64-encodes inputs; raw bodies are accepted too
+    data = _decoded(payload)
     try:
         parsed: Any = json.loads(data) if data else None
     except ValueError:
@@ -107,8 +126,14 @@ class OscarEmulator(LoopbackServer):
         accept_any_jwt: bool = False,
         job_timeline: Mapping[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        storage: Mapping[str, Any] | None = None,
+        poll_interval: float = 0.1,
     ) -> None:
         super().__init__(port)
+        self.storage = dict(storage) if storage else None
+        self.poll_interval = poll_interval
+        self._watcher: threading.Thread | None = None
+        self._stop_watching = threading.Event()
         self.username = username
         self.password = password
         if isinstance(oidc_tokens, Mapping):
@@ -127,6 +152,8 @@ class OscarEmulator(LoopbackServer):
         # service name → job name → {"created": clock, "wall": datetime, "output", "failure"}
         self._jobs: dict[str, dict[str, dict[str, Any]]] = {}
         self._job_failures: list[tuple[Callable[[dict[str, Any]], bool], str]] = []
+        # service name → object keys (bucket/key) already turned into jobs
+        self._seen: dict[str, set[str]] = {}
 
     # -- test knobs and counters --------------------------------------------------------------
     def reset(self) -> None:
@@ -210,7 +237,8 @@ class OscarEmulator(LoopbackServer):
         for pattern, methods in (
             (r"/health", {"GET": "_health"}),
             (r"/system/info", {"GET": "_info"}),
-            (r"/system/config", {"GET": "_config"}),
+            # oscar-python's storage client asks for "/system/config/"; gin redirects it.
+            (r"/system/config/?", {"GET": "_config"}),
             (r"/system/status", {"GET": "_status"}),
             (
                 r"/system/services",
@@ -272,7 +300,8 @@ class OscarEmulator(LoopbackServer):
                     "gpu_available": False,
                     "serverless_backend": "knative",
                 },
-                "minio_provider": {
+                "minio_provider": self.storage
+                or {
                     "endpoint": "http://127.0.0.1:9000",
                     "verify": False,
                     "access_key": "sandbox",
@@ -326,8 +355,7 @@ class OscarEmulator(LoopbackServer):
                 raise OscarError(400, f"{invalid}the field '{field}' is required")
         return service
 
-    @staticmethod
-    def _with_defaults(service: dict[str, Any]) -> dict[str, Any]:
+    def _with_defaults(self, service: dict[str, Any]) -> dict[str, Any]:
         service["cpu"] = service.get("cpu") or "0.2"
         service["memory"] = service.get("memory") or "256Mi"
         level = (service.get("log_level") or "").upper()
@@ -340,7 +368,7 @@ class OscarEmulator(LoopbackServer):
         providers = service.get("storage_providers") or {}
         minio = providers.get("minio") or {}
         minio["default"] = {
-            "endpoint": "http://127.0.0.1:9000",
+            "endpoint": (self.storage or {}).get("endpoint", "http://127.0.0.1:9000"),
             "verify": False,
             "access_key": "hidden",
             "secret_key": "hidden",
@@ -363,8 +391,10 @@ class OscarEmulator(LoopbackServer):
         if user is not None and service["allowed_users"] and user not in service["allowed_users"]:
             service["allowed_users"].append(user)  # OSCAR adds the creator to a restricted list
         service["token"] = secrets.token_hex(32)  # 64 hex characters, as OSCAR generates
+        self._create_buckets(service)
         self._services[service["name"]] = service
         self._jobs[service["name"]] = {}
+        self._seen[service["name"]] = set()
         return Response.empty(201)
 
     def _update_service(self, request: Request, user: str | None) -> Response:
@@ -392,12 +422,17 @@ class OscarEmulator(LoopbackServer):
             raise OscarError(403, f"User {user} doesn't have permission to delete this service")
         del self._services[name]
         self._jobs.pop(name, None)
+        self._seen.pop(name, None)
         return Response.empty(204)
 
     # -- invocations --------------------------------------------------------------------------
     def _run(self, request: Request, user: str | None, name: str) -> Response:
         service = self._service_or_404(name)  # OSCAR looks the service up before the token
         self._check_run_token(request, service)
+        variables = (service.get("environment") or {}).get("variables") or {}
+        if "AIX_SANDBOX_FUNCTION" in variables:
+            data = _decoded(request.body)
+            return Response.text(200, functions.run(variables, data).decode())
         return Response.json(200, fake_prediction(name, request.body))
 
     def _submit_job(self, request: Request, user: str | None, name: str) -> Response:
@@ -414,6 +449,12 @@ class OscarEmulator(LoopbackServer):
 
     # -- jobs and logs ------------------------------------------------------------------------
     def _phase(self, job: dict[str, Any]) -> str:
+        phase = self._clock_phase(job)
+        if job.get("trigger") and not job["delivered"] and phase in ("Succeeded", "Failed"):
+            return "Running"  # a storage-triggered job ends once its outputs are uploaded
+        return phase
+
+    def _clock_phase(self, job: dict[str, Any]) -> str:
         elapsed = self._clock() - job["created"]
         if elapsed < self.job_timeline["running"]:
             return "Pending"
@@ -470,3 +511,152 @@ class OscarEmulator(LoopbackServer):
         if jobs.pop(job_name, None) is None:
             raise OscarError(404)
         return Response.empty(204)
+
+    # -- storage provider (MinIO-style bucket triggers) ---------------------------------------
+    def start(self):
+        super().start()
+        if self.storage and self._watcher is None:
+            self._stop_watching.clear()
+            self._watcher = threading.Thread(
+                target=self._watch, name="oscar-emulator-storage", daemon=True
+            )
+            self._watcher.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop_watching.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
+        super().stop()
+
+    def _s3(self):
+        from deployments.sandbox import s3
+
+        return s3.client(self.storage)
+
+    @staticmethod
+    def _minio_paths(service: dict[str, Any], direction: str) -> list[str]:
+        return [
+            str(io.get("path", "")).strip("/")
+            for io in service.get(direction) or []
+            if str(io.get("storage_provider", "")).startswith("minio")
+        ]
+
+    def _create_buckets(self, service: dict[str, Any]) -> None:
+        """As OSCAR does on service creation: the first segment of each MinIO path is a
+        bucket, created if missing."""
+        if not self.storage:
+            return
+        client = self._s3()
+        for path in self._minio_paths(service, "input") + self._minio_paths(service, "output"):
+            bucket = path.split("/", 1)[0]
+            try:
+                client.head_bucket(Bucket=bucket)
+            except Exception:  # noqa: BLE001 - botocore's ClientError (404) or similar
+                client.create_bucket(Bucket=bucket)
+
+    def _watch(self) -> None:
+        client = self._s3()
+        while not self._stop_watching.wait(self.poll_interval):
+            try:
+                self._trigger_new_objects(client)
+                self._deliver_finished_jobs(client)
+            except Exception:  # noqa: BLE001 - a hiccup of the S3 server must not kill the loop
+                logger.debug("storage watcher: S3 call failed", exc_info=True)
+
+    def _trigger_new_objects(self, client) -> None:
+        with self._lock:
+            watched = [
+                (name, self._minio_paths(svc, "input"))
+                for name, svc in self._services.items()
+                if self._minio_paths(svc, "input")
+            ]
+        for name, paths in watched:
+            for path in paths:
+                bucket, _, folder = path.partition("/")
+                prefix = f"{folder}/" if folder else ""
+                keys: list[str] = []
+                for page in client.get_paginator("list_objects_v2").paginate(
+                    Bucket=bucket, Prefix=prefix
+                ):
+                    keys += [obj["Key"] for obj in page.get("Contents", [])]
+                with self._lock:
+                    service = self._services.get(name)
+                    seen = self._seen.get(name)
+                    if service is None or seen is None:
+                        continue
+                    for key in keys:
+                        if f"{bucket}/{key}" in seen or key.endswith("/"):
+                            continue
+                        seen.add(f"{bucket}/{key}")
+                        failure = next((m for p, m in self._job_failures if p(service)), None)
+                        self._jobs[name][f"{name}-{uuid.uuid4().hex[:10]}"] = {
+                            "created": self._clock(),
+                            "wall": datetime.now(UTC),
+                            "output": "",
+                            "failure": failure,
+                            "trigger": (bucket, key, prefix),
+                            "delivered": False,
+                        }
+
+    def _deliver_finished_jobs(self, client) -> None:
+        with self._lock:
+            due = [
+                (job, copy.deepcopy(self._services[name]))
+                for name, jobs in self._jobs.items()
+                for job in jobs.values()
+                if job.get("trigger")
+                and not job["delivered"]
+                and self._clock_phase(job) in ("Succeeded", "Failed")
+            ]
+        for job, service in due:
+            log = self._run_triggered(client, service, job) if not job["failure"] else ""
+            with self._lock:
+                job["delivered"] = True
+                job["output"] = log
+
+    def _run_triggered(self, client, service: dict[str, Any], job: dict[str, Any]) -> str:
+        """Run the service's sandbox function on the object that triggered `job` and write
+        the result under every output path; the job's log lines."""
+        bucket, key, prefix = job["trigger"]
+        variables = (service.get("environment") or {}).get("variables") or {}
+        relative = key[len(prefix) :]
+        parts_wanted = [p for p in variables.get("AIX_JOIN_INPUTS", "").split(",") if p]
+        lines = [f"[sandbox] triggered by s3://{bucket}/{key}"]
+        if parts_wanted:
+            # A join: inputs arrive as <input path>/<producing step>/<file>; aggregate once
+            # every part of this file is there.
+            part, _, file_name = relative.partition("/")
+            present: dict[str, Any] = {}
+            for wanted in parts_wanted:
+                try:
+                    body = client.get_object(Bucket=bucket, Key=f"{prefix}{wanted}/{file_name}")
+                    present[wanted] = json.loads(body["Body"].read() or b"null")
+                except Exception:  # noqa: BLE001, S112 - missing part (NoSuchKey) or bad JSON
+                    continue
+            missing = [w for w in parts_wanted if w not in present]
+            if missing:
+                return "\n".join([*lines, f"[sandbox] waiting for parts: {', '.join(missing)}"])
+            data = json.dumps({"parts": present}).encode()
+        else:
+            file_name = relative.rsplit("/", 1)[-1]
+            data = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        out_name = file_name if file_name.endswith(".json") else f"{file_name}.json"
+        output = functions.run(variables, data)
+        for path in self._minio_paths(service, "output"):
+            out_bucket, _, folder = path.partition("/")
+            out_key = f"{folder}/{out_name}" if folder else out_name
+            if parts_wanted and _exists(client, out_bucket, out_key):
+                continue  # another part's job already wrote the joined result
+            client.put_object(Bucket=out_bucket, Key=out_key, Body=output)
+            lines.append(f"[sandbox] wrote s3://{out_bucket}/{out_key}")
+        return "\n".join([*lines, output.decode(errors="replace")])
+
+
+def _exists(client, bucket: str, key: str) -> bool:
+    try:
+        client.head_object(Bucket=bucket, Key=key)
+    except Exception:  # noqa: BLE001 - 404 from botocore
+        return False
+    return True

@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from catalog.services import curation
 from deployments.models import Deployment
 from marketplace.models import ApiToken, AuditEvent
+from pipelines.models import Pipeline, PipelineVersion
 from tests.curation.helpers import form_data, harvest
 from tests.fixtures.auth import VO
 
@@ -41,6 +42,7 @@ class World:
     module: object
     deployment: Deployment
     edit_form: dict
+    pipeline: object = None  # owned by "user"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +85,9 @@ SIGNED_IN = {"anonymous": 302, "user": 200, "other_curator": 200, "curator": 200
 OWNER_PAGE = {"anonymous": 302, "user": 302, "other_curator": 404, "curator": 404, "admin": 404}
 module_kwargs = lambda world: {"name": world.module.name}  # noqa: E731
 deployment_kwargs = lambda world: {"pk": world.deployment.pk}  # noqa: E731
+pipeline_kwargs = lambda world: {"pipeline": world.pipeline.name}  # noqa: E731
+SIGNED_IN_400 = {"anonymous": 302, "user": 400, "other_curator": 400, "curator": 400, "admin": 400}
+API_SIGNED_IN_400 = {**SIGNED_IN_400, "anonymous": 401}
 
 MATRIX: dict[tuple[str, str], Route] = {
     # --- curation pages -------------------------------------------------------------------
@@ -179,6 +184,28 @@ MATRIX: dict[tuple[str, str], Route] = {
         lambda world: {"kind": "modules", "pk": str(world.deployment.pk)},
         api=True,
     ),
+    # --- pipelines: anyone signed in builds and runs (an empty form is a 400); only the
+    # owner ("user") edits or deletes; the editor page hides others' pipelines (404), the
+    # API, where pipelines are public, says 403 -----------------------------------------------
+    ("pipelines:new", "POST"): Route(SIGNED_IN_400),
+    ("pipelines:edit", "POST"): Route(
+        {"anonymous": 302, "user": 400, "other_curator": 404, "curator": 404, "admin": 404},
+        pipeline_kwargs,
+    ),
+    ("pipelines:run", "POST"): Route(SIGNED_IN_400, pipeline_kwargs),
+    ("pipelines-api:list", "POST"): Route(API_SIGNED_IN_400, api=True),
+    ("pipelines-api:validate", "POST"): Route(API_SIGNED_IN_400, api=True),
+    ("pipelines-api:runs", "POST"): Route(API_SIGNED_IN_400, pipeline_kwargs, api=True),
+    ("pipelines-api:detail", "PUT"): Route(
+        {"anonymous": 401, "user": 400, "other_curator": 403, "curator": 403, "admin": 403},
+        pipeline_kwargs,
+        api=True,
+    ),
+    ("pipelines-api:detail", "DELETE"): Route(
+        {"anonymous": 401, "user": 204, "other_curator": 403, "curator": 403, "admin": 403},
+        pipeline_kwargs,
+        api=True,
+    ),
     # PAPI's catalog refresh takes the Jenkins token only: no person's credentials open it.
     ("papi:refresh", "PUT"): Route(same_for_all(401), lambda world: {"kind": "modules"}, api=True),
 }
@@ -240,6 +267,8 @@ def sample_kwargs(route: str, world: World) -> dict:
         "kind": "modules",
         "fmt": "json",
         "job_name": "job",
+        "pipeline": world.pipeline.name,
+        "run_id": "00000000-0000-0000-0000-000000000000",
     }
     names = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route)
     return {a or b: values[a or b] for a, b in names}
@@ -287,7 +316,17 @@ def world(oidc_settings):
     edit_form = form_data(setup.get(f"/modules/{module.name}/curate/"))
     assert edit_form["title"] == "Plankton classifier"
     edit_form.pop("csrfmiddlewaretoken", None)
-    return World(module=module, deployment=deployment, edit_form=edit_form)
+    pipeline = Pipeline.objects.create(name="matrix-pipeline", title="Matrix", owner=owner)
+    PipelineVersion.objects.create(
+        pipeline=pipeline,
+        number=1,
+        definition={
+            "input_type": "Image",
+            "steps": [{"id": "a", "kind": "module", "module": module.name, "inputs": []}],
+        },
+        yaml=f"steps:\n- id: a\n  module: {module.name}\n",
+    )
+    return World(module=module, deployment=deployment, edit_form=edit_form, pipeline=pipeline)
 
 
 SUBS = {"user": "matrix-user", "other_curator": "matrix-other", "curator": "matrix-curator"}

@@ -1,0 +1,41 @@
+from django import forms
+from django.conf import settings
+
+from pipelines.definition import AGGREGATORS
+
+
+class PipelineForm(forms.Form):
+    """The keyboard (and no-JavaScript) editor: title, description and the YAML definition.
+    The visual editor writes the same YAML into `definition`."""
+
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    definition = forms.CharField(
+        label="Definition (YAML)",
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false", "class": "code"}),
+        help_text=(
+            "Steps with an id and one of module (a catalog module), join ("
+            + ", ".join(AGGREGATORS)
+            + ") or pipeline (a saved pipeline as a sub-flow); inputs lists the steps a step "
+            "reads (none: the pipeline's input)."
+        ),
+    )
+    note = forms.CharField(label="What changed (optional)", max_length=300, required=False)
+
+
+class RunForm(forms.Form):
+    file = forms.FileField(label="Input file", required=False)
+    use_sample = forms.BooleanField(label="Use the sample image", required=False)
+    # Sent by the button pressed: "Run" (async, through buckets) or "Try it" (sync).
+    mode = forms.ChoiceField(choices=[("async", "Run"), ("sync", "Try it")], required=False)
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if not upload and not data.get("use_sample"):
+            raise forms.ValidationError("Choose a file, or tick “Use the sample image”.")
+        if upload and upload.size > settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES:
+            limit = settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"The file is larger than {limit} MB.")
+        data["mode"] = data.get("mode") or "async"
+        return data

@@ -1,0 +1,150 @@
+"""Composite pipelines: a versioned graph of catalog modules, joins and sub-pipelines, and runs.
+
+A `Pipeline` is the catalog entry (name, page, owner); each save makes a new immutable
+`PipelineVersion` holding the normalised definition, its YAML and the provenance of every part
+(module revision and commit). A `PipelineRun` executes one version on OSCAR: one `StepRun` per
+(flattened) step, with its OSCAR service, jobs, logs and output; inputs are kept on the run so a
+worker that restarts can upload them again.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Pipeline(models.Model):
+    name = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipelines"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title or self.name
+
+    @property
+    def latest(self) -> "PipelineVersion | None":
+        return self.versions.order_by("-number").first()
+
+
+class PipelineVersion(models.Model):
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    # Normalised: {"input_type": str, "steps": [{"id", "kind", ...}]} (pipelines.definition).
+    definition = models.JSONField()
+    yaml = models.TextField()
+    # [{"step", "kind", "module"|"pipeline", "revision"|"version", "commit", "repository"}]
+    provenance = models.JSONField(default=list)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pipeline", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "number"], name="pipeline_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline.name} v{self.number}"
+
+
+class RunState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    DEPLOYING = "deploying", "Deploying services"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+FINAL_RUN_STATES = (RunState.SUCCEEDED, RunState.FAILED)
+
+
+class PipelineRun(models.Model):
+    class Mode(models.TextChoices):
+        ASYNC = "async", "Asynchronous (buckets)"
+        SYNC = "sync", "Synchronous (Try it)"
+
+    State = RunState
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="runs")
+    version = models.ForeignKey(PipelineVersion, on_delete=models.PROTECT, related_name="runs")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipeline_runs"
+    )
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.ASYNC)
+    state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.QUEUED)
+    bucket = models.CharField(max_length=63, blank=True)
+    # {"final": {file name: output}} once succeeded.
+    result = models.JSONField(null=True, blank=True)
+    # {"expected": n, "paths": {path: count}, "lost": n, "duplicated": n}
+    object_counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.pipeline.name} v{self.version.number}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_RUN_STATES
+
+
+class RunInput(models.Model):
+    run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="inputs")
+    name = models.CharField(max_length=200)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["run", "name"], name="run_input_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StepRun(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DEPLOYED = "deployed", "Deployed, waiting for input"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    step_id = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16)
+    label = models.CharField(max_length=300)
+    service = models.CharField(max_length=39, blank=True)
+    input_path = models.CharField(max_length=300, blank=True)
+    output_paths = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    # [{"name", "status", "creation_time", "finish_time", "logs"}]
+    jobs = models.JSONField(default=list, blank=True)
+    outputs = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "step_id"], name="step_run_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.step_id} ({self.state})"

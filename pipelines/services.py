@@ -1,0 +1,480 @@
+"""Everything that writes pipelines and runs, or calls OSCAR and its storage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalog.models import Module
+from deployments.backends.base import BackendError, TransientBackendError
+from deployments.services.enqueue import send
+from pipelines import oscar
+from pipelines.definition import (
+    Checked,
+    DefinitionError,
+    FlatStep,
+    ModuleInfo,
+    Problem,
+    Resolver,
+    SubPipelineInfo,
+    dump_yaml,
+    flatten,
+    load_text,
+    validate,
+)
+from pipelines.models import Pipeline, PipelineRun, PipelineVersion, RunInput, StepRun
+
+logger = logging.getLogger(__name__)
+RUN_TASK = "pipelines.tasks.execute_pipeline_run"
+RESERVED_NAMES = {"new", "runs"}  # page routes under /pipelines/
+
+
+class PipelineError(Exception):
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+
+
+# -- catalog look-ups ------------------------------------------------------------------------
+def _module_info(name: str) -> ModuleInfo | None:
+    module = (
+        Module.objects.filter(name__iexact=name, status=Module.Status.ACTIVE, is_hidden=False)
+        .order_by("name")
+        .first()
+    )
+    if module is None:
+        return None
+    revision = module.revisions.order_by("-number").values_list("number", flat=True).first()
+    return ModuleInfo(
+        name=module.name,
+        title=module.title or module.name,
+        docker_image=module.docker_image,
+        data_types=tuple(module.data_types or ()),
+        inference=module.inference,
+        revision=revision,
+        commit=module.source_commit,
+        repository=module.repository,
+    )
+
+
+def _subpipeline_info(name: str, version: int | None) -> SubPipelineInfo | None:
+    versions = PipelineVersion.objects.filter(pipeline__name=name)
+    found = versions.filter(number=version) if version else versions.order_by("-number")
+    row = found.first()
+    if row is None:
+        return None
+    return SubPipelineInfo(name=name, version=row.number, definition=row.definition)
+
+
+def resolver(*, saving: str = "") -> Resolver:
+    return Resolver(_module_info, _subpipeline_info, (saving,) if saving else ())
+
+
+def check(document: dict[str, Any], *, name: str = "") -> Checked:
+    """Validate against the catalog now; raises DefinitionError."""
+    return validate(document, resolver(saving=name))
+
+
+def check_text(text: str, *, name: str = "") -> Checked:
+    return check(load_text(text), name=name)
+
+
+def provenance(checked: Checked) -> list[dict[str, Any]]:
+    """Which module revision at which commit (or which pipeline version) each step uses."""
+    out = []
+    for step in checked.definition["steps"]:
+        sid = step["id"]
+        if sid in checked.modules:
+            info = checked.modules[sid]
+            out.append(
+                {
+                    "step": sid,
+                    "kind": "module",
+                    "module": info.name,
+                    "revision": info.revision,
+                    "commit": info.commit,
+                    "repository": info.repository,
+                }
+            )
+        elif sid in checked.subpipelines:
+            sub = checked.subpipelines[sid]
+            out.append(
+                {"step": sid, "kind": "pipeline", "pipeline": sub.name, "version": sub.version}
+            )
+    return out
+
+
+# -- pipelines -------------------------------------------------------------------------------
+def _unique_name(title: str) -> str:
+    base = slugify(title)[:80] or "pipeline"
+    name, n = base, 2
+    while name in RESERVED_NAMES or Pipeline.objects.filter(name=name).exists():
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+@transaction.atomic
+def pipeline_save(
+    *,
+    user,
+    document: dict[str, Any],
+    title: str,
+    description: str = "",
+    pipeline: Pipeline | None = None,
+    note: str = "",
+) -> PipelineVersion:
+    """Validate and store a new version (creating the pipeline on first save).
+    Raises DefinitionError; nothing is written then, so the last good version stays."""
+    title = (title or "").strip()
+    if not title:
+        raise DefinitionError([Problem("", "title", "Give the pipeline a title.")])
+    checked = check(document, name=pipeline.name if pipeline else "")
+    if pipeline is None:
+        pipeline = Pipeline.objects.create(
+            name=_unique_name(title), title=title[:200], description=description, owner=user
+        )
+    else:
+        pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+        pipeline.title, pipeline.description = title[:200], description
+        pipeline.save()
+    number = (
+        pipeline.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    return PipelineVersion.objects.create(
+        pipeline=pipeline,
+        number=number,
+        definition=checked.definition,
+        yaml=dump_yaml(checked.definition),
+        provenance=provenance(checked),
+        author=user,
+        note=note[:300],
+    )
+
+
+# -- runs ------------------------------------------------------------------------------------
+def supports_sync(checked: Checked) -> bool:
+    """Try it needs every module to serve synchronous inference."""
+    steps, _ = flatten(checked, resolver())
+    return all(s.module is None or s.module.inference for s in steps)
+
+
+@transaction.atomic
+def run_create(
+    *, user, version: PipelineVersion, files: Sequence[tuple[str, bytes]], mode: str = "async"
+) -> PipelineRun:
+    """Record a run with its inputs and its steps (pending); the caller starts it."""
+    if not files:
+        raise PipelineError("Choose at least one input file.")
+    if len(files) > settings.PIPELINES_MAX_INPUT_FILES:
+        raise PipelineError(f"At most {settings.PIPELINES_MAX_INPUT_FILES} input files per run.")
+    names = [n for n, _ in files]
+    if len(set(names)) != len(names):
+        raise PipelineError("Two input files have the same name.")
+    for name, data in files:
+        if len(data) > settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES:
+            limit = settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise PipelineError(f"{name} is larger than {limit} MB.")
+    try:
+        checked = check(version.definition, name=version.pipeline.name)
+    except DefinitionError as exc:
+        raise PipelineError(
+            "This version no longer validates against the catalog: " + str(exc), exc.problems
+        ) from exc
+    if mode == PipelineRun.Mode.SYNC and not supports_sync(checked):
+        raise PipelineError(
+            "Try it needs every step to support synchronous inference; run it in the background."
+        )
+    flat, final = flatten(checked, resolver())
+    run = PipelineRun.objects.create(
+        pipeline=version.pipeline, version=version, owner=user, mode=mode
+    )
+    run.bucket = oscar.bucket_name(run.pk)
+    run.save(update_fields=["bucket"])
+    for name, data in files:
+        RunInput.objects.create(
+            run=run,
+            name=_safe_name(name),
+            data=data,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+    for position, wiring in enumerate(oscar.wire(run.pk, flat, final), start=1):
+        StepRun.objects.create(
+            run=run,
+            position=position,
+            step_id=wiring.step.id,
+            kind=wiring.step.kind,
+            label=wiring.step.label[:300],
+            service=wiring.service,
+            input_path=wiring.input_path,
+            output_paths=list(wiring.output_paths),
+        )
+    return run
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "input"
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in base)[:200]
+
+
+def run_enqueue(run: PipelineRun) -> None:
+    transaction.on_commit(lambda: send(RUN_TASK, str(run.pk)))
+
+
+def _flat_steps(run: PipelineRun) -> tuple[list[FlatStep], str]:
+    checked = check(run.version.definition, name=run.pipeline.name)
+    return flatten(checked, resolver())
+
+
+def _owner_sub(run: PipelineRun) -> str:
+    return run.owner.oidc_sub or f"aix-user-{run.owner_id}"
+
+
+def _fail(run: PipelineRun, message: str) -> None:
+    run.state, run.error, run.finished_at = PipelineRun.State.FAILED, message[:2000], timezone.now()
+    run.save(update_fields=["state", "error", "finished_at"])
+
+
+def run_execute(
+    run_id: Any, *, poll: float | None = None, timeout: float | None = None
+) -> PipelineRun:
+    """Deploy the run's services, upload its inputs and follow it to the end (async mode),
+    or call each step in turn (sync mode). Safe to call again after a crash: services that
+    exist are kept, inputs are re-uploaded under the same keys (no duplicates)."""
+    run = PipelineRun.objects.select_related("version", "pipeline", "owner").get(pk=run_id)
+    if run.is_final:
+        return run
+    try:
+        flat, final = _flat_steps(run)
+    except DefinitionError as exc:
+        _fail(run, f"The pipeline no longer validates: {exc}")
+        return run
+    wirings = oscar.wire(run.pk, flat, final)
+    run.state, run.started_at = PipelineRun.State.DEPLOYING, run.started_at or timezone.now()
+    run.save(update_fields=["state", "started_at"])
+    try:
+        oscar.create_services(
+            oscar.service_definition(w, run_id=run.pk, owner_sub=_owner_sub(run)) for w in wirings
+        )
+    except BackendError as exc:
+        if isinstance(exc, TransientBackendError):
+            raise  # the task retries; nothing is lost
+        _fail(run, exc.message)
+        oscar.remove_services(w.service for w in wirings)
+        return run
+    run.steps.update(state=StepRun.State.DEPLOYED)
+    try:
+        if run.mode == PipelineRun.Mode.SYNC:
+            _execute_sync(run, wirings, final)
+        else:
+            _execute_async(run, wirings, poll=poll, timeout=timeout)
+    except (BotoCoreError, ClientError) as exc:
+        # The storage failed: say so on the run instead of leaving it "running" forever.
+        logger.warning("pipeline run %s: storage error: %s", run.pk, exc)
+        _fail(run, f"The storage (MinIO) failed: {exc}")
+    finally:
+        problems = oscar.remove_services(w.service for w in wirings)
+        if problems:
+            logger.warning("pipeline run %s: services not removed: %s", run.pk, problems)
+    return run
+
+
+def _execute_sync(run: PipelineRun, wirings: list[oscar.Wiring], final: str) -> None:
+    run.state = PipelineRun.State.RUNNING
+    run.save(update_fields=["state"])
+    results: dict[str, dict[str, Any]] = {}
+    steps = {s.step_id: s for s in run.steps.all()}
+    for item in run.inputs.all():
+        outputs: dict[str, bytes] = {}
+        for wiring in wirings:
+            step = steps[wiring.step.id]
+            if wiring.step.kind == "join":
+                payload = json.dumps(
+                    {"parts": {p: json.loads(outputs[p]) for p in wiring.step.inputs}}
+                ).encode()
+            elif wiring.step.inputs:
+                payload = outputs[wiring.step.inputs[0]]
+            else:
+                payload = bytes(item.data)
+            step.state = StepRun.State.RUNNING
+            step.save(update_fields=["state"])
+            try:
+                outputs[wiring.step.id] = oscar.run_sync(wiring.service, payload)
+            except BackendError as exc:
+                step.state, step.error = StepRun.State.FAILED, exc.message
+                step.save(update_fields=["state", "error"])
+                _fail(run, f"Step '{wiring.step.id}' failed: {exc.message}")
+                return
+            step.outputs += 1
+            step.jobs = [
+                *step.jobs,
+                {
+                    "name": f"sync-{item.name}",
+                    "status": "Succeeded",
+                    "logs": outputs[wiring.step.id].decode(errors="replace")[:5000],
+                },
+            ]
+            step.save(update_fields=["state", "outputs", "jobs"])
+        try:
+            results[item.name] = json.loads(outputs[final])
+        except ValueError:
+            results[item.name] = outputs[final].decode(errors="replace")[:5000]
+    run.steps.update(state=StepRun.State.SUCCEEDED)
+    run.result = {"final": results}
+    run.state, run.finished_at = PipelineRun.State.SUCCEEDED, timezone.now()
+    run.save(update_fields=["result", "state", "finished_at"])
+
+
+def _expected_objects(run: PipelineRun, wiring: oscar.Wiring, n_inputs: int) -> int:
+    parts = len(wiring.step.inputs) if wiring.step.kind == "join" else 1
+    return n_inputs * parts
+
+
+def _execute_async(
+    run: PipelineRun, wirings: list[oscar.Wiring], *, poll: float | None, timeout: float | None
+) -> None:
+    s3 = oscar.storage_client()
+    inputs = list(run.inputs.all())
+    for wiring in wirings:
+        if not wiring.step.inputs:
+            # A retried task uploads only what is missing: writing an object again would
+            # trigger its job again on OSCAR.
+            present = set(oscar.list_objects(s3, wiring.input_path))
+            for item in inputs:
+                if item.name not in present:
+                    oscar.upload(s3, wiring.input_path, item.name, bytes(item.data))
+    run.state = PipelineRun.State.RUNNING
+    run.save(update_fields=["state"])
+    poll = settings.PIPELINES_POLL_SECONDS if poll is None else poll
+    deadline = time.monotonic() + (settings.PIPELINES_RUN_TIMEOUT if timeout is None else timeout)
+    result_path = f"{run.bucket}/{oscar.RESULT_FOLDER}"
+    while True:
+        report = run_refresh(run, wirings, s3, len(inputs))
+        if report.failed:
+            _finish(run, wirings, s3, len(inputs), error=report.failed)
+            return
+        if len(oscar.list_objects(s3, result_path)) >= len(inputs) and report.all_jobs_done:
+            _finish(run, wirings, s3, len(inputs))
+            return
+        if time.monotonic() > deadline:
+            _finish(run, wirings, s3, len(inputs), error="The run did not finish in time.")
+            return
+        time.sleep(poll)
+
+
+@dataclass
+class Refresh:
+    failed: str = ""
+    all_jobs_done: bool = True
+
+
+def run_refresh(run: PipelineRun, wirings: list[oscar.Wiring], s3, n_inputs: int) -> Refresh:
+    """Copy each step's jobs and object counts from OSCAR onto its StepRun."""
+    report = Refresh()
+    steps = {s.step_id: s for s in run.steps.all()}
+    for wiring in wirings:
+        step = steps[wiring.step.id]
+        try:
+            listed = oscar.jobs(wiring.service)
+        except TransientBackendError as exc:
+            logger.info("pipeline run %s: %s", run.pk, exc.message)
+            report.all_jobs_done = False
+            continue
+        known = {j["name"]: j for j in step.jobs}
+        jobs = []
+        for job in listed:
+            entry = {
+                "name": job.name,
+                "status": job.status,
+                "creation_time": job.creation_time,
+                "finish_time": job.finish_time,
+                "logs": known.get(job.name, {}).get("logs", ""),
+            }
+            if job.status in ("Succeeded", "Failed") and not entry["logs"]:
+                entry["logs"] = oscar.job_logs(wiring.service, job.name)[:20000]
+            jobs.append(entry)
+        expected = _expected_objects(run, wiring, n_inputs)
+        failed = [j for j in jobs if j["status"] == "Failed"]
+        done = [j for j in jobs if j["status"] in ("Succeeded", "Failed")]
+        if failed:
+            state = StepRun.State.FAILED
+            step.error = f"Job {failed[0]['name']} failed." + (
+                f" {failed[0]['logs'].strip().splitlines()[-1]}"
+                if failed[0]["logs"].strip()
+                else ""
+            )
+            report.failed = report.failed or f"Step '{wiring.step.id}' failed: {step.error}"
+        elif len(done) >= expected and expected:
+            state = StepRun.State.SUCCEEDED
+        elif jobs:
+            state = StepRun.State.RUNNING
+        else:
+            state = StepRun.State.DEPLOYED
+        if len(done) < expected:
+            report.all_jobs_done = False
+        step.state, step.jobs = state, jobs
+        step.outputs = sum(len(oscar.list_objects(s3, p)) for p in wiring.output_paths) // max(
+            len(wiring.output_paths), 1
+        )
+        step.save(update_fields=["state", "jobs", "outputs", "error"])
+    return report
+
+
+def _finish(
+    run: PipelineRun, wirings: list[oscar.Wiring], s3, n_inputs: int, *, error: str = ""
+) -> None:
+    """Record the result and the object count of every path (lost / duplicated)."""
+    paths: dict[str, int] = {}
+    expected_total = lost = duplicated = 0
+    for wiring in wirings:
+        names = oscar.list_objects(s3, wiring.input_path)
+        paths[wiring.input_path] = len(names)
+        expected = _expected_objects(run, wiring, n_inputs)
+        expected_total += expected
+        lost += max(expected - len(set(names)), 0)
+        duplicated += max(len(names) - expected, 0)
+    result_path = f"{run.bucket}/{oscar.RESULT_FOLDER}"
+    names = oscar.list_objects(s3, result_path)
+    paths[result_path] = len(names)
+    expected_total += n_inputs
+    lost += max(n_inputs - len(names), 0)
+    duplicated += max(len(names) - n_inputs, 0)
+    run.object_counts = {
+        "expected": expected_total,
+        "paths": paths,
+        "lost": lost,
+        "duplicated": duplicated,
+    }
+    run.result = {
+        "final": {name: oscar.read_json(s3, result_path, name) for name in sorted(names)[:200]}
+    }
+    run.finished_at = timezone.now()
+    if error:
+        run.state, run.error = PipelineRun.State.FAILED, error[:2000]
+    else:
+        run.state = PipelineRun.State.SUCCEEDED
+    run.save(update_fields=["object_counts", "result", "finished_at", "state", "error"])
+
+
+def pipeline_delete(*, pipeline: Pipeline) -> None:
+    """Delete a pipeline and its runs; refused while another pipeline uses it as a sub-flow."""
+    from pipelines.selectors import pipelines_using
+
+    users = pipelines_using(pipeline.name)
+    if users:
+        names = ", ".join(p.name for p in users)
+        raise PipelineError(f"Pipeline '{pipeline.name}' is a sub-flow of: {names}.")
+    pipeline.runs.all().delete()
+    pipeline.delete()

@@ -1,0 +1,235 @@
+"""Pipeline pages: list, the editor (visual + YAML form), the pipeline's catalog page with
+JSON-LD, run and Try it, and the run page with each step's state, jobs, logs and result."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from deployments.backends.base import BackendError
+from pipelines import selectors
+from pipelines.definition import AGGREGATORS, DefinitionError, load_text
+from pipelines.forms import PipelineForm, RunForm
+from pipelines.jsonld import pipeline_document
+from pipelines.models import Pipeline
+from pipelines.services import (
+    PipelineError,
+    check,
+    pipeline_save,
+    run_create,
+    run_enqueue,
+    run_execute,
+    supports_sync,
+)
+from pipelines.status import run_status
+
+STARTER = """input_type: Image
+steps: []
+# Drag modules onto the canvas, or write the steps here. Two models and a vote:
+#   - id: model-a
+#     module: MODULE_A
+#   - id: model-b
+#     module: MODULE_B
+#   - id: vote
+#     join: majority_vote
+#     inputs: [model-a, model-b]
+"""
+
+
+@require_GET
+def pipeline_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "pipelines/list.html",
+        {"pipelines": selectors.pipelines_listed()[:200], "sandbox": settings.SANDBOX_MODE},
+    )
+
+
+def _editor(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
+    latest = pipeline.latest if pipeline else None
+    palette = selectors.step_palette()
+    if latest:
+        initial = {"title": pipeline.title, "description": pipeline.description}
+        initial["definition"] = latest.yaml
+    else:
+        names = [m["name"] for m in palette[:2]] + ["MODULE_A", "MODULE_B"]
+        initial = {
+            "definition": STARTER.replace("MODULE_A", names[0]).replace("MODULE_B", names[1])
+        }
+    form = PipelineForm(request.POST or None, initial=initial)
+    problems = []
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = pipeline_save(
+                user=request.user,
+                document=load_text(form.cleaned_data["definition"]),
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                pipeline=pipeline,
+                note=form.cleaned_data["note"],
+            )
+        except DefinitionError as exc:
+            problems, status = exc.problems, 400
+        else:
+            messages.success(request, f"Saved version {version.number} of “{version.pipeline}”.")
+            return redirect("pipelines:detail", pipeline=version.pipeline.name)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "pipelines/edit.html",
+        {
+            "pipeline": pipeline,
+            "form": form,
+            "problems": problems,
+            "palette": palette,
+            "subpipelines": selectors.subpipeline_palette(pipeline.name if pipeline else ""),
+            "aggregators": AGGREGATORS,
+            "sandbox": settings.SANDBOX_MODE,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pipeline_new(request: HttpRequest) -> HttpResponse:
+    return _editor(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pipeline_edit(request: HttpRequest, pipeline: str) -> HttpResponse:
+    found = get_object_or_404(Pipeline, name=pipeline)
+    if found.owner_id != request.user.pk:
+        raise Http404("Only the owner edits a pipeline.")
+    return _editor(request, found)
+
+
+def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: int | None):
+    version = selectors.version_of(pipeline, version_number)
+    if version is None:
+        raise Http404("No such version.")
+    try:
+        checked = check(version.definition, name=pipeline.name)
+        problems, sync_ok = [], supports_sync(checked)
+    except DefinitionError as exc:
+        problems, sync_ok = exc.problems, False
+    runs = (
+        list(selectors.runs_for_user(request.user, pipeline)[:20])
+        if request.user.is_authenticated
+        else []
+    )
+    return {
+        "pipeline": pipeline,
+        "version": version,
+        "versions": list(pipeline.versions.order_by("-number")[:20]),
+        "problems": problems,
+        "sync_ok": sync_ok,
+        "runs": runs,
+        "is_owner": request.user.is_authenticated and request.user.pk == pipeline.owner_id,
+        "used_by": selectors.pipelines_using(pipeline.name),
+        "jsonld": json.dumps(pipeline_document(pipeline, version), ensure_ascii=False),
+        "run_form": RunForm(),
+        "sandbox": settings.SANDBOX_MODE,
+    }
+
+
+@require_GET
+def pipeline_detail(request: HttpRequest, pipeline: str) -> HttpResponse:
+    found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
+    number = request.GET.get("version")
+    version_number = int(number) if number and number.isdigit() else None
+    if "application/ld+json" in request.headers.get("Accept", ""):
+        return pipeline_jsonld(request, pipeline)
+    return render(request, "pipelines/detail.html", _detail_context(request, found, version_number))
+
+
+@require_GET
+def pipeline_jsonld(request: HttpRequest, pipeline: str) -> HttpResponse:
+    found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
+    version = selectors.version_of(found)
+    body = json.dumps(pipeline_document(found, version), ensure_ascii=False, indent=2)
+    return HttpResponse(body, content_type="application/ld+json; charset=utf-8")
+
+
+@require_GET
+def pipeline_yaml(request: HttpRequest, pipeline: str) -> HttpResponse:
+    found = get_object_or_404(Pipeline, name=pipeline)
+    version = selectors.version_of(found)
+    return HttpResponse(version.yaml, content_type="application/yaml; charset=utf-8")
+
+
+def _sample_image() -> tuple[str, bytes]:
+    path = finders.find("img/pipeline-sample.png")
+    with open(path, "rb") as handle:
+        return "sample.png", handle.read()
+
+
+@login_required
+@require_POST
+def pipeline_run(request: HttpRequest, pipeline: str) -> HttpResponse:
+    found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
+    form = RunForm(request.POST, request.FILES)
+    error = ""
+    if form.is_valid():
+        upload = form.cleaned_data.get("file")
+        files = [(upload.name, upload.read())] if upload else [_sample_image()]
+        try:
+            run = run_create(
+                user=request.user,
+                version=selectors.version_of(found),
+                files=files,
+                mode=form.cleaned_data["mode"],
+            )
+        except PipelineError as exc:
+            error = exc.message
+        else:
+            if run.mode == "sync":
+                try:
+                    run_execute(run.pk)
+                except BackendError as exc:
+                    messages.error(request, f"Try it failed: {exc.message}")
+            else:
+                run_enqueue(run)
+                messages.success(request, "The run is queued; its steps start in a moment.")
+            return redirect("pipelines:run-detail", run_id=run.pk)
+    else:
+        error = " ".join(form.non_field_errors()) or "Check the run form."
+    context = _detail_context(request, found, None)
+    context["run_form"], context["run_error"] = form, error
+    return render(request, "pipelines/detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, run_id) -> HttpResponse:
+    run = selectors.run_for_user(request.user, run_id)
+    if run is None:
+        raise Http404("No such run.")
+    outputs = [
+        {"name": name, "output": output, "pretty": json.dumps(output, indent=2, sort_keys=True)}
+        for name, output in ((run.result or {}).get("final") or {}).items()
+    ]
+    return render(
+        request,
+        "pipelines/run.html",
+        {"run": run, "outputs": outputs, "sandbox": settings.SANDBOX_MODE},
+    )
+
+
+@login_required
+@require_GET
+def run_status_json(request: HttpRequest, run_id) -> JsonResponse:
+    run = selectors.run_for_user(request.user, run_id)
+    if run is None:
+        raise Http404("No such run.")
+    return JsonResponse(run_status(run))

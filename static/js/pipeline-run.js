@@ -1,0 +1,36 @@
+/* The run page follows its run: poll the status JSON, update each step's badge in place,
+ * and reload once the run has finished so the result and the logs appear. */
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-run]");
+  if (!root || root.getAttribute("data-final") === "true") return;
+  var url = root.getAttribute("data-status-url");
+  var live = root.querySelector("[data-live-status]");
+  function badge(node, state, label) {
+    if (!node) return;
+    node.className = "badge status-" + state;
+    node.textContent = label;
+  }
+  function tick() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) {
+        var run = root.querySelector("[data-run-state]");
+        badge(run, data.state, data.state_label);
+        run.setAttribute("data-run-state", data.state);
+        data.steps.forEach(function (s) {
+          var cell = root.querySelector('tr[data-step-id="' + s.id + '"] [data-step-state]');
+          badge(cell, s.state, s.state_label);
+          if (cell) cell.setAttribute("data-step-state", s.state);
+        });
+        if (live) live.textContent = "";
+        if (data.final) { window.location.reload(); return; }
+        setTimeout(tick, 1000);
+      })
+      .catch(function () {
+        if (live) live.textContent = "Could not refresh the run; retrying.";
+        setTimeout(tick, 3000);
+      });
+  }
+  setTimeout(tick, 800);
+})();
