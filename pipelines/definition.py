@@ -135,6 +135,17 @@ def _as_list(value: Any) -> list[Any] | None:
 def normalise(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """Shape checks only (no catalog look-ups): every step has a valid id and one kind."""
     problems: list[Problem] = []
+    if not isinstance(document, Mapping):
+        # A YAML scalar or list, or a JSON null: nothing to read steps from.
+        problems.append(
+            Problem(
+                "",
+                "definition",
+                "The definition must be a mapping with "
+                "input_type and steps, e.g. `input_type: Image`.",
+            )
+        )
+        return {"input_type": "Image", "steps": []}, problems
     input_type = document.get("input_type", "Image")
     if not isinstance(input_type, str) or not input_type.strip():
         problems.append(Problem("", "input_type", "input_type must be a data type, e.g. Image."))

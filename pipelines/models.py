@@ -127,6 +127,8 @@ class StepRun(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        # Another step failed, so the run ended (and its services were removed) first.
+        STOPPED = "stopped", "Stopped (another step failed)"
 
     run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()

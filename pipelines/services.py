@@ -463,6 +463,8 @@ def _finish(
     run.finished_at = timezone.now()
     if error:
         run.state, run.error = PipelineRun.State.FAILED, error[:2000]
+        unfinished = (StepRun.State.PENDING, StepRun.State.DEPLOYED, StepRun.State.RUNNING)
+        run.steps.filter(state__in=unfinished).update(state=StepRun.State.STOPPED)
     else:
         run.state = PipelineRun.State.SUCCEEDED
     run.save(update_fields=["object_counts", "result", "finished_at", "state", "error"])

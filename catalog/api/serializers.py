@@ -344,6 +344,12 @@ class ErrorSerializer(serializers.Serializer):
     )
     code = serializers.CharField(required=False, help_text="403: e.g. `quota_exceeded`.")
     limit = serializers.CharField(required=False, help_text="403: the quota that was reached.")
+    problems = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="400: each problem of a submitted definition (a pipeline), naming where it "
+        "is (`step`, `field`) and what is wrong (`message`).",
+    )
 
 
 class PingSerializer(serializers.Serializer):

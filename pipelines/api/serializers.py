@@ -14,9 +14,6 @@ class PipelineProblemSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class PipelineErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    problems = PipelineProblemSerializer(many=True, required=False)
 
 
 class PipelineStepSerializer(serializers.Serializer):

@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.serializers import ErrorSerializer
 from deployments.backends.base import BackendError
 from pipelines import selectors
 from pipelines.api.serializers import (
-    PipelineErrorSerializer,
     PipelineRunCreateSerializer,
     PipelineRunSerializer,
     PipelineSerializer,
@@ -107,8 +107,8 @@ class PipelineListCreate(PipelinesAPIView):
         request=PipelineWriteSerializer,
         responses={
             201: PipelineSerializer,
-            400: PipelineErrorSerializer,
-            401: PipelineErrorSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
         },
     )
     def post(self, request: Request) -> Response:
@@ -119,7 +119,7 @@ class PipelineDetail(PipelinesAPIView):
     @extend_schema(
         operation_id="pipelines_retrieve",
         summary="One pipeline at its latest version",
-        responses={200: PipelineSerializer, 404: PipelineErrorSerializer},
+        responses={200: PipelineSerializer, 404: ErrorSerializer},
     )
     def get(self, request: Request, pipeline: str) -> Response:
         found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
@@ -136,10 +136,10 @@ class PipelineDetail(PipelinesAPIView):
         request=PipelineWriteSerializer,
         responses={
             200: PipelineSerializer,
-            400: PipelineErrorSerializer,
-            401: PipelineErrorSerializer,
-            403: PipelineErrorSerializer,
-            404: PipelineErrorSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
         },
     )
     def put(self, request: Request, pipeline: str) -> Response:
@@ -153,10 +153,10 @@ class PipelineDetail(PipelinesAPIView):
         summary="Delete your pipeline (refused while another pipeline uses it as a sub-flow)",
         responses={
             204: None,
-            401: PipelineErrorSerializer,
-            403: PipelineErrorSerializer,
-            404: PipelineErrorSerializer,
-            409: PipelineErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
         },
     )
     def delete(self, request: Request, pipeline: str) -> Response:
@@ -179,8 +179,8 @@ class PipelineValidate(PipelinesAPIView):
         request=PipelineValidateSerializer,
         responses={
             200: PipelineValidationResultSerializer,
-            400: PipelineErrorSerializer,
-            401: PipelineErrorSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
         },
     )
     def post(self, request: Request) -> Response:
@@ -240,8 +240,8 @@ class PipelineRuns(APIView):
         summary="Your runs of this pipeline, newest first",
         responses={
             200: PipelineRunSerializer(many=True),
-            401: PipelineErrorSerializer,
-            404: PipelineErrorSerializer,
+            401: ErrorSerializer,
+            404: ErrorSerializer,
         },
     )
     def get(self, request: Request, pipeline: str) -> Response:
@@ -259,10 +259,10 @@ class PipelineRuns(APIView):
         responses={
             200: PipelineRunSerializer,
             202: PipelineRunSerializer,
-            400: PipelineErrorSerializer,
-            401: PipelineErrorSerializer,
-            404: PipelineErrorSerializer,
-            502: PipelineErrorSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            404: ErrorSerializer,
+            502: ErrorSerializer,
         },
     )
     def post(self, request: Request, pipeline: str) -> Response:
@@ -304,8 +304,8 @@ class RunDetail(APIView):
         summary="One of your runs: each step's state, jobs and logs, the result",
         responses={
             200: PipelineRunSerializer,
-            401: PipelineErrorSerializer,
-            404: PipelineErrorSerializer,
+            401: ErrorSerializer,
+            404: ErrorSerializer,
         },
     )
     def get(self, request: Request, run_id) -> Response:

@@ -149,7 +149,7 @@ PLAIN = {"Accept-Encoding": "identity"}
 
 # Free-text query parameters: every value is valid on the wire (a "boolean" mutation arrives
 # as the string "false"), so "negative" data that only touches them cannot be rejected.
-FREE_TEXT = {"q", "task", "category", "library", "data_type", "license", "tag"}
+FREE_TEXT = {"q", "source", "task", "category", "library", "data_type", "license", "tag"}
 FREE_TEXT |= {"tags", "tags_any", "not_tags", "not_tags_any", "vos", "vo", "item_name"}
 
 

@@ -36,7 +36,7 @@ def _form_services(client, name: str) -> tuple[list[str], str]:
                 "tool": True,
                 "docker_image": "ai4oshub/ai4os-federated-server",
             },
-            ["vscode", "jupyter"],
+            ["fedserver", "jupyter", "vscode"],
         ),
     ],
 )

@@ -81,7 +81,8 @@ def test_a_failing_job_fails_its_step_and_the_run_says_which(pipeline_settings, 
     assert "CUDA out of memory" in run.error
     states = dict(run.steps.values_list("step_id", "state"))
     assert states["effnet"] == StepRun.State.FAILED
-    assert states["resnet"] == StepRun.State.SUCCEEDED
+    # The other branch either finished first or was stopped with the run; never left running.
+    assert states["resnet"] in {StepRun.State.SUCCEEDED, StepRun.State.STOPPED}
     assert storage_oscar.services == {}  # cleaned up all the same
 
 
