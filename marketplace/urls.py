@@ -28,6 +28,9 @@ urlpatterns = [
     path("deployments/", include("deployments.urls")),
     path("api/v1/deployments/", include("deployments.api.urls")),
     path("", include("deployments.api.papi_urls")),
+    # Monitoring of inference deployments (monitoring): the tab, its API and the collector.
+    path("", include("monitoring.urls")),
+    path("api/v1/deployments/<uuid:pk>/monitoring/", include("monitoring.api.urls")),
     # Catalog API, PAPI-compatible routes and FAIR exposure (catalog.api/papi/fair).
     path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
