@@ -7,8 +7,9 @@ was judged against and the verdict, plus every parameter needed to re-run it.
 Detectors (all from `frouros.detectors.data_drift.batch`, none needs torch):
 - `ks` — Kolmogorov–Smirnov test (numeric): drift when p < 0.01, warning when p < 0.05.
 - `psi` — Population Stability Index (numeric): values are first mapped through the
-  reference's empirical CDF, so frouros's equal-width bins are the reference's deciles and an
-  outlier cannot stretch them; warning at 0.15, drift at 0.25 (the usual PSI bands).
+  reference's empirical CDF, so frouros's equal-width bins are the reference's quantiles and
+  an outlier cannot stretch them; at most 10 bins and at least 20 window values per bin
+  (PSI's sampling noise grows with bins / window size); warning at 0.15, drift at 0.25.
 - `chi2` — Chi-square test of category counts (categorical): p < 0.01 / p < 0.05.
 - `mmd` — Maximum Mean Discrepancy with an RBF kernel (embeddings, vectors): the p-value of
   a seeded permutation test (frouros's own permutation callback always forks a process
@@ -44,7 +45,7 @@ class DetectorSpec:
 DETECTORS: dict[str, DetectorSpec] = {
     "ks": DetectorSpec("ks", "Kolmogorov–Smirnov test", "numeric", "p_value", 0.01, 0.05),
     "psi": DetectorSpec(
-        "psi", "Population Stability Index", "numeric", "distance", 0.25, 0.15, {"num_bins": 10}
+        "psi", "Population Stability Index", "numeric", "distance", 0.25, 0.15, {"max_bins": 10}
     ),
     "chi2": DetectorSpec("chi2", "Chi-square test", "categorical", "p_value", 0.01, 0.05),
     "mmd": DetectorSpec(
@@ -85,6 +86,7 @@ def detect(key: str, reference: np.ndarray, window: np.ndarray) -> DetectorOutco
     """Run detector `key` on one feature. Arrays: 1-D (numeric, categorical) or 2-D (embedding)."""
     spec = DETECTORS[key]
     statistic = p_value = distance = None
+    parameters = dict(spec.parameters)
     if key == "ks":
         result = _compare(KSTest(), reference, window)
         statistic, p_value = float(result.statistic), float(result.p_value)
@@ -92,7 +94,8 @@ def detect(key: str, reference: np.ndarray, window: np.ndarray) -> DetectorOutco
         result = _compare(ChiSquareTest(), reference.astype(str), window.astype(str))
         statistic, p_value = float(result.statistic), float(result.p_value)
     elif key == "psi":
-        distance = _psi(reference, window, spec.parameters["num_bins"])
+        parameters["num_bins"] = max(2, min(spec.parameters["max_bins"], len(window) // 20))
+        distance = _psi(reference, window, parameters["num_bins"])
     elif key == "mmd":
         statistic, p_value = _mmd_permutation_test(reference, window, **spec.parameters)
     else:  # pragma: no cover - keys come from DETECTORS
@@ -106,7 +109,7 @@ def detect(key: str, reference: np.ndarray, window: np.ndarray) -> DetectorOutco
         threshold=spec.threshold,
         warning_threshold=spec.warning_threshold,
         verdict=_verdict(spec, measure),
-        parameters={"measure": spec.measure, **spec.parameters, **ENGINE},
+        parameters={"measure": spec.measure, **parameters, **ENGINE},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -65,7 +65,7 @@ def traffic(deployment: Deployment) -> list[TrafficBucket]:
         latencies = [lat for lat, _ in items if lat is not None]
         buckets.append(
             TrafficBucket(
-                start=timezone.datetime.fromtimestamp(origin + index * size, tz=timezone.utc),
+                start=datetime.fromtimestamp(origin + index * size, tz=UTC),
                 requests=len(items),
                 errors=sum(1 for _, ok in items if not ok),
                 p50=float(np.percentile(latencies, 50)) if latencies else None,
