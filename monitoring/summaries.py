@@ -105,18 +105,26 @@ def clean_summary(item: Any, *, prefix: str, known_types: dict[str, str]) -> Cle
     types: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for name, value in features.items():
-        where = f"{prefix}.features.{str(name)[:64]}"
         if not isinstance(name, str) or not FEATURE_NAME.fullmatch(name):
-            raise SummaryError(where, "a feature name is 1–64 letters, digits, _ . : -")
-        clean[name] = _clean_value(value, where)
+            raise SummaryError(
+                f"{prefix}.features.{str(name)[:64]}",
+                "a feature name is 1–64 letters, digits, _ . : -",
+            )
+        try:
+            # The field's path is spelt out only on error: this loop runs for every feature.
+            clean[name] = _clean_value(value, "")
+        except SummaryError as exc:
+            raise SummaryError(f"{prefix}.features.{name}{exc.field}", exc.message) from None
         kind = feature_type(clean[name])
         if kind is None:
             continue
         earlier = known_types.get(name) or types.get(name)
         if earlier and earlier != kind:
-            raise SummaryError(where, f"is {kind} here but {earlier} in earlier summaries")
+            raise SummaryError(
+                f"{prefix}.features.{name}", f"is {kind} here but {earlier} in earlier summaries"
+            )
         types[name] = kind
-    total = len(set(known_types) | set(types))
+    total = len(known_types) + sum(1 for name in types if name not in known_types)
     if total > settings.MONITORING_MAX_FEATURES:
         raise SummaryError(
             f"{prefix}.features",
