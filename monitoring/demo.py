@@ -5,7 +5,9 @@ around; humidity stays put), sent through the same recording path real traffic t
 OSCAR services are called for real (the sandbox emulator answers) through
 `inference_run`, so the Try-it recording records them; a Nomad DEEPaaS deployment has no
 sandbox endpoint to call, so its requests are recorded as its collector would post them.
-A drift check runs every `CHECK_EVERY` requests once the reference is complete, so the
+After every `CHECK_EVERY` requests the demo also sends labelled feedback on them (the model
+is wrong 10 % of the time before the change, 35 % after), so the concept-drift detectors
+have errors to watch; then a drift check runs, once the reference is complete, so the
 Monitoring tab fills in while the stream runs.
 """
 
@@ -21,7 +23,8 @@ from deployments.models import Deployment
 from deployments.services.errors import DeploymentError
 from deployments.services.inference import inference_run
 from monitoring.drift import check_drift
-from monitoring.services import monitor_for, record_payload
+from monitoring.models import InferenceSummary
+from monitoring.services import monitor_for, record_feedback, record_payload
 
 logger = logging.getLogger(__name__)
 CHECK_EVERY = 50
@@ -48,7 +51,7 @@ def send_sample_traffic(*, deployment_id, total: int, seed: int = 7) -> dict:
     deployment = Deployment.objects.get(pk=deployment_id)
     monitor = monitor_for(deployment)
     rng = np.random.default_rng(seed)
-    sent = failed = 0
+    sent = failed = labelled = 0
     for index in range(total):
         payload = json.dumps(sample_inputs(index, total, rng)).encode()
         if deployment.backend == Deployment.Backend.OSCAR:
@@ -66,8 +69,27 @@ def send_sample_traffic(*, deployment_id, total: int, seed: int = 7) -> dict:
             )
         sent += 1
         if sent % CHECK_EVERY == 0 or sent == total:
+            labelled = _send_feedback(monitor, labelled, sent, total, rng)
             cache.set(progress_key(deployment_id), {"sent": sent, "total": total}, 3600)
             if sent >= monitor.reference_size:
                 check_drift(deployment_id=deployment_id)
     cache.set(progress_key(deployment_id), {"sent": sent, "total": total, "done": True}, 3600)
     return {"sent": sent, "failed": failed}
+
+
+def _send_feedback(monitor, after_id: int, sent: int, total: int, rng) -> int:
+    """Label the demo requests recorded since `after_id`; the last id labelled."""
+    ids = list(
+        InferenceSummary.objects.filter(deployment_id=monitor.pk, source="demo", id__gt=after_id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        return after_id
+    first_index = sent - len(ids)
+    labels = {
+        pk: bool(rng.random() >= (0.35 if first_index + offset >= total // 2 else 0.10))
+        for offset, pk in enumerate(ids)
+    }
+    record_feedback(monitor=monitor, labels=labels)
+    return ids[-1]

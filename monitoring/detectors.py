@@ -11,6 +11,14 @@ Detectors (all from `frouros.detectors.data_drift.batch`, none needs torch):
   an outlier cannot stretch them; at most 10 bins and at least 20 window values per bin
   (PSI's sampling noise grows with bins / window size); warning at 0.15, drift at 0.25.
 - `chi2` — Chi-square test of category counts (categorical): p < 0.01 / p < 0.05.
+Concept drift, over the stream of prediction errors from labelled feedback
+(`frouros.detectors.concept_drift`), fed in request order from the reference's start:
+- `ddm` — Drift Detection Method: drift when the error rate rises 3 standard deviations
+  above its best level, warning at 2 (frouros's defaults), after 100 labelled requests
+  (frouros's 30 let a lucky error-free start raise false alarms on a 10 % error rate).
+- `adwin` — ADaptive WINdowing: drift when two sub-windows' error rates differ beyond the
+  Hoeffding bound at δ = 0.002.
+
 - `mmd` — Maximum Mean Discrepancy with an RBF kernel (embeddings, vectors): the p-value of
   a seeded permutation test (frouros's own permutation callback always forks a process
   pool, which a Celery worker thread must not do), drift when p < 0.01.
@@ -25,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from frouros.detectors.concept_drift import ADWIN, DDM, ADWINConfig, DDMConfig
 from frouros.detectors.data_drift import MMD, PSI, ChiSquareTest, KSTest
 from frouros.utils.kernels import rbf_kernel
 
@@ -36,7 +45,9 @@ class DetectorSpec:
     key: str
     label: str
     feature_type: str  # numeric | categorical | embedding
-    measure: str  # "p_value" (drift when below) or "distance" (drift when above)
+    # "p_value" (drift when below), "distance" (drift when above) or "state" (the streaming
+    # detector's own drift / warning flags; threshold = its drift level)
+    measure: str
     threshold: float
     warning_threshold: float
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -57,12 +68,31 @@ DETECTORS: dict[str, DetectorSpec] = {
         0.05,
         {"num_permutations": 100, "random_state": 31, "max_samples": 300},
     ),
+    "ddm": DetectorSpec(
+        "ddm",
+        "Drift Detection Method (DDM)",
+        "concept",
+        "state",
+        3.0,
+        2.0,
+        {"drift_level": 3.0, "warning_level": 2.0, "min_num_instances": 100},
+    ),
+    "adwin": DetectorSpec(
+        "adwin",
+        "ADWIN",
+        "concept",
+        "state",
+        0.002,
+        0.002,
+        {"delta": 0.002, "min_num_instances": 30},
+    ),
 }
 # What each feature type gets unless the owner chose otherwise.
 DEFAULTS: dict[str, list[str]] = {
     "numeric": ["ks", "psi"],
     "categorical": ["chi2"],
     "embedding": ["mmd"],
+    "concept": ["ddm", "adwin"],
 }
 
 
@@ -110,6 +140,41 @@ def detect(key: str, reference: np.ndarray, window: np.ndarray) -> DetectorOutco
         warning_threshold=spec.warning_threshold,
         verdict=_verdict(spec, measure),
         parameters={"measure": spec.measure, **parameters, **ENGINE},
+    )
+
+
+def detect_concept(key: str, errors: list[int], window_from: int) -> DetectorOutcome:
+    """Feed prediction errors (1 = wrong) in order to a streaming concept-drift detector.
+    `errors[window_from:]` is the current window: its error rate is the statistic."""
+    spec = DETECTORS[key]
+    if key == "ddm":
+        detector = DDM(config=DDMConfig(**spec.parameters))
+    else:
+        detector = ADWIN(config=ADWINConfig(**spec.parameters))
+    drift_at = None
+    for index, error in enumerate(errors):
+        detector.update(value=int(error))
+        if drift_at is None and detector.status.get("drift"):
+            drift_at = index
+    window = errors[window_from:]
+    verdict = "drift" if drift_at is not None else "ok"
+    if verdict == "ok" and detector.status.get("warning"):
+        verdict = "warning"
+    return DetectorOutcome(
+        detector=key,
+        statistic=float(np.mean(window)) if window else None,
+        p_value=None,
+        distance=None,
+        threshold=spec.threshold,
+        warning_threshold=spec.warning_threshold,
+        verdict=verdict,
+        parameters={
+            "measure": spec.measure,
+            **spec.parameters,
+            "instances": len(errors),
+            "drift_at_instance": drift_at,
+            **ENGINE,
+        },
     )
 
 

@@ -123,7 +123,42 @@ def check_drift(*, deployment_id) -> DriftCheck | None:
         for key in detectors_for(monitor, kind):
             outcome = detectors.detect(key, ref, win)
             results.append((feature, kind, outcome, len(ref), len(win)))
+    results += _concept_results(monitor, reference, window)
     return _store(monitor, reference, window, results)
+
+
+CONCEPT_HISTORY = 10_000  # labelled requests fed to the streaming detectors, at most
+
+
+def _concept_results(monitor: Monitor, reference: dict, window: Window) -> list:
+    """DDM / ADWIN over prediction errors, from the reference's start to the window's end."""
+    keys = detectors_for(monitor, "concept")
+    if not keys:
+        return []
+    start = reference.get("first_id") or 0
+    labelled = list(
+        InferenceSummary.objects.filter(
+            deployment_id=monitor.pk, id__gte=start, id__lte=window.last_id, correct__isnull=False
+        )
+        .order_by("-id")
+        .values_list("id", "correct")[:CONCEPT_HISTORY]
+    )
+    labelled.reverse()
+    in_window = sum(1 for pk, _ in labelled if pk >= window.first_id)
+    if len(labelled) < settings.MONITORING_MIN_WINDOW or not in_window:
+        return []
+    errors = [0 if correct else 1 for _, correct in labelled]
+    window_from = len(errors) - in_window
+    return [
+        (
+            "prediction_error",
+            "concept",
+            detectors.detect_concept(key, errors, window_from),
+            window_from,
+            in_window,
+        )
+        for key in keys
+    ]
 
 
 def _type_of(values: list) -> str | None:

@@ -17,7 +17,11 @@ MAX_SAMPLE_VALUES = 10_000
 
 def _detector_field(kind: str) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
-        label=f"Detectors for {kind} features",
+        label=(
+            "Concept-drift detectors (over labelled feedback)"
+            if kind == "concept"
+            else f"Detectors for {kind} features"
+        ),
         choices=[(spec.key, spec.label) for spec in detectors.choices_for(kind)],
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -41,6 +45,7 @@ class MonitorSettingsForm(forms.Form):
     detectors_numeric = _detector_field("numeric")
     detectors_categorical = _detector_field("categorical")
     detectors_embedding = _detector_field("embedding")
+    detectors_concept = _detector_field("concept")
     store_raw = forms.BooleanField(
         label="Also keep raw payloads (at most 4 KB each, deleted when switched off)",
         required=False,

@@ -31,6 +31,8 @@ class FeatureType(models.TextChoices):
     NUMERIC = "numeric", "Numeric"
     CATEGORICAL = "categorical", "Categorical"
     EMBEDDING = "embedding", "Embedding"
+    # Not an input: whether predictions were right, from labelled feedback (concept drift).
+    CONCEPT = "concept", "Prediction errors"
 
 
 class Monitor(models.Model):
@@ -92,6 +94,8 @@ class InferenceSummary(models.Model):
     ok = models.BooleanField(default=True)
     # {feature: number | string | [numbers]}; validated by monitoring.summaries.
     features = models.JSONField(default=dict)
+    # Labelled feedback: was the prediction right? Null until (unless) feedback arrives.
+    correct = models.BooleanField(null=True, blank=True)
     # Only when the owner opted in (Monitor.store_raw), truncated to MONITORING_RAW_MAX_BYTES.
     raw = models.TextField(blank=True)
 

@@ -151,6 +151,12 @@ def _detector_chart(feature: str, key: str, rows: list[DriftResult]) -> dict:
         threshold = -math.log10(spec.threshold)
         unit = "−log10 p-value"
         cap = None
+    elif spec and spec.measure == "state":
+        # Streaming detectors judge by their own state; the chart shows the window error rate.
+        values = [r.statistic for r in rows]
+        threshold = None
+        unit = "error rate"
+        cap = 1.0
     else:
         values = [r.distance for r in rows]
         threshold = spec.threshold if spec else None
@@ -162,7 +168,9 @@ def _detector_chart(feature: str, key: str, rows: list[DriftResult]) -> dict:
         chart_id=f"chart-{feature}-{key}",
         title=f"{label} on {feature}, {unit} per check",
         description=(
-            f"{len(rows)} checks; above the dashed line is drift. Last verdicts: {verdicts}."
+            f"{len(rows)} checks; "
+            + ("above the dashed line is drift. " if threshold is not None else "")
+            + f"Last verdicts: {verdicts}."
         ),
         series=[charts.Series(key, values, "series-a")],
         x_labels=(

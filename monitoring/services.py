@@ -91,6 +91,7 @@ def record_summaries(
                 ok=summary.ok,
                 features=summary.features,
                 raw=summary.raw if monitor.store_raw else "",
+                correct=summary.correct,
             )
             for summary in summaries
         ]
@@ -225,3 +226,25 @@ def last_summary_id(deployment_id) -> int:
         InferenceSummary.objects.filter(deployment_id=deployment_id).aggregate(Max("id"))["id__max"]
         or 0
     )
+
+
+@transaction.atomic
+def record_feedback(*, monitor: Monitor, labels: dict[int, bool]) -> int:
+    """Labelled feedback on earlier requests of this deployment: whether each prediction was
+    right. All or nothing: an id that is not one of the deployment's requests is an error."""
+    mine = InferenceSummary.objects.filter(deployment_id=monitor.pk, id__in=list(labels))
+    found = set(mine.values_list("id", flat=True))
+    for index, summary_id in enumerate(labels):
+        if summary_id not in found:
+            raise SummaryError(
+                f"feedback[{index}].id", f"{summary_id} is not a request of this deployment"
+            )
+    for correct in (True, False):
+        ids = [pk for pk, value in labels.items() if value is correct]
+        if ids:
+            InferenceSummary.objects.filter(deployment_id=monitor.pk, id__in=ids).update(
+                correct=correct
+            )
+    # New labels are new evidence: the next round checks this deployment again.
+    Monitor.objects.filter(pk=monitor.pk).update(last_checked_summary_id=0)
+    return len(labels)

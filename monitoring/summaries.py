@@ -43,6 +43,7 @@ class CleanSummary:
     ok: bool
     at: datetime
     raw: str = ""
+    correct: bool | None = None
 
 
 def feature_type(value: Any) -> str | None:
@@ -91,7 +92,7 @@ def clean_batch(data: Any, *, known_types: dict[str, str], store_raw: bool) -> l
 def clean_summary(item: Any, *, prefix: str, known_types: dict[str, str]) -> CleanSummary:
     if not isinstance(item, dict):
         raise SummaryError(prefix, "must be an object")
-    unknown = set(item) - {"features", "latency_ms", "ok", "at", "raw"}
+    unknown = set(item) - {"features", "latency_ms", "ok", "at", "raw", "correct"}
     if unknown:
         raise SummaryError(f"{prefix}.{sorted(unknown)[0]}", "unknown field")
     size = len(json.dumps(item, default=str))
@@ -137,6 +138,9 @@ def clean_summary(item: Any, *, prefix: str, known_types: dict[str, str]) -> Cle
         ok=_clean_ok(item.get("ok", True), f"{prefix}.ok"),
         at=_clean_at(item.get("at"), f"{prefix}.at"),
         raw=_clean_raw(item.get("raw"), f"{prefix}.raw"),
+        correct=None
+        if item.get("correct") is None
+        else _clean_ok(item["correct"], f"{prefix}.correct"),
     )
 
 
@@ -207,3 +211,22 @@ def _clean_raw(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise SummaryError(where, "must be a string")
     return value[: settings.MONITORING_RAW_MAX_BYTES]
+
+
+def clean_feedback(data: Any) -> dict[int, bool]:
+    """The feedback route's body ``{"feedback": [{"id": 123, "correct": false}]}``:
+    {summary id: correct}, or a SummaryError naming the field."""
+    if not isinstance(data, dict) or not isinstance(data.get("feedback"), list):
+        raise SummaryError("feedback", 'the body must be {"feedback": [ ... ]}')
+    items = data["feedback"]
+    if not items or len(items) > settings.MONITORING_MAX_BATCH:
+        raise SummaryError("feedback", f"send 1 to {settings.MONITORING_MAX_BATCH} items")
+    labels: dict[int, bool] = {}
+    for index, item in enumerate(items):
+        where = f"feedback[{index}]"
+        if not isinstance(item, dict) or set(item) != {"id", "correct"}:
+            raise SummaryError(where, 'must be {"id": <request id>, "correct": true|false}')
+        if isinstance(item["id"], bool) or not isinstance(item["id"], int) or item["id"] < 1:
+            raise SummaryError(f"{where}.id", "must be a request id (a positive integer)")
+        labels[item["id"]] = _clean_ok(item["correct"], f"{where}.correct")
+    return labels

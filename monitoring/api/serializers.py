@@ -32,10 +32,28 @@ class SummaryInSerializer(serializers.Serializer):
     raw = serializers.CharField(
         required=False, help_text="The raw payload; refused unless the owner opted in."
     )
+    correct = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="Labelled feedback, when known already: was the prediction right?",
+    )
 
 
 class SummaryBatchSerializer(serializers.Serializer):
     summaries = SummaryInSerializer(many=True, help_text="1 to MONITORING_MAX_BATCH (500).")
+
+
+class FeedbackItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, help_text="A request id the collector returned.")
+    correct = serializers.BooleanField(help_text="Was the prediction right?")
+
+
+class FeedbackBatchSerializer(serializers.Serializer):
+    feedback = FeedbackItemSerializer(many=True, help_text="1 to MONITORING_MAX_BATCH (500).")
+
+
+class FeedbackAcceptedSerializer(serializers.Serializer):
+    updated = serializers.IntegerField()
 
 
 class SummaryAcceptedSerializer(serializers.Serializer):
@@ -124,14 +142,15 @@ class MonitorSerializer(serializers.ModelSerializer):
         {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            "description": "Detector keys per feature type (ks, psi, chi2, mmd).",
+            "description": "Detector keys per feature type (ks, psi, chi2, mmd; ddm, adwin).",
         }
     )
     def get_detectors(self, monitor: Monitor) -> dict[str, list[str]]:
         from monitoring.drift import detectors_for
 
         return {
-            kind: detectors_for(monitor, kind) for kind in ("numeric", "categorical", "embedding")
+            kind: detectors_for(monitor, kind)
+            for kind in ("numeric", "categorical", "embedding", "concept")
         }
 
     def get_has_token(self, monitor: Monitor) -> bool:

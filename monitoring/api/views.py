@@ -24,9 +24,15 @@ from deployments.selectors import deployments_for_user
 from monitoring.api import serializers as s
 from monitoring.models import DriftCheck
 from monitoring.selectors import monitor_of, recent_checks, summary_counts
-from monitoring.services import CollectorAuthError, authenticate_collector, record_summaries
-from monitoring.summaries import SummaryError, clean_batch, parse_body
+from monitoring.services import (
+    CollectorAuthError,
+    authenticate_collector,
+    record_feedback,
+    record_summaries,
+)
+from monitoring.summaries import SummaryError, clean_batch, clean_feedback, parse_body
 
+COLLECTOR_CHALLENGE = 'Bearer realm="monitoring-collector"'
 ERROR_404 = OpenApiResponse(s.ErrorSerializer, description="No such deployment of yours.")
 ERROR_401 = OpenApiResponse(s.ErrorSerializer, description="Not signed in (no valid credentials).")
 
@@ -39,7 +45,7 @@ class SummaryCollector(DeploymentAPIView):
     throttle_classes: list = []
 
     def get_authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="monitoring-collector"'
+        return COLLECTOR_CHALLENGE
 
     @extend_schema(
         operation_id="monitoring_summaries_create",
@@ -64,22 +70,9 @@ class SummaryCollector(DeploymentAPIView):
         tags=["monitoring"],
     )
     def post(self, request: Request, pk) -> Response:
-        deployment = Deployment.objects.exclude(state=DeploymentState.DELETED).filter(pk=pk).first()
-        if deployment is None:
-            return Response({"detail": "No such deployment."}, status=404)
-        try:
-            monitor = authenticate_collector(
-                deployment=deployment, authorization=request.headers.get("Authorization", "")
-            )
-        except CollectorAuthError as exc:
-            response = Response({"detail": exc.message}, status=exc.status)
-            if exc.status == 401:
-                response["WWW-Authenticate"] = self.get_authenticate_header(request)
-            return response
-        try:
-            body = request._request.body
-        except RequestDataTooBig:
-            return Response({"detail": "The body is too large.", "field": "body"}, status=413)
+        monitor, body, refusal = collector_request(request, pk)
+        if refusal is not None:
+            return refusal
         try:
             summaries = clean_batch(
                 parse_body(body), known_types=monitor.feature_types, store_raw=monitor.store_raw
@@ -90,6 +83,60 @@ class SummaryCollector(DeploymentAPIView):
         return Response(
             {"stored": len(rows), "first_id": rows[0].pk, "last_id": rows[-1].pk}, status=201
         )
+
+
+def collector_request(request: Request, pk):
+    """(monitor, body, None) for a request with the deployment's collector token, else
+    (None, None, the refusal to send)."""
+    deployment = Deployment.objects.exclude(state=DeploymentState.DELETED).filter(pk=pk).first()
+    if deployment is None:
+        return None, None, Response({"detail": "No such deployment."}, status=404)
+    try:
+        monitor = authenticate_collector(
+            deployment=deployment, authorization=request.headers.get("Authorization", "")
+        )
+    except CollectorAuthError as exc:
+        response = Response({"detail": exc.message}, status=exc.status)
+        if exc.status == 401:
+            response["WWW-Authenticate"] = COLLECTOR_CHALLENGE
+        return None, None, response
+    try:
+        body = request._request.body
+    except RequestDataTooBig:
+        refusal = Response({"detail": "The body is too large.", "field": "body"}, status=413)
+        return None, None, refusal
+    return monitor, body, None
+
+
+class FeedbackCollector(SummaryCollector):
+    @extend_schema(
+        operation_id="monitoring_feedback_create",
+        summary="Post labelled feedback on earlier requests (collector token)",
+        description=(
+            "Whether each prediction was right, by the request ids the summaries route returned; "
+            "the concept-drift detectors (DDM, ADWIN) read these. All or nothing."
+        ),
+        request=s.FeedbackBatchSerializer,
+        responses={
+            200: s.FeedbackAcceptedSerializer,
+            400: OpenApiResponse(s.FieldErrorSerializer, description="Bad feedback; none stored."),
+            401: OpenApiResponse(s.ErrorSerializer, description="No collector token sent."),
+            403: OpenApiResponse(s.ErrorSerializer, description="Not this deployment's token."),
+            404: OpenApiResponse(s.ErrorSerializer, description="No such deployment."),
+            413: OpenApiResponse(s.FieldErrorSerializer, description="The body is too large."),
+        },
+        auth=[],
+        tags=["monitoring"],
+    )
+    def post(self, request: Request, pk) -> Response:
+        monitor, body, refusal = collector_request(request, pk)
+        if refusal is not None:
+            return refusal
+        try:
+            updated = record_feedback(monitor=monitor, labels=clean_feedback(parse_body(body)))
+        except SummaryError as exc:
+            return Response({"detail": str(exc), "field": exc.field}, status=400)
+        return Response({"updated": updated})
 
 
 class MonitoringDetail(DeploymentAPIView):

@@ -161,6 +161,12 @@ MATRIX: dict[tuple[str, str], Route] = {
         lambda world: {"summaries": [{"features": {"x": 1}}]},
         api=True,
     ),
+    ("monitoring-api:feedback", "POST"): Route(
+        {"anonymous": 401, "user": 403, "other_curator": 403, "curator": 403, "admin": 403},
+        deployment_kwargs,
+        lambda world: {"feedback": [{"id": 1, "correct": True}]},
+        api=True,
+    ),
     # PAPI's catalog refresh takes the Jenkins token only: no person's credentials open it.
     ("papi:refresh", "PUT"): Route(same_for_all(401), lambda world: {"kind": "modules"}, api=True),
 }

@@ -134,7 +134,12 @@ def test_settings_are_saved_and_bad_ones_explained(client):
     assert client.post(url, good).status_code == 302
     monitor = Monitor.objects.get(pk=deployment.pk)
     assert (monitor.reference_size, monitor.window_size) == (100, 150)
-    assert monitor.detectors == {"numeric": ["ks"], "categorical": ["chi2"], "embedding": []}
+    assert monitor.detectors == {
+        "numeric": ["ks"],
+        "categorical": ["chi2"],
+        "embedding": [],
+        "concept": [],
+    }
     bad = client.post(url, {**good, "reference": "sample", "window_size": 5})
     assert bad.status_code == 400
     assert "Upload a reference sample" in bad.content.decode()
@@ -179,6 +184,8 @@ def test_the_monitoring_routes_are_documented_in_the_openapi_schema(client):
     assert collector["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/SummaryBatch"
     )
+    feedback = paths["/api/v1/deployments/{id}/monitoring/feedback/"]["post"]
+    assert set(feedback["responses"]) == {"200", "400", "401", "403", "404", "413"}
     detail = paths["/api/v1/deployments/{id}/monitoring/"]["get"]
     assert detail["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/Monitor"

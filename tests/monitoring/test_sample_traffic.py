@@ -75,6 +75,11 @@ def test_sample_traffic_through_the_sandbox_service_turns_the_tab_to_drift(
     assert 'data-verdict="drift"' in html
     assert 'data-feature="temperature" data-feature-verdict="drift"' in html
     assert 'data-feature="station" data-feature-verdict="drift"' in html
+    # The demo also sent labelled feedback: the concept-drift panel is there (DDM, ADWIN).
+    assert 'data-feature="prediction_error"' in html
+    assert (
+        InferenceSummary.objects.filter(deployment=deployment, correct__isnull=False).count() == 400
+    )
     assert "Requests and errors over time" in html and "<svg" in html
     # Before the change point no check found drift; after it, the checks did.
     from monitoring.models import DriftCheck
