@@ -83,4 +83,4 @@ def _nice(value: float) -> float:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.3g}"
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"

@@ -17,7 +17,8 @@ from monitoring.models import DriftCheck, DriftResult, InferenceSummary, Monitor
 
 TRAFFIC_SAMPLE = 5000  # the traffic charts read at most this many recent requests
 HISTORY_CHECKS = 40
-BUCKETS = [60, 300, 900, 3600, 6 * 3600, 86400]
+# Interval sizes (s): the smallest that gives at most 48 points (a demo lasts a minute).
+BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 6 * 3600, 86400]
 
 
 @dataclass
@@ -78,7 +79,7 @@ def traffic(deployment: Deployment) -> list[TrafficBucket]:
 def traffic_charts(buckets: list[TrafficBucket]) -> list:
     if not buckets:
         return []
-    labels = (f"{buckets[0].start:%Y-%m-%d %H:%M}", f"{buckets[-1].start:%H:%M} UTC")
+    labels = (f"{buckets[0].start:%Y-%m-%d %H:%M:%S}", f"{buckets[-1].start:%H:%M:%S} UTC")
     total = sum(b.requests for b in buckets)
     errors = sum(b.errors for b in buckets)
     return [

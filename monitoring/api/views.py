@@ -33,6 +33,13 @@ from monitoring.services import (
 from monitoring.summaries import SummaryError, clean_batch, clean_feedback, parse_body
 
 COLLECTOR_CHALLENGE = 'Bearer realm="monitoring-collector"'
+# What both token-authenticated routes answer before reading the body.
+COLLECTOR_REFUSALS = {
+    401: OpenApiResponse(s.ErrorSerializer, description="No collector token sent."),
+    403: OpenApiResponse(s.ErrorSerializer, description="Not this deployment's token."),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such deployment."),
+    413: OpenApiResponse(s.FieldErrorSerializer, description="The body is too large."),
+}
 ERROR_404 = OpenApiResponse(s.ErrorSerializer, description="No such deployment of yours.")
 ERROR_401 = OpenApiResponse(s.ErrorSerializer, description="Not signed in (no valid credentials).")
 
@@ -61,12 +68,9 @@ class SummaryCollector(DeploymentAPIView):
             400: OpenApiResponse(
                 s.FieldErrorSerializer, description="A bad summary; nothing stored."
             ),
-            401: OpenApiResponse(s.ErrorSerializer, description="No collector token sent."),
-            403: OpenApiResponse(s.ErrorSerializer, description="Not this deployment's token."),
-            404: OpenApiResponse(s.ErrorSerializer, description="No such deployment."),
-            413: OpenApiResponse(s.FieldErrorSerializer, description="The body is too large."),
+            **COLLECTOR_REFUSALS,
         },
-        auth=[],
+        auth=[],  # the collector token, checked by collector_request()
         tags=["monitoring"],
     )
     def post(self, request: Request, pk) -> Response:
@@ -120,12 +124,9 @@ class FeedbackCollector(SummaryCollector):
         responses={
             200: s.FeedbackAcceptedSerializer,
             400: OpenApiResponse(s.FieldErrorSerializer, description="Bad feedback; none stored."),
-            401: OpenApiResponse(s.ErrorSerializer, description="No collector token sent."),
-            403: OpenApiResponse(s.ErrorSerializer, description="Not this deployment's token."),
-            404: OpenApiResponse(s.ErrorSerializer, description="No such deployment."),
-            413: OpenApiResponse(s.FieldErrorSerializer, description="The body is too large."),
+            **COLLECTOR_REFUSALS,
         },
-        auth=[],
+        auth=[],  # the collector token, checked by collector_request()
         tags=["monitoring"],
     )
     def post(self, request: Request, pk) -> Response:
