@@ -87,8 +87,10 @@ def test_sql_metacharacters_never_break_search_pages(client, wildcard_modules, p
     assert _api_names(client, "Plain") == ["plain"]
 
 
-# NUL has its own test below (it is a known 500); everything else goes.
-NO_NUL = st.characters(exclude_characters="\x00")
+# NUL has its own test below (it is a known 500); everything else goes, except lone
+# surrogates: no client can put them in a URL (UTF-8 cannot encode them; the test client
+# itself raises UnicodeEncodeError before any request is made).
+NO_NUL = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
 
 
 @WEB
