@@ -16,6 +16,9 @@ case "$role" in
     exec celery -A marketplace worker -Q deploy,default -n "deploy@%h" --concurrency "${WORKER_CONCURRENCY:-4}" ;;
   worker-sync)
     exec celery -A marketplace worker -Q sync -n "sync@%h" --concurrency "${WORKER_CONCURRENCY:-2}" ;;
+  worker-monitoring)
+    # Drift checks, pruning and the sandbox's sample traffic (docs/mlops.md).
+    exec celery -A marketplace worker -Q monitoring -n "monitoring@%h" --concurrency "${WORKER_CONCURRENCY:-2}" ;;
   beat)
     exec celery -A marketplace beat -s /tmp/celerybeat-schedule ;;
   sandbox)

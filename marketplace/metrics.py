@@ -82,7 +82,7 @@ def _queue_depths() -> dict[str, int]:
         return {}
     import redis
 
-    queues = ("default", "harvest", "deploy", "sync")
+    queues = ("default", "harvest", "deploy", "sync", "monitoring")
     try:
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1)
         return {queue: int(client.llen(queue)) for queue in queues}

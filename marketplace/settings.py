@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "catalog",
     "deployments",
     "pipelines",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -137,11 +138,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Three queues so a slow harvest or a big status sync never delays a deploy click
+# Four queues so a slow harvest or a big status sync never delays a deploy click
 # (exact task names win over the patterns).
 CELERY_TASK_ROUTES = {
     "deployments.tasks.sync_statuses": {"queue": "sync"},
     "deployments.tasks.reconcile_deployments": {"queue": "sync"},
+    # Drift checks, pruning and the demo generator: a backlog there never delays the others.
+    "monitoring.tasks.*": {"queue": "monitoring"},
     "catalog.tasks.*": {"queue": "harvest"},
     "deployments.tasks.*": {"queue": "deploy"},
     "pipelines.tasks.*": {"queue": "deploy"},
@@ -436,6 +439,35 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     # Enforces CSRF for signed-in sessions, so a cookie alone never authorises a write.
     "rest_framework.authentication.SessionAuthentication",
 ]
+
+# --- Monitoring (inference traffic summaries and drift detection) -----------
+# docs/mlops.md explains every one of these.
+MONITORING_MAX_FEATURES = env.int("MONITORING_MAX_FEATURES", default=32)
+MONITORING_MAX_SUMMARY_BYTES = env.int("MONITORING_MAX_SUMMARY_BYTES", default=16 * 1024)
+MONITORING_MAX_BATCH = env.int("MONITORING_MAX_BATCH", default=500)
+MONITORING_RAW_MAX_BYTES = env.int("MONITORING_RAW_MAX_BYTES", default=4096)
+MONITORING_RETENTION_DAYS = env.float("MONITORING_RETENTION_DAYS", default=30.0)
+MONITORING_MAX_SUMMARIES_PER_DEPLOYMENT = env.int(
+    "MONITORING_MAX_SUMMARIES_PER_DEPLOYMENT", default=100_000
+)
+MONITORING_MAX_CHECKS_PER_DEPLOYMENT = env.int("MONITORING_MAX_CHECKS_PER_DEPLOYMENT", default=2000)
+MONITORING_MIN_WINDOW = env.int("MONITORING_MIN_WINDOW", default=50)
+MONITORING_CHECK_INTERVAL = env.float("MONITORING_CHECK_INTERVAL", default=300.0)
+MONITORING_PRUNE_INTERVAL = env.float("MONITORING_PRUNE_INTERVAL", default=3600.0)
+MONITORING_SAMPLE_REQUESTS = env.int("MONITORING_SAMPLE_REQUESTS", default=600)
+CELERY_BEAT_SCHEDULE["monitoring-schedule-checks"] = {
+    "task": "monitoring.tasks.schedule_drift_checks",
+    "schedule": MONITORING_CHECK_INTERVAL,
+    "options": {"expires": MONITORING_CHECK_INTERVAL},
+}
+CELERY_BEAT_SCHEDULE["monitoring-prune"] = {
+    "task": "monitoring.tasks.prune_monitoring_data",
+    "schedule": MONITORING_PRUNE_INTERVAL,
+    "options": {"expires": MONITORING_PRUNE_INTERVAL},
+}
+# Drift notifications go out by e-mail through Django's mail backend (console by default).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Exchange <noreply@localhost>")
 
 # --- Operations -----------------------------------------------------------
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -31,6 +31,9 @@ urlpatterns = [
     # Composite pipelines (pipelines.urls, pipelines.api): editor, pages, runs, REST API.
     path("pipelines/", include("pipelines.urls")),
     path("api/v1/", include("pipelines.api.urls")),
+    # Monitoring of inference deployments (monitoring): the tab, its API and the collector.
+    path("", include("monitoring.urls")),
+    path("api/v1/deployments/<uuid:pk>/monitoring/", include("monitoring.api.urls")),
     # Catalog API, PAPI-compatible routes and FAIR exposure (catalog.api/papi/fair).
     path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

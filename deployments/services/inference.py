@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
+import time
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +20,9 @@ from deployments.backends import BackendError
 from deployments.backends.oscar import OscarBackend, OscarJob
 from deployments.models import Deployment, DeploymentState
 from deployments.services.errors import DeploymentError
+from deployments.signals import inference_completed
+
+logger = logging.getLogger(__name__)
 
 _JOB_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
 
@@ -62,13 +67,32 @@ def _require_running_service(deployment: Deployment) -> OscarBackend:
     return OscarBackend()
 
 
-def inference_run(*, deployment: Deployment, payload: bytes) -> str:
-    """Run the service synchronously; its output text. Raises DeploymentError."""
+def inference_run(*, deployment: Deployment, payload: bytes, source: str = "tryit") -> str:
+    """Run the service synchronously; its output text. Raises DeploymentError.
+    Every run is announced (inference_completed), whether it succeeded or not."""
     backend = _require_running_service(deployment)
+    started = time.perf_counter()
     try:
-        return backend.run(deployment, payload)
+        output = backend.run(deployment, payload)
     except BackendError as exc:
+        _announce(deployment, payload, started, ok=False, source=source)
         raise DeploymentError(exc.message) from exc
+    _announce(deployment, payload, started, ok=True, source=source)
+    return output
+
+
+def _announce(deployment: Deployment, payload: bytes, started: float, *, ok: bool, source: str):
+    latency_ms = (time.perf_counter() - started) * 1000
+    for receiver, error in inference_completed.send_robust(
+        sender=Deployment,
+        deployment=deployment,
+        payload=payload,
+        latency_ms=latency_ms,
+        ok=ok,
+        source=source,
+    ):
+        if isinstance(error, Exception):
+            logger.error("inference_completed listener %r failed: %s", receiver, error)
 
 
 def inference_job_submit(*, deployment: Deployment, payload: bytes) -> None:

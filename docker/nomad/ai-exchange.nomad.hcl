@@ -44,7 +44,7 @@ job "ai-exchange" {
     # One group per queue so a slow harvest never delays a deploy.
     count = 1
     dynamic "task" {
-      for_each = ["worker-harvest", "worker-deploy", "worker-sync"]
+      for_each = ["worker-harvest", "worker-deploy", "worker-sync", "worker-monitoring"]
       labels   = [task.value]
       content {
         driver = "docker"

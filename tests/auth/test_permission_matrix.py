@@ -206,6 +206,33 @@ MATRIX: dict[tuple[str, str], Route] = {
         pipeline_kwargs,
         api=True,
     ),
+    # --- monitoring (pages): only the owner reaches a deployment's monitoring -------------
+    ("monitoring:settings", "POST"): Route(
+        {"anonymous": 302, "user": 400, "other_curator": 404, "curator": 404, "admin": 404},
+        deployment_kwargs,
+    ),
+    ("monitoring:token", "POST"): Route(OWNER_PAGE, deployment_kwargs),
+    ("monitoring:check", "POST"): Route(OWNER_PAGE, deployment_kwargs),
+    # The demo generator exists in the sandbox only (SANDBOX_MODE is off here).
+    ("monitoring:sample-traffic", "POST"): Route(
+        {"anonymous": 302, "user": 404, "other_curator": 404, "curator": 404, "admin": 404},
+        deployment_kwargs,
+    ),
+    ("monitoring:notifications", "POST"): Route(same_for_all(302)),
+    # --- monitoring (collector): the deployment's collector token only; no person's
+    # credentials open it (the matrix deployment has no token yet) -------------------------
+    ("monitoring-api:summaries", "POST"): Route(
+        {"anonymous": 401, "user": 403, "other_curator": 403, "curator": 403, "admin": 403},
+        deployment_kwargs,
+        lambda world: {"summaries": [{"features": {"x": 1}}]},
+        api=True,
+    ),
+    ("monitoring-api:feedback", "POST"): Route(
+        {"anonymous": 401, "user": 403, "other_curator": 403, "curator": 403, "admin": 403},
+        deployment_kwargs,
+        lambda world: {"feedback": [{"id": 1, "correct": True}]},
+        api=True,
+    ),
     # PAPI's catalog refresh takes the Jenkins token only: no person's credentials open it.
     ("papi:refresh", "PUT"): Route(same_for_all(401), lambda world: {"kind": "modules"}, api=True),
 }

@@ -114,7 +114,7 @@ class Command(BaseCommand):
                         "worker",
                         "--beat",
                         "-Q",
-                        "default,harvest,deploy,sync",
+                        "default,harvest,deploy,sync,monitoring",
                         "--pool=threads",
                         "--concurrency=4",
                         "--loglevel=INFO",

@@ -1,0 +1,86 @@
+"""Server-side SVG line charts: readable without JavaScript, with a title and a text
+description for screen readers (each chart also has a table of its numbers beside it)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 640, 180
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: list[float | None]
+    css: str = "series-a"
+
+
+def line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    series: list[Series],
+    x_labels: tuple[str, str] = ("", ""),
+    threshold: float | None = None,
+    threshold_label: str = "",
+    y_max: float | None = None,
+) -> SafeString:
+    points = [v for s in series for v in s.values if v is not None]
+    top = max([*points, threshold or 0.0, 1e-9]) if y_max is None else y_max
+    top = _nice(top * 1.1)
+    count = max((len(s.values) for s in series), default=0)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(i: int) -> float:
+        return LEFT + (plot_w * i / (count - 1) if count > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return TOP + plot_h * (1 - min(value, top) / top)
+
+    parts = [
+        f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
+        f'y2="{TOP + plot_h}"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
+        f'<text class="tick" x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{_fmt(top)}</text>',
+        f'<text class="tick" x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end">0</text>',
+        f'<text class="tick" x="{LEFT}" y="{HEIGHT - 8}">{escape(x_labels[0])}</text>',
+        f'<text class="tick" x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end">'
+        f"{escape(x_labels[1])}</text>",
+    ]
+    if threshold is not None:
+        parts.append(
+            f'<line class="threshold" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(threshold):.1f}" '
+            f'y2="{y(threshold):.1f}"><title>{escape(threshold_label)}</title></line>'
+        )
+    for s in series:
+        coords = [(x(i), y(v)) for i, v in enumerate(s.values) if v is not None]
+        if len(coords) > 1:
+            path = " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
+            parts.append(f'<polyline class="{escape(s.css)}" points="{path}"/>')
+        for a, b in coords if len(coords) <= 60 else []:
+            parts.append(f'<circle class="{escape(s.css)}" cx="{a:.1f}" cy="{b:.1f}" r="2.5"/>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def _nice(value: float) -> float:
+    exponent = math.floor(math.log10(value)) if value > 0 else 0
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * 10**exponent:
+            return step * 10**exponent
+    return 10 ** (exponent + 1)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"

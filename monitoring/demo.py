@@ -1,0 +1,95 @@
+"""The sandbox's "Send sample traffic": a bounded stream of weather-station requests whose
+inputs drift halfway (temperature warms by 1.5 standard deviations, the station mix turns
+around; humidity stays put), sent through the same recording path real traffic takes.
+
+OSCAR services are called for real (the sandbox emulator answers) through
+`inference_run`, so the Try-it recording records them; a Nomad DEEPaaS deployment has no
+sandbox endpoint to call, so its requests are recorded as its collector would post them.
+After every `CHECK_EVERY` requests the demo also sends labelled feedback on them (the model
+is wrong 10 % of the time before the change, 35 % after), so the concept-drift detectors
+have errors to watch; then a drift check runs, once the reference is complete, so the
+Monitoring tab fills in while the stream runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+from django.core.cache import cache
+
+from deployments.models import Deployment
+from deployments.services.errors import DeploymentError
+from deployments.services.inference import inference_run
+from monitoring.drift import check_drift
+from monitoring.models import InferenceSummary
+from monitoring.services import monitor_for, record_feedback, record_payload
+
+logger = logging.getLogger(__name__)
+CHECK_EVERY = 50
+STATIONS = ["north", "south", "east", "west"]
+BEFORE = [0.4, 0.3, 0.2, 0.1]
+AFTER = [0.1, 0.2, 0.3, 0.4]
+
+
+def sample_inputs(index: int, total: int, rng: np.random.Generator) -> dict:
+    drifted = index >= total // 2
+    return {
+        "temperature": round(float(rng.normal(21.0 if drifted else 15.0, 4.0)), 2),
+        "humidity": round(float(rng.normal(60.0, 10.0)), 2),
+        "wind_speed": round(float(rng.gamma(2.0, 2.0)), 2),
+        "station": str(rng.choice(STATIONS, p=AFTER if drifted else BEFORE)),
+    }
+
+
+def progress_key(deployment_id) -> str:
+    return f"monitoring:sample-traffic:{deployment_id}"
+
+
+def send_sample_traffic(*, deployment_id, total: int, seed: int = 7) -> dict:
+    deployment = Deployment.objects.get(pk=deployment_id)
+    monitor = monitor_for(deployment)
+    rng = np.random.default_rng(seed)
+    sent = failed = labelled = 0
+    for index in range(total):
+        payload = json.dumps(sample_inputs(index, total, rng)).encode()
+        if deployment.backend == Deployment.Backend.OSCAR:
+            try:
+                inference_run(deployment=deployment, payload=payload, source="demo")
+            except DeploymentError as exc:
+                failed += 1
+                if failed >= 10 and sent == 0:
+                    raise  # the service is not answering at all: stop, say why
+                logger.info("sample request %s failed: %s", index, exc.message)
+        else:
+            latency = float(abs(rng.normal(80.0, 15.0)))
+            record_payload(
+                deployment=deployment, payload=payload, latency_ms=latency, ok=True, source="demo"
+            )
+        sent += 1
+        if sent % CHECK_EVERY == 0 or sent == total:
+            labelled = _send_feedback(monitor, labelled, sent, total, rng)
+            cache.set(progress_key(deployment_id), {"sent": sent, "total": total}, 3600)
+            if sent >= monitor.reference_size:
+                check_drift(deployment_id=deployment_id)
+    cache.set(progress_key(deployment_id), {"sent": sent, "total": total, "done": True}, 3600)
+    return {"sent": sent, "failed": failed}
+
+
+def _send_feedback(monitor, after_id: int, sent: int, total: int, rng) -> int:
+    """Label the demo requests recorded since `after_id`; the last id labelled."""
+    ids = list(
+        InferenceSummary.objects.filter(deployment_id=monitor.pk, source="demo", id__gt=after_id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        return after_id
+    first_index = sent - len(ids)
+    labels = {
+        pk: bool(rng.random() >= (0.35 if first_index + offset >= total // 2 else 0.10))
+        for offset, pk in enumerate(ids)
+    }
+    record_feedback(monitor=monitor, labels=labels)
+    return ids[-1]

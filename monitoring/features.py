@@ -1,0 +1,104 @@
+"""A compact feature summary of one inference request that passed through AI Exchange.
+
+From the JSON inputs: numbers stay numbers, short strings and booleans become categories,
+short lists of numbers become embeddings; anything else is left out. From uploaded files
+(`oscar-files`): size and format, and for images their width, height and mean intensity,
+for WAV audio its duration, RMS level and spectral centroid. Never the payload itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import logging
+import wave
+from typing import Any
+
+import numpy as np
+
+from monitoring.summaries import FEATURE_NAME, MAX_EMBEDDING, MAX_STRING, SummaryError
+from monitoring.summaries import _clean_value as clean_value
+
+logger = logging.getLogger(__name__)
+IMAGE_FORMATS = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
+
+
+def summary_from_payload(payload: bytes) -> dict[str, Any]:
+    try:
+        inputs = json.loads(payload)
+    except ValueError:
+        return {"payload_bytes": len(payload)}
+    if not isinstance(inputs, dict):
+        return {"payload_bytes": len(payload)}
+    features: dict[str, Any] = {}
+    for name, value in inputs.items():
+        if name == "oscar-files" and isinstance(value, list):
+            for item in value[:1]:  # the try-it form sends one file
+                features |= file_features(item)
+            continue
+        if not isinstance(name, str) or not FEATURE_NAME.fullmatch(name):
+            continue
+        if isinstance(value, str) and len(value) > MAX_STRING:
+            continue
+        if isinstance(value, list) and len(value) > MAX_EMBEDDING:
+            continue
+        try:
+            features[name] = clean_value(value, name)
+        except SummaryError:
+            continue  # not something we summarise (an object, NaN…): left out, not stored
+    return features or {"payload_bytes": len(payload)}
+
+
+def file_features(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        return {}
+    try:
+        data = base64.b64decode(item.get("data") or "", validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        return {}
+    extension = str(item.get("file_format") or "").lower()[:16] or "none"
+    features: dict[str, Any] = {"file_bytes": len(data), "file_format": extension}
+    try:
+        if extension in IMAGE_FORMATS:
+            features |= image_statistics(data)
+        elif extension == "wav":
+            features |= wav_statistics(data)
+    except Exception:  # noqa: BLE001 - a file we cannot decode still has a size and format
+        logger.info("could not read a %s file for its statistics", extension)
+    return features
+
+
+def image_statistics(data: bytes) -> dict[str, float]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+        image.draft("L", (256, 256))  # JPEG decodes at reduced size: cheap on large photos
+        grey = np.asarray(image.convert("L").resize((64, 64)), dtype=float)
+    return {
+        "image_width": width,
+        "image_height": height,
+        "image_mean_intensity": round(float(grey.mean()), 3),
+    }
+
+
+def wav_statistics(data: bytes) -> dict[str, float]:
+    with wave.open(io.BytesIO(data)) as sound:
+        rate, width, channels = sound.getframerate(), sound.getsampwidth(), sound.getnchannels()
+        frames = sound.readframes(min(sound.getnframes(), rate * 30))
+        duration = sound.getnframes() / rate if rate else 0.0
+    dtype = {1: np.uint8, 2: np.int16, 4: np.int32}.get(width)
+    if dtype is None or not frames:
+        return {"audio_seconds": round(duration, 3)}
+    samples = np.frombuffer(frames, dtype=dtype).astype(float)
+    samples = samples.reshape(-1, channels).mean(axis=1) if channels > 1 else samples
+    spectrum = np.abs(np.fft.rfft(samples))
+    freqs = np.fft.rfftfreq(len(samples), d=1 / rate)
+    centroid = float((freqs * spectrum).sum() / spectrum.sum()) if spectrum.sum() else 0.0
+    return {
+        "audio_seconds": round(duration, 3),
+        "audio_rms": round(float(np.sqrt(np.mean(samples**2))), 3),
+        "audio_spectral_centroid": round(centroid, 1),
+    }
