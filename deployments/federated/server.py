@@ -35,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from flwr.common import Parameters, parameters_to_ndarrays
+from flwr.common.grpc import generic_create_grpc_server
 from flwr.proto.transport_pb2_grpc import add_FlowerServiceServicer_to_server
 from flwr.server import Server, ServerConfig
 from flwr.server.client_manager import SimpleClientManager
@@ -51,7 +52,6 @@ from flwr.server.strategy import (
     Strategy,
 )
 from flwr.server.superlink.fleet.grpc_bidi.flower_service_servicer import FlowerServiceServicer
-from flwr.supercore.grpc import generic_create_grpc_server
 
 from deployments.federated.auth import BearerTokenServerInterceptor
 from deployments.federated.options import MAX_ROUNDS, STRATEGIES, parse_metrics
