@@ -344,6 +344,11 @@ class ErrorSerializer(serializers.Serializer):
     )
     code = serializers.CharField(required=False, help_text="403: e.g. `quota_exceeded`.")
     limit = serializers.CharField(required=False, help_text="403: the quota that was reached.")
+    field = serializers.CharField(
+        required=False,
+        help_text="400/413: where a refused body is wrong, e.g. "
+        "`summaries[3].features.temperature` or `body`.",
+    )
     problems = serializers.ListField(
         child=serializers.DictField(),
         required=False,

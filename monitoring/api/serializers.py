@@ -8,11 +8,8 @@ from rest_framework import serializers
 from catalog.api.serializers import ErrorSerializer
 from monitoring.models import DriftCheck, DriftResult, Monitor
 
-
-class FieldErrorSerializer(ErrorSerializer):
-    field = serializers.CharField(
-        help_text="Where: e.g. summaries[3].features.temperature, or body."
-    )
+# The one documented error shape; its `field` says where a refused summary went wrong.
+FieldErrorSerializer = ErrorSerializer
 
 
 class SummaryInSerializer(serializers.Serializer):

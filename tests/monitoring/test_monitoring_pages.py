@@ -180,12 +180,12 @@ def test_the_monitoring_routes_are_documented_in_the_openapi_schema(client):
     schema = client.get("/api/schema/?format=json").json()
     paths = schema["paths"]
     collector = paths["/api/v1/deployments/{id}/monitoring/summaries/"]["post"]
-    assert set(collector["responses"]) == {"201", "400", "401", "403", "404", "413"}
+    assert set(collector["responses"]) == {"201", "400", "401", "403", "404", "413", "415"}
     assert collector["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/SummaryBatch"
     )
     feedback = paths["/api/v1/deployments/{id}/monitoring/feedback/"]["post"]
-    assert set(feedback["responses"]) == {"200", "400", "401", "403", "404", "413"}
+    assert set(feedback["responses"]) == {"200", "400", "401", "403", "404", "413", "415"}
     detail = paths["/api/v1/deployments/{id}/monitoring/"]["get"]
     assert detail["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/Monitor"
