@@ -5,7 +5,7 @@ import pytest
 from deployments.models import Deployment
 from tests.deploy.factories import DeployerFactory
 from tests.factories import ModuleFactory
-from tests.fixtures.deploy import wait_for
+from tests.fixtures.deploy import deploy_on_oscar_through_the_form, wait_for
 
 pytestmark = [pytest.mark.slow]
 
@@ -126,19 +126,7 @@ def test_bad_inputs_to_a_service_get_a_clear_message(
     user = DeployerFactory()
     module = ModuleFactory()
     client.force_login(user)
-    form_page = client.get(f"/deployments/new/{module.name}/?backend=oscar")
-    client.post(
-        f"/deployments/new/{module.name}/?backend=oscar",
-        {
-            "token": form_page.context["form"]["token"].value(),
-            "vo": "vo.ai4eosc.eu",
-            "docker_tag": "latest",
-            "cpu_num": 1,
-            "ram": 1000,
-        },
-    )
-    deployment = Deployment.objects.get(owner=user)
-    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "running", 90)
+    deployment = deploy_on_oscar_through_the_form(client, module, ram=1000)
     response = client.post(
         f"/deployments/{deployment.pk}/run/", {"inputs": "[1, 2", "mode": "sync"}
     )

@@ -5,11 +5,10 @@ Monitoring tab to drift with its charts."""
 
 import pytest
 
-from deployments.models import Deployment
 from monitoring.models import InferenceSummary, Monitor
 from tests.deploy.factories import DeployerFactory
 from tests.factories import ModuleFactory
-from tests.fixtures.deploy import wait_for
+from tests.fixtures.deploy import deploy_on_oscar_through_the_form, wait_for
 
 pytestmark = [pytest.mark.slow]
 
@@ -18,21 +17,7 @@ def _running_service(client, oscar):
     user = DeployerFactory()
     module = ModuleFactory(categories=["AI4 inference"], data_types=["Tabular"])
     client.force_login(user)
-    form_page = client.get(f"/deployments/new/{module.name}/?backend=oscar")
-    client.post(
-        f"/deployments/new/{module.name}/?backend=oscar",
-        {
-            "token": form_page.context["form"]["token"].value(),
-            "vo": "vo.ai4eosc.eu",
-            "title": "weather",
-            "docker_tag": "latest",
-            "cpu_num": 1,
-            "ram": 2000,
-        },
-    )
-    deployment = Deployment.objects.get(owner=user)
-    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "running", 90)
-    deployment.refresh_from_db()
+    deployment = deploy_on_oscar_through_the_form(client, module, ram=2000, title="weather")
     assert deployment.oscar_service in oscar.services
     return deployment
 
