@@ -5,11 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.api.serializers import ErrorSerializer
 from monitoring.models import DriftCheck, DriftResult, Monitor
-
-# The one documented error shape; its `field` says where a refused summary went wrong.
-FieldErrorSerializer = ErrorSerializer
 
 
 class SummaryInSerializer(serializers.Serializer):

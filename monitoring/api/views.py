@@ -18,6 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.api.serializers import ErrorSerializer
 from deployments.api.views import DeploymentAPIView
 from deployments.models import Deployment, DeploymentState
 from deployments.selectors import deployments_for_user
@@ -35,13 +36,13 @@ from monitoring.summaries import SummaryError, clean_batch, clean_feedback, pars
 COLLECTOR_CHALLENGE = 'Bearer realm="monitoring-collector"'
 # What both token-authenticated routes answer before reading the body.
 COLLECTOR_REFUSALS = {
-    401: OpenApiResponse(s.ErrorSerializer, description="No collector token sent."),
-    403: OpenApiResponse(s.ErrorSerializer, description="Not this deployment's token."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such deployment."),
-    413: OpenApiResponse(s.FieldErrorSerializer, description="The body is too large."),
+    401: OpenApiResponse(ErrorSerializer, description="No collector token sent."),
+    403: OpenApiResponse(ErrorSerializer, description="Not this deployment's token."),
+    404: OpenApiResponse(ErrorSerializer, description="No such deployment."),
+    413: OpenApiResponse(ErrorSerializer, description="The body is too large."),
 }
-ERROR_404 = OpenApiResponse(s.ErrorSerializer, description="No such deployment of yours.")
-ERROR_401 = OpenApiResponse(s.ErrorSerializer, description="Not signed in (no valid credentials).")
+ERROR_404 = OpenApiResponse(ErrorSerializer, description="No such deployment of yours.")
+ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not signed in (no valid credentials).")
 
 
 class SummaryCollector(DeploymentAPIView):
@@ -65,9 +66,7 @@ class SummaryCollector(DeploymentAPIView):
         request=s.SummaryBatchSerializer,
         responses={
             201: s.SummaryAcceptedSerializer,
-            400: OpenApiResponse(
-                s.FieldErrorSerializer, description="A bad summary; nothing stored."
-            ),
+            400: OpenApiResponse(ErrorSerializer, description="A bad summary; nothing stored."),
             **COLLECTOR_REFUSALS,
         },
         auth=[],  # the collector token, checked by collector_request()
@@ -123,7 +122,7 @@ class FeedbackCollector(SummaryCollector):
         request=s.FeedbackBatchSerializer,
         responses={
             200: s.FeedbackAcceptedSerializer,
-            400: OpenApiResponse(s.FieldErrorSerializer, description="Bad feedback; none stored."),
+            400: OpenApiResponse(ErrorSerializer, description="Bad feedback; none stored."),
             **COLLECTOR_REFUSALS,
         },
         auth=[],  # the collector token, checked by collector_request()
@@ -186,7 +185,7 @@ class DriftCheckList(DeploymentAPIView, generics.ListAPIView):
         responses={
             200: s.DriftCheckSerializer(many=True),
             401: ERROR_401,
-            404: OpenApiResponse(s.ErrorSerializer, description="No such deployment, or page."),
+            404: OpenApiResponse(ErrorSerializer, description="No such deployment, or page."),
         },
         tags=["monitoring"],
     )
