@@ -13,6 +13,7 @@ from catalog import presenters, selectors
 from catalog.jsonld_embed import module_jsonld, module_url
 from catalog.models import Module
 from catalog.names import canonical_redirect, permanent_redirect
+from catalog.panels import module_panels
 from catalog.rendering import module_body_html
 from catalog.search import ModuleQuery, search_modules
 
@@ -72,6 +73,7 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
         "source_records": selectors.module_source_records(module),
         "jsonld": module_jsonld(module),
         "canonical_url": module_url(module),
+        "panels": module_panels(request, module),
     }
     return render(request, "catalog/module_detail.html", context)
 

@@ -469,6 +469,13 @@ CELERY_BEAT_SCHEDULE["monitoring-prune"] = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Exchange <noreply@localhost>")
 
+# --- Module page panels -----------------------------------------------------
+# What other apps add to a module page (catalog.panels): dotted paths of callables
+# (request, module) -> ModulePanel | None, rendered in this order.
+CATALOG_MODULE_PANELS = [
+    "monitoring.panels.module_drift",
+]
+
 # --- Operations -----------------------------------------------------------
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Anonymous catalog pages are cached until the catalog changes (0 turns it off).

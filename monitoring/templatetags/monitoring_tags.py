@@ -1,4 +1,6 @@
-"""Template tags of the monitoring area: drift badges for deployment rows and module pages."""
+"""Template tags of the monitoring area: drift badges for deployment rows.
+
+Module pages get theirs through monitoring.panels (settings.CATALOG_MODULE_PANELS)."""
 
 from __future__ import annotations
 
@@ -18,16 +20,6 @@ def drift_monitor_for(context: template.Context, deployment_id: str):
         ids = [row["id"] for row in rows] or [deployment_id]
         cache["monitoring_badges"] = selectors.drift_badges(ids)
     return cache["monitoring_badges"].get(str(deployment_id))
-
-
-@register.simple_tag(takes_context=True)
-def module_drift(context: template.Context, module):
-    user = context.get("user")
-    from marketplace.auth.permissions import can_curate
-
-    mine = selectors.module_drift(user, module)
-    maintained = selectors.module_drift_count(module) if user and can_curate(user, module) else 0
-    return {"mine": mine, "maintained": maintained}
 
 
 @register.simple_tag(takes_context=True)
