@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
 from catalog.fair import links as fair_links
+from catalog.fair.parts import embedded_parts
 from catalog.models import Module
 
 # `</script>` or `<!--` inside metadata must not end or confuse the script element: escape
@@ -42,7 +43,7 @@ def module_jsonld(module: Module) -> dict[str, Any]:
         "url": url,
         "identifier": module.name,
         "name": module.title or module.name,
-        "applicationCategory": "AI tool" if module.kind == Module.Kind.TOOL else "AI module",
+        "applicationCategory": f"AI {module.kind}",
         "isAccessibleForFree": True,
     }
     if module.summary:
@@ -62,6 +63,8 @@ def module_jsonld(module: Module) -> dict[str, Any]:
         document["codeRepository"] = code
     if module.doi:
         document["sameAs"] = f"https://doi.org/{module.doi}"
+    if module.parts:  # a pipeline: what it is made of
+        document["hasPart"] = embedded_parts(module)
     return document
 
 

@@ -85,6 +85,8 @@ class Module(models.Model):
     class Kind(models.TextChoices):
         MODULE = "module", "Module"
         TOOL = "tool", "Tool"
+        # A composite of modules that the pipelines app publishes (parts in `parts`).
+        PIPELINE = "pipeline", "Pipeline"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -187,6 +189,11 @@ class Module(models.Model):
     origin = models.CharField(max_length=16, default="ai4os")
     sources = models.JSONField(default=list, blank=True)
     source_labels = models.JSONField(default=ai4os_only, blank=True)
+    # A composite entry (kind "pipeline"): what it is made of, so exporters can say `hasPart`
+    # without knowing the app that wrote it: [{step, kind: module|pipeline|join, name, title,
+    # revision, commit, repository}] (modules at a revision and commit, sub-pipelines at a
+    # version, joins by aggregation). Empty for everything else.
+    parts = models.JSONField(default=list, blank=True)
 
     first_seen_at = models.DateTimeField(auto_now_add=True)
     # Any change to what we publish; OAI-PMH datestamps and HTTP validators use it.
@@ -241,6 +248,7 @@ class FieldProvenance(models.Model):
         HUGGINGFACE = "huggingface", "Hugging Face Hub"
         BIOIMAGEIO = "bioimageio", "BioImage.io"
         AIOD = "aiod", "AI-on-Demand"
+        PIPELINE = "pipeline", "Pipeline version"
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="provenance")
     field = models.CharField(max_length=64)

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", cache_anonymous_page(views.home), name="home"),
     path("modules/", cache_anonymous_page(views.browse_modules), name="modules"),
     path("tools/", cache_anonymous_page(views.browse_tools), name="tools"),
+    # Public pipelines (kind "pipeline"); /pipelines/ itself is the pipelines app's list.
+    path("catalog/pipelines/", cache_anonymous_page(views.browse_pipelines), name="pipelines"),
     path("modules/<slug:name>/", cache_anonymous_page(views.module_detail), name="module-detail"),
     path("modules/<slug:name>", views.to_module_page, name="module-no-slash"),
     path("tools/<slug:name>/", views.tool_detail, name="tool-detail"),

@@ -35,6 +35,10 @@ def browse_tools(request: HttpRequest) -> HttpResponse:
     return _browse(request, kind=Module.Kind.TOOL)
 
 
+def browse_pipelines(request: HttpRequest) -> HttpResponse:
+    return _browse(request, kind=Module.Kind.PIPELINE)
+
+
 def _browse(request: HttpRequest, *, kind: str) -> HttpResponse:
     query = ModuleQuery.from_querydict(request.GET)
     # The route decides the kind; a stray ?kind= does not turn /modules/ into a tool list.
@@ -44,7 +48,7 @@ def _browse(request: HttpRequest, *, kind: str) -> HttpResponse:
         "result": result,
         "query": query,
         "kind": kind,
-        "kind_plural": "tools" if kind == Module.Kind.TOOL else "modules",
+        "kind_plural": f"{kind}s",
         "facet_limit": 8,
     }
     return render(request, "catalog/browse.html", context)

@@ -21,6 +21,15 @@ class PipelineForm(forms.Form):
         ),
     )
     note = forms.CharField(label="What changed (optional)", max_length=300, required=False)
+    private = forms.BooleanField(
+        label="Keep it private",
+        required=False,
+        help_text=(
+            "Only you see a private pipeline: it is not listed, not in the catalog, and no one "
+            "else can reuse it as a sub-flow. Public pipelines are catalog entries of kind "
+            "Pipeline."
+        ),
+    )
 
 
 class RunForm(forms.Form):

@@ -20,6 +20,10 @@ class Pipeline(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipelines"
     )
+    # Public by default (anyone reads and reuses it, and it is a catalog entry of kind
+    # "pipeline"); a private pipeline is its owner's alone: no page, sub-flow or catalog
+    # entry for anyone else (pipelines.catalog_entry withdraws the entry when it turns private).
+    is_private = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from catalog.models import Module
 from pipelines.models import Pipeline, PipelineRun, PipelineVersion
 
 
-def pipelines_listed() -> QuerySet[Pipeline]:
-    """Every saved pipeline (pipelines are public catalog entries), newest first."""
+def visible_to(user) -> QuerySet[Pipeline]:
+    """Public pipelines, and the caller's own private ones: a private pipeline does not exist
+    for anybody else (404, not 403)."""
+    visible = Q(is_private=False)
+    if user is not None and user.is_authenticated:
+        visible |= Q(owner=user)
+    return Pipeline.objects.filter(visible).select_related("owner")
+
+
+def pipelines_listed(user=None) -> QuerySet[Pipeline]:
+    """The pipelines `user` may see, newest first."""
     return (
-        Pipeline.objects.select_related("owner")
+        visible_to(user)
         .annotate(version_count=Count("versions", distinct=True))
         .order_by("-updated_at")
     )
 
 
-def pipeline_by_name(name: str) -> Pipeline | None:
-    return Pipeline.objects.select_related("owner").filter(name=name).first()
+def pipeline_by_name(name: str, user=None) -> Pipeline | None:
+    return visible_to(user).filter(name=name).first()
 
 
 def version_of(pipeline: Pipeline, number: int | None = None) -> PipelineVersion | None:
@@ -56,17 +65,19 @@ def step_palette() -> list[dict]:
     ]
 
 
-def subpipeline_palette(exclude: str = "") -> list[dict]:
+def subpipeline_palette(user, exclude: str = "") -> list[dict]:
     return [
         {"name": p.name, "title": p.title}
-        for p in Pipeline.objects.exclude(name=exclude).order_by("name")[:200]
+        for p in visible_to(user).exclude(name=exclude).order_by("name")[:200]
     ]
 
 
-def pipelines_using(name: str) -> list[Pipeline]:
-    """Pipelines whose latest version includes `name` as a sub-flow."""
+def pipelines_using(name: str, *, seen_by=False) -> list[Pipeline]:
+    """Pipelines whose latest version includes `name` as a sub-flow (those `seen_by` may
+    see, when given: the page must not name someone's private pipeline)."""
     out = []
-    for pipeline in Pipeline.objects.exclude(name=name).prefetch_related("versions"):
+    candidates = Pipeline.objects if seen_by is False else visible_to(seen_by)
+    for pipeline in candidates.exclude(name=name).prefetch_related("versions"):
         latest = max(pipeline.versions.all(), key=lambda v: v.number, default=None)
         steps = (latest.definition if latest else {}).get("steps", [])
         if any(s.get("pipeline") == name for s in steps):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -13,13 +14,14 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Module
 from deployments.backends.base import BackendError, TransientBackendError
 from deployments.services.enqueue import send
-from pipelines import oscar
+from pipelines import catalog_entry, oscar
 from pipelines.definition import (
     Checked,
     DefinitionError,
@@ -51,6 +53,8 @@ class PipelineError(Exception):
 def _module_info(name: str) -> ModuleInfo | None:
     module = (
         Module.objects.filter(name__iexact=name, status=Module.Status.ACTIVE, is_hidden=False)
+        # A pipeline's own catalog entry is reused as a `pipeline:` step, not as a module.
+        .exclude(kind=Module.Kind.PIPELINE)
         .order_by("name")
         .first()
     )
@@ -69,8 +73,14 @@ def _module_info(name: str) -> ModuleInfo | None:
     )
 
 
-def _subpipeline_info(name: str, version: int | None) -> SubPipelineInfo | None:
-    versions = PipelineVersion.objects.filter(pipeline__name=name)
+def _subpipeline_info(
+    name: str, version: int | None, *, owner_id: int | None = None
+) -> SubPipelineInfo | None:
+    """A public pipeline, or a private one of `owner_id` (nobody else sees it)."""
+    visible = Q(pipeline__is_private=False)
+    if owner_id is not None:
+        visible |= Q(pipeline__owner_id=owner_id)
+    versions = PipelineVersion.objects.filter(visible, pipeline__name=name)
     found = versions.filter(number=version) if version else versions.order_by("-number")
     row = found.first()
     if row is None:
@@ -78,17 +88,22 @@ def _subpipeline_info(name: str, version: int | None) -> SubPipelineInfo | None:
     return SubPipelineInfo(name=name, version=row.number, definition=row.definition)
 
 
-def resolver(*, saving: str = "") -> Resolver:
-    return Resolver(_module_info, _subpipeline_info, (saving,) if saving else ())
+def resolver(*, saving: str = "", owner_id: int | None = None) -> Resolver:
+    """Look-ups for a pipeline of `owner_id`: its sub-flows may be public or its own."""
+    return Resolver(
+        _module_info,
+        functools.partial(_subpipeline_info, owner_id=owner_id),
+        (saving,) if saving else (),
+    )
 
 
-def check(document: dict[str, Any], *, name: str = "") -> Checked:
+def check(document: dict[str, Any], *, name: str = "", owner_id: int | None = None) -> Checked:
     """Validate against the catalog now; raises DefinitionError."""
-    return validate(document, resolver(saving=name))
+    return validate(document, resolver(saving=name, owner_id=owner_id))
 
 
-def check_text(text: str, *, name: str = "") -> Checked:
-    return check(load_text(text), name=name)
+def check_text(text: str, *, name: str = "", owner_id: int | None = None) -> Checked:
+    return check(load_text(text), name=name, owner_id=owner_id)
 
 
 def provenance(checked: Checked) -> list[dict[str, Any]]:
@@ -134,25 +149,35 @@ def pipeline_save(
     description: str = "",
     pipeline: Pipeline | None = None,
     note: str = "",
+    private: bool | None = None,
 ) -> PipelineVersion:
     """Validate and store a new version (creating the pipeline on first save).
-    Raises DefinitionError; nothing is written then, so the last good version stays."""
+    Raises DefinitionError; nothing is written then, so the last good version stays.
+    `private` None keeps the pipeline's visibility (public for a new one). A public pipeline's
+    catalog entry is refreshed, a private one's withdrawn (pipelines.catalog_entry)."""
     title = (title or "").strip()
     if not title:
         raise DefinitionError([Problem("", "title", "Give the pipeline a title.")])
-    checked = check(document, name=pipeline.name if pipeline else "")
+    owner_id = pipeline.owner_id if pipeline else user.pk
+    checked = check(document, name=pipeline.name if pipeline else "", owner_id=owner_id)
     if pipeline is None:
         pipeline = Pipeline.objects.create(
-            name=_unique_name(title), title=title[:200], description=description, owner=user
+            name=_unique_name(title),
+            title=title[:200],
+            description=description,
+            owner=user,
+            is_private=bool(private),
         )
     else:
         pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
         pipeline.title, pipeline.description = title[:200], description
+        if private is not None:
+            pipeline.is_private = private
         pipeline.save()
     number = (
         pipeline.versions.order_by("-number").values_list("number", flat=True).first() or 0
     ) + 1
-    return PipelineVersion.objects.create(
+    version = PipelineVersion.objects.create(
         pipeline=pipeline,
         number=number,
         definition=checked.definition,
@@ -161,12 +186,14 @@ def pipeline_save(
         author=user,
         note=note[:300],
     )
+    catalog_entry.refresh(version)
+    return version
 
 
 # -- runs ------------------------------------------------------------------------------------
-def supports_sync(checked: Checked) -> bool:
+def supports_sync(checked: Checked, *, owner_id: int | None = None) -> bool:
     """Try it needs every module to serve synchronous inference."""
-    steps, _ = flatten(checked, resolver())
+    steps, _ = flatten(checked, resolver(owner_id=owner_id))
     return all(s.module is None or s.module.inference for s in steps)
 
 
@@ -186,17 +213,19 @@ def run_create(
         if len(data) > settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES:
             limit = settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES // (1024 * 1024)
             raise PipelineError(f"{name} is larger than {limit} MB.")
+    # Sub-flows resolve as for the pipeline's owner (whoever runs it).
+    owner_id = version.pipeline.owner_id
     try:
-        checked = check(version.definition, name=version.pipeline.name)
+        checked = check(version.definition, name=version.pipeline.name, owner_id=owner_id)
     except DefinitionError as exc:
         raise PipelineError(
             "This version no longer validates against the catalog: " + str(exc), exc.problems
         ) from exc
-    if mode == PipelineRun.Mode.SYNC and not supports_sync(checked):
+    if mode == PipelineRun.Mode.SYNC and not supports_sync(checked, owner_id=owner_id):
         raise PipelineError(
             "Try it needs every step to support synchronous inference; run it in the background."
         )
-    flat, final = flatten(checked, resolver())
+    flat, final = flatten(checked, resolver(owner_id=owner_id))
     run = PipelineRun.objects.create(
         pipeline=version.pipeline, version=version, owner=user, mode=mode
     )
@@ -234,8 +263,9 @@ def run_enqueue(run: PipelineRun) -> None:
 
 
 def _flat_steps(run: PipelineRun) -> tuple[list[FlatStep], str]:
-    checked = check(run.version.definition, name=run.pipeline.name)
-    return flatten(checked, resolver())
+    owner_id = run.pipeline.owner_id
+    checked = check(run.version.definition, name=run.pipeline.name, owner_id=owner_id)
+    return flatten(checked, resolver(owner_id=owner_id))
 
 
 def _owner_sub(run: PipelineRun) -> str:
@@ -478,5 +508,6 @@ def pipeline_delete(*, pipeline: Pipeline) -> None:
     if users:
         names = ", ".join(p.name for p in users)
         raise PipelineError(f"Pipeline '{pipeline.name}' is a sub-flow of: {names}.")
+    catalog_entry.withdraw(pipeline)
     pipeline.runs.all().delete()
     pipeline.delete()

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deployments.backends.base import BackendError
-from pipelines import selectors
+from pipelines import catalog_entry, selectors
 from pipelines.definition import AGGREGATORS, DefinitionError, load_text
 from pipelines.forms import PipelineForm, RunForm
 from pipelines.jsonld import pipeline_document
@@ -48,7 +48,22 @@ def pipeline_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pipelines/list.html",
-        {"pipelines": selectors.pipelines_listed()[:200], "sandbox": settings.SANDBOX_MODE},
+        {
+            "pipelines": selectors.pipelines_listed(request.user)[:200],
+            "sandbox": settings.SANDBOX_MODE,
+        },
+    )
+
+
+def _reuse(name: str, user) -> str:
+    """The starting YAML of "Reuse as a sub-flow" (from a pipeline page or catalog entry)."""
+    found = selectors.pipeline_by_name(name, user)
+    if found is None:
+        return STARTER
+    return (
+        f"input_type: {found.latest.definition.get('input_type', 'Image')}\n"
+        f"steps:\n- id: {found.name}\n  pipeline: {found.name}\n"
+        "# Add steps that read it with `inputs: [" + found.name + "]`.\n"
     )
 
 
@@ -57,7 +72,9 @@ def _editor(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
     palette = selectors.step_palette()
     if latest:
         initial = {"title": pipeline.title, "description": pipeline.description}
-        initial["definition"] = latest.yaml
+        initial["definition"], initial["private"] = latest.yaml, pipeline.is_private
+    elif request.GET.get("subflow"):
+        initial = {"definition": _reuse(request.GET["subflow"], request.user)}
     else:
         names = [m["name"] for m in palette[:2]] + ["MODULE_A", "MODULE_B"]
         initial = {
@@ -75,6 +92,7 @@ def _editor(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 pipeline=pipeline,
                 note=form.cleaned_data["note"],
+                private=form.cleaned_data["private"],
             )
         except DefinitionError as exc:
             problems, status = exc.problems, 400
@@ -91,7 +109,9 @@ def _editor(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
             "form": form,
             "problems": problems,
             "palette": palette,
-            "subpipelines": selectors.subpipeline_palette(pipeline.name if pipeline else ""),
+            "subpipelines": selectors.subpipeline_palette(
+                request.user, pipeline.name if pipeline else ""
+            ),
             "aggregators": AGGREGATORS,
             "sandbox": settings.SANDBOX_MODE,
         },
@@ -108,7 +128,7 @@ def pipeline_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pipeline_edit(request: HttpRequest, pipeline: str) -> HttpResponse:
-    found = get_object_or_404(Pipeline, name=pipeline)
+    found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
     if found.owner_id != request.user.pk:
         raise Http404("Only the owner edits a pipeline.")
     return _editor(request, found)
@@ -119,8 +139,8 @@ def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: in
     if version is None:
         raise Http404("No such version.")
     try:
-        checked = check(version.definition, name=pipeline.name)
-        problems, sync_ok = [], supports_sync(checked)
+        checked = check(version.definition, name=pipeline.name, owner_id=pipeline.owner_id)
+        problems, sync_ok = [], supports_sync(checked, owner_id=pipeline.owner_id)
     except DefinitionError as exc:
         problems, sync_ok = exc.problems, False
     runs = (
@@ -136,7 +156,8 @@ def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: in
         "sync_ok": sync_ok,
         "runs": runs,
         "is_owner": request.user.is_authenticated and request.user.pk == pipeline.owner_id,
-        "used_by": selectors.pipelines_using(pipeline.name),
+        "used_by": selectors.pipelines_using(pipeline.name, seen_by=request.user),
+        "catalog_entry": getattr(catalog_entry.entry_for(pipeline), "name", ""),
         "jsonld": json.dumps(pipeline_document(pipeline, version), ensure_ascii=False),
         "run_form": RunForm(),
         "sandbox": settings.SANDBOX_MODE,
@@ -145,7 +166,7 @@ def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: in
 
 @require_GET
 def pipeline_detail(request: HttpRequest, pipeline: str) -> HttpResponse:
-    found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
+    found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
     number = request.GET.get("version")
     version_number = int(number) if number and number.isdigit() else None
     if "application/ld+json" in request.headers.get("Accept", ""):
@@ -155,7 +176,7 @@ def pipeline_detail(request: HttpRequest, pipeline: str) -> HttpResponse:
 
 @require_GET
 def pipeline_jsonld(request: HttpRequest, pipeline: str) -> HttpResponse:
-    found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
+    found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
     version = selectors.version_of(found)
     body = json.dumps(pipeline_document(found, version), ensure_ascii=False, indent=2)
     return HttpResponse(body, content_type="application/ld+json; charset=utf-8")
@@ -163,7 +184,7 @@ def pipeline_jsonld(request: HttpRequest, pipeline: str) -> HttpResponse:
 
 @require_GET
 def pipeline_yaml(request: HttpRequest, pipeline: str) -> HttpResponse:
-    found = get_object_or_404(Pipeline, name=pipeline)
+    found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
     version = selectors.version_of(found)
     return HttpResponse(version.yaml, content_type="application/yaml; charset=utf-8")
 
@@ -177,7 +198,7 @@ def _sample_image() -> tuple[str, bytes]:
 @login_required
 @require_POST
 def pipeline_run(request: HttpRequest, pipeline: str) -> HttpResponse:
-    found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
+    found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
     form = RunForm(request.POST, request.FILES)
     error = ""
     if form.is_valid():

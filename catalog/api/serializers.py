@@ -66,6 +66,7 @@ DETAIL_FIELDS = LIST_FIELDS + (
     "ai4_metadata_url",
     "origin",
     "sources",
+    "parts",
 )
 
 
@@ -108,6 +109,29 @@ class SourceRecordSerializer(serializers.Serializer):
     )
 
 
+class PartSerializer(serializers.Serializer):
+    """One part of a pipeline entry (``Module.parts``, written by the pipelines app)."""
+
+    step = serializers.CharField(help_text="The step's id in the pipeline.")
+    kind = serializers.ChoiceField(
+        choices=["module", "pipeline", "join"],
+        help_text="A catalog module, a pipeline used as a sub-flow, or a built-in aggregation.",
+    )
+    name = serializers.CharField(
+        help_text="The part's catalog entry (module, sub-pipeline) or the aggregation."
+    )
+    revision = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Module revision used."
+    )
+    commit = serializers.CharField(
+        required=False, allow_blank=True, help_text="Commit of its metadata."
+    )
+    repository = serializers.CharField(required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=["step", "join"], required=False)
+    pipeline = serializers.CharField(required=False, help_text="The sub-pipeline's name.")
+    version = serializers.IntegerField(required=False, help_text="The sub-pipeline's version.")
+
+
 class ModuleSerializer(serializers.ModelSerializer):
     """A published module or tool. Pass `fields=[...]` to keep only those keys."""
 
@@ -124,7 +148,7 @@ class ModuleSerializer(serializers.ModelSerializer):
         "use it at its source.",
     )
     origin = serializers.ChoiceField(
-        choices=["ai4os", "huggingface", "bioimageio", "aiod"],
+        choices=["ai4os", "huggingface", "bioimageio", "aiod", "pipeline"],
         read_only=True,
         help_text="Where the entry comes from first; its values are that source's.",
     )
@@ -133,6 +157,12 @@ class ModuleSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="The records of other sources joined to this entry (de-duplicated by "
         "repository URL, DOI or Docker image, or by a curator).",
+    )
+
+    parts = PartSerializer(
+        many=True,
+        read_only=True,
+        help_text="What a pipeline (kind=pipeline) is made of, in step order; empty otherwise.",
     )
 
     url = serializers.SerializerMethodField(help_text="This resource in the API.")

@@ -24,6 +24,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XS
 
 from catalog.fair import links as fair_links
 from catalog.fair.ai4_export import ai4_metadata_document
+from catalog.fair.parts import add_parts
 from catalog.models import FieldProvenance, HarvestRun, Module
 
 SCHEMA = Namespace("https://schema.org/")
@@ -236,6 +237,7 @@ def module_graph(module: Module, *, field_provenance: bool = True) -> Graph:
     _add_schema_org(graph, subject, module, ai4_metadata_document(module))
     _add_provenance(graph, subject, module, fields=field_provenance)
     _add_sources(graph, subject, module)
+    add_parts(graph, subject, module)  # a pipeline's modules and sub-pipelines
     return graph
 
 

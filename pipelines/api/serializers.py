@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from pipelines.catalog_entry import entry_url
 from pipelines.jsonld import pipeline_url
 from pipelines.models import Pipeline, PipelineRun, StepRun
 
@@ -12,8 +13,6 @@ class PipelineProblemSerializer(serializers.Serializer):
     step = serializers.CharField(help_text="The step's id; empty for the pipeline as a whole.")
     field = serializers.CharField(help_text="The field of the step (or of the definition).")
     message = serializers.CharField()
-
-
 
 
 class PipelineStepSerializer(serializers.Serializer):
@@ -55,6 +54,13 @@ class PipelineWriteSerializer(serializers.Serializer):
     )
     yaml = serializers.CharField(required=False, trim_whitespace=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    private = serializers.BooleanField(
+        required=False,
+        help_text=(
+            "Keep the pipeline to yourself: no catalog entry, no page or sub-flow for others. "
+            "Left out: a new pipeline is public, a saved one keeps its visibility."
+        ),
+    )
 
     def validate(self, attrs):
         if ("definition" in attrs) == ("yaml" in attrs):
@@ -83,6 +89,10 @@ class PipelineSerializer(serializers.ModelSerializer):
     yaml = serializers.SerializerMethodField()
     provenance = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    private = serializers.BooleanField(source="is_private")
+    catalog_entry = serializers.SerializerMethodField(
+        help_text="The pipeline's entry in the module catalog (public pipelines only)."
+    )
 
     class Meta:
         model = Pipeline
@@ -90,6 +100,8 @@ class PipelineSerializer(serializers.ModelSerializer):
             "name",
             "title",
             "description",
+            "private",
+            "catalog_entry",
             "owner",
             "version",
             "definition",
@@ -122,6 +134,9 @@ class PipelineSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj: Pipeline) -> str:
         return pipeline_url(obj.name)
+
+    def get_catalog_entry(self, obj: Pipeline) -> str | None:
+        return None if obj.is_private else entry_url(obj.name)
 
 
 class PipelineJobSerializer(serializers.Serializer):

@@ -81,6 +81,7 @@ def _save(request: Request, pipeline: Pipeline | None, ok_status: int) -> Respon
             description=data["description"],
             pipeline=pipeline,
             note=data["note"],
+            private=data.get("private"),
         )
     except DefinitionError as exc:
         return _invalid(exc)
@@ -98,7 +99,7 @@ class PipelineListCreate(PipelinesAPIView):
         responses={200: PipelineSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        pipelines = selectors.pipelines_listed()[:500]
+        pipelines = selectors.pipelines_listed(request.user)[:500]
         return Response(PipelineSerializer(pipelines, many=True).data)
 
     @extend_schema(
@@ -122,13 +123,13 @@ class PipelineDetail(PipelinesAPIView):
         responses={200: PipelineSerializer, 404: ErrorSerializer},
     )
     def get(self, request: Request, pipeline: str) -> Response:
-        found = get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
+        found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
         return Response(PipelineSerializer(found).data)
 
     def _owned(self, request: Request, pipeline: str) -> Pipeline:
-        # The caller checks ownership and answers 403: pipelines are public, so their
-        # existence is no secret.
-        return get_object_or_404(Pipeline.objects.select_related("owner"), name=pipeline)
+        # The caller checks ownership and answers 403: a public pipeline's existence is no
+        # secret; a private one is 404 to everybody but its owner.
+        return get_object_or_404(selectors.visible_to(request.user), name=pipeline)
 
     @extend_schema(
         operation_id="pipelines_update",
@@ -191,7 +192,7 @@ class PipelineValidate(PipelinesAPIView):
         if ("definition" in data) == ("yaml" in data):
             return Response({"detail": "Send exactly one of `definition` and `yaml`."}, 400)
         try:
-            checked = check(_document(data))
+            checked = check(_document(data), owner_id=request.user.pk)
         except DefinitionError as exc:
             return Response(
                 {
@@ -209,7 +210,7 @@ class PipelineValidate(PipelinesAPIView):
                 "definition": checked.definition,
                 "yaml": dump_yaml(checked.definition),
                 "order": checked.order,
-                "supports_sync": supports_sync(checked),
+                "supports_sync": supports_sync(checked, owner_id=request.user.pk),
                 "problems": [],
             }
         )
@@ -245,7 +246,7 @@ class PipelineRuns(APIView):
         },
     )
     def get(self, request: Request, pipeline: str) -> Response:
-        found = get_object_or_404(Pipeline, name=pipeline)
+        found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
         runs = selectors.runs_for_user(request.user, found).prefetch_related("steps", "inputs")
         return Response([run_status(r) for r in runs[:100]])
 
@@ -266,7 +267,7 @@ class PipelineRuns(APIView):
         },
     )
     def post(self, request: Request, pipeline: str) -> Response:
-        found = get_object_or_404(Pipeline, name=pipeline)
+        found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
         serializer = PipelineRunCreateSerializer(data=request.data)
         if not serializer.is_valid():
             return _bad_request(serializer)

@@ -9,6 +9,7 @@ from catalog.fair import jsonld
 from catalog.fair import links as fair_links
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.oai.xmlout import element
+from catalog.fair.parts import part_urls
 from catalog.models import Module
 
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -65,6 +66,8 @@ def oai_dc(module: Module) -> str:
     for key in ("docker_image", "documentation", "dataset", "weights", "citation"):
         if document["links"].get(key):
             parts.append(element("dc:relation", document["links"][key]))
+    for part in part_urls(module):  # a pipeline's modules and sub-pipelines
+        parts.append(element("dc:relation", part))
     if module.license:
         parts.append(element("dc:rights", module.license))
     parts.append(element("dc:language", "en"))
