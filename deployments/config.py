@@ -226,6 +226,20 @@ def deploy_config(
     return config
 
 
+def papi_federated_sections(module: Module, vo: str) -> dict[str, dict[str, Any]]:
+    """What PAPI's /config says differently for the federated-server tool: its small CPU-only
+    hardware (value and range per key) and its `flower` section, both read off the deploy
+    form's own config so a PAPI client is offered exactly what the form accepts."""
+    form = deploy_config(module=module, backend="nomad", vo=vo)
+    return {
+        "hardware": {
+            key: {"value": param.value, "range": param.range}
+            for key, param in form.sections["hardware"].items()
+        },
+        "flower": {key: param.as_dict() for key, param in form.sections["flower"].items()},
+    }
+
+
 def is_federated_server(module: Module | None) -> bool:
     return module is not None and module.kind == "tool" and module.name == flower.TOOL_NAME
 

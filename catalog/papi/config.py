@@ -135,7 +135,13 @@ def _services_description(services: list[str], labels: dict[str, str]) -> str:
 def module_config(module: Module, vo: str) -> dict[str, Any]:
     """The form conf for deploying `module` in `vo` (raises DockerTagsUnavailable)."""
     # Imported here: deployments.config itself builds on docker_repository() below.
-    from deployments.config import SERVICE_LABELS, limits_for, services_offered
+    from deployments.config import (
+        SERVICE_LABELS,
+        is_federated_server,
+        limits_for,
+        papi_federated_sections,
+        services_offered,
+    )
 
     conf = copy.deepcopy(MODULE_CONF)
     hardware = conf["hardware"]
@@ -145,6 +151,13 @@ def module_config(module: Module, vo: str) -> dict[str, Any]:
         if key in hardware:
             hardware[key].update(copy.deepcopy(limit))
     hardware["gpu_type"]["options"] = ["", *settings.DEPLOY_GPU_TYPES]
+    if is_federated_server(module):  # PAPI's `flower` section, small CPU-only hardware
+        federated = papi_federated_sections(module, vo)
+        hardware = conf["hardware"] = {
+            key: {**hardware[key], **limit} for key, limit in federated["hardware"].items()
+        }
+        conf.pop("storage")
+        conf["flower"] = federated["flower"]
 
     image = docker_repository(module)
     tags = [t["name"] for t in module.docker_tags or [] if isinstance(t, dict) and t.get("name")]
@@ -175,7 +188,11 @@ def module_config(module: Module, vo: str) -> dict[str, Any]:
                         f"; this VO allows {low}–{high}."
                     )
         gpus = inference.get("gpu")
-        if isinstance(gpus, int) and gpus > hardware["gpu_num"]["range"][1]:
+        if (
+            isinstance(gpus, int)
+            and "gpu_num" in hardware
+            and gpus > hardware["gpu_num"]["range"][1]
+        ):
             warnings.append(
                 f"The module asks for {gpus} GPU(s); at most "
                 f"{hardware['gpu_num']['range'][1]} can be requested here."
