@@ -14,7 +14,6 @@ out in `/system/config`.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 from collections.abc import Iterable
@@ -23,10 +22,15 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from oscar_python import _utils as oscar_utils
 
-from deployments.backends.base import PermanentBackendError
-from deployments.backends.oscar import classify, client
+from deployments.backends.oscar import (
+    OscarJob,
+    classify,
+    client,
+    invoke,
+    list_jobs,
+    read_job_logs,
+)
 from pipelines.definition import FlatStep
 
 logger = logging.getLogger(__name__)
@@ -177,65 +181,15 @@ def read_json(s3, path: str, name: str) -> Any:
         return body.decode(errors="replace")[:5000]
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    status: str
-    creation_time: str
-    finish_time: str
-
-
-def jobs(service: str) -> list[Job]:
-    try:
-        listing = oscar_utils.make_request(
-            client(), f"/system/logs/{service}", "get", timeout=settings.OSCAR_TIMEOUT
-        ).json()
-    except requests.RequestException as exc:
-        raise classify(exc, f"listing the jobs of {service}") from exc
-    return sorted(
-        (
-            Job(
-                name,
-                info.get("status", ""),
-                info.get("creation_time", ""),
-                info.get("finish_time", ""),
-            )
-            for name, info in (listing.get("jobs") or {}).items()
-        ),
-        key=lambda j: (j.creation_time, j.name),
-    )
+def jobs(service: str) -> list[OscarJob]:
+    """The step service's jobs, oldest first (the deployments backend's listing)."""
+    return list_jobs(service)
 
 
 def job_logs(service: str, job: str) -> str:
-    try:
-        return oscar_utils.make_request(
-            client(), f"/system/logs/{service}/{job}", "get", timeout=settings.OSCAR_TIMEOUT
-        ).text
-    except requests.HTTPError as exc:
-        if exc.response is not None and exc.response.status_code == 404:
-            return ""
-        raise classify(exc, "reading job logs") from exc
-    except requests.RequestException as exc:
-        raise classify(exc, "reading job logs") from exc
+    return read_job_logs(service, job)
 
 
 def run_sync(service: str, payload: bytes) -> bytes:
     """POST /run/<service> with the service's token (OSCAR's synchronous invocation)."""
-    oscar = client()
-    try:
-        token = oscar_utils.make_request(
-            oscar, f"/system/services/{service}", "get", timeout=settings.OSCAR_TIMEOUT
-        ).json()["token"]
-        response = oscar_utils.make_request(
-            oscar,
-            f"/run/{service}",
-            "post",
-            data=base64.b64encode(payload),
-            token=token,
-            timeout=settings.PIPELINES_SYNC_TIMEOUT,
-        )
-    except (KeyError, ValueError) as exc:
-        raise PermanentBackendError(f"OSCAR's answer for {service} could not be read.") from exc
-    except requests.RequestException as exc:
-        raise classify(exc, f"running {service}") from exc
-    return response.content
+    return invoke(service, payload, timeout=settings.PIPELINES_SYNC_TIMEOUT).content

@@ -115,6 +115,10 @@ def service_definition(deployment: Deployment, owner_sub: str) -> dict[str, Any]
     }
 
 
+def _service_of(deployment: Deployment) -> str:
+    return deployment.oscar_service or service_name(deployment)
+
+
 def _ours(service: dict[str, Any]) -> str:
     """The deployment ID a service was created for by this site, or ""."""
     variables = (service.get("environment") or {}).get("variables") or {}
@@ -130,6 +134,60 @@ class OscarJob:
     creation_time: str = ""
     start_time: str = ""
     finish_time: str = ""
+
+
+# -- calls on one service by name: this backend and pipeline runs (pipelines.oscar) -------
+def invoke(service: str, payload: bytes, *, path: str = "/run/", timeout: float | None = None):
+    """POST raw bytes (base64, as OSCAR expects) to `/run/` (synchronous) or `/job/`
+    (asynchronous) of a service, with the service's own token."""
+    oscar = client()
+    try:
+        token = _get(f"/system/services/{service}", oscar).json()["token"]
+        # Not run_service(): it treats a string or bytes input that names an existing
+        # file as a path and uploads that server file. We send the user's bytes only.
+        return oscar_utils.make_request(
+            oscar,
+            path + service,
+            "post",
+            data=base64.b64encode(payload),
+            token=token,
+            timeout=timeout or settings.OSCAR_TIMEOUT,
+        )
+    except (KeyError, ValueError) as exc:  # no token, or not JSON (requests' JSON errors)
+        raise PermanentBackendError(f"OSCAR's answer for {service} could not be read.") from exc
+    except requests.RequestException as exc:
+        raise classify(exc, f"running {service}") from exc
+
+
+def list_jobs(service: str) -> list[OscarJob]:
+    """The service's jobs (`GET /system/logs/<service>`), oldest first."""
+    try:
+        listing = _get(f"/system/logs/{service}").json()
+    except (requests.RequestException, ValueError) as exc:
+        raise classify(exc, f"listing the jobs of {service}") from exc
+    jobs = [
+        OscarJob(
+            name=job_name,
+            status=info.get("status", ""),
+            creation_time=info.get("creation_time", ""),
+            start_time=info.get("start_time", ""),
+            finish_time=info.get("finish_time", ""),
+        )
+        for job_name, info in (listing.get("jobs") or {}).items()
+    ]
+    return sorted(jobs, key=lambda j: (j.creation_time, j.name))
+
+
+def read_job_logs(service: str, job_name: str) -> str:
+    """One job's logs; "" for a job OSCAR no longer knows."""
+    try:
+        return _get(f"/system/logs/{service}/{job_name}").text
+    except requests.HTTPError as exc:
+        if exc.response is not None and exc.response.status_code == 404:
+            return ""
+        raise classify(exc, "reading job logs") from exc
+    except requests.RequestException as exc:
+        raise classify(exc, "reading job logs") from exc
 
 
 class OscarBackend(DeploymentBackend):
@@ -209,57 +267,15 @@ class OscarBackend(DeploymentBackend):
     # -- inference -------------------------------------------------------------------------
     def run(self, deployment: Deployment, payload: bytes, *, timeout: float | None = None) -> str:
         """Run the service synchronously on `payload` (raw bytes); returns its output."""
-        return self._invoke(deployment, payload, "/run/", timeout).text
+        return invoke(_service_of(deployment), payload, timeout=timeout).text
 
     def submit_job(self, deployment: Deployment, payload: bytes) -> None:
         """Start an asynchronous job; OSCAR answers 201 without a job name."""
-        self._invoke(deployment, payload, "/job/", settings.OSCAR_TIMEOUT)
-
-    def _invoke(
-        self, deployment: Deployment, payload: bytes, path: str, timeout: float | None
-    ) -> requests.Response:
-        name = deployment.oscar_service or service_name(deployment)
-        oscar = client()
-        try:
-            token = _get(f"/system/services/{name}", oscar).json()["token"]
-            # Not run_service(): it treats a string or bytes input that names an existing
-            # file as a path and uploads that server file. We send the user's bytes only.
-            return oscar_utils.make_request(
-                oscar,
-                path + name,
-                "post",
-                data=base64.b64encode(payload),
-                token=token,
-                timeout=timeout or settings.OSCAR_TIMEOUT,
-            )
-        except (requests.RequestException, KeyError, ValueError) as exc:
-            raise classify(exc, "running the service") from exc
+        invoke(_service_of(deployment), payload, path="/job/")
 
     def jobs(self, deployment: Deployment) -> list[OscarJob]:
-        name = deployment.oscar_service or service_name(deployment)
-        try:
-            listing = _get(f"/system/logs/{name}").json()
-        except requests.RequestException as exc:
-            raise classify(exc, "listing jobs") from exc
-        jobs = [
-            OscarJob(
-                name=job_name,
-                status=info.get("status", ""),
-                creation_time=info.get("creation_time", ""),
-                start_time=info.get("start_time", ""),
-                finish_time=info.get("finish_time", ""),
-            )
-            for job_name, info in (listing.get("jobs") or {}).items()
-        ]
-        return sorted(jobs, key=lambda j: j.creation_time, reverse=True)
+        """Newest first."""
+        return list(reversed(list_jobs(_service_of(deployment))))
 
     def job_logs(self, deployment: Deployment, job_name: str) -> str:
-        name = deployment.oscar_service or service_name(deployment)
-        try:
-            return _get(f"/system/logs/{name}/{job_name}").text
-        except requests.HTTPError as exc:
-            if exc.response is not None and exc.response.status_code == 404:
-                return ""
-            raise classify(exc, "reading job logs") from exc
-        except requests.RequestException as exc:
-            raise classify(exc, "reading job logs") from exc
+        return read_job_logs(_service_of(deployment), job_name)
