@@ -1,16 +1,13 @@
 /* Deployments: keep the status of every row current without reloading.
  * Progressive only: without this file the page is complete and has a Refresh link.
- * Polls the table's data-status-url every 4 s while the page is visible and updates each
- * row (badge, error, Open and Delete buttons) in place. New or vanished rows are
- * announced with a refresh link rather than guessed. */
+ * Polls the table's data-status-url every 4 s while the page is visible (the shared
+ * poller, poller.js) and updates each row (badge, error, Open and Delete buttons) in
+ * place. New or vanished rows are announced with a refresh link rather than guessed. */
 (function () {
   "use strict";
   var table = document.querySelector("[data-status-url]");
-  if (!table || !window.fetch) { return; }
-  var url = table.getAttribute("data-status-url");
+  if (!table || !window.fetch || !window.AIX) { return; }
   var live = document.querySelector("[data-live-status]");
-  var INTERVAL = 4000;
-  var timer = null;
 
   function rowsById() {
     var rows = {};
@@ -49,43 +46,30 @@
     if (live) { live.textContent = text; }
   }
 
-  function poll() {
-    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      })
-      .then(function (payload) {
-        var rows = rowsById();
-        var seen = {};
-        var changed = false;
-        // The list page shows every deployment; a detail page only its own row.
-        var isList = table.id === "deployments-table";
-        payload.deployments.forEach(function (data) {
-          seen[data.id] = true;
-          if (rows[data.id]) { update(rows[data.id], data); } else if (isList) { changed = true; }
-        });
-        Object.keys(rows).forEach(function (id) {
-          if (!seen[id] && isList) {
-            rows[id].classList.add("is-gone");
-            changed = true;
-          }
-        });
-        say(changed ? "The list changed: refresh to see it." : "");
-        var waiting = payload.deployments.some(function (d) { return d.state === "queued"; });
-        setHidden(document.querySelector("[data-queued-notice]"), !waiting);
-      })
-      .catch(function () { say("Live updates paused (connection problem); retrying."); })
-      .then(schedule);
+  function render(payload) {
+    var rows = rowsById();
+    var seen = {};
+    var changed = false;
+    // The list page shows every deployment; a detail page only its own row.
+    var isList = table.id === "deployments-table";
+    payload.deployments.forEach(function (data) {
+      seen[data.id] = true;
+      if (rows[data.id]) { update(rows[data.id], data); } else if (isList) { changed = true; }
+    });
+    Object.keys(rows).forEach(function (id) {
+      if (!seen[id] && isList) {
+        rows[id].classList.add("is-gone");
+        changed = true;
+      }
+    });
+    say(changed ? "The list changed: refresh to see it." : "");
+    var waiting = payload.deployments.some(function (d) { return d.state === "queued"; });
+    setHidden(document.querySelector("[data-queued-notice]"), !waiting);
   }
 
-  function schedule() {
-    clearTimeout(timer);
-    if (document.visibilityState !== "hidden") { timer = setTimeout(poll, INTERVAL); }
-  }
-
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") { poll(); } else { clearTimeout(timer); }
+  window.AIX.poll(table.getAttribute("data-status-url"), {
+    interval: 4000,
+    onData: render,
+    onError: function () { say("Live updates paused (connection problem); retrying."); }
   });
-  schedule();
 })();
