@@ -186,3 +186,13 @@ def test_reuse_as_a_sub_flow_from_the_catalog_entry(client, modules):
     }
     page = client.get("/modules/pipeline-leaf-vote-twice/").content.decode()
     assert 'href="/pipelines/leaf-vote/">leaf-vote</a> v1' in page
+
+
+def test_publish_pipelines_writes_missing_entries(client, modules):
+    from django.core.management import call_command
+
+    client.force_login(DeployerFactory())
+    _save(client, modules)
+    Module.objects.filter(name=ENTRY).delete()  # saved before pipelines were catalog entries
+    call_command("publish_pipelines")
+    assert Module.objects.get(name=ENTRY).parts[0]["name"] == "plants-classification"
