@@ -361,6 +361,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "PipelineRunStateEnum": "pipelines.models.RunState",
     "PipelineStepStateEnum": "pipelines.models.StepRun.State",
     "PipelineRunModeEnum": "pipelines.models.PipelineRun.Mode",
+    # A pipeline step's kind, also a part's kind in a pipeline's catalog entry.
+    "PipelineStepKindEnum": ["module", "join", "pipeline"],
 }
 
 # --- Static files -----------------------------------------------------------

@@ -114,8 +114,9 @@ class PartSerializer(serializers.Serializer):
 
     step = serializers.CharField(help_text="The step's id in the pipeline.")
     kind = serializers.ChoiceField(
-        choices=["module", "pipeline", "join"],
-        help_text="A catalog module, a pipeline used as a sub-flow, or a built-in aggregation.",
+        # The order of the pipelines API's step kinds: one enum in the OpenAPI document.
+        choices=["module", "join", "pipeline"],
+        help_text="A catalog module, a built-in aggregation, or a pipeline used as a sub-flow.",
     )
     name = serializers.CharField(
         help_text="The part's catalog entry (module, sub-pipeline) or the aggregation."

@@ -4,25 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_federated_sources'),
+        ("catalog", "0007_federated_sources"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='module',
-            name='parts',
+            model_name="module",
+            name="parts",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AlterField(
-            model_name='fieldprovenance',
-            name='source_kind',
-            field=models.CharField(choices=[('github_file', 'File on GitHub'), ('github_api', 'GitHub API'), ('dockerhub', 'DockerHub'), ('catalog', 'Catalog .gitmodules'), ('curator', 'Curator'), ('huggingface', 'Hugging Face Hub'), ('bioimageio', 'BioImage.io'), ('aiod', 'AI-on-Demand'), ('pipeline', 'Pipeline version')], max_length=16),
+            model_name="fieldprovenance",
+            name="source_kind",
+            field=models.CharField(
+                choices=[
+                    ("github_file", "File on GitHub"),
+                    ("github_api", "GitHub API"),
+                    ("dockerhub", "DockerHub"),
+                    ("catalog", "Catalog .gitmodules"),
+                    ("curator", "Curator"),
+                    ("huggingface", "Hugging Face Hub"),
+                    ("bioimageio", "BioImage.io"),
+                    ("aiod", "AI-on-Demand"),
+                    ("pipeline", "Pipeline version"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='module',
-            name='kind',
-            field=models.CharField(choices=[('module', 'Module'), ('tool', 'Tool'), ('pipeline', 'Pipeline')], default='module', max_length=16),
+            model_name="module",
+            name="kind",
+            field=models.CharField(
+                choices=[("module", "Module"), ("tool", "Tool"), ("pipeline", "Pipeline")],
+                default="module",
+                max_length=16,
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pipelines', '0002_step_stopped_state'),
+        ("pipelines", "0002_step_stopped_state"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pipeline',
-            name='is_private',
+            model_name="pipeline",
+            name="is_private",
             field=models.BooleanField(default=False),
         ),
     ]
