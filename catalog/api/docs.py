@@ -37,7 +37,7 @@ MODULE_EXAMPLE = {
 
 LIST_PARAMETERS = [
     OpenApiParameter("q", str, description="Full-text search (title, tags, summary, description)."),
-    OpenApiParameter("kind", str, enum=list(KINDS), description="Only modules or only tools."),
+    OpenApiParameter("kind", str, enum=list(KINDS), description="One kind of entry only."),
     OpenApiParameter("trainable", bool, description="Has the “AI4 trainable” category."),
     OpenApiParameter("inference", bool, description="Has the “AI4 inference” category."),
     OpenApiParameter("pretrained", bool, description="Has the “AI4 pre trained” category."),

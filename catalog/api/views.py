@@ -92,7 +92,7 @@ def _canonical_query(request) -> str:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List and search published modules and tools",
+        summary="List and search published modules, tools and pipelines",
         description=(
             "The same filters and search as the catalog web pages. Paginated with "
             "`page`/`page_size` (≤ 100). Conditional GET: send back `ETag` in `If-None-Match` "
@@ -146,7 +146,7 @@ def _canonical_query(request) -> str:
     ),
 )
 class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
-    """Published modules and tools (`kind` filter); tools alone under /api/v1/tools/."""
+    """Published modules, tools and pipelines (`kind` filter); tools alone under /api/v1/tools/."""
 
     kind = ""
     lookup_field = "name"

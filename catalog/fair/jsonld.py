@@ -253,7 +253,9 @@ def catalog_graph(modules: Iterable[Module]) -> Graph:
             catalog,
             DCTERMS.description,
             Literal(
-                "AI modules and tools of the AI4OS catalogs, harvested and curated.", lang="en"
+                "AI modules and tools of the AI4OS catalogs, harvested and curated, and the "
+                "pipelines composed of them.",
+                lang="en",
             ),
         )
     )

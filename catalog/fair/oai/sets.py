@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from catalog.models import Module
 
 PARENTS = {
-    "kind": ("kind", "Modules and tools by kind"),
+    "kind": ("kind", "Modules, tools and pipelines by kind"),
     "category": ("categories", "By AI4 platform category"),
     "tag": ("tags", "By free tag"),
 }
