@@ -284,6 +284,7 @@ class ModuleRevision(models.Model):
         CURATION = "curation", "Curator edit"
         RESTORE = "restore", "Restore"
         MODERATION = "moderation", "Moderation"
+        PIPELINE = "pipeline", "Pipeline version"  # a pipeline entry's save (pipelines app)
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.fair.links import absolute_url
-from catalog.models import FieldProvenance, Module
+from catalog.models import FieldProvenance, Module, ModuleRevision
 from catalog.services.publish import ProvenanceSource, publish_upstream
 from pipelines.definition import AGGREGATORS
 from pipelines.jsonld import pipeline_url
@@ -148,11 +148,15 @@ def publish(version: PipelineVersion) -> Module | None:
             "parts": parts,
             "readme": pipeline.description,
             "metadata_url": page[:500],
+            "metadata_file": f"pipeline version {version.number}",
             "status": Module.Status.ACTIVE,
             "withdrawn_at": None,
             "last_harvest_status": Module.HarvestStatus.OK,
             "last_good_harvest_at": version.created_at,
         },
+        revision_kind=ModuleRevision.Kind.PIPELINE,
+        author=version.author,
+        reason=said + ".",
     )
     return module
 
@@ -167,6 +171,7 @@ def withdraw(pipeline: Pipeline) -> None:
         upstream=None,
         sources={},
         extra={"status": Module.Status.WITHDRAWN, "withdrawn_at": timezone.now()},
+        revision_kind=ModuleRevision.Kind.PIPELINE,
     )
 
 

@@ -92,6 +92,9 @@ def publish_upstream(
     from_commit: str = "",
     to_commit: str = "",
     extra: Mapping[str, Any] | None = None,
+    revision_kind: str = ModuleRevision.Kind.HARVEST,
+    author=None,
+    reason: str = "",
 ) -> PublishResult:
     """Store new upstream values for ``module`` and publish the effective ones.
 
@@ -100,7 +103,9 @@ def publish_upstream(
     field, for curatable fields and for any ``extra`` attribute that has one. ``extra``: other
     Module attributes read in the same pass (GitHub and DockerHub facts, README, source commit,
     harvest status), written when they differ. Runs in one transaction with the module row
-    locked; a module without a primary key is created.
+    locked; a module without a primary key is created. ``revision_kind``, ``author`` and
+    ``reason`` describe the revision a change makes (a harvest by default; a pipeline's save
+    names its version and author).
     """
     with transaction.atomic():
         _lock(module)
@@ -110,9 +115,9 @@ def publish_upstream(
             sources=sources,
             extra=extra or {},
             run=run,
-            kind=ModuleRevision.Kind.HARVEST,
-            author=None,
-            reason="",
+            kind=revision_kind,
+            author=author,
+            reason=reason,
             from_commit=from_commit,
             to_commit=to_commit,
         )

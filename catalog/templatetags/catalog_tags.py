@@ -156,6 +156,7 @@ def sandbox_mode() -> bool:
 # Source names as pages show them ("from Hugging Face", "also on BioImage.io").
 SOURCE_LABELS = {"ai4os": "AI4OS", "huggingface": "Hugging Face", "bioimageio": "BioImage.io"}
 SOURCE_LABELS["aiod"] = "AI-on-Demand"
+SOURCE_LABELS["pipeline"] = "AI Exchange pipelines"  # entries of kind pipeline (their app)
 
 
 @register.filter

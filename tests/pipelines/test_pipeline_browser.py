@@ -3,6 +3,7 @@ runs it on the sample image (a real Celery worker, the OSCAR emulator, a real S3
 sees each step and the voted result. The screenshots are the ones docs/pipelines.md shows."""
 
 import pathlib
+import re
 
 import pytest
 
@@ -81,6 +82,18 @@ def test_build_a_two_model_vote_pipeline_on_the_canvas_and_run_it(
     assert page.locator("[data-voted-label]").inner_text() == voted
     assert "0 lost, 0 duplicated" in page.locator("[data-object-counts]").inner_text()
     _shot(page, "pipeline-run")
+
+    # Its catalog entry: reached from the pipeline page, offers Run and sub-flow reuse.
+    page.goto(f"{live_server.url}/pipelines/leaf-vote/")
+    page.locator("[data-catalog-entry]").click()
+    page.wait_for_url(f"{live_server.url}/modules/pipeline-leaf-vote/")
+    panel = page.locator("[data-pipeline-panel]")
+    assert panel.get_by_role("link", name="Run it").is_visible()
+    assert panel.locator("[data-parts] li").count() == 3
+    _shot(page, "pipeline-catalog-entry")
+    panel.get_by_role("link", name="Reuse as a sub-flow").click()
+    page.wait_for_url(re.compile(r"/pipelines/new/\?subflow=leaf-vote$"))
+    assert "pipeline: leaf-vote" in page.get_by_label("Definition (YAML)").input_value()
     assert page.problems == []
 
 

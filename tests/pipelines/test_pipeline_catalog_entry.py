@@ -63,6 +63,10 @@ def test_a_public_pipeline_has_a_catalog_page_with_its_parts_and_provenance(clie
     assert owner.username in provenance["title"].reason
     assert modules[0].source_commit[:12] in provenance["parts"].reason
     assert "plants-classification r1" in provenance["parts"].reason
+    revision = Module.objects.get(name=ENTRY).revisions.get()
+    assert revision.kind == "pipeline" and revision.author == owner
+    assert "from AI Exchange pipelines" in text and "also on" not in text
+    assert ">pipeline version 1</a>" in text  # where the values come from
 
 
 def test_the_entry_is_searchable_as_a_pipeline_and_in_the_api(client, modules, assert_conforms):
