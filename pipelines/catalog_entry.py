@@ -12,30 +12,18 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from catalog.fair.links import absolute_url
 from catalog.models import FieldProvenance, Module, ModuleRevision
 from catalog.services.publish import ProvenanceSource, publish_upstream
+from pipelines.catalog_names import entry_name
 from pipelines.definition import AGGREGATORS
 from pipelines.jsonld import pipeline_url
 from pipelines.models import Pipeline, PipelineVersion
 
 logger = logging.getLogger(__name__)
-# Catalog names are shared by every kind; the prefix keeps a pipeline from taking (or being
-# taken by) a harvested module's name.
-ENTRY_PREFIX = "pipeline-"
 SOURCE_LABEL = "AI Exchange pipelines"
 UPSTREAM_FIELDS = ("title", "summary", "description", "tags", "data_types", "created", "updated")
-
-
-def entry_name(pipeline_name: str) -> str:
-    return f"{ENTRY_PREFIX}{pipeline_name}"[:200]
-
-
-def entry_url(pipeline_name: str) -> str:
-    return absolute_url(reverse("catalog:module-detail", args=[entry_name(pipeline_name)]))
 
 
 def entry_for(pipeline: Pipeline) -> Module | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.fair.links import landing_url, site_url
+from pipelines.catalog_names import entry_url
 from pipelines.definition import AGGREGATORS
 from pipelines.models import Pipeline, PipelineVersion
 
@@ -86,6 +87,8 @@ def pipeline_document(pipeline: Pipeline, version: PipelineVersion) -> dict[str,
         "dcterms:hasPart": [{"@id": p["@id"]} for p in parts],
         "prov:wasDerivedFrom": derived,
         "dcterms:hasFormat": {"@id": f"{url}definition.yaml"},
+        # The same pipeline as an entry of the module catalog (public pipelines only).
+        **({} if pipeline.is_private else {"schema:sameAs": {"@id": entry_url(pipeline.name)}}),
     }
 
 

@@ -8,15 +8,14 @@ from django.http import HttpRequest
 
 from catalog.models import Module
 from catalog.panels import ModulePanel
-from pipelines import catalog_entry, selectors
+from pipelines import selectors
+from pipelines.catalog_names import ENTRY_PREFIX
 
 
 def pipeline_entry(request: HttpRequest, module) -> ModulePanel | None:
-    if module.kind != Module.Kind.PIPELINE or not module.name.startswith(
-        catalog_entry.ENTRY_PREFIX
-    ):
+    if module.kind != Module.Kind.PIPELINE or not module.name.startswith(ENTRY_PREFIX):
         return None
-    name = module.name.removeprefix(catalog_entry.ENTRY_PREFIX)
+    name = module.name.removeprefix(ENTRY_PREFIX)
     # Public pipelines only: the entry is a public page (and cached for anonymous visitors).
     pipeline = selectors.pipeline_by_name(name)
     if pipeline is None:

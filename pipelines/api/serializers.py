@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from pipelines.catalog_entry import entry_url
+from pipelines.catalog_names import entry_url
 from pipelines.jsonld import pipeline_url
 from pipelines.models import Pipeline, PipelineRun, StepRun
 

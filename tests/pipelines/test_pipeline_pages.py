@@ -92,6 +92,9 @@ def test_json_ld_is_a_composite_resource_with_its_parts(client, modules, setting
     assert set(graph.objects(subject, URIRef(SCHEMA + "hasPart"))) == parts
     derived = set(graph.objects(subject, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")))
     assert URIRef(f"{site}/modules/plants-classification/") in derived
+    # The same pipeline as a catalog entry.
+    entry = URIRef(f"{site}/modules/pipeline-leaf-vote/")
+    assert (subject, URIRef(SCHEMA + "sameAs"), entry) in graph
     # The page embeds the same document.
     page = client.get("/pipelines/leaf-vote/").content.decode()
     embedded = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
