@@ -36,6 +36,7 @@ from pipelines.definition import (
     validate,
 )
 from pipelines.models import Pipeline, PipelineRun, PipelineVersion, RunInput, StepRun
+from pipelines.selectors import pipelines_using
 
 logger = logging.getLogger(__name__)
 RUN_TASK = "pipelines.tasks.execute_pipeline_run"
@@ -140,6 +141,40 @@ def _unique_name(title: str) -> str:
     return name
 
 
+def _check_visibility(checked: Checked, pipeline: Pipeline | None, *, private: bool) -> None:
+    """A public pipeline is made of public parts (its page, entry and JSON-LD name them), and
+    a pipeline that public pipelines use as a sub-flow stays public."""
+    problems = []
+    if not private:
+        hidden = set(
+            Pipeline.objects.filter(
+                name__in=[sub.name for sub in checked.subpipelines.values()], is_private=True
+            ).values_list("name", flat=True)
+        )
+        problems += [
+            Problem(
+                step,
+                "pipeline",
+                f"Pipeline '{sub.name}' is private: make it public, or keep this one private.",
+            )
+            for step, sub in checked.subpipelines.items()
+            if sub.name in hidden
+        ]
+    elif pipeline is not None and not pipeline.is_private:
+        users = [p.name for p in pipelines_using(pipeline.name) if not p.is_private]
+        if users:
+            problems.append(
+                Problem(
+                    "",
+                    "private",
+                    f"Public pipelines use this one as a sub-flow ({', '.join(users)}), "
+                    "so it stays public.",
+                )
+            )
+    if problems:
+        raise DefinitionError(problems)
+
+
 @transaction.atomic
 def pipeline_save(
     *,
@@ -160,19 +195,21 @@ def pipeline_save(
         raise DefinitionError([Problem("", "title", "Give the pipeline a title.")])
     owner_id = pipeline.owner_id if pipeline else user.pk
     checked = check(document, name=pipeline.name if pipeline else "", owner_id=owner_id)
+    if private is None:
+        private = bool(pipeline and pipeline.is_private)
+    _check_visibility(checked, pipeline, private=private)
     if pipeline is None:
         pipeline = Pipeline.objects.create(
             name=_unique_name(title),
             title=title[:200],
             description=description,
             owner=user,
-            is_private=bool(private),
+            is_private=private,
         )
     else:
         pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
         pipeline.title, pipeline.description = title[:200], description
-        if private is not None:
-            pipeline.is_private = private
+        pipeline.is_private = private
         pipeline.save()
     number = (
         pipeline.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -502,8 +539,6 @@ def _finish(
 
 def pipeline_delete(*, pipeline: Pipeline) -> None:
     """Delete a pipeline and its runs; refused while another pipeline uses it as a sub-flow."""
-    from pipelines.selectors import pipelines_using
-
     users = pipelines_using(pipeline.name)
     if users:
         names = ", ".join(p.name for p in users)

@@ -200,3 +200,24 @@ def test_publish_pipelines_writes_missing_entries(client, modules):
     Module.objects.filter(name=ENTRY).delete()  # saved before pipelines were catalog entries
     call_command("publish_pipelines")
     assert Module.objects.get(name=ENTRY).parts[0]["name"] == "plants-classification"
+
+
+def test_a_public_pipeline_is_made_of_public_parts(client, modules):
+    client.force_login(DeployerFactory())
+    _save(client, modules, private=True)
+    outer = "input_type: Image\nsteps:\n- id: inner\n  pipeline: leaf-vote\n"
+    response = _save(client, modules, title="Outer", yaml_text=outer)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'data-problem-step="inner"' in text
+    assert "Pipeline &#x27;leaf-vote&#x27; is private" in text
+    assert _save(client, modules, title="Outer", yaml_text=outer, private=True).status_code == 302
+
+    # A pipeline that a public one uses stays public.
+    _save(client, modules, url="/pipelines/leaf-vote/edit/")
+    _save(client, modules, title="Outer", yaml_text=outer, url="/pipelines/outer/edit/")
+    assert not Pipeline.objects.get(name="outer").is_private
+    response = _save(client, modules, private=True, url="/pipelines/leaf-vote/edit/")
+    assert response.status_code == 400
+    assert "Public pipelines use this one as a sub-flow (outer)" in response.content.decode()
+    assert not Pipeline.objects.get(name="leaf-vote").is_private
