@@ -22,10 +22,10 @@ from catalog.curation_forms import CurationForm, link_names
 from catalog.metadata.validation import LATEST
 from catalog.models import CURATABLE_FIELDS, Module, SourceRecord
 from catalog.names import NameNotCanonical, redirect_to_canonical
-from catalog.presenters import revision_rows
 from catalog.selectors import module_named
 from catalog.services import curation, federated
 from catalog.services.publish import effective_values
+from catalog.web.presenters import revision_rows
 from marketplace.auth.permissions import (
     can_curate,
     curatable_module_ids,

@@ -470,7 +470,7 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Exchange <noreply@localhost>")
 
 # --- Module page panels -----------------------------------------------------
-# What other apps add to a module page (catalog.panels): dotted paths of callables
+# What other apps add to a module page (catalog.web.panels): dotted paths of callables
 # (request, module) -> ModulePanel | None, rendered in this order.
 CATALOG_MODULE_PANELS = [
     "monitoring.panels.module_drift",

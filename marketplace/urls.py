@@ -41,7 +41,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("catalog.papi.urls")),
     path("", include("catalog.fair.urls")),
-    path("", include("catalog.urls")),
+    path("", include("catalog.web.urls")),
 ]
 
 # JSON 404s under /api/ and /v1/ (documented in the OpenAPI schema), the 404 page elsewhere.
