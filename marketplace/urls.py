@@ -22,8 +22,8 @@ urlpatterns = [
     path("", include("marketplace.auth.urls")),
     path("accounts/sandbox-login/", sandbox_login, name="sandbox-login"),
     # Curation: pages, and API writes next to the catalog API.
-    path("", include("catalog.curation_urls")),
-    path("api/v1/modules/<slug:name>/curation/", include("catalog.curation_api")),
+    path("", include("catalog.curation.urls")),
+    path("api/v1/modules/<slug:name>/curation/", include("catalog.curation.api")),
     # Deployments (deployments.urls, deployments.api): pages, REST API, PAPI-compatible routes.
     path("deployments/", include("deployments.urls")),
     path("api/v1/deployments/", include("deployments.api.urls")),

@@ -31,6 +31,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog.curation.services import REASON_MAX_LENGTH, CurationError
 from catalog.models import HarvestRun, Module, SourceRecord
 from catalog.sources.aiod import AIoDSource
 from catalog.sources.bioimageio import BioImageIOSource
@@ -47,7 +48,6 @@ from marketplace.auth import audit
 from marketplace.auth.permissions import can_curate
 from marketplace.models import AuditEvent
 
-from .curation import REASON_MAX_LENGTH, CurationError
 from .publish import ProvenanceSource, publish_upstream
 
 logger = logging.getLogger(__name__)

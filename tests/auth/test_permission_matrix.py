@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from catalog.services import curation
+from catalog.curation import services as curation
 from deployments.models import Deployment
 from marketplace.models import ApiToken, AuditEvent
 from pipelines.models import Pipeline, PipelineVersion

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from catalog.curation.services import edit_fields, moderate
 from catalog.models import Module
-from catalog.services.curation import edit_fields, moderate
 from tests.factories import ModuleFactory
 
 pytestmark = pytest.mark.django_db

@@ -29,9 +29,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api.serializers import ErrorSerializer
+from catalog.curation import services as curation
 from catalog.models import Module, ModuleRevision, SourceRecord
 from catalog.selectors import module_named
-from catalog.services import curation, federated
+from catalog.services import federated
 from catalog.services.publish import effective_values
 from marketplace.auth.permissions import can_curate
 

@@ -17,13 +17,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import curation_diff
-from catalog.curation_forms import CurationForm, link_names
+from catalog.curation import services as curation
+from catalog.curation.diff import side_by_side
+from catalog.curation.forms import CurationForm, link_names
 from catalog.metadata.validation import LATEST
 from catalog.models import CURATABLE_FIELDS, Module, SourceRecord
 from catalog.names import NameNotCanonical, redirect_to_canonical
 from catalog.selectors import module_named
-from catalog.services import curation, federated
+from catalog.services import federated
 from catalog.services.publish import effective_values
 from catalog.web.presenters import revision_rows
 from marketplace.auth.permissions import (
@@ -143,7 +144,7 @@ def upstream(request: HttpRequest, name: str) -> HttpResponse:
         rows.append(
             {
                 "override": override,
-                "diff": curation_diff.side_by_side(override.value, upstream_values[override.field]),
+                "diff": side_by_side(override.value, upstream_values[override.field]),
                 "was": override.upstream_value,
             }
         )
@@ -197,7 +198,7 @@ def revision(request: HttpRequest, name: str, number: int) -> HttpResponse:
         {
             "field": field,
             "differs": field in snapshot and snapshot[field] != now[field],
-            "diff": curation_diff.side_by_side(snapshot.get(field), now[field]),
+            "diff": side_by_side(snapshot.get(field), now[field]),
         }
         for field in CURATABLE_FIELDS
         if field in snapshot

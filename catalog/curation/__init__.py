@@ -1,0 +1,2 @@
+"""Curation: curators' edits, decisions on upstream changes, moderation and restore, with
+their pages (views, urls, forms, diff) and their REST writes (api)."""
