@@ -31,7 +31,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog.curation.services import REASON_MAX_LENGTH, CurationError
+from catalog.curation.rules import REASON_MAX_LENGTH, CurationError
 from catalog.models import HarvestRun, Module, SourceRecord
 from catalog.sources.aiod import AIoDSource
 from catalog.sources.bioimageio import BioImageIOSource

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from catalog.curation.services import edit_fields
+from catalog.curation.edits import edit_fields
 from catalog.models import FieldProvenance, HarvestRun, Module, ModuleRevision
 from catalog.services.demo import load_demo_snapshot, read_snapshot
 from catalog.services.harvest import harvest

@@ -6,7 +6,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.curation.services import edit_fields, moderate
+from catalog.curation.edits import edit_fields
+from catalog.curation.moderation import moderate
 from catalog.models import Module
 from tests.factories import ModuleFactory
 
