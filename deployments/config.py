@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from catalog.models import Module
-from catalog.papi.config import docker_repository
+from deployments.api.papi_config import docker_repository
 from deployments.federated import options as flower
 
 TITLE_MAX = 45

@@ -27,9 +27,9 @@ from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.negotiation import accept_qualities
 from catalog.models import Module
 from catalog.papi import serializers as papi_s
-from catalog.papi.config import DockerTagsUnavailable, module_config
 from catalog.papi.tags import TagFilter
 from catalog.selectors import module_named, published_modules
+from deployments.api.papi_config import DockerTagsUnavailable, module_config
 
 logger = logging.getLogger(__name__)
 
