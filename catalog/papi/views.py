@@ -29,7 +29,6 @@ from catalog.models import Module
 from catalog.papi import serializers as papi_s
 from catalog.papi.tags import TagFilter
 from catalog.selectors import module_named, published_modules
-from deployments.api.papi_config import DockerTagsUnavailable, module_config
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +126,7 @@ def papi_summary(module: Module) -> dict:
     return summary
 
 
-def _find(kind: str, name: str) -> Module | None:
+def published_item(kind: str, name: str) -> Module | None:
     """The published item called ``name`` in any case: clients that lower-case names (as
     PAPI itself did for the deephdc catalog) get the same answer, `id` in the catalog's
     spelling."""
@@ -235,7 +234,7 @@ class MetadataView(PapiView):
     )
     def get(self, request, kind: str, name: str):
         item_kind = KINDS[kind]
-        module = _find(item_kind, name)
+        module = published_item(item_kind, name)
         if module is None:
             repository = catalog_repository(item_kind)
             return detail(404, f"Item {name} not in the catalog: https://github.com/{repository}")
@@ -266,49 +265,6 @@ class MetadataView(PapiView):
             )
         content_type = "application/ld+json" if accept == "application/ld+json" else None
         return JsonResponse(document, content_type=content_type or "application/json")
-
-
-class ConfigView(PapiView):
-    @extend_schema(
-        summary="PAPI: deployment form conf of an item",
-        parameters=[
-            KIND_PARAMETER,
-            OpenApiParameter(
-                "vo", str, required=True, allow_blank=False, description="Virtual organisation"
-            ),
-        ],
-        responses={
-            200: OpenApiTypes.OBJECT,
-            400: ErrorSerializer,
-            422: papi_s.PapiValidationErrorSerializer,
-        },
-        tags=["papi"],
-    )
-    def get(self, request, kind: str, name: str):
-        vo = request.query_params.get("vo", "")
-        if not vo:
-            # FastAPI's answer for a missing required query parameter.
-            return JsonResponse(
-                {
-                    "detail": [
-                        {
-                            "type": "missing",
-                            "loc": ["query", "vo"],
-                            "msg": "Field required",
-                            "input": None,
-                        }
-                    ]
-                },
-                status=422,
-            )
-        item_kind = KINDS[kind]
-        module = _find(item_kind, name)
-        if module is None:
-            return detail(400, f"{name} is not an available {item_kind}.")
-        try:
-            return JsonResponse(module_config(module, vo.strip()))
-        except DockerTagsUnavailable as error:
-            return detail(400, str(error))
 
 
 def _harvest_task():
