@@ -202,6 +202,12 @@ CELERY_BEAT_SCHEDULE["harvest-catalog"] = {
 # --- Deploy (one-click deployments to Nomad and OSCAR) ---------------------
 # Pointing these at a real cluster needs no code change; the demo points them at the
 # sandbox emulators (deployments/sandbox).
+# The class behind each Deployment.backend value (deployments.backends.registry). The sandbox
+# and the tests run these same classes against the emulators in deployments/sandbox/.
+DEPLOY_BACKENDS = {
+    "nomad": "deployments.backends.nomad.NomadBackend",
+    "oscar": "deployments.backends.oscar.OscarBackend",
+}
 NOMAD_ADDR = env.str("NOMAD_ADDR", default="http://127.0.0.1:4646").rstrip("/")
 NOMAD_TOKEN = env.str("NOMAD_TOKEN", default="")
 NOMAD_REGION = env.str("NOMAD_REGION", default="")

@@ -20,8 +20,8 @@ from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module
 from catalog.selectors import module_named, published_modules
 from deployments.api.views import ID_PARAMETER, DeploymentAPIView, validate_and_create
-from deployments.backends.base import owner_sub
 from deployments.backends.nomad_job import job_name
+from deployments.backends.owner import owner_sub
 from deployments.config import docker_image_of
 from deployments.federated import options as flower
 from deployments.models import Deployment

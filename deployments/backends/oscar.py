@@ -27,8 +27,8 @@ from deployments.backends.base import (
     PermanentBackendError,
     SubmitResult,
     TransientBackendError,
-    owner_sub,
 )
+from deployments.backends.owner import owner_sub
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
