@@ -34,18 +34,32 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import conditional, docs
-from catalog.api import serializers as s
 from catalog.api.errors import BadParameter, api_exception_handler
 from catalog.api.filters import module_query, reject_unknown
 from catalog.api.lookups import published_module
 from catalog.api.pagination import SearchPagination, StandardPagination
 from catalog.api.renderers import JSONLDRenderer, TurtleRenderer
+from catalog.api.serializers import (
+    ChangeSerializer,
+    ChangesPageSerializer,
+    FieldSelectionError,
+    HarvestRunSerializer,
+    ModuleDetailSerializer,
+    ModuleListItemSerializer,
+    ModuleListSerializer,
+    ModuleSerializer,
+    PingSerializer,
+    ProvenanceSerializer,
+    RevisionSerializer,
+    parse_fields,
+)
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.changes import changes_since
 from catalog.models import HarvestRun, Module
 from catalog.search import HEAVY_FIELDS, search_modules
+from marketplace.serializers import ErrorSerializer
 
 API_VERSION = "1.0.0"
 
@@ -69,8 +83,8 @@ class CatalogAPIMixin:
 
 def _fields(request) -> list[str] | None:
     try:
-        return s.parse_fields(request.query_params.get("fields"))
-    except s.FieldSelectionError as error:
+        return parse_fields(request.query_params.get("fields"))
+    except FieldSelectionError as error:
         raise BadParameter(str(error), errors={"fields": error.unknown}) from None
 
 
@@ -100,10 +114,10 @@ def _canonical_query(request) -> str:
         ),
         parameters=docs.LIST_PARAMETERS,
         responses={
-            200: s.ModuleListItemSerializer(many=True),
+            200: ModuleListItemSerializer(many=True),
             304: docs.NOT_MODIFIED,
             400: docs.ERROR_400,
-            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+            404: OpenApiResponse(ErrorSerializer, description="Page out of range."),
             429: docs.ERROR_429,
         },
         examples=[
@@ -126,7 +140,7 @@ def _canonical_query(request) -> str:
         ),
         parameters=[docs.FIELDS_PARAMETER],
         responses={
-            (200, "application/json"): s.ModuleDetailSerializer,
+            (200, "application/json"): ModuleDetailSerializer,
             (200, "application/ld+json"): docs.JSONLD,
             (200, "text/turtle"): OpenApiTypes.STR,
             304: docs.NOT_MODIFIED,
@@ -152,7 +166,7 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
     lookup_field = "name"
     lookup_value_regex = r"[^/]+"
     queryset = Module.objects.none()  # schema generation only; reads go through catalog.search
-    serializer_class = s.ModuleSerializer
+    serializer_class = ModuleSerializer
     pagination_class = SearchPagination
 
     def get_renderers(self):
@@ -176,10 +190,10 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         bodies = cache.get(cache_key) if seconds else None
         if bodies is not None:
             return conditional.decorate(_json_answer(request, *bodies), etag, last_modified)
-        serializer_class = s.ModuleListSerializer
+        serializer_class = ModuleListSerializer
         defer: tuple[str, ...] = HEAVY_FIELDS
         if fields:
-            serializer_class = s.ModuleSerializer
+            serializer_class = ModuleSerializer
             defer = tuple(name for name in HEAVY_FIELDS if name not in fields)
         result = search_modules(query, defer=defer)
         if query.page > result.num_pages:
@@ -207,7 +221,7 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         elif fmt == "ttl":
             data = jsonld.to_turtle(jsonld.module_graph(module))
         else:
-            data = s.ModuleSerializer(module, fields=fields).data
+            data = ModuleSerializer(module, fields=fields).data
         return conditional.decorate(Response(data), etag, last_modified)
 
     @extend_schema(
@@ -217,7 +231,7 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
         responses={
-            200: s.RevisionSerializer(many=True),
+            200: RevisionSerializer(many=True),
             400: docs.ERROR_400,
             404: docs.ERROR_404,
             410: docs.ERROR_410,
@@ -247,7 +261,7 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         revisions = module.revisions.select_related("author").order_by("-number")
         paginator = StandardPagination()
         page = paginator.paginate_queryset(revisions, request, view=self)
-        return paginator.get_paginated_response(s.RevisionSerializer(page, many=True).data)
+        return paginator.get_paginated_response(RevisionSerializer(page, many=True).data)
 
 
 class ToolViewSet(ModuleViewSet):
@@ -268,7 +282,7 @@ class ModuleProvenanceView(CatalogAPIMixin, APIView):
             "API, or a curator), when it was read, by which harvest run, and the current value."
         ),
         responses={
-            200: s.ProvenanceSerializer(many=True),
+            200: ProvenanceSerializer(many=True),
             404: docs.ERROR_404,
             410: docs.ERROR_410,
         },
@@ -297,7 +311,7 @@ class ModuleProvenanceView(CatalogAPIMixin, APIView):
         records = list(module.provenance.select_related("curator").order_by("field"))
         for record in records:
             record.module = module
-        return Response(s.ProvenanceSerializer(records, many=True).data)
+        return Response(ProvenanceSerializer(records, many=True).data)
 
 
 class ToolProvenanceView(ModuleProvenanceView):
@@ -367,15 +381,15 @@ class AI4MetadataExportView(CatalogAPIMixin, APIView):
     list=extend_schema(
         summary="Harvest runs, newest first",
         responses={
-            200: s.HarvestRunSerializer(many=True),
+            200: HarvestRunSerializer(many=True),
             400: docs.ERROR_400,
-            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+            404: OpenApiResponse(ErrorSerializer, description="Page out of range."),
         },
     ),
     retrieve=extend_schema(
         summary="One harvest run",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
-        responses={200: s.HarvestRunSerializer, 404: s.ErrorSerializer},
+        responses={200: HarvestRunSerializer, 404: ErrorSerializer},
         examples=[
             OpenApiExample(
                 "A partial run",
@@ -400,7 +414,7 @@ class HarvestRunViewSet(CatalogAPIMixin, viewsets.ReadOnlyModelViewSet):
     """Harvest runs (read-only): what each pass did and what it cost."""
 
     queryset = HarvestRun.objects.order_by("-started_at", "-id")
-    serializer_class = s.HarvestRunSerializer
+    serializer_class = HarvestRunSerializer
     pagination_class = StandardPagination
 
     def list(self, request, *args, **kwargs):
@@ -421,7 +435,7 @@ class PingView(CatalogAPIMixin, APIView):
     @extend_schema(
         summary="API health and version",
         description="Answers without touching the database: for monitors and client checks.",
-        responses={200: s.PingSerializer},
+        responses={200: PingSerializer},
         examples=[OpenApiExample("OK", value={"status": "ok", "api_version": API_VERSION})],
     )
     def get(self, request):
@@ -481,9 +495,9 @@ class ChangesView(CatalogAPIMixin, APIView):
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
         responses={
-            200: s.ChangesPageSerializer,
+            200: ChangesPageSerializer,
             400: docs.ERROR_400,
-            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+            404: OpenApiResponse(ErrorSerializer, description="Page out of range."),
         },
         examples=[
             OpenApiExample(
@@ -519,7 +533,7 @@ class ChangesView(CatalogAPIMixin, APIView):
         paginator = StandardPagination()
         page = paginator.paginate_queryset(events, request, view=self)
         response = paginator.get_paginated_response(
-            s.ChangeSerializer([dataclasses.asdict(e) for e in page], many=True).data
+            ChangeSerializer([dataclasses.asdict(e) for e in page], many=True).data
         )
         response.data["since"] = since.isoformat()
         response.data["until"] = until.isoformat()

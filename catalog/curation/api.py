@@ -28,7 +28,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.serializers import ErrorSerializer
 from catalog.curation.edits import edit_fields
 from catalog.curation.moderation import MODERATION_ACTIONS, moderate
 from catalog.curation.restore import restore_revision
@@ -44,6 +43,7 @@ from catalog.selectors import module_named
 from catalog.services import federated
 from catalog.services.publish import effective_values
 from marketplace.auth.permissions import can_curate
+from marketplace.serializers import ErrorSerializer
 
 
 class ReasonSerializer(serializers.Serializer):

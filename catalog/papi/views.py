@@ -20,15 +20,19 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from catalog.api.serializers import ErrorSerializer
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.negotiation import accept_qualities
 from catalog.models import Module
-from catalog.papi import serializers as papi_s
+from catalog.papi.serializers import (
+    PapiMessageSerializer,
+    PapiMetadataAnswerSerializer,
+    PapiSummarySerializer,
+)
 from catalog.papi.tags import TagFilter
 from catalog.selectors import module_named, published_modules
+from marketplace.serializers import ErrorSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +158,7 @@ class CatalogDetailView(PapiView):
             "`keywords` (= `tags`, PAPI ≤ 1.2's name, which ai4-cli reads)."
         ),
         parameters=TAG_PARAMETERS,
-        responses={200: papi_s.PapiSummarySerializer(many=True)},
+        responses={200: PapiSummarySerializer(many=True)},
         examples=[
             OpenApiExample(
                 "Summaries",
@@ -223,7 +227,7 @@ class MetadataView(PapiView):
         ),
         parameters=[KIND_PARAMETER, OpenApiParameter("profile", str, enum=["", "mldcatap"])],
         responses={
-            (200, "application/json"): papi_s.PapiMetadataAnswerSerializer,
+            (200, "application/json"): PapiMetadataAnswerSerializer,
             (200, "application/ld+json"): OpenApiTypes.OBJECT,
             (200, "text/turtle"): OpenApiTypes.STR,
             400: ErrorSerializer,
@@ -300,7 +304,7 @@ class RefreshView(PapiView):
         parameters=[KIND_PARAMETER, OpenApiParameter("item_name", str)],
         request=None,
         responses={
-            200: papi_s.PapiMessageSerializer,
+            200: PapiMessageSerializer,
             400: ErrorSerializer,
             401: ErrorSerializer,
             503: ErrorSerializer,

@@ -16,7 +16,6 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module
 from catalog.selectors import module_named, published_modules
 from deployments.api.views import ID_PARAMETER, DeploymentAPIView, validate_and_create
@@ -27,6 +26,7 @@ from deployments.federated import options as flower
 from deployments.models import Deployment
 from deployments.selectors import deployments_for_user
 from deployments.services import DeploymentError, deployment_delete, request_sync
+from marketplace.serializers import ErrorSerializer
 
 PAPI_STATUS = {
     "queued": "queued",

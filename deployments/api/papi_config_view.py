@@ -8,10 +8,10 @@ from django.http import JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
-from catalog.api.serializers import ErrorSerializer
 from catalog.papi.serializers import PapiValidationErrorSerializer
 from catalog.papi.views import KIND_PARAMETER, KINDS, PapiView, detail, published_item
 from deployments.api.papi_config import DockerTagsUnavailable, module_config
+from marketplace.serializers import ErrorSerializer
 
 
 class ConfigView(PapiView):

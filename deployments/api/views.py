@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module
 from catalog.selectors import module_named, published_modules
 from deployments.api.serializers import DeploymentDetailSerializer, DeploymentSerializer
@@ -36,6 +35,7 @@ from deployments.services import (
     deployment_delete,
     request_sync,
 )
+from marketplace.serializers import ErrorSerializer
 
 
 class DeploymentAPIView(APIView):
