@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gzip
 import json
 
 import yaml
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
@@ -86,17 +83,6 @@ def _fields(request) -> list[str] | None:
         return parse_fields(request.query_params.get("fields"))
     except FieldSelectionError as error:
         raise BadParameter(str(error), errors={"fields": error.unknown}) from None
-
-
-def _json_answer(request, body: bytes, gzipped: bytes) -> HttpResponse:
-    """The JSON body, pre-compressed when the client accepts gzip (GZipMiddleware skips it)."""
-    if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 200:
-        response = HttpResponse(gzipped, content_type="application/json")
-        response["Content-Encoding"] = "gzip"
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    patch_vary_headers(response, ("Accept-Encoding",))
-    return response
 
 
 def _canonical_query(request) -> str:
@@ -180,49 +166,49 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         etag, last_modified = conditional.list_validators(
             Module.objects.all(), _canonical_query(request)
         )
-        cached = conditional.not_modified(request, etag, last_modified)
-        if cached is not None:
-            return cached
+
+        def render() -> bytes:
+            serializer_class = ModuleListSerializer
+            defer: tuple[str, ...] = HEAVY_FIELDS
+            if fields:
+                serializer_class = ModuleSerializer
+                defer = tuple(name for name in HEAVY_FIELDS if name not in fields)
+            result = search_modules(query, defer=defer)
+            if query.page > result.num_pages:
+                raise NotFound(
+                    f"Page {query.page} does not exist; the last page is {result.num_pages}."
+                )
+            data = serializer_class(result.modules, many=True, fields=fields).data
+            return JSONRenderer().render(self.paginator.envelope(request, result, data).data)
+
         # The ETag names this exact answer, so its rendered body can be reused until it changes
         # (its links come from SITE_URL, not from the Host header, so one body serves all).
-        cache_key = f"api:list:v3:{etag.strip(chr(34))}"
-        seconds = getattr(settings, "API_LIST_CACHE_SECONDS", 300)
-        bodies = cache.get(cache_key) if seconds else None
-        if bodies is not None:
-            return conditional.decorate(_json_answer(request, *bodies), etag, last_modified)
-        serializer_class = ModuleListSerializer
-        defer: tuple[str, ...] = HEAVY_FIELDS
-        if fields:
-            serializer_class = ModuleSerializer
-            defer = tuple(name for name in HEAVY_FIELDS if name not in fields)
-        result = search_modules(query, defer=defer)
-        if query.page > result.num_pages:
-            raise NotFound(
-                f"Page {query.page} does not exist; the last page is {result.num_pages}."
-            )
-        data = serializer_class(result.modules, many=True, fields=fields).data
-        body = JSONRenderer().render(self.paginator.envelope(request, result, data).data)
-        # Compressed once here rather than by GZipMiddleware on every reuse.
-        bodies = (body, gzip.compress(body, compresslevel=6, mtime=0))
-        if seconds:
-            cache.set(cache_key, bodies, seconds)
-        return conditional.decorate(_json_answer(request, *bodies), etag, last_modified)
+        return conditional.conditional_response(
+            request,
+            etag,
+            last_modified,
+            lambda: conditional.reused_json_response(
+                request,
+                key=conditional.cache_key_for("api:list:v3", etag),
+                seconds=getattr(settings, "API_LIST_CACHE_SECONDS", 300),
+                render=render,
+            ),
+        )
 
     def retrieve(self, request, name=None, *args, **kwargs):
         module = published_module(name, kind=self.kind)
         fmt = request.accepted_renderer.format
         fields = _fields(request) if fmt == "json" else None
         etag, last_modified = conditional.detail_validators(module.modified_at, f"{fmt}|{fields}")
-        cached = conditional.not_modified(request, etag, last_modified)
-        if cached is not None:
-            return cached
-        if fmt == "jsonld":
-            data = json.loads(jsonld.module_jsonld(module))
-        elif fmt == "ttl":
-            data = jsonld.to_turtle(jsonld.module_graph(module))
-        else:
-            data = ModuleSerializer(module, fields=fields).data
-        return conditional.decorate(Response(data), etag, last_modified)
+
+        def build() -> Response:
+            if fmt == "jsonld":
+                return Response(json.loads(jsonld.module_jsonld(module)))
+            if fmt == "ttl":
+                return Response(jsonld.to_turtle(jsonld.module_graph(module)))
+            return Response(ModuleSerializer(module, fields=fields).data)
+
+        return conditional.conditional_response(request, etag, last_modified, build)
 
     @extend_schema(
         summary="Published revisions of a module, newest first",
@@ -359,22 +345,23 @@ class AI4MetadataExportView(CatalogAPIMixin, APIView):
     def get(self, request, name: str, fmt: str):
         module = published_module(name)
         etag, last_modified = conditional.detail_validators(module.modified_at, f"ai4|{fmt}")
-        cached = conditional.not_modified(request, etag, last_modified)
-        if cached is not None:
-            return cached
-        document = ai4_metadata_document(module)
-        if fmt == "json":
-            response = HttpResponse(
-                json.dumps(document, ensure_ascii=False, indent=2),
-                content_type="application/json",
-            )
-        else:
-            response = HttpResponse(
-                yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
-                content_type="application/yaml; charset=utf-8",
-            )
-        response["Content-Disposition"] = f'inline; filename="ai4-metadata.{fmt}"'
-        return conditional.decorate(response, etag, last_modified)
+
+        def build() -> HttpResponse:
+            document = ai4_metadata_document(module)
+            if fmt == "json":
+                response = HttpResponse(
+                    json.dumps(document, ensure_ascii=False, indent=2),
+                    content_type="application/json",
+                )
+            else:
+                response = HttpResponse(
+                    yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
+                    content_type="application/yaml; charset=utf-8",
+                )
+            response["Content-Disposition"] = f'inline; filename="ai4-metadata.{fmt}"'
+            return response
+
+        return conditional.conditional_response(request, etag, last_modified, build)
 
 
 @extend_schema_view(
