@@ -25,14 +25,12 @@ from catalog.curation.rules import (
     write_override,
 )
 from catalog.metadata.validation import LATEST, validate_document
+from catalog.metadata.values import DATE_FIELDS, LIST_FIELDS, TEXT_FIELDS, TEXT_MAX_LENGTHS
 from catalog.models import CURATABLE_FIELDS, Module, ModuleRevision
 from catalog.services.publish import apply_effective, effective_values
 from marketplace.auth import audit
 from marketplace.models import AuditEvent
 
-TEXT_FIELDS = ("title", "summary", "description", "license", "doi", "docker_image")
-LIST_FIELDS = ("tags", "tasks", "categories", "libraries", "data_types")
-DATE_FIELDS = ("created", "updated")
 TEXT_MAX_LENGTH = 100_000
 RESOURCES_MAX_BYTES = 10_000
 LIST_MAX_ITEMS = 100
@@ -220,7 +218,7 @@ def _clean_text(field: str, value: Any) -> str:
     if not isinstance(value, str):
         raise ValidationError("Should be text.")
     value = value.replace("\r\n", "\n").strip()
-    limit = Module._meta.get_field(field).max_length or TEXT_MAX_LENGTH
+    limit = TEXT_MAX_LENGTHS.get(field, TEXT_MAX_LENGTH)
     if len(value) > limit:
         raise ValidationError(f"At most {limit} characters (this is {len(value)}).")
     if field not in ("description", "summary") and "\n" in value:

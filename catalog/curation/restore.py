@@ -3,9 +3,6 @@ upstream, none for the others."""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 from django.db import transaction
 
 from catalog.curation.rules import (
@@ -15,17 +12,11 @@ from catalog.curation.rules import (
     required_reason,
     write_override,
 )
+from catalog.metadata.values import coerce_value
 from catalog.models import CURATABLE_FIELDS, Module, ModuleRevision
 from catalog.services.publish import apply_effective, effective_values
 from marketplace.auth import audit
 from marketplace.models import AuditEvent
-
-
-@dataclasses.dataclass(frozen=True)
-class _Value:
-    """Stands in for an override so `effective_values` cleans a value the way publish does."""
-
-    value: Any
 
 
 def restore_revision(
@@ -45,7 +36,7 @@ def restore_revision(
             raise CurationError(f"{module.name} has no version {number}.")
         upstream = effective_values(module, overrides={})
         target = {
-            field: effective_values(module, overrides={field: _Value(old.snapshot[field])})[field]
+            field: coerce_value(field, old.snapshot[field])
             for field in CURATABLE_FIELDS
             if field in (old.snapshot or {})
         }
