@@ -23,7 +23,7 @@ from catalog.selectors import module_named, published_modules
 from deployments.config import deploy_config, deployable_vos
 from deployments.forms import DeploymentForm, TryItForm
 from deployments.models import Deployment
-from deployments.selectors import deployments_for_user, row
+from deployments.selectors import as_table_row, deployments_for_user
 from deployments.services import (
     CreateOutcome,
     DeploymentError,
@@ -59,7 +59,7 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
         "deployments/list.html",
         {
             "deployments": deployments,
-            "rows": [row(d) for d in deployments],
+            "rows": [as_table_row(d) for d in deployments],
             "problems": sync_problems(),
             "quota": quota_summary(request.user),
             "sandbox": settings.SANDBOX_MODE,
@@ -76,7 +76,7 @@ def deployment_status(request: HttpRequest) -> JsonResponse:
     deployments = deployments_for_user(request.user)[:200]
     return JsonResponse(
         {
-            "deployments": [row(d) for d in deployments],
+            "deployments": [as_table_row(d) for d in deployments],
             "problems": sync_problems(),
             "at": timezone.now().isoformat(),
         }
@@ -170,7 +170,7 @@ def _render_detail(
         {
             "federated": federated,
             "deployment": deployment,
-            "row": row(deployment),
+            "row": as_table_row(deployment),
             "transitions": deployment.transitions.all(),
             "is_service": is_service,
             "try_form": try_form or TryItForm(),
