@@ -4,8 +4,7 @@ import pytest
 
 from deployments.backends import get_backend
 from deployments.services import deployment_create, deployment_submit
-from tests.deploy.factories import DeployerFactory, deployment_request
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory, deployment_request
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from catalog.models import FieldProvenance, HarvestRun, Module, ModuleRevision
 from catalog.services.demo import load_demo_snapshot, read_snapshot
 from catalog.services.harvest import harvest
 from catalog.services.transfer import TransferError, export_catalog, import_catalog
-from tests.deploy.factories import DeploymentFactory
-from tests.factories import ModuleFactory, UserFactory
+from tests.factories import DeploymentFactory, ModuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CATALOG = "ai4os-hub/modules-catalog"
