@@ -481,6 +481,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Exchange <noreply
 CATALOG_MODULE_PANELS = [
     "monitoring.panels.module_drift",
 ]
+# What other apps add to the site's and the deployments' templates
+# (marketplace/templatetags/template_hooks.py): hook name -> templates rendered there, in order.
+TEMPLATE_HOOKS = {
+    "user_menu": ["monitoring/_menu.html"],
+    "deployment_tabs": ["monitoring/_tabs.html"],
+    "deployment_row_badges": ["monitoring/_drift_badge.html"],
+}
 
 # --- Operations -----------------------------------------------------------
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
