@@ -4,7 +4,7 @@ their pages (views, urls, forms, diff) and REST writes (api). Services: `edits`,
 
 Every write goes through `catalog.services.publish.apply_effective`, which recomputes what a
 module publishes from `module.upstream` and the CuratedOverride rows, writes provenance
-(the curator for overridden fields) and the ModuleRevision. This module only decides which
+(the curator for overridden fields) and the ModuleRevision. The services here only decide which
 overrides exist, checks who may do it and that the result is still valid ai4-metadata v2,
 and writes the audit log.
 
