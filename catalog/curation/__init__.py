@@ -5,8 +5,8 @@ their pages (views, urls, forms, diff) and REST writes (api). Services: `edits`,
 Every write goes through `catalog.services.publish.apply_effective`, which recomputes what a
 module publishes from `module.upstream` and the CuratedOverride rows, writes provenance
 (the curator for overridden fields) and the ModuleRevision. The services here only decide which
-overrides exist, checks who may do it and that the result is still valid ai4-metadata v2,
-and writes the audit log.
+overrides exist, check who may do it and that the result is still valid ai4-metadata v2,
+and write the audit log.
 
 Rules:
 - An edit creates or updates one override per changed field (value, the upstream value the
