@@ -474,6 +474,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Exchange <noreply
 # (request, module) -> ModulePanel | None, rendered in this order.
 CATALOG_MODULE_PANELS = [
     "monitoring.panels.module_drift",
+    "deployments.panels.module_versions",
 ]
 
 # --- Operations -----------------------------------------------------------
