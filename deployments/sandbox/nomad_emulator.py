@@ -778,7 +778,7 @@ class NomadEmulator(LoopbackServer):
     def _run_task(self, alloc: dict[str, Any]) -> None:
         for task in self._group_tasks(alloc):
             image = str((task.get("Config") or {}).get("image") or "")
-            command = self.runners.getparse_docker_image(image)[0]
+            command = self.runners.get(parse_docker_image(image)[0])
             if command is None or _lifecycle(task)[0] != "main":
                 continue
             env = {**os.environ, **{k: str(v) for k, v in (task.get("Env") or {}).items()}}
