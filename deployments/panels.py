@@ -49,7 +49,7 @@ def module_versions(request: HttpRequest, module) -> ModulePanel | None:
             state__in=COUNTED,
             revision_number__lt=stats["latest"],
         ).order_by("-created_at")[:MAX_UPGRADE_LINKS]
-        upgrades = [{"deployment": d, "url": upgrade_url(d)} for d in old]
+        upgrades = [{"deployment": d, "url": upgrade_url(d, module)} for d in old]
     return ModulePanel(
         template="deployments/_module_versions.html",
         context={**stats, "total": total, "upgrades": upgrades},
@@ -57,12 +57,12 @@ def module_versions(request: HttpRequest, module) -> ModulePanel | None:
     )
 
 
-def upgrade_url(deployment: Deployment) -> str:
+def upgrade_url(deployment: Deployment, module) -> str:
     """The deploy form pre-filled with `deployment`'s settings, at the current version."""
     query = {"upgrade": str(deployment.pk)}
     if deployment.backend == Deployment.Backend.OSCAR:
         query["backend"] = "oscar"
     if deployment.backend == Deployment.Backend.NOMAD:
         query["service"] = deployment.service
-    path = reverse("deployments:new", args=[deployment.module.name])
+    path = reverse("deployments:new", args=[module.name])
     return f"{path}?{urlencode(query)}"
