@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -82,6 +82,15 @@ def readable(user, *, kind: str, object_id, owner_id: int) -> bool:
 def published_at(kind: str, object_id) -> datetime | None:
     row = PublishedCitation.objects.filter(kind=kind, object_id=object_id).first()
     return row.published_at if row else None
+
+
+def with_published_at(deployments):
+    """`deployments` annotated with `citation_published_at` (one subquery, not one query per
+    row), which readers prefer over published_at()."""
+    rows = PublishedCitation.objects.filter(
+        kind=PublishedCitation.Kind.DEPLOYMENT, object_id=OuterRef("pk")
+    ).values("published_at")[:1]
+    return deployments.annotate(citation_published_at=Subquery(rows))
 
 
 def set_published(*, owner, kind: str, object_id, published: bool) -> None:

@@ -111,3 +111,27 @@ def test_the_record_survives_its_module_being_deleted(client, db):
     deployment.refresh_from_db()
     assert deployment.revision_id is None
     assert (deployment.revision_number, deployment.source_commit) == (3, revision.to_commit)
+
+
+def test_api_shows_revision_digest_and_citation_links(client, db, settings):
+    settings.SITE_URL = "http://testserver"
+    user = DeployerFactory()
+    module = ModuleFactory()
+    add_revision(module, number=5)
+    client.force_login(user)
+    created = client.post(
+        "/api/v1/deployments/", {"module": module.name}, content_type="application/json"
+    )
+    assert created.status_code == 202, created.json()
+    listed = client.get("/api/v1/deployments/").json()[0]
+    detail = client.get(created["Location"]).json()
+    for body in (listed, detail):
+        assert body["revision_number"] == 5
+        assert body["source_commit"] == module.source_commit
+        assert body["image_digest"] == _tag_digest(module)
+        assert body["image_digest_source"] == "registry"
+        assert body["citation"] == {
+            "record_url": f"http://testserver/deployments/{body['id']}/citation.jsonld",
+            "ro_crate_url": f"http://testserver/deployments/{body['id']}/ro-crate.zip",
+            "published_at": None,
+        }
