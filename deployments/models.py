@@ -40,9 +40,8 @@ ACTIVE_STATES = (
 
 class DigestSource(models.TextChoices):
     # Docker Hub's tag list (as harvested) named the digest; the job runs `image@digest`.
+    # (Nomad and OSCAR never report the digest a tag resolved to: docs/citation.md.)
     REGISTRY = "registry", "Pinned from the registry's tag list"
-    # The backend reported it after pulling.
-    BACKEND = "backend", "Reported by the cluster"
 
 
 class Deployment(models.Model):
