@@ -55,6 +55,8 @@ class UsedEntity:
     kind: str  # "module-revision" | "image" | "pipeline-version"
     properties: dict[str, str] = field(default_factory=dict)
     see_also: str = ""
+    # The thing this is a version of (the module's page, the IRI of its catalog JSON-LD).
+    version_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ def module_revision_entity(deployment: Deployment) -> UsedEntity:
         kind="module-revision",
         properties={k: v for k, v in props.items() if v},
         see_also=history_url(name) if name else "",
+        version_of=links.landing_url(name) if name else "",
     )
 
 
@@ -256,6 +259,8 @@ def activity_graph(record: ActivityRecord) -> Graph:
             graph.add((entity, URIRef(CONTEXT[prefix] + local), Literal(value)))
         if used.see_also:
             graph.add((entity, RDFS.seeAlso, URIRef(used.see_also)))
+        if used.version_of:
+            graph.add((entity, PROV.specializationOf, URIRef(used.version_of)))
     settings_entity = URIRef(f"{record.url}#configuration")
     graph.add((activity, PROV.used, settings_entity))
     graph.add((settings_entity, RDF.type, PROV.Entity))

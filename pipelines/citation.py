@@ -55,6 +55,7 @@ def run_record(run: PipelineRun) -> citation.ActivityRecord:
                 "schema:version": str(version.number),
             },
             see_also=pipeline_url(run.pipeline.name),
+            version_of=pipeline_url(run.pipeline.name),
         )
     ]
     for origin in version.provenance or []:
@@ -76,6 +77,7 @@ def run_record(run: PipelineRun) -> citation.ActivityRecord:
                 kind="module-revision",
                 properties=props,
                 see_also=citation.history_url(origin["module"]),
+                version_of=links.landing_url(origin["module"]),
             )
         )
     return citation.ActivityRecord(

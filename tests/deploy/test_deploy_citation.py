@@ -60,6 +60,8 @@ def test_owner_reads_a_prov_record_of_revision_digest_agent_and_times(client, ci
     revision = used["module-revision"]
     assert str(graph.value(revision, URIRef("https://schema.org/version"))) == "4"
     assert str(graph.value(revision, DCTERMS.identifier)) == cited.source_commit
+    module_page = URIRef(f"{SITE}/modules/{cited.module.name}/")  # the catalog's JSON-LD IRI
+    assert graph.value(revision, PROV.specializationOf) == module_page
     assert str(graph.value(used["image"], DCTERMS.identifier)) == cited.image_digest
     config = json.loads(str(graph.value(URIRef(f"{record}#configuration"), PROV.value)))
     assert config["image"] == f"{cited.docker_image}@{cited.image_digest}"
