@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from deployments import citation
+from catalog.models import ModuleRevision
+from deployments import citation, panels
 from deployments.models import Deployment, DigestSource, PublishedCitation
 from marketplace.auth.permissions import can_curate
 
@@ -19,7 +20,15 @@ def provenance_context(request, deployment: Deployment) -> dict:
     commit_url = ""
     if module is not None and module.repository_url and deployment.source_commit:
         commit_url = f"{module.repository_url.rstrip('/')}/tree/{deployment.source_commit}"
+    current = None
+    upgrade_url = ""
+    if module is not None and deployment.revision_number is not None:
+        current = current_revision_number(module)
+        if current and current > deployment.revision_number and deployment.is_running:
+            upgrade_url = panels.upgrade_url(deployment, module)
     return {
+        "current_number": current,
+        "upgrade_url": upgrade_url,
         "revision_number": deployment.revision_number,
         "source_commit": deployment.source_commit,
         "commit_url": commit_url,
@@ -33,3 +42,12 @@ def provenance_context(request, deployment: Deployment) -> dict:
         "publish_url": reverse("deployments:publish", args=[deployment.pk]),
         "published_at": citation.published_at(PublishedCitation.Kind.DEPLOYMENT, deployment.pk),
     }
+
+
+def current_revision_number(module) -> int | None:
+    return (
+        ModuleRevision.objects.filter(module=module)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )

@@ -99,3 +99,15 @@ def test_another_users_deployment_is_not_an_upgrade_source(client, db):
     assert form_page.context["upgrading"] is None
     assert "data-upgrading" not in form_page.content.decode()
     assert client.get(f"/deployments/new/{module.name}/?upgrade=not-a-uuid").status_code == 200
+
+
+def test_the_deployment_page_offers_the_upgrade_when_upstream_moved_on(client, db):
+    module, old, current = _module_with_versions()
+    user = DeployerFactory()
+    previous = _deploy(module, old, owner=user, running=True)
+    up_to_date = _deploy(module, current, owner=user, running=True)
+    client.force_login(user)
+    page = client.get(f"/deployments/{previous.pk}/").content.decode()
+    assert "Version 7 is the current one." in page
+    assert f"/deployments/new/{module.name}/?upgrade={previous.pk}" in page
+    assert "data-newer-version" not in client.get(f"/deployments/{up_to_date.pk}/").content.decode()
