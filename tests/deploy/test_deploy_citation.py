@@ -140,3 +140,16 @@ def test_the_page_links_the_record_and_offers_the_switch(client, cited):
     assert f"/deployments/{cited.pk}/citation.jsonld" in page
     assert f"/deployments/{cited.pk}/ro-crate.zip" in page
     assert "Make citable" in page
+
+
+def test_operators_see_the_record_fields_read_only_in_the_admin(client, cited):
+    from marketplace.models import User
+
+    admin = User.objects.create_superuser("ops", "ops@example.org", "x")
+    client.force_login(admin)
+    page = client.get(f"/admin/deployments/deployment/{cited.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert cited.image_digest in text
+    assert 'name="image_digest"' not in text  # read-only: shown, not editable
+    assert client.get("/admin/deployments/publishedcitation/").status_code == 200
