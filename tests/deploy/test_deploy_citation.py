@@ -153,3 +153,13 @@ def test_operators_see_the_record_fields_read_only_in_the_admin(client, cited):
     assert cited.image_digest in text
     assert 'name="image_digest"' not in text  # read-only: shown, not editable
     assert client.get("/admin/deployments/publishedcitation/").status_code == 200
+
+
+def test_the_record_still_names_the_version_after_the_module_is_deleted(client, cited):
+    commit = cited.source_commit
+    cited.module.delete()
+    client.force_login(cited.owner)
+    graph = _graph(client.get(f"/deployments/{cited.pk}/citation.jsonld"))
+    revision = URIRef(f"{SITE}/deployments/{cited.pk}/citation.jsonld#module-revision")
+    assert str(graph.value(revision, URIRef("https://schema.org/version"))) == "4"
+    assert str(graph.value(revision, DCTERMS.identifier)) == commit
