@@ -70,17 +70,10 @@ class ActivityRecord:
     ended_at: datetime | None
     used: list[UsedEntity]
     configuration: dict[str, Any]
-    landing_url: str = ""  # the owner's page of the thing (private)
     published_at: datetime | None = None
 
 
 # -- access ---------------------------------------------------------------------------------
-def readable(user, *, kind: str, object_id, owner_id: int) -> bool:
-    if user.is_authenticated and user.pk == owner_id:
-        return True
-    return PublishedCitation.objects.filter(kind=kind, object_id=object_id).exists()
-
-
 def published_at(kind: str, object_id) -> datetime | None:
     row = PublishedCitation.objects.filter(kind=kind, object_id=object_id).first()
     return row.published_at if row else None
@@ -144,7 +137,6 @@ def deployment_record(deployment: Deployment) -> ActivityRecord:
         ended_at=ended,
         used=used,
         configuration=public_configuration(deployment),
-        landing_url=links.absolute_url(reverse("deployments:detail", args=[pk])),
         published_at=published_at(PublishedCitation.Kind.DEPLOYMENT, pk),
     )
 
