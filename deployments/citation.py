@@ -43,6 +43,8 @@ CONTEXT = {
 JSONLD_TYPE = "application/ld+json"
 # Settings a citation shows; storage URL and user (and every secret) stay private.
 PUBLIC_CONFIG_KEYS = ("flower",)
+# The RO-Crate profile for "a tool was run" (https://www.researchobject.org/workflow-run-crate/).
+PROCESS_RUN_CRATE = "https://w3id.org/ro/wfrun/process/0.5"
 ENDED = (DeploymentState.COMPLETED, DeploymentState.FAILED, DeploymentState.DELETED)
 
 
@@ -286,6 +288,14 @@ def ro_crate_zip(record: ActivityRecord) -> bytes:
     crate.description = record.description or crate.name
     crate.root_dataset["identifier"] = record.url
     crate.root_dataset["datePublished"] = (record.published_at or _now()).isoformat()
+    profile = crate.add(
+        ContextEntity(
+            crate,
+            PROCESS_RUN_CRATE,
+            properties={"@type": "CreativeWork", "name": "Process Run Crate", "version": "0.5"},
+        )
+    )
+    crate.root_dataset["conformsTo"] = profile
     agent = crate.add(ContextEntity(crate, f"{record.url}#agent", properties={"@type": "Person"}))
     agent["name"] = record.agent_name
     entities = []
@@ -320,15 +330,16 @@ def ro_crate_zip(record: ActivityRecord) -> bytes:
             },
         )
     )
+    # The PROV file describes the run; it is not something the run produced, so it is no
+    # `result` of the action (we do not know the run's outputs).
     action = crate.add_action(
-        entities[0] if entities else prov_file,
+        entities[0],
         identifier=f"{record.url}#activity",
-        object=entities[1:] or None,
-        result=prov_file,
         properties={"@type": "CreateAction", "name": record.title},
     )
     action["agent"] = agent
     action["object"] = [*entities[1:], config]
+    prov_file["about"] = action
     if record.started_at:
         action["startTime"] = record.started_at.isoformat()
     if record.ended_at:

@@ -82,6 +82,7 @@ def test_ro_crate_reads_back_with_the_action_its_instrument_and_the_prov_file(
     crate = ROCrate(path)
     record = f"{SITE}/deployments/{cited.pk}/citation.jsonld"
     action = crate.get(f"{record}#activity")
+    assert crate.root_dataset["conformsTo"].id == "https://w3id.org/ro/wfrun/process/0.5"
     assert action.type == "CreateAction"
     assert action["instrument"]["version"] == "4"
     assert action["agent"]["name"] == "Ada Lovelace"
@@ -89,7 +90,7 @@ def test_ro_crate_reads_back_with_the_action_its_instrument_and_the_prov_file(
     objects = {o.id for o in action["object"]}
     assert f"{record}#image" in objects
     prov_file = crate.get("provenance.jsonld")
-    assert prov_file is not None
+    assert prov_file["about"].id == action.id
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         text = archive.read("provenance.jsonld").decode()
     assert cited.image_digest in text
