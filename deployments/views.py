@@ -41,6 +41,8 @@ from deployments.services.inference import (
     inference_run,
 )
 from deployments.services.quotas import quota_summary
+from deployments.traceability import provenance_context
+from deployments.upgrade import upgrade_initial, upgrade_source
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +102,9 @@ def deployment_new(request: HttpRequest, module_name: str) -> HttpResponse:
     config = deploy_config(
         module=module, backend=backend, vo=vo, service=request.GET.get("service", "")
     )
-    form = DeploymentForm(request.POST or None, config=config, vos=vos)
+    upgrading = upgrade_source(request.user, module, request.GET.get("upgrade"))
+    initial = upgrade_initial(upgrading) if upgrading else None
+    form = DeploymentForm(request.POST or None, config=config, vos=vos, initial=initial)
     if request.method == "POST" and vos and form.is_valid():
         try:
             outcome = deployment_create(
@@ -122,6 +126,7 @@ def deployment_new(request: HttpRequest, module_name: str) -> HttpResponse:
             "config": config,
             "form": form,
             "vos": vos,
+            "upgrading": upgrading,
             "sandbox": settings.SANDBOX_MODE,
         },
     )
@@ -170,6 +175,7 @@ def _render_detail(
         {
             "federated": federated,
             "deployment": deployment,
+            "provenance": provenance_context(request, deployment),
             "row": as_table_row(deployment),
             "transitions": deployment.transitions.all(),
             "is_service": is_service,

@@ -480,6 +480,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Exchange <noreply
 # (request, module) -> ModulePanel | None, rendered in this order.
 CATALOG_MODULE_PANELS = [
     "monitoring.panels.module_drift",
+    "deployments.panels.module_versions",
 ]
 # What other apps add to the site's and the deployments' templates
 # (marketplace/templatetags/template_hooks.py): hook name -> templates rendered there, in order.

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from catalog.models import Module
 from catalog.selectors import module_named, published_modules
 from deployments.api.serializers import DeploymentDetailSerializer, DeploymentSerializer
+from deployments.citation import with_published_at
 from deployments.config import deploy_config, deployable_vos
 from deployments.forms import DeploymentForm
 from deployments.selectors import deployments_for_user
@@ -103,7 +104,7 @@ class DeploymentListCreate(DeploymentAPIView):
     )
     def get(self, request: Request) -> Response:
         request_sync()
-        deployments = deployments_for_user(request.user)[:500]
+        deployments = with_published_at(deployments_for_user(request.user))[:500]
         return Response(DeploymentSerializer(deployments, many=True).data)
 
     @extend_schema(

@@ -33,7 +33,9 @@ def test_a_cpu_deepaas_job_has_resources_meta_namespace_and_traefik_routes(deplo
     assert job["Meta"]["title"] == "job shape"
     assert job["Meta"]["aix_deployment"] == str(deployment.pk)
     main = _tasks(job)["main"]
-    assert main["Config"]["image"] == f"{deployment.docker_image}:cpu"
+    # Pinned to the digest the catalog has for the `cpu` tag (docs/citation.md).
+    cpu_digest = next(t["digest"] for t in deployment.module.docker_tags if t["name"] == "cpu")
+    assert main["Config"]["image"] == f"{deployment.docker_image}@{cpu_digest}"
     assert main["Config"]["args"] == ["--deepaas"]
     assert main["Resources"]["Cores"] == 2 and main["Resources"]["MemoryMB"] == 4000
     assert "Devices" not in main["Resources"]
