@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from catalog.models import Module
-from catalog.panels import ModulePanel
+from catalog.web.panels import ModulePanel
 from pipelines import selectors
 from pipelines.catalog_names import ENTRY_PREFIX
 

@@ -6,7 +6,7 @@ import pytest
 
 from catalog.models import FieldProvenance, Module
 from pipelines.models import Pipeline
-from tests.deploy.factories import DeployerFactory
+from tests.factories import DeployerFactory
 from tests.pipelines.factories import VOTE_YAML, classifier
 
 pytestmark = pytest.mark.django_db

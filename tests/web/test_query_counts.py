@@ -10,7 +10,8 @@ from tests.factories import ModuleFactory, add_provenance, add_revision
 pytestmark = pytest.mark.django_db
 
 # home: two searches (modules, tools) of two queries each; browse: one search; module page:
-# module, provenance, revisions, plus the FAIR Signposting middleware's lookup and one spare.
+# module, provenance, revisions, the FAIR Signposting middleware's lookup and the deployments
+# panel's one aggregate (deployments.panels).
 BUDGET = {"home": 4, "browse": 2, "module": 5}
 # Searches that meet modules changed since this process last read their facet values.
 COLD_EXTRA = {"home": 2, "browse": 1, "module": 0}
