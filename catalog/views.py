@@ -75,7 +75,10 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
         "canonical_url": module_url(module),
         "panels": module_panels(request, module),
     }
-    return render(request, "catalog/module_detail.html", context)
+    response = render(request, "catalog/module_detail.html", context)
+    # Counted as a page view (by a person or not) where pages are served: catalog.page_cache.
+    response.usage_module_id = module.pk
+    return response
 
 
 def tool_detail(request: HttpRequest, name: str) -> HttpResponse:
