@@ -1,0 +1,30 @@
+"""Usage tests: each starts with no usage keys in the test Redis and with page caching on."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+
+BROWSER = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36"
+)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+@pytest.fixture
+def usage_redis():
+    client = redis.Redis.from_url(settings.USAGE_REDIS_URL)
+    for key in client.scan_iter(f"{settings.USAGE_KEY_PREFIX}:*"):
+        client.delete(key)
+    yield client
+    for key in client.scan_iter(f"{settings.USAGE_KEY_PREFIX}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    settings.CATALOG_PAGE_CACHE_SECONDS = 300
+    cache.clear()
