@@ -142,14 +142,29 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, *, connections: int = 50, seconds: int = 10, threads: int = 2) -> LoadResult:
+def wrk(
+    url: str,
+    *,
+    connections: int = 50,
+    seconds: int = 10,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
     """Run wrk against a loopback URL and parse its latency distribution."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError("benchmarks only send traffic to 127.0.0.1")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk (Debian's package)")
     out = subprocess.run(  # noqa: S603
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            *[arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")],
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,

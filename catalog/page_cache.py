@@ -8,11 +8,13 @@ with no invalidation bookkeeping to forget.
 Views opt in with `cache_anonymous_page`; `AnonymousPageCacheMiddleware`, early in the
 middleware stack (before GZip, sessions, CSRF and authentication), stores what the stack
 below it produced and serves it on the next anonymous request, so a hit costs a cache read
-and the middlewares above it (request id, security headers, CSP). It serves only requests
-that carry no session or flash-message cookie and no Authorization header: anyone signed in
-has a session cookie and always gets a fresh page. It stores only GET answers the view
-marked shareable that set no cookie (a CSRF token, a session) and belong to nobody signed
-in. GZip runs below it, so whether the visitor accepts gzip is part of the key.
+and the middlewares above it (request id, security headers, CSP); each process keeps its
+latest pages in memory too (catalog.local_page_cache), so most hits skip Redis as well.
+It serves only requests that carry no session or flash-message cookie and no Authorization
+header: anyone signed in has a session cookie and always gets a fresh page. It stores only
+GET answers the view marked shareable that set no cookie (a CSRF token, a session) and
+belong to nobody signed in. GZip runs below it, so whether the visitor accepts gzip is part
+of the key.
 
 Module pages are counted as views (catalog.usage.pageviews) here, served fresh or cached.
 """
@@ -30,6 +32,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 
+from catalog import local_page_cache
 from catalog.models import Module
 from catalog.usage.pageviews import count_page_view
 
@@ -106,7 +109,11 @@ class AnonymousPageCacheMiddleware:
         key = None
         if settings.CATALOG_PAGE_CACHE_SECONDS and _may_be_served_shared(request):
             key = _key(request, _current_fingerprint())
-            entry = cache.get(key)
+            entry = local_page_cache.get(key)
+            if entry is None:
+                entry = cache.get(key)
+                if entry is not None:
+                    self._keep_locally(key, entry)
             if entry is not None:
                 response, module_id, view_name = entry
                 request.resolver_match = _CachedRoute(view_name)
@@ -117,9 +124,21 @@ class AnonymousPageCacheMiddleware:
         if key and request.method == "GET" and self._storable(request, response):
             match = getattr(request, "resolver_match", None)
             view_name = match.view_name if match and match.view_name else "unmatched"
-            cache.set(key, (response, module_id, view_name), settings.CATALOG_PAGE_CACHE_SECONDS)
+            entry = (response, module_id, view_name)
+            cache.set(key, entry, settings.CATALOG_PAGE_CACHE_SECONDS)
+            self._keep_locally(key, entry)
         self._count(request, response, module_id)
         return response
+
+    @staticmethod
+    def _keep_locally(key: str, entry: tuple) -> None:
+        if settings.CATALOG_PAGE_LOCAL_CACHE_BYTES:
+            local_page_cache.set(
+                key,
+                entry,
+                timeout=settings.CATALOG_PAGE_CACHE_SECONDS,
+                limit=settings.CATALOG_PAGE_LOCAL_CACHE_BYTES,
+            )
 
     @staticmethod
     def _storable(request: HttpRequest, response: HttpResponse) -> bool:

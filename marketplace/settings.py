@@ -486,6 +486,8 @@ CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
 # How long a process trusts the catalog fingerprint it last read: a change reaches cached
 # anonymous pages at most this late, and a cache hit costs no query (0: read it every time).
 CATALOG_PAGE_FINGERPRINT_SECONDS = env.float("CATALOG_PAGE_FINGERPRINT_SECONDS", default=1.0)
+# Each process also keeps its latest cached pages in memory, up to this many bytes (0: off).
+CATALOG_PAGE_LOCAL_CACHE_BYTES = env.int("CATALOG_PAGE_LOCAL_CACHE_BYTES", default=32 * 2**20)
 # Served before sessions and authentication are looked at (catalog.page_cache); inside it,
 # GZip, sessions, CSRF, auth and the FAIR headers run once for the stored copy.
 MIDDLEWARE.insert(
@@ -502,6 +504,10 @@ USAGE_MAX_VIEWS_PER_MINUTE = env.int("USAGE_MAX_VIEWS_PER_MINUTE", default=30)
 # The request META key holding the visitor's address; behind a proxy HTTP_X_FORWARDED_FOR
 # (its last entry, the one the proxy appended, is used).
 USAGE_CLIENT_IP_HEADER = env.str("USAGE_CLIENT_IP_HEADER", default="REMOTE_ADDR")
+# Page views go to Redis from a thread of each process, pipelined, this often (seconds);
+# off: each view waits for its own round trip.
+USAGE_COUNT_IN_BACKGROUND = env.bool("USAGE_COUNT_IN_BACKGROUND", default=True)
+USAGE_FLUSH_SECONDS = env.float("USAGE_FLUSH_SECONDS", default=0.2)
 USAGE_CHART_DAYS = env.int("USAGE_CHART_DAYS", default=30)
 USAGE_ROLLUP_SECONDS = env.float("USAGE_ROLLUP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE["catalog-usage-rollup"] = {

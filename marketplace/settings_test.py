@@ -19,6 +19,8 @@ REDIS_URL = _env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
 USAGE_REDIS_URL = REDIS_URL
 USAGE_KEY_PREFIX = "aix-test-usage"
+# Each view is counted before the answer leaves (tests read the counts right after).
+USAGE_COUNT_IN_BACKGROUND = False
 CACHES = {
     "default": {
         "BACKEND": "marketplace.cache.FailSoftRedisCache",
@@ -39,5 +41,6 @@ TEST_ARTIFACTS_DIR = VAR_DIR.parent / "test-artifacts"
 CATALOG_PAGE_CACHE_SECONDS = 0
 # Tests see a change on the next request.
 CATALOG_PAGE_FINGERPRINT_SECONDS = 0
+CATALOG_PAGE_LOCAL_CACHE_BYTES = 0
 # The Nomad emulator runs federated servers on loopback: reach them at their allocation.
 DEPLOY_FEDSERVER_ACCESS = "allocation"

@@ -6,19 +6,25 @@ the rate limit, and nobody can link them to an address or to yesterday's visitor
 the rate counters and the day's counts are Redis keys with TTLs; nothing here reaches the
 database (the roll-up in catalog.usage.rollup copies the day's counts there).
 
-One view costs one Redis round trip (a Lua script): a visitor making more than
-USAGE_MAX_VIEWS_PER_MINUTE views in a minute is not a person, is not counted from then on,
-and stays uncounted until the salt rotates. Redis being away only loses counts, never pages.
+One view is one call of a Lua script: a visitor making more than USAGE_MAX_VIEWS_PER_MINUTE
+views in a minute is not a person, is not counted from then on, and stays uncounted until
+the salt rotates. With USAGE_COUNT_IN_BACKGROUND (the default) the request does not wait for
+Redis: views are handed to a thread of the process that sends them pipelined, one round trip
+per batch, every USAGE_FLUSH_SECONDS (a process killed outright loses that fraction of a
+second of counts). Redis being away only loses counts, never pages.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 import threading
 import time
+from collections import deque
 from datetime import UTC, date, datetime
 
 import redis
@@ -95,7 +101,8 @@ def client_address(request: HttpRequest) -> str:
 
 
 def count_page_view(request: HttpRequest, module_id: int) -> bool:
-    """Count a view of module `module_id`'s page if a person made it. True when counted."""
+    """Count a view of module `module_id`'s page if a person made it. True when counted (or,
+    in the background mode, handed over to be counted)."""
     user_agent = request.headers.get("User-Agent", "")
     if not looks_like_a_person(user_agent):
         return False
@@ -110,19 +117,77 @@ def count_page_view(request: HttpRequest, module_id: int) -> bool:
             salt, f"{client_address(request)}\n{user_agent}".encode(), hashlib.sha256
         ).hexdigest()[:32]
         minute = now.strftime("%H%M")
-        counted = _script(
-            keys=[
+        return _send(
+            client,
+            [
                 key("rate", today, minute, visitor),
                 key("notperson", today, visitor),
                 day_key(now.date()),
             ],
-            args=[module_id, settings.USAGE_MAX_VIEWS_PER_MINUTE, DAY_TTL, SALT_TTL],
-            client=client,
+            [module_id, settings.USAGE_MAX_VIEWS_PER_MINUTE, DAY_TTL, SALT_TTL],
         )
     except (redis.RedisError, OSError) as exc:
         _warn(exc)
         return False
-    return bool(counted)
+
+
+def _send(client: redis.Redis, keys: list[str], args: list) -> bool:
+    if not settings.USAGE_COUNT_IN_BACKGROUND:
+        return bool(_script(keys=keys, args=args, client=client))
+    _background.put(keys, args)
+    return True
+
+
+class _Background:
+    """Views waiting to be sent, and the thread that sends them (one per process)."""
+
+    MAX_PENDING = 50_000  # with Redis away, the oldest are dropped rather than kept forever
+
+    def __init__(self) -> None:
+        self.pending: deque[tuple[list[str], list]] = deque(maxlen=self.MAX_PENDING)
+        self.wake = threading.Event()
+        self.pid = 0
+
+    def put(self, keys: list[str], args: list) -> None:
+        self.pending.append((keys, args))
+        if self.pid != os.getpid():  # first view in this (possibly forked) process
+            with _lock:
+                if self.pid != os.getpid():
+                    self.pid = os.getpid()
+                    threading.Thread(target=self._run, name="usage-views", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait(settings.USAGE_FLUSH_SECONDS)
+            self.wake.clear()
+            self.flush()
+
+    def flush(self) -> int:
+        """Send what is pending now; the number of views sent."""
+        client = _redis()
+        batch = []
+        while self.pending:
+            batch.append(self.pending.popleft())
+        if not batch or client is None:
+            return 0
+        try:
+            pipe = client.pipeline(transaction=False)
+            for keys, args in batch:
+                _script(keys=keys, args=args, client=pipe)
+            pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            _warn(exc)
+            return 0
+        return len(batch)
+
+
+_background = _Background()
+atexit.register(_background.flush)
+
+
+def flush() -> int:
+    """Send the views waiting in this process (tests, shutdown)."""
+    return _background.flush()
 
 
 def _warn(exc: Exception) -> None:

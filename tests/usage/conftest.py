@@ -7,6 +7,8 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 
+from catalog import local_page_cache
+
 BROWSER = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0 Safari/537.36"
@@ -27,4 +29,8 @@ def usage_redis():
 @pytest.fixture
 def page_cache_on(settings):
     settings.CATALOG_PAGE_CACHE_SECONDS = 300
+    settings.CATALOG_PAGE_LOCAL_CACHE_BYTES = 4 * 2**20
     cache.clear()
+    local_page_cache.clear()
+    yield
+    local_page_cache.clear()

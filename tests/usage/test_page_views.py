@@ -116,3 +116,14 @@ def test_a_cached_anonymous_page_is_still_counted(client, usage_redis, page_cach
     second = view(client, "cached", address="198.51.100.13")
     assert second.content == first.content
     assert views_today(module) == 2
+
+
+def test_views_counted_in_the_background_arrive_pipelined(client, usage_redis, settings):
+    from catalog.usage import pageviews
+
+    settings.USAGE_COUNT_IN_BACKGROUND = True
+    module = ModuleFactory(name="batched")
+    for index in range(5):
+        view(client, "batched", address=f"198.51.100.{20 + index}")
+    pageviews.flush()  # what the process's thread does every USAGE_FLUSH_SECONDS
+    assert views_today(module) == 5
