@@ -21,7 +21,9 @@ Module pages are counted as views (catalog.usage.pageviews) here, served fresh o
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,10 +62,18 @@ def _current_fingerprint() -> str:
     return value
 
 
+@functools.cache
+def _cached_paths(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 def _may_be_served_shared(request: HttpRequest) -> bool:
-    """Before sessions are loaded: nothing says this visitor is anyone in particular."""
+    """Before sessions are loaded: a page that may be cached, and nothing says this visitor
+    is anyone in particular."""
     if request.method not in ("GET", "HEAD"):
         return False
+    if not _cached_paths(settings.CATALOG_PAGE_CACHE_PATHS).match(request.path_info):
+        return False  # the API, exports, static files: no cache read for them
     cookies = request.COOKIES
     # Pending flash messages belong to one visitor; a session may be someone signed in.
     if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:

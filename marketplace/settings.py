@@ -486,6 +486,10 @@ CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
 # How long a process trusts the catalog fingerprint it last read: a change reaches cached
 # anonymous pages at most this late, and a cache hit costs no query (0: read it every time).
 CATALOG_PAGE_FINGERPRINT_SECONDS = env.float("CATALOG_PAGE_FINGERPRINT_SECONDS", default=1.0)
+# Paths of the pages views mark with cache_anonymous_page (the others skip the cache read).
+CATALOG_PAGE_CACHE_PATHS = env.str(
+    "CATALOG_PAGE_CACHE_PATHS", default=r"^/((modules|tools)/([\w-]+/)?)?$"
+)
 # Each process also keeps its latest cached pages in memory, up to this many bytes (0: off).
 CATALOG_PAGE_LOCAL_CACHE_BYTES = env.int("CATALOG_PAGE_LOCAL_CACHE_BYTES", default=32 * 2**20)
 # Served before sessions and authentication are looked at (catalog.page_cache); inside it,
