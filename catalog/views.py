@@ -22,8 +22,13 @@ HOME_TOOLS = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    modules = search_modules(ModuleQuery(kind=Module.Kind.MODULE, page_size=HOME_MODULES))
-    tools = search_modules(ModuleQuery(kind=Module.Kind.TOOL, page_size=HOME_TOOLS))
+    # The home page shows no facets: no Source count query.
+    modules = search_modules(
+        ModuleQuery(kind=Module.Kind.MODULE, page_size=HOME_MODULES), count_sources=False
+    )
+    tools = search_modules(
+        ModuleQuery(kind=Module.Kind.TOOL, page_size=HOME_TOOLS), count_sources=False
+    )
     return render(request, "catalog/home.html", {"modules": modules, "tools": tools})
 
 
