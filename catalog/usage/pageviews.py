@@ -59,6 +59,10 @@ _client_url = ""
 _script = None
 _salts: dict[str, bytes] = {}
 _last_warning = 0.0
+# After a Redis error, views are not counted for a while instead of each request waiting
+# for a connection timeout.
+_down_until = 0.0
+RETRY_AFTER_SECONDS = 30.0
 
 
 def _redis() -> redis.Redis | None:
@@ -107,7 +111,7 @@ def count_page_view(request: HttpRequest, module_id: int) -> bool:
     if not looks_like_a_person(user_agent):
         return False
     client = _redis()
-    if client is None:
+    if client is None or time.monotonic() < _down_until:
         return False
     now = datetime.now(UTC)
     today = now.date().isoformat()
@@ -191,7 +195,8 @@ def flush() -> int:
 
 
 def _warn(exc: Exception) -> None:
-    global _last_warning
+    global _last_warning, _down_until
+    _down_until = time.monotonic() + RETRY_AFTER_SECONDS
     if time.monotonic() - _last_warning > 60:
         _last_warning = time.monotonic()
         logger.warning("page views not counted, Redis unavailable: %s", exc)

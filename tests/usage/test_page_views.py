@@ -127,3 +127,12 @@ def test_views_counted_in_the_background_arrive_pipelined(client, usage_redis, s
         view(client, "batched", address=f"198.51.100.{20 + index}")
     pageviews.flush()  # what the process's thread does every USAGE_FLUSH_SECONDS
     assert views_today(module) == 5
+
+
+def test_with_redis_away_the_page_is_served_and_simply_not_counted(client, usage_redis, settings):
+    module = ModuleFactory(name="redis-away")
+    reachable = settings.USAGE_REDIS_URL
+    settings.USAGE_REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    assert b"redis-away" in view(client, "redis-away").content
+    settings.USAGE_REDIS_URL = reachable
+    assert views_today(module) == 0
