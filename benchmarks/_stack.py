@@ -130,11 +130,13 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    error_detail: str = ""
 
     def line(self, label: str) -> str:
         return (
             f"{label:<28} {self.requests_per_second:9.1f} req/s   p50 {self.p50_ms:7.2f} ms   "
             f"p99 {self.p99_ms:7.2f} ms   errors {self.errors}"
+            + (f" ({self.error_detail})" if self.error_detail else "")
         )
 
 
@@ -177,4 +179,11 @@ def wrk(
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non_2xx.group(1)) if non_2xx else 0
-    return LoadResult(url, rps, percentiles.get("50", 0.0), percentiles.get("99", 0.0), errors)
+    detail = "; ".join(
+        line.strip()
+        for line in out.splitlines()
+        if line.strip().startswith(("Socket errors", "Non-2xx"))
+    )
+    return LoadResult(
+        url, rps, percentiles.get("50", 0.0), percentiles.get("99", 0.0), errors, detail
+    )
