@@ -19,6 +19,13 @@ LABELS = {
     "inference_calls": "Inference calls",
     "pipeline_runs": "Pipeline runs",
 }
+# Column headings of the numbers table (it sits in a narrow side card).
+SHORT_LABELS = {
+    "page_views": "Views",
+    "deployments": "Deploys",
+    "inference_calls": "Inference",
+    "pipeline_runs": "Pipelines",
+}
 
 
 def module_usage(request: HttpRequest, module) -> ModulePanel:
@@ -55,7 +62,7 @@ def module_usage(request: HttpRequest, module) -> ModulePanel:
         table=numbers_table(
             caption=f"Usage per day, {days[0].isoformat()} to {end.isoformat()}",
             days=days,
-            columns=[(LABELS[m], series[m]) for m in METRICS],
+            columns=[(SHORT_LABELS[m], series[m]) for m in METRICS],
         ),
     )
     return ModulePanel(template="catalog/usage/_module_usage.html", context=context)
