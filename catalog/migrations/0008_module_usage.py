@@ -5,48 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_federated_sources'),
+        ("catalog", "0007_federated_sources"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ModuleUsageDay',
+            name="ModuleUsageDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('page_views', models.PositiveIntegerField(default=0)),
-                ('deployments', models.PositiveIntegerField(default=0)),
-                ('inference_calls', models.PositiveIntegerField(default=0)),
-                ('pipeline_runs', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("page_views", models.PositiveIntegerField(default=0)),
+                ("deployments", models.PositiveIntegerField(default=0)),
+                ("inference_calls", models.PositiveIntegerField(default=0)),
+                ("pipeline_runs", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.AddField(
-            model_name='module',
-            name='usage_score',
+            model_name="module",
+            name="usage_score",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='module',
-            name='usage_summary',
+            model_name="module",
+            name="usage_summary",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddIndex(
-            model_name='module',
-            index=models.Index(fields=['-usage_score'], name='catalog_mod_usage_s_a46dc0_idx'),
+            model_name="module",
+            index=models.Index(fields=["-usage_score"], name="catalog_mod_usage_s_a46dc0_idx"),
         ),
         migrations.AddField(
-            model_name='moduleusageday',
-            name='module',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.module'),
+            model_name="moduleusageday",
+            name="module",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.module"
+            ),
         ),
         migrations.AddIndex(
-            model_name='moduleusageday',
-            index=models.Index(fields=['day'], name='catalog_mod_day_aa2a04_idx'),
+            model_name="moduleusageday",
+            index=models.Index(fields=["day"], name="catalog_mod_day_aa2a04_idx"),
         ),
         migrations.AddConstraint(
-            model_name='moduleusageday',
-            constraint=models.UniqueConstraint(fields=('module', 'day'), name='catalog_usage_one_row_per_day'),
+            model_name="moduleusageday",
+            constraint=models.UniqueConstraint(
+                fields=("module", "day"), name="catalog_usage_one_row_per_day"
+            ),
         ),
     ]
