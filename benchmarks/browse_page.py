@@ -86,9 +86,9 @@ def main() -> None:
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
-    from catalog import views
     from catalog.models import Module
     from catalog.search import ModuleQuery, search_modules
+    from catalog.web import views
 
     try:
         call_command("migrate", verbosity=0)

@@ -72,8 +72,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import RequestFactory
 
-    from catalog import views
     from catalog.services.demo import SNAPSHOT, load_demo_snapshot, read_snapshot
+    from catalog.web import views
 
     try:
         call_command("migrate", verbosity=0)

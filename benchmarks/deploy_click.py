@@ -144,7 +144,7 @@ def main() -> None:
     broker.delete("deploy")
     recreate_database(env, modules=1)
     module_name, sessions = prepare_sessions(env, args.users)
-    from tests.deploy.factories import form_data  # needs Django set up
+    from tests.factories import form_data  # needs Django set up
 
     with gunicorn(env, workers=args.workers, threads=args.threads) as base:
         http = [requests.Session() for _ in sessions]

@@ -61,7 +61,7 @@ def _seed(deployment, count: int, rng, shift: float = 0.0) -> None:
 
 def _monitored(reference: int, window: int):
     from monitoring.models import Monitor
-    from tests.deploy.factories import DeploymentFactory
+    from tests.factories import DeploymentFactory
 
     deployment = DeploymentFactory(running=True)
     Monitor.objects.create(deployment=deployment, reference_size=reference, window_size=window)

@@ -89,7 +89,7 @@ def measure(rounds: int) -> dict[str, tuple[float, int]]:
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
 
-    from catalog import views
+    from catalog.web import views
 
     factory = RequestFactory()
 

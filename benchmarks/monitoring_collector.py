@@ -111,7 +111,7 @@ def main() -> None:
     django.setup()
     from monitoring.models import InferenceSummary
     from monitoring.services import issue_token
-    from tests.deploy.factories import DeploymentFactory
+    from tests.factories import DeploymentFactory
 
     deployment = DeploymentFactory(running=True)
     token = issue_token(deployment=deployment)

@@ -69,7 +69,7 @@ def main() -> None:
 
 def _create_and_submit(user, module, count: int) -> None:
     from deployments.services import deployment_create, deployment_submit
-    from tests.deploy.factories import deployment_request
+    from tests.factories import deployment_request
 
     for _ in range(count):
         request = deployment_request(module)
@@ -125,7 +125,7 @@ def duplicate_clicks(nomad, clicks: int) -> None:
     from deployments.models import Deployment
     from deployments.services import deployment_submit
     from marketplace.models import User
-    from tests.deploy.factories import form_data
+    from tests.factories import form_data
 
     module = Module.objects.get()
     user = User.objects.create(username="double-clicker", vos=[VO], oidc_sub="double-clicker")

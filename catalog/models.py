@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 # Fields a harvest normalises from ai4-metadata and a curator may override, defined once
 # beside the normaliser and re-exported here, where the rest of the code imports them.
 from catalog.metadata.normalise import CURATABLE_FIELDS  # noqa: F401
+from catalog.metadata.values import TEXT_MAX_LENGTHS
 
 
 class HarvestRun(models.Model):
@@ -116,7 +117,7 @@ class Module(models.Model):
     moderation_reason = models.TextField(blank=True)
 
     # Effective values (upstream with curated overrides applied).
-    title = models.CharField(max_length=300, blank=True)
+    title = models.CharField(max_length=TEXT_MAX_LENGTHS["title"], blank=True)
     summary = models.TextField(blank=True)
     description = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)
@@ -124,13 +125,13 @@ class Module(models.Model):
     categories = models.JSONField(default=list, blank=True)
     libraries = models.JSONField(default=list, blank=True)
     data_types = models.JSONField(default=list, blank=True)
-    license = models.CharField(max_length=200, blank=True)
+    license = models.CharField(max_length=TEXT_MAX_LENGTHS["license"], blank=True)
     links = models.JSONField(default=dict, blank=True)
-    doi = models.CharField(max_length=300, blank=True)
+    doi = models.CharField(max_length=TEXT_MAX_LENGTHS["doi"], blank=True)
     created = models.DateField(null=True, blank=True)
     updated = models.DateField(null=True, blank=True)
     resources = models.JSONField(default=dict, blank=True)
-    docker_image = models.CharField(max_length=300, blank=True)
+    docker_image = models.CharField(max_length=TEXT_MAX_LENGTHS["docker_image"], blank=True)
     metadata_version = models.CharField(max_length=32, blank=True)
     # Derived from categories at save time, stored so facets are cheap.
     trainable = models.BooleanField(default=False)

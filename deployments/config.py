@@ -16,9 +16,9 @@ from typing import Any
 from django.conf import settings
 
 from catalog.models import Module
-from catalog.papi.config import docker_repository
 from deployments.federated import options as flower
 
+DEFAULT_IMAGE = "ai4oshub/ai4os-demo-app"
 TITLE_MAX = 45
 DESCRIPTION_MAX = 1000
 PASSWORD_MIN = 9
@@ -80,6 +80,27 @@ class DeployConfig:
         if self.warning:
             data.setdefault("hardware", {})["warning"] = self.warning
         return data
+
+
+def docker_repository(module: Module) -> str:
+    """`<owner>/<image>` from links.docker_image (or the docker_image field).
+
+    The owner is forced to `ai4oshub` unless it is `deephdc`, as PAPI does.
+    """
+    raw = (module.links or {}).get("docker_image") or module.docker_image or ""
+    if not isinstance(raw, str) or not raw.strip():
+        return DEFAULT_IMAGE
+    reference = raw.strip().rstrip("/")
+    for prefix in ("https://hub.docker.com/r/", "http://hub.docker.com/r/", "docker.io/"):
+        if reference.startswith(prefix):
+            reference = reference[len(prefix) :]
+    reference = reference.split("@", 1)[0]
+    parts = reference.split("/")
+    image = parts[-1].split(":", 1)[0]
+    owner = parts[-2] if len(parts) >= 2 else ""
+    if owner != "deephdc":
+        owner = "ai4oshub"
+    return f"{owner}/{image}"
 
 
 def docker_image_of(module: Module | None) -> str:

@@ -38,6 +38,12 @@ ACTIVE_STATES = (
 )
 
 
+class DigestSource(models.TextChoices):
+    # Docker Hub's tag list (as harvested) named the digest; the job runs `image@digest`.
+    # (Nomad and OSCAR never report the digest a tag resolved to: docs/citation.md.)
+    REGISTRY = "registry", "Pinned from the registry's tag list"
+
+
 class Deployment(models.Model):
     """One thing a user asked to run: a module, a tool image, or an OSCAR service."""
 
@@ -102,6 +108,22 @@ class Deployment(models.Model):
     oscar_service = models.CharField(max_length=39, blank=True)
     nomad_namespace = models.CharField(max_length=100, blank=True)
 
+    # Traceability (docs/citation.md). The catalog version current at click time: the FK
+    # for links, and its number and source commit copied, so the record survives the
+    # module (and with it its revisions) being deleted from the catalog.
+    revision = models.ForeignKey(
+        "catalog.ModuleRevision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revision_number = models.PositiveIntegerField(null=True, blank=True)
+    source_commit = models.CharField(max_length=64, blank=True)
+    # `sha256:…` of the image manifest that runs, "" when unknown; where it came from below.
+    image_digest = models.CharField(max_length=100, blank=True)
+    image_digest_source = models.CharField(max_length=16, choices=DigestSource.choices, blank=True)
+
     # The one-time token of the form (or the API's Idempotency-Key header): a
     # double click or a retried request finds the row the first one created.
     idempotency_key = models.CharField(max_length=64, blank=True)
@@ -140,6 +162,14 @@ class Deployment(models.Model):
         return f"{self.docker_image}:{self.docker_tag}" if self.docker_tag else self.docker_image
 
     @property
+    def run_image(self) -> str:
+        """What the backend is asked to pull: pinned to the digest when we know it, so the
+        image that runs is exactly the one recorded (a tag can move; a digest cannot)."""
+        if self.image_digest and self.image_digest_source == DigestSource.REGISTRY:
+            return f"{self.docker_image}@{self.image_digest}"
+        return self.image_ref
+
+    @property
     def is_running(self) -> bool:
         return self.state == DeploymentState.RUNNING
 
@@ -165,3 +195,28 @@ class DeploymentTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deployment_id}: {self.from_state or '∅'} → {self.to_state}"
+
+
+class PublishedCitation(models.Model):
+    """The owner made the citation record of one of their deployments or pipeline runs
+    public (the record only: the deployment or run itself stays private). One table for
+    both kinds, so pipelines need no column of their own; see deployments.citation."""
+
+    class Kind(models.TextChoices):
+        DEPLOYMENT = "deployment", "Deployment"
+        PIPELINE_RUN = "pipeline-run", "Pipeline run"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.UUIDField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="published_citations"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="citation_one_per_object")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

@@ -55,7 +55,7 @@ def open_url(deployment: Deployment) -> str:
     return deployment.main_url
 
 
-def row(deployment: Deployment) -> dict[str, Any]:
+def as_table_row(deployment: Deployment) -> dict[str, Any]:
     """One table row as the polling endpoint sends it."""
     return {
         "id": str(deployment.pk),

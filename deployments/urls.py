@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deployments import views
+from deployments import citation_views, views
 
 app_name = "deployments"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("<uuid:pk>/federated.json", views.deployment_federated, name="federated"),
     path("<uuid:pk>/run/", views.deployment_run, name="run"),
     path("<uuid:pk>/jobs/<str:job_name>/", views.deployment_job_logs, name="job-logs"),
+    path("<uuid:pk>/citation.jsonld", citation_views.deployment_citation, name="citation"),
+    path("<uuid:pk>/ro-crate.zip", citation_views.deployment_crate, name="ro-crate"),
+    path("<uuid:pk>/citation/publish/", citation_views.deployment_publish, name="publish"),
 ]

@@ -23,7 +23,7 @@ from catalog.selectors import module_named, published_modules
 from deployments.config import deploy_config, deployable_vos
 from deployments.forms import DeploymentForm, TryItForm
 from deployments.models import Deployment
-from deployments.selectors import deployments_for_user, row
+from deployments.selectors import as_table_row, deployments_for_user
 from deployments.services import (
     CreateOutcome,
     DeploymentError,
@@ -41,6 +41,8 @@ from deployments.services.inference import (
     inference_run,
 )
 from deployments.services.quotas import quota_summary
+from deployments.traceability import provenance_context
+from deployments.upgrade import upgrade_initial, upgrade_source
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
         "deployments/list.html",
         {
             "deployments": deployments,
-            "rows": [row(d) for d in deployments],
+            "rows": [as_table_row(d) for d in deployments],
             "problems": sync_problems(),
             "quota": quota_summary(request.user),
             "sandbox": settings.SANDBOX_MODE,
@@ -76,7 +78,7 @@ def deployment_status(request: HttpRequest) -> JsonResponse:
     deployments = deployments_for_user(request.user)[:200]
     return JsonResponse(
         {
-            "deployments": [row(d) for d in deployments],
+            "deployments": [as_table_row(d) for d in deployments],
             "problems": sync_problems(),
             "at": timezone.now().isoformat(),
         }
@@ -100,7 +102,9 @@ def deployment_new(request: HttpRequest, module_name: str) -> HttpResponse:
     config = deploy_config(
         module=module, backend=backend, vo=vo, service=request.GET.get("service", "")
     )
-    form = DeploymentForm(request.POST or None, config=config, vos=vos)
+    upgrading = upgrade_source(request.user, module, request.GET.get("upgrade"))
+    initial = upgrade_initial(upgrading) if upgrading else None
+    form = DeploymentForm(request.POST or None, config=config, vos=vos, initial=initial)
     if request.method == "POST" and vos and form.is_valid():
         try:
             outcome = deployment_create(
@@ -122,6 +126,7 @@ def deployment_new(request: HttpRequest, module_name: str) -> HttpResponse:
             "config": config,
             "form": form,
             "vos": vos,
+            "upgrading": upgrading,
             "sandbox": settings.SANDBOX_MODE,
         },
     )
@@ -170,7 +175,8 @@ def _render_detail(
         {
             "federated": federated,
             "deployment": deployment,
-            "row": row(deployment),
+            "provenance": provenance_context(request, deployment),
+            "row": as_table_row(deployment),
             "transitions": deployment.transitions.all(),
             "is_service": is_service,
             "try_form": try_form or TryItForm(),

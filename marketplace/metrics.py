@@ -6,6 +6,7 @@ samples are aggregated (prometheus_client's multiprocess mode).
 """
 
 import os
+from collections.abc import Callable, Iterable
 
 from prometheus_client import (
     CollectorRegistry,
@@ -14,7 +15,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 REQUEST_LATENCY = Histogram(
     "aix_http_request_duration_seconds",
@@ -33,45 +34,27 @@ BACKEND_CALL_ERRORS = Counter(
 )
 
 
+# Gauges of stored state each app registers for itself (in its AppConfig.ready), so this
+# module names no app: {name: callable yielding prometheus metric families}.
+_STATE_GAUGES: dict[str, Callable[[], Iterable[Metric]]] = {}
+
+
+def register_state_gauges(name: str, collect: Callable[[], Iterable[Metric]]) -> None:
+    """Have `collect()` read at every scrape; registering a name again replaces it."""
+    _STATE_GAUGES[name] = collect
+
+
 class _StoredStateCollector:
     """Gauges computed from the database and the broker when Prometheus scrapes."""
 
     def collect(self):
-        from django.db.models import Count
-
-        from catalog.models import HarvestRun, Module
-
-        modules = GaugeMetricFamily("aix_catalog_modules", "Modules by status", labels=["status"])
-        for row in Module.objects.values("status").annotate(n=Count("id")):
-            modules.add_metric([row["status"]], row["n"])
-        yield modules
-
-        last = HarvestRun.objects.exclude(finished_at=None).order_by("-finished_at").first()
-        age = GaugeMetricFamily(
-            "aix_harvest_last_finished_timestamp", "When the last harvest finished (epoch)"
-        )
-        age.add_metric([], last.finished_at.timestamp() if last else 0)
-        yield age
-
-        deployments = GaugeMetricFamily("aix_deployments", "Deployments by state", labels=["state"])
-        for state, count in _deployments_by_state().items():
-            deployments.add_metric([state], count)
-        yield deployments
+        for collect in _STATE_GAUGES.values():
+            yield from collect()
 
         depth = GaugeMetricFamily("aix_queue_depth", "Messages waiting per queue", labels=["queue"])
         for queue, count in _queue_depths().items():
             depth.add_metric([queue], count)
         yield depth
-
-
-def _deployments_by_state() -> dict[str, int]:
-    from django.db.models import Count
-
-    from deployments.models import Deployment
-
-    return {
-        row["state"]: row["n"] for row in Deployment.objects.values("state").annotate(n=Count("pk"))
-    }
 
 
 def _queue_depths() -> dict[str, int]:

@@ -20,6 +20,8 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
+from marketplace.serializers import ErrorSerializer
+
 RETRY_AFTER = {
     "Retry-After": {
         "schema": {"type": "integer", "minimum": 0},
@@ -70,8 +72,6 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         return errors
 
     def _error_response(self, code: str, description: str, headers: dict) -> dict:
-        from catalog.api.serializers import ErrorSerializer
-
         response = self._get_response_for_code(
             OpenApiResponse(ErrorSerializer, description=description),
             code,

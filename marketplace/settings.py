@@ -204,6 +204,12 @@ CELERY_BEAT_SCHEDULE["harvest-catalog"] = {
 # --- Deploy (one-click deployments to Nomad and OSCAR) ---------------------
 # Pointing these at a real cluster needs no code change; the demo points them at the
 # sandbox emulators (deployments/sandbox).
+# The class behind each Deployment.backend value (deployments.backends.registry). The sandbox
+# and the tests run these same classes against the emulators in deployments/sandbox/.
+DEPLOY_BACKENDS = {
+    "nomad": "deployments.backends.nomad.NomadBackend",
+    "oscar": "deployments.backends.oscar.OscarBackend",
+}
 NOMAD_ADDR = env.str("NOMAD_ADDR", default="http://127.0.0.1:4646").rstrip("/")
 NOMAD_TOKEN = env.str("NOMAD_TOKEN", default="")
 NOMAD_REGION = env.str("NOMAD_REGION", default="")
@@ -472,12 +478,20 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Exchange <noreply@localhost>")
 
 # --- Module page panels -----------------------------------------------------
-# What other apps add to a module page (catalog.panels): dotted paths of callables
+# What other apps add to a module page (catalog.web.panels): dotted paths of callables
 # (request, module) -> ModulePanel | None, rendered in this order.
 CATALOG_MODULE_PANELS = [
     "monitoring.panels.module_drift",
+    "deployments.panels.module_versions",
     "catalog.usage.panel.module_usage",
 ]
+# What other apps add to the site's and the deployments' templates
+# (marketplace/templatetags/template_hooks.py): hook name -> templates rendered there, in order.
+TEMPLATE_HOOKS = {
+    "user_menu": ["monitoring/_menu.html"],
+    "deployment_tabs": ["monitoring/_tabs.html"],
+    "deployment_row_badges": ["monitoring/_drift_badge.html"],
+}
 
 # --- Operations -----------------------------------------------------------
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
@@ -492,11 +506,11 @@ CATALOG_PAGE_CACHE_PATHS = env.str(
 )
 # Each process also keeps its latest cached pages in memory, up to this many bytes (0: off).
 CATALOG_PAGE_LOCAL_CACHE_BYTES = env.int("CATALOG_PAGE_LOCAL_CACHE_BYTES", default=32 * 2**20)
-# Served before sessions and authentication are looked at (catalog.page_cache); inside it,
+# Served before sessions and authentication are looked at (catalog.web.page_cache); inside it,
 # GZip, sessions, CSRF, auth and the FAIR headers run once for the stored copy.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.gzip.GZipMiddleware"),
-    "catalog.page_cache.AnonymousPageCacheMiddleware",
+    "catalog.web.page_cache.AnonymousPageCacheMiddleware",
 )
 
 # --- Usage statistics (catalog.usage, docs/usage.md) ---------------------------

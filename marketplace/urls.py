@@ -22,8 +22,8 @@ urlpatterns = [
     path("", include("marketplace.auth.urls")),
     path("accounts/sandbox-login/", sandbox_login, name="sandbox-login"),
     # Curation: pages, and API writes next to the catalog API.
-    path("", include("catalog.curation_urls")),
-    path("api/v1/modules/<slug:name>/curation/", include("catalog.curation_api")),
+    path("", include("catalog.curation.urls")),
+    path("api/v1/modules/<slug:name>/curation/", include("catalog.curation.api")),
     # Deployments (deployments.urls, deployments.api): pages, REST API, PAPI-compatible routes.
     path("deployments/", include("deployments.urls")),
     path("api/v1/deployments/", include("deployments.api.urls")),
@@ -41,7 +41,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("catalog.papi.urls")),
     path("", include("catalog.fair.urls")),
-    path("", include("catalog.urls")),
+    path("", include("catalog.web.urls")),
 ]
 
 # JSON 404s under /api/ and /v1/ (documented in the OpenAPI schema), the 404 page elsewhere.

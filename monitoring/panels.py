@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from catalog.panels import ModulePanel
+from catalog.web.panels import ModulePanel
 from marketplace.auth.permissions import can_curate
 from monitoring import selectors
 

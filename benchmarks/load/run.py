@@ -49,7 +49,7 @@ def _fixture(env: dict[str, str], users: int) -> Path:
     """Sessions for deployers plus what the scenario picks from; written for Locust."""
     deploy_module, sessions = prepare_sessions(env, users)
     from catalog.models import Module
-    from tests.deploy.factories import form_data
+    from tests.factories import form_data
 
     names = list(Module.objects.filter(kind="module").values_list("name", flat=True))
     words = sorted(

@@ -4,9 +4,16 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
-from catalog.api import serializers as s
 from catalog.api.filters import ORDERINGS
+from catalog.api.serializers import (
+    ModuleDetailSerializer,
+    ModuleListItemSerializer,
+    ModuleListSerializer,
+    ModuleSerializer,
+    SparseModuleSerializer,
+)
 from catalog.search import KINDS, SORTS
+from marketplace.serializers import ErrorSerializer
 
 MODULE_EXAMPLE = {
     "name": "ai4os-yolov8-torch",
@@ -79,7 +86,7 @@ FIELDS_PARAMETER = OpenApiParameter(
 )
 
 ERROR_400 = OpenApiResponse(
-    s.ErrorSerializer,
+    ErrorSerializer,
     description="Unknown or invalid parameters.",
     examples=[
         OpenApiExample(
@@ -93,7 +100,7 @@ ERROR_400 = OpenApiResponse(
     ],
 )
 ERROR_404 = OpenApiResponse(
-    s.ErrorSerializer,
+    ErrorSerializer,
     description="No such (published) module.",
     examples=[
         OpenApiExample(
@@ -103,7 +110,7 @@ ERROR_404 = OpenApiResponse(
     ],
 )
 ERROR_410 = OpenApiResponse(
-    s.ErrorSerializer,
+    ErrorSerializer,
     description="Withdrawn from the catalog.",
     examples=[
         OpenApiExample(
@@ -118,7 +125,7 @@ ERROR_410 = OpenApiResponse(
     ],
 )
 ERROR_429 = OpenApiResponse(
-    s.ErrorSerializer,
+    ErrorSerializer,
     description="Too many anonymous requests; see Retry-After.",
     examples=[
         OpenApiExample(
@@ -139,7 +146,7 @@ JSONLD = OpenApiResponse(
 class SparseModuleSchema(OpenApiSerializerExtension):
     """`?fields=` answers carry only the fields asked for: the same properties, none required."""
 
-    target_class = s.SparseModuleSerializer
+    target_class = SparseModuleSerializer
 
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_basic_serializer(self.target, direction)
@@ -156,7 +163,7 @@ def _full_or_sparse(target, name: str, full, description: str) -> type:
             "description": description,
             "anyOf": [
                 auto_schema.resolve_serializer(full, direction).ref,
-                auto_schema.resolve_serializer(s.SparseModuleSerializer, direction).ref,
+                auto_schema.resolve_serializer(SparseModuleSerializer, direction).ref,
             ],
         }
 
@@ -172,14 +179,14 @@ def _full_or_sparse(target, name: str, full, description: str) -> type:
 
 
 ModuleListItemSchema = _full_or_sparse(
-    s.ModuleListItemSerializer,
+    ModuleListItemSerializer,
     "ModuleListItem",
-    s.ModuleListSerializer,
+    ModuleListSerializer,
     "Every ModuleList field by default; with `fields`, only those (SparseModule).",
 )
 ModuleDetailSchema = _full_or_sparse(
-    s.ModuleDetailSerializer,
+    ModuleDetailSerializer,
     "ModuleDetail",
-    s.ModuleSerializer,
+    ModuleSerializer,
     "Every Module field by default; with `fields`, only those (SparseModule).",
 )

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gzip
 import json
 
 import yaml
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
@@ -34,18 +31,32 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import conditional, docs
-from catalog.api import serializers as s
 from catalog.api.errors import BadParameter, api_exception_handler
 from catalog.api.filters import module_query, reject_unknown
 from catalog.api.lookups import published_module
 from catalog.api.pagination import SearchPagination, StandardPagination
 from catalog.api.renderers import JSONLDRenderer, TurtleRenderer
+from catalog.api.serializers import (
+    ChangeSerializer,
+    ChangesPageSerializer,
+    FieldSelectionError,
+    HarvestRunSerializer,
+    ModuleDetailSerializer,
+    ModuleListItemSerializer,
+    ModuleListSerializer,
+    ModuleSerializer,
+    PingSerializer,
+    ProvenanceSerializer,
+    RevisionSerializer,
+    parse_fields,
+)
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.changes import changes_since
 from catalog.models import HarvestRun, Module
 from catalog.search import HEAVY_FIELDS, search_modules
+from marketplace.serializers import ErrorSerializer
 
 API_VERSION = "1.0.0"
 
@@ -69,20 +80,9 @@ class CatalogAPIMixin:
 
 def _fields(request) -> list[str] | None:
     try:
-        return s.parse_fields(request.query_params.get("fields"))
-    except s.FieldSelectionError as error:
+        return parse_fields(request.query_params.get("fields"))
+    except FieldSelectionError as error:
         raise BadParameter(str(error), errors={"fields": error.unknown}) from None
-
-
-def _json_answer(request, body: bytes, gzipped: bytes) -> HttpResponse:
-    """The JSON body, pre-compressed when the client accepts gzip (GZipMiddleware skips it)."""
-    if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 200:
-        response = HttpResponse(gzipped, content_type="application/json")
-        response["Content-Encoding"] = "gzip"
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    patch_vary_headers(response, ("Accept-Encoding",))
-    return response
 
 
 def _canonical_query(request) -> str:
@@ -100,10 +100,10 @@ def _canonical_query(request) -> str:
         ),
         parameters=docs.LIST_PARAMETERS,
         responses={
-            200: s.ModuleListItemSerializer(many=True),
+            200: ModuleListItemSerializer(many=True),
             304: docs.NOT_MODIFIED,
             400: docs.ERROR_400,
-            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+            404: OpenApiResponse(ErrorSerializer, description="Page out of range."),
             429: docs.ERROR_429,
         },
         examples=[
@@ -126,7 +126,7 @@ def _canonical_query(request) -> str:
         ),
         parameters=[docs.FIELDS_PARAMETER],
         responses={
-            (200, "application/json"): s.ModuleDetailSerializer,
+            (200, "application/json"): ModuleDetailSerializer,
             (200, "application/ld+json"): docs.JSONLD,
             (200, "text/turtle"): OpenApiTypes.STR,
             304: docs.NOT_MODIFIED,
@@ -152,7 +152,7 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
     lookup_field = "name"
     lookup_value_regex = r"[^/]+"
     queryset = Module.objects.none()  # schema generation only; reads go through catalog.search
-    serializer_class = s.ModuleSerializer
+    serializer_class = ModuleSerializer
     pagination_class = SearchPagination
 
     def get_renderers(self):
@@ -166,49 +166,49 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         etag, last_modified = conditional.list_validators(
             Module.objects.all(), _canonical_query(request)
         )
-        cached = conditional.not_modified(request, etag, last_modified)
-        if cached is not None:
-            return cached
+
+        def render() -> bytes:
+            serializer_class = ModuleListSerializer
+            defer: tuple[str, ...] = HEAVY_FIELDS
+            if fields:
+                serializer_class = ModuleSerializer
+                defer = tuple(name for name in HEAVY_FIELDS if name not in fields)
+            result = search_modules(query, defer=defer)
+            if query.page > result.num_pages:
+                raise NotFound(
+                    f"Page {query.page} does not exist; the last page is {result.num_pages}."
+                )
+            data = serializer_class(result.modules, many=True, fields=fields).data
+            return JSONRenderer().render(self.paginator.envelope(request, result, data).data)
+
         # The ETag names this exact answer, so its rendered body can be reused until it changes
         # (its links come from SITE_URL, not from the Host header, so one body serves all).
-        cache_key = f"api:list:v3:{etag.strip(chr(34))}"
-        seconds = getattr(settings, "API_LIST_CACHE_SECONDS", 300)
-        bodies = cache.get(cache_key) if seconds else None
-        if bodies is not None:
-            return conditional.decorate(_json_answer(request, *bodies), etag, last_modified)
-        serializer_class = s.ModuleListSerializer
-        defer: tuple[str, ...] = HEAVY_FIELDS
-        if fields:
-            serializer_class = s.ModuleSerializer
-            defer = tuple(name for name in HEAVY_FIELDS if name not in fields)
-        result = search_modules(query, defer=defer)
-        if query.page > result.num_pages:
-            raise NotFound(
-                f"Page {query.page} does not exist; the last page is {result.num_pages}."
-            )
-        data = serializer_class(result.modules, many=True, fields=fields).data
-        body = JSONRenderer().render(self.paginator.envelope(request, result, data).data)
-        # Compressed once here rather than by GZipMiddleware on every reuse.
-        bodies = (body, gzip.compress(body, compresslevel=6, mtime=0))
-        if seconds:
-            cache.set(cache_key, bodies, seconds)
-        return conditional.decorate(_json_answer(request, *bodies), etag, last_modified)
+        return conditional.conditional_response(
+            request,
+            etag,
+            last_modified,
+            lambda: conditional.reused_json_response(
+                request,
+                key=conditional.cache_key_for("api:list:v3", etag),
+                seconds=getattr(settings, "API_LIST_CACHE_SECONDS", 300),
+                render=render,
+            ),
+        )
 
     def retrieve(self, request, name=None, *args, **kwargs):
         module = published_module(name, kind=self.kind)
         fmt = request.accepted_renderer.format
         fields = _fields(request) if fmt == "json" else None
         etag, last_modified = conditional.detail_validators(module.modified_at, f"{fmt}|{fields}")
-        cached = conditional.not_modified(request, etag, last_modified)
-        if cached is not None:
-            return cached
-        if fmt == "jsonld":
-            data = json.loads(jsonld.module_jsonld(module))
-        elif fmt == "ttl":
-            data = jsonld.to_turtle(jsonld.module_graph(module))
-        else:
-            data = s.ModuleSerializer(module, fields=fields).data
-        return conditional.decorate(Response(data), etag, last_modified)
+
+        def build() -> Response:
+            if fmt == "jsonld":
+                return Response(json.loads(jsonld.module_jsonld(module)))
+            if fmt == "ttl":
+                return Response(jsonld.to_turtle(jsonld.module_graph(module)))
+            return Response(ModuleSerializer(module, fields=fields).data)
+
+        return conditional.conditional_response(request, etag, last_modified, build)
 
     @extend_schema(
         summary="Published revisions of a module, newest first",
@@ -217,7 +217,7 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
         responses={
-            200: s.RevisionSerializer(many=True),
+            200: RevisionSerializer(many=True),
             400: docs.ERROR_400,
             404: docs.ERROR_404,
             410: docs.ERROR_410,
@@ -247,7 +247,7 @@ class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
         revisions = module.revisions.select_related("author").order_by("-number")
         paginator = StandardPagination()
         page = paginator.paginate_queryset(revisions, request, view=self)
-        return paginator.get_paginated_response(s.RevisionSerializer(page, many=True).data)
+        return paginator.get_paginated_response(RevisionSerializer(page, many=True).data)
 
 
 class ToolViewSet(ModuleViewSet):
@@ -268,7 +268,7 @@ class ModuleProvenanceView(CatalogAPIMixin, APIView):
             "API, or a curator), when it was read, by which harvest run, and the current value."
         ),
         responses={
-            200: s.ProvenanceSerializer(many=True),
+            200: ProvenanceSerializer(many=True),
             404: docs.ERROR_404,
             410: docs.ERROR_410,
         },
@@ -297,7 +297,7 @@ class ModuleProvenanceView(CatalogAPIMixin, APIView):
         records = list(module.provenance.select_related("curator").order_by("field"))
         for record in records:
             record.module = module
-        return Response(s.ProvenanceSerializer(records, many=True).data)
+        return Response(ProvenanceSerializer(records, many=True).data)
 
 
 class ToolProvenanceView(ModuleProvenanceView):
@@ -345,37 +345,38 @@ class AI4MetadataExportView(CatalogAPIMixin, APIView):
     def get(self, request, name: str, fmt: str):
         module = published_module(name)
         etag, last_modified = conditional.detail_validators(module.modified_at, f"ai4|{fmt}")
-        cached = conditional.not_modified(request, etag, last_modified)
-        if cached is not None:
-            return cached
-        document = ai4_metadata_document(module)
-        if fmt == "json":
-            response = HttpResponse(
-                json.dumps(document, ensure_ascii=False, indent=2),
-                content_type="application/json",
-            )
-        else:
-            response = HttpResponse(
-                yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
-                content_type="application/yaml; charset=utf-8",
-            )
-        response["Content-Disposition"] = f'inline; filename="ai4-metadata.{fmt}"'
-        return conditional.decorate(response, etag, last_modified)
+
+        def build() -> HttpResponse:
+            document = ai4_metadata_document(module)
+            if fmt == "json":
+                response = HttpResponse(
+                    json.dumps(document, ensure_ascii=False, indent=2),
+                    content_type="application/json",
+                )
+            else:
+                response = HttpResponse(
+                    yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
+                    content_type="application/yaml; charset=utf-8",
+                )
+            response["Content-Disposition"] = f'inline; filename="ai4-metadata.{fmt}"'
+            return response
+
+        return conditional.conditional_response(request, etag, last_modified, build)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Harvest runs, newest first",
         responses={
-            200: s.HarvestRunSerializer(many=True),
+            200: HarvestRunSerializer(many=True),
             400: docs.ERROR_400,
-            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+            404: OpenApiResponse(ErrorSerializer, description="Page out of range."),
         },
     ),
     retrieve=extend_schema(
         summary="One harvest run",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
-        responses={200: s.HarvestRunSerializer, 404: s.ErrorSerializer},
+        responses={200: HarvestRunSerializer, 404: ErrorSerializer},
         examples=[
             OpenApiExample(
                 "A partial run",
@@ -400,7 +401,7 @@ class HarvestRunViewSet(CatalogAPIMixin, viewsets.ReadOnlyModelViewSet):
     """Harvest runs (read-only): what each pass did and what it cost."""
 
     queryset = HarvestRun.objects.order_by("-started_at", "-id")
-    serializer_class = s.HarvestRunSerializer
+    serializer_class = HarvestRunSerializer
     pagination_class = StandardPagination
 
     def list(self, request, *args, **kwargs):
@@ -421,7 +422,7 @@ class PingView(CatalogAPIMixin, APIView):
     @extend_schema(
         summary="API health and version",
         description="Answers without touching the database: for monitors and client checks.",
-        responses={200: s.PingSerializer},
+        responses={200: PingSerializer},
         examples=[OpenApiExample("OK", value={"status": "ok", "api_version": API_VERSION})],
     )
     def get(self, request):
@@ -481,9 +482,9 @@ class ChangesView(CatalogAPIMixin, APIView):
             OpenApiParameter("page_size", int, description="Items per page (1–100)."),
         ],
         responses={
-            200: s.ChangesPageSerializer,
+            200: ChangesPageSerializer,
             400: docs.ERROR_400,
-            404: OpenApiResponse(s.ErrorSerializer, description="Page out of range."),
+            404: OpenApiResponse(ErrorSerializer, description="Page out of range."),
         },
         examples=[
             OpenApiExample(
@@ -519,7 +520,7 @@ class ChangesView(CatalogAPIMixin, APIView):
         paginator = StandardPagination()
         page = paginator.paginate_queryset(events, request, view=self)
         response = paginator.get_paginated_response(
-            s.ChangeSerializer([dataclasses.asdict(e) for e in page], many=True).data
+            ChangeSerializer([dataclasses.asdict(e) for e in page], many=True).data
         )
         response.data["since"] = since.isoformat()
         response.data["until"] = until.isoformat()

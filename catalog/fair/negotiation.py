@@ -67,16 +67,14 @@ def preferred_linked_data(accept: str) -> str | None:
 
 def linked_data_response(request, module: Module, media_type: str) -> HttpResponse:
     etag, last_modified = conditional.detail_validators(module.modified_at, media_type)
-    cached = conditional.not_modified(request, etag, last_modified)
-    if cached is not None:
-        return cached
-    graph = jsonld.module_graph(module)
-    if LINKED_DATA_TYPES[media_type] == "turtle":
-        body, content_type = jsonld.to_turtle(graph), "text/turtle; charset=utf-8"
-    else:
-        body, content_type = jsonld.to_jsonld(graph), "application/ld+json"
-    response = HttpResponse(body, content_type=content_type)
-    return conditional.decorate(response, etag, last_modified)
+
+    def build() -> HttpResponse:
+        graph = jsonld.module_graph(module)
+        if LINKED_DATA_TYPES[media_type] == "turtle":
+            return HttpResponse(jsonld.to_turtle(graph), content_type="text/turtle; charset=utf-8")
+        return HttpResponse(jsonld.to_jsonld(graph), content_type="application/ld+json")
+
+    return conditional.conditional_response(request, etag, last_modified, build)
 
 
 class LinkedDataNegotiationMiddleware:

@@ -24,17 +24,17 @@ FEED_WINDOW = dt.timedelta(days=30)
 def catalog_jsonld(request: HttpRequest) -> HttpResponse:
     """`/catalog.jsonld`: a dcat:Catalog listing every published module and tool."""
     etag, last_modified = conditional.list_validators(Module.objects.all(), "catalog.jsonld")
-    cached = conditional.not_modified(request, etag, last_modified)
-    if cached is not None:
-        return cached
-    # Building the graph costs ~ms per module: keep it per version of the catalog.
-    key = f"fair:catalog-jsonld:{etag.strip(chr(34))}"
-    body = cache.get(key)
-    if body is None:
-        body = jsonld.to_jsonld(jsonld.catalog_graph(published_modules().order_by("name")))
-        cache.set(key, body, CATALOG_CACHE_SECONDS)
-    response = HttpResponse(body, content_type="application/ld+json")
-    return conditional.decorate(response, etag, last_modified)
+
+    def build() -> HttpResponse:
+        # Building the graph costs ~ms per module: keep it per version of the catalog.
+        key = conditional.cache_key_for("fair:catalog-jsonld", etag)
+        body = cache.get(key)
+        if body is None:
+            body = jsonld.to_jsonld(jsonld.catalog_graph(published_modules().order_by("name")))
+            cache.set(key, body, CATALOG_CACHE_SECONDS)
+        return HttpResponse(body, content_type="application/ld+json")
+
+    return conditional.conditional_response(request, etag, last_modified, build)
 
 
 @require_GET

@@ -38,6 +38,5 @@ urlpatterns = [
     re_path(rf"^v1/catalog/{KIND}/tags$", views.CatalogTagsView.as_view(), name="tags"),
     re_path(rf"^v1/catalog/{KIND}/refresh$", views.RefreshView.as_view(), name="refresh"),
     re_path(rf"^v1/catalog/{KIND}/{NAME}/metadata$", views.MetadataView.as_view(), name="metadata"),
-    re_path(rf"^v1/catalog/{KIND}/{NAME}/config$", views.ConfigView.as_view(), name="config"),
     re_path(rf"^v1/catalog/{KIND}/", unmatched, name="unmatched"),
 ]

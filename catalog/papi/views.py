@@ -20,16 +20,19 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from catalog.api.serializers import ErrorSerializer
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.negotiation import accept_qualities
 from catalog.models import Module
-from catalog.papi import serializers as papi_s
-from catalog.papi.config import DockerTagsUnavailable, module_config
+from catalog.papi.serializers import (
+    PapiMessageSerializer,
+    PapiMetadataAnswerSerializer,
+    PapiSummarySerializer,
+)
 from catalog.papi.tags import TagFilter
 from catalog.selectors import module_named, published_modules
+from marketplace.serializers import ErrorSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +130,7 @@ def papi_summary(module: Module) -> dict:
     return summary
 
 
-def _find(kind: str, name: str) -> Module | None:
+def published_item(kind: str, name: str) -> Module | None:
     """The published item called ``name`` in any case: clients that lower-case names (as
     PAPI itself did for the deephdc catalog) get the same answer, `id` in the catalog's
     spelling."""
@@ -155,7 +158,7 @@ class CatalogDetailView(PapiView):
             "`keywords` (= `tags`, PAPI ≤ 1.2's name, which ai4-cli reads)."
         ),
         parameters=TAG_PARAMETERS,
-        responses={200: papi_s.PapiSummarySerializer(many=True)},
+        responses={200: PapiSummarySerializer(many=True)},
         examples=[
             OpenApiExample(
                 "Summaries",
@@ -224,7 +227,7 @@ class MetadataView(PapiView):
         ),
         parameters=[KIND_PARAMETER, OpenApiParameter("profile", str, enum=["", "mldcatap"])],
         responses={
-            (200, "application/json"): papi_s.PapiMetadataAnswerSerializer,
+            (200, "application/json"): PapiMetadataAnswerSerializer,
             (200, "application/ld+json"): OpenApiTypes.OBJECT,
             (200, "text/turtle"): OpenApiTypes.STR,
             400: ErrorSerializer,
@@ -235,7 +238,7 @@ class MetadataView(PapiView):
     )
     def get(self, request, kind: str, name: str):
         item_kind = KINDS[kind]
-        module = _find(item_kind, name)
+        module = published_item(item_kind, name)
         if module is None:
             repository = catalog_repository(item_kind)
             return detail(404, f"Item {name} not in the catalog: https://github.com/{repository}")
@@ -266,49 +269,6 @@ class MetadataView(PapiView):
             )
         content_type = "application/ld+json" if accept == "application/ld+json" else None
         return JsonResponse(document, content_type=content_type or "application/json")
-
-
-class ConfigView(PapiView):
-    @extend_schema(
-        summary="PAPI: deployment form conf of an item",
-        parameters=[
-            KIND_PARAMETER,
-            OpenApiParameter(
-                "vo", str, required=True, allow_blank=False, description="Virtual organisation"
-            ),
-        ],
-        responses={
-            200: OpenApiTypes.OBJECT,
-            400: ErrorSerializer,
-            422: papi_s.PapiValidationErrorSerializer,
-        },
-        tags=["papi"],
-    )
-    def get(self, request, kind: str, name: str):
-        vo = request.query_params.get("vo", "")
-        if not vo:
-            # FastAPI's answer for a missing required query parameter.
-            return JsonResponse(
-                {
-                    "detail": [
-                        {
-                            "type": "missing",
-                            "loc": ["query", "vo"],
-                            "msg": "Field required",
-                            "input": None,
-                        }
-                    ]
-                },
-                status=422,
-            )
-        item_kind = KINDS[kind]
-        module = _find(item_kind, name)
-        if module is None:
-            return detail(400, f"{name} is not an available {item_kind}.")
-        try:
-            return JsonResponse(module_config(module, vo.strip()))
-        except DockerTagsUnavailable as error:
-            return detail(400, str(error))
 
 
 def _harvest_task():
@@ -344,7 +304,7 @@ class RefreshView(PapiView):
         parameters=[KIND_PARAMETER, OpenApiParameter("item_name", str)],
         request=None,
         responses={
-            200: papi_s.PapiMessageSerializer,
+            200: PapiMessageSerializer,
             400: ErrorSerializer,
             401: ErrorSerializer,
             503: ErrorSerializer,

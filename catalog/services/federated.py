@@ -31,6 +31,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog.curation.rules import REASON_MAX_LENGTH, CurationError
 from catalog.models import HarvestRun, Module, SourceRecord
 from catalog.sources.aiod import AIoDSource
 from catalog.sources.bioimageio import BioImageIOSource
@@ -47,7 +48,6 @@ from marketplace.auth import audit
 from marketplace.auth.permissions import can_curate
 from marketplace.models import AuditEvent
 
-from .curation import REASON_MAX_LENGTH, CurationError
 from .publish import ProvenanceSource, publish_upstream
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def harvest_sources(
         )
         touched |= stored.touched
         for result, count in stored.results.items():
-            _tally(run, result, count)
+            _count_result(run, result, count)
         run.errors.extend(stored.errors)
     for kind, ok in complete.items():
         if ok:
@@ -188,7 +188,7 @@ def store_records(
     index = index or _EntryIndex.load()
     outcome = StoreResult()
     stored_rows = _stored_rows(records)
-    untouched = _touch_unchanged(records, stored_rows, index)
+    untouched = _confirm_unchanged(records, stored_rows, index)
     done: dict[tuple[str, str], tuple[str, set[int]]] = {}
     if workers > 1:
         # Records that can only become entries of their own (never stored, no key shared with
@@ -285,7 +285,7 @@ def _independent(
     return alone
 
 
-def _touch_unchanged(
+def _confirm_unchanged(
     records: list[ExternalRecord],
     stored_rows: dict[tuple[str, str], SourceRecord],
     index: _EntryIndex,
@@ -310,7 +310,7 @@ def _touch_unchanged(
     return set(confirmed)
 
 
-def _tally(run: HarvestRun, result: str, count: int = 1) -> None:
+def _count_result(run: HarvestRun, result: str, count: int = 1) -> None:
     field = {
         "new": "modules_new",
         "updated": "modules_updated",

@@ -49,7 +49,7 @@ RunStatus = HarvestRun.Status
 _KINDS = {"modules": Module.Kind.MODULE, "module": Module.Kind.MODULE}
 _KINDS |= {"tools": Module.Kind.TOOL, "tool": Module.Kind.TOOL}
 _SPEC = re.compile(r"^(?P<kind>\w+)=(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)(?:@(?P<branch>\S+))?$")
-_TOUCH_CHUNK = 500
+_MARK_CHUNK = 500
 # How long the end of a run is retried while the database is unavailable.
 FINISH_RETRY_SECONDS = 60.0
 
@@ -353,7 +353,7 @@ def _harvest(
     confirmed: list[int] = []  # unchanged and good: the last good harvest is this one
     total = len(jobs)
     for done, job in enumerate(pipeline.run(jobs), 1):
-        _tally(run, job)
+        _count_outcome(run, job)
         if job.touched_only and job.module is not None:
             touched.append(job.module.pk)
             if not job.failed:
@@ -361,7 +361,7 @@ def _harvest(
         if progress is not None:
             progress(Progress(done, total, job.name, job.result, _detail(job)))
     _reset_broken_connection(unless_usable=True)  # idle through the pipeline: still there?
-    _touch(touched, confirmed, run)
+    _mark_harvested(touched, confirmed, run)
     if not only:
         _withdraw(run, catalogs, progress)
         # Other sources after the AI4OS modules, so their records can join those modules.
@@ -418,7 +418,8 @@ def _prefetch(
     client.prefetch(urls)
 
 
-def _tally(run: HarvestRun, job: ModuleJob) -> None:
+def _count_outcome(run: HarvestRun, job: ModuleJob) -> None:
+    """Add what became of the job to the run's counters (and its errors to the run's list)."""
     if job.failed:
         run.modules_failed += 1
     elif job.result == "new":
@@ -447,15 +448,15 @@ def _detail(job: ModuleJob) -> str:
     return ", ".join(parts)
 
 
-def _touch(module_ids: list[int], good_ids: list[int], run: HarvestRun) -> None:
+def _mark_harvested(module_ids: list[int], good_ids: list[int], run: HarvestRun) -> None:
     """Unchanged modules: only the harvest times move, a few hundred rows per statement."""
     now = timezone.now()
-    for start in range(0, len(module_ids), _TOUCH_CHUNK):
-        Module.objects.filter(pk__in=module_ids[start : start + _TOUCH_CHUNK]).update(
+    for start in range(0, len(module_ids), _MARK_CHUNK):
+        Module.objects.filter(pk__in=module_ids[start : start + _MARK_CHUNK]).update(
             last_harvested_at=now, last_harvest_run=run
         )
-    for start in range(0, len(good_ids), _TOUCH_CHUNK):
-        Module.objects.filter(pk__in=good_ids[start : start + _TOUCH_CHUNK]).update(
+    for start in range(0, len(good_ids), _MARK_CHUNK):
+        Module.objects.filter(pk__in=good_ids[start : start + _MARK_CHUNK]).update(
             last_good_harvest_at=now
         )
 

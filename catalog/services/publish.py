@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from catalog.metadata.values import coerce_value, json_form, jsonable, model_form
 from catalog.models import (
     CURATABLE_FIELDS,
     CuratedOverride,
@@ -33,7 +34,6 @@ from catalog.models import (
 )
 
 SourceKind = FieldProvenance.SourceKind
-DATE_FIELDS = frozenset({"created", "updated"})
 # Stored alongside the published values but not part of what a module "says": changing them
 # does not move modified_at (OAI-PMH datestamps, HTTP validators).
 BOOKKEEPING_FIELDS = frozenset(
@@ -159,13 +159,13 @@ def effective_values(
             value = overrides[field].value
         else:
             value = upstream.get(field)
-        values[field] = _clean(field, value)
+        values[field] = coerce_value(field, value)
     return values
 
 
 def published_values(module: Module) -> dict[str, Any]:
     """Curatable fields as the module row holds them now, in JSON form."""
-    return {field: _as_json(field, getattr(module, field)) for field in CURATABLE_FIELDS}
+    return {field: json_form(field, getattr(module, field)) for field in CURATABLE_FIELDS}
 
 
 def upstream_sources(module: Module) -> dict[str, ProvenanceSource]:
@@ -206,7 +206,7 @@ def _publish(
     dirty: set[str] = set()
 
     if upstream is not None:
-        new_upstream = {key: _jsonable(value) for key, value in upstream.items()}
+        new_upstream = {key: jsonable(value) for key, value in upstream.items()}
         if new_upstream != module.upstream:
             module.upstream = new_upstream
             dirty.add("upstream")
@@ -223,7 +223,7 @@ def _publish(
         if before[f] != after[f]
     ]
     for change in changes:
-        setattr(module, change["field"], _to_model(change["field"], change["new"]))
+        setattr(module, change["field"], model_form(change["field"], change["new"]))
         dirty.add(change["field"])
     version = (module.upstream or {}).get("metadata_version", "")
     if isinstance(version, str) and version[:32] != module.metadata_version:
@@ -274,7 +274,7 @@ def _flag_overrides(overrides: Mapping[str, CuratedOverride], upstream: Mapping[
     for field, override in overrides.items():
         if field not in upstream:
             continue
-        moved = _clean(field, upstream[field]) != _clean(field, override.upstream_value)
+        moved = coerce_value(field, upstream[field]) != coerce_value(field, override.upstream_value)
         if moved != override.upstream_changed:
             override.upstream_changed = moved
             changed.append(override)
@@ -340,60 +340,3 @@ def _differs(stored: FieldProvenance, row: FieldProvenance) -> bool:
         stored.curator_id,
         stored.reason,
     ) != (row.source_kind, row.source_url, row.commit_sha, row.curator_id, row.reason)
-
-
-# --- value shapes ----------------------------------------------------------------------------
-def _default(field: str) -> Any:
-    model_field = Module._meta.get_field(field)
-    if field in DATE_FIELDS:
-        return ""
-    default = model_field.get_default()
-    return default if default is not None else ""
-
-
-def _clean(field: str, value: Any) -> Any:
-    """A value in the JSON form of its field; wrong shapes become the field's empty value."""
-    default = _default(field)
-    if value is None:
-        return default
-    if field in DATE_FIELDS:
-        return _as_json(field, value)
-    if isinstance(default, str):
-        if not isinstance(value, str):
-            return default
-        max_length = Module._meta.get_field(field).max_length
-        return value[:max_length] if max_length else value
-    if isinstance(default, list | dict) and not isinstance(value, type(default)):
-        return default
-    return _jsonable(value)
-
-
-def _as_json(field: str, value: Any) -> Any:
-    if field in DATE_FIELDS:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value[:10]).isoformat()
-            except ValueError:
-                return ""
-        return ""
-    if value is None:
-        return _default(field)
-    return _jsonable(value)
-
-
-def _to_model(field: str, value: Any) -> Any:
-    if field in DATE_FIELDS:
-        return dt.date.fromisoformat(value) if value else None
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value

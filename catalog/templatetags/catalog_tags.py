@@ -19,9 +19,9 @@ from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
-from catalog.jsonld_embed import as_script_json
-from catalog.presenters import is_web_url
 from catalog.search import BADGE_LABELS, FACET_LABELS, SORT_LABELS, ModuleQuery
+from catalog.web.jsonld_embed import as_script_json
+from catalog.web.presenters import is_web_url
 
 register = template.Library()
 

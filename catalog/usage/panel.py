@@ -9,9 +9,9 @@ from datetime import date
 from django.conf import settings
 from django.http import HttpRequest
 
-from catalog.panels import ModulePanel
 from catalog.usage.charts import bar_chart, describe, numbers_table, window_days
 from catalog.usage.events import METRICS
+from catalog.web.panels import ModulePanel
 
 LABELS = {
     "page_views": "Page views by people",

@@ -16,17 +16,17 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module
 from catalog.selectors import module_named, published_modules
 from deployments.api.views import ID_PARAMETER, DeploymentAPIView, validate_and_create
-from deployments.backends.base import owner_sub
 from deployments.backends.nomad_job import job_name
+from deployments.backends.owner import owner_sub
 from deployments.config import docker_image_of
 from deployments.federated import options as flower
 from deployments.models import Deployment
 from deployments.selectors import deployments_for_user
 from deployments.services import DeploymentError, deployment_delete, request_sync
+from marketplace.serializers import ErrorSerializer
 
 PAPI_STATUS = {
     "queued": "queued",

@@ -21,10 +21,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.serializers import ErrorSerializer
 from catalog.models import Module
 from catalog.selectors import module_named, published_modules
 from deployments.api.serializers import DeploymentDetailSerializer, DeploymentSerializer
+from deployments.citation import with_published_at
 from deployments.config import deploy_config, deployable_vos
 from deployments.forms import DeploymentForm
 from deployments.selectors import deployments_for_user
@@ -36,6 +36,7 @@ from deployments.services import (
     deployment_delete,
     request_sync,
 )
+from marketplace.serializers import ErrorSerializer
 
 
 class DeploymentAPIView(APIView):
@@ -103,7 +104,7 @@ class DeploymentListCreate(DeploymentAPIView):
     )
     def get(self, request: Request) -> Response:
         request_sync()
-        deployments = deployments_for_user(request.user)[:500]
+        deployments = with_published_at(deployments_for_user(request.user))[:500]
         return Response(DeploymentSerializer(deployments, many=True).data)
 
     @extend_schema(

@@ -7,8 +7,8 @@ from deployments.backends.base import (
     PermanentBackendError,
     SubmitResult,
     TransientBackendError,
-    get_backend,
 )
+from deployments.backends.registry import get_backend
 
 __all__ = [
     "BackendError",

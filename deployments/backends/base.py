@@ -1,5 +1,8 @@
 """The small interface every deploy backend implements, and the errors it may raise.
 
+Only the interface: which classes implement it is `settings.DEPLOY_BACKENDS`, read by
+`deployments.backends.registry.get_backend`.
+
 Services only talk to backends through this interface, so Nomad and OSCAR (or a
 future Kubernetes backend) are interchangeable and each fits in one module.
 """
@@ -76,21 +79,3 @@ class DeploymentBackend(abc.ABC):
     @abc.abstractmethod
     def endpoints(self, deployment: Deployment) -> tuple[dict[str, str], str]:
         """The URLs the deployment answers on and the label of the main one."""
-
-
-def owner_sub(deployment: Deployment) -> str:
-    """Who owns it, as the backend records it (Nomad Meta.owner, OSCAR allowed_users)."""
-    return deployment.owner.oidc_sub or f"aix-user-{deployment.owner_id}"
-
-
-def get_backend(name: str) -> DeploymentBackend:
-    """The backend for a Deployment.backend value."""
-    if name == "nomad":
-        from deployments.backends.nomad import NomadBackend
-
-        return NomadBackend()
-    if name == "oscar":
-        from deployments.backends.oscar import OscarBackend
-
-        return OscarBackend()
-    raise PermanentBackendError(f"Unknown deploy backend {name!r}.")

@@ -28,8 +28,8 @@ from deployments.backends.base import (
     PermanentBackendError,
     SubmitResult,
     TransientBackendError,
-    owner_sub,
 )
+from deployments.backends.owner import owner_sub
 from deployments.services.secrets import SecretsUnreadable, decrypt_secrets
 
 if TYPE_CHECKING:

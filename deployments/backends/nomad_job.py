@@ -202,7 +202,7 @@ def _main_task(
         "Name": MAIN_TASK,
         "Driver": "docker",
         "Config": {
-            "image": deployment.image_ref,
+            "image": deployment.run_image,
             **command,
             "force_pull": True,
             "ports": list(labels),

@@ -27,8 +27,8 @@ from deployments.backends.base import (
     PermanentBackendError,
     SubmitResult,
     TransientBackendError,
-    owner_sub,
 )
+from deployments.backends.owner import owner_sub
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
@@ -92,7 +92,7 @@ def service_definition(deployment: Deployment, owner_sub: str) -> dict[str, Any]
     name = service_name(deployment)
     return {
         "name": name,
-        "image": deployment.image_ref,
+        "image": deployment.run_image,
         "script": SCRIPT,
         "cpu": str(deployment.cpu),
         "memory": f"{deployment.ram_mb}Mi",

@@ -522,6 +522,34 @@ def _task_event(kind: str, display: str, message: str = "", fails: bool = False)
     }
 
 
+def parse_docker_image(image: str) -> tuple[str, str]:
+    """(repository, tag or digest) as Nomad's docker driver splits `config.image`
+    (drivers/docker/utils.go parseDockerImage): a digest wins over a tag."""
+    repo_tag, _, digest = image.partition("@")
+    repo, tag = repo_tag, ""
+    head, sep, tail = repo_tag.rpartition(":")
+    if sep and "/" not in tail:
+        repo, tag = head, tail
+    return repo, digest or tag or "latest"
+
+
+def docker_image_ref(image: str) -> str:
+    """The reference the docker driver pulls and names in its "Downloading image" event
+    (dockerImageRef): `repo@sha256:…` for a digest, else `repo:tag`."""
+    repo, tag = parse_docker_image(image)
+    return f"{repo}@{tag}" if tag.startswith("sha256:") else f"{repo}:{tag}"
+
+
+def _pull_event(task: dict[str, Any]) -> dict:
+    """The driver's task event before it pulls: Nomad's API says which reference it pulled
+    (Details.image), never the digest a tag resolved to."""
+    image = str((task.get("Config") or {}).get("image") or "")
+    event = _task_event("Driver", "Downloading image")
+    event["DriverMessage"] = "Downloading image"
+    event["Details"] = {"image": docker_image_ref(image)}
+    return event
+
+
 def _lifecycle(task: dict[str, Any]) -> tuple[str, bool]:
     lifecycle = task.get("Lifecycle") or {}
     return (lifecycle.get("Hook") or "main"), bool(lifecycle.get("Sidecar"))
@@ -750,7 +778,7 @@ class NomadEmulator(LoopbackServer):
     def _run_task(self, alloc: dict[str, Any]) -> None:
         for task in self._group_tasks(alloc):
             image = str((task.get("Config") or {}).get("image") or "")
-            command = self.runners.get(image.rsplit(":", 1)[0] if ":" in image else image)
+            command = self.runners.get(parse_docker_image(image)[0])
             if command is None or _lifecycle(task)[0] != "main":
                 continue
             env = {**os.environ, **{k: str(v) for k, v in (task.get("Env") or {}).items()}}
@@ -994,6 +1022,7 @@ class NomadEmulator(LoopbackServer):
                 "Events": [
                     _task_event("Received", "Task received by client"),
                     _task_event("Task Setup", "Building Task Directory", "Building Task Directory"),
+                    *([_pull_event(task)] if task.get("Driver") == "docker" else []),
                 ],
             }
             for task in group.get("Tasks") or []
@@ -1032,7 +1061,7 @@ class NomadEmulator(LoopbackServer):
     def _runs_locally(self, group: dict[str, Any]) -> bool:
         for task in group.get("Tasks") or []:
             image = str((task.get("Config") or {}).get("image") or "")
-            if (image.rsplit(":", 1)[0] if ":" in image else image) in self.runners:
+            if parse_docker_image(image)[0] in self.runners:
                 return True
         return False
 

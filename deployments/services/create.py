@@ -22,6 +22,7 @@ from deployments.config import deployable_vos, image_allowed
 from deployments.models import Deployment, DeploymentState, DeploymentTransition
 from deployments.services.enqueue import enqueue_submit
 from deployments.services.errors import DeploymentError
+from deployments.services.provenance import deployment_origin
 from deployments.services.quotas import check_quotas
 from deployments.services.secrets import encrypt_secrets
 
@@ -87,7 +88,11 @@ def deployment_create(
                 ram_mb=request.ram_mb,
                 gpu_num=request.gpu_num,
             )
+            origin = deployment_origin(
+                request.module, image=request.docker_image, tag=request.docker_tag
+            )
             deployment = Deployment.objects.create(
+                **origin.as_fields(),
                 owner=user,
                 vo=request.vo,
                 module=request.module,

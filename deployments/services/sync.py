@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from deployments.backends import BackendStatus, TransientBackendError, get_backend
+from deployments.backends.registry import backend_names
 from deployments.models import Deployment, DeploymentState
 from deployments.services.enqueue import SYNC_TASK, send
 from deployments.services.state import can_move, transition
@@ -27,7 +28,6 @@ SYNCED_STATES = (S.PENDING, S.STARTING, S.RUNNING, S.ERROR)
 PROBLEM_KEY = "deployments:sync-problem:{backend}"
 THROTTLE_KEY = "deployments:sync-requested"
 LOCK_KEY = "deployments:sync-running"
-BACKENDS = ("nomad", "oscar")
 NOT_FOUND = "The job is no longer on the cluster (removed outside AI Exchange)."
 
 
@@ -47,7 +47,7 @@ def sync_statuses() -> SyncReport:
         "id", "state", "backend", "error_message", "alloc_id", "vo", "oscar_service"
     ):
         by_backend[deployment.backend].append(deployment)
-    for backend_name in BACKENDS:
+    for backend_name in backend_names():
         if backend_name not in by_backend:
             _remember_problem(backend_name, "")  # nothing to ask it: nothing stale to report
     for backend_name, deployments in by_backend.items():
@@ -111,14 +111,14 @@ def _remember_problem(backend: str, message: str) -> None:
 
 def forget_problems() -> None:
     """Drop recorded sync problems (an operator after fixing a backend; tests)."""
-    for backend in BACKENDS:
+    for backend in backend_names():
         _remember_problem(backend, "")
 
 
 def sync_problems() -> dict[str, dict[str, str]]:
     """{backend: {message, at}} for backends the last sync could not reach."""
     try:
-        found = cache.get_many([PROBLEM_KEY.format(backend=b) for b in BACKENDS])
+        found = cache.get_many([PROBLEM_KEY.format(backend=b) for b in backend_names()])
     except Exception:
         return {}
     return {key.rsplit(":", 1)[-1]: value for key, value in found.items() if value}

@@ -18,11 +18,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api.serializers import ErrorSerializer
 from deployments.api.views import DeploymentAPIView
 from deployments.models import Deployment, DeploymentState
 from deployments.selectors import deployments_for_user
-from monitoring.api import serializers as s
+from marketplace.serializers import ErrorSerializer
+from monitoring.api.serializers import (
+    DriftCheckSerializer,
+    FeedbackAcceptedSerializer,
+    FeedbackBatchSerializer,
+    MonitorSerializer,
+    SummaryAcceptedSerializer,
+    SummaryBatchSerializer,
+)
 from monitoring.models import DriftCheck
 from monitoring.selectors import monitor_of, recent_checks, summary_counts
 from monitoring.services import (
@@ -63,9 +70,9 @@ class SummaryCollector(DeploymentAPIView):
             "(created on the deployment's Monitoring tab). The batch is stored whole or not at "
             "all; a 400 names the first bad field."
         ),
-        request=s.SummaryBatchSerializer,
+        request=SummaryBatchSerializer,
         responses={
-            201: s.SummaryAcceptedSerializer,
+            201: SummaryAcceptedSerializer,
             400: OpenApiResponse(ErrorSerializer, description="A bad summary; nothing stored."),
             **COLLECTOR_REFUSALS,
         },
@@ -119,9 +126,9 @@ class FeedbackCollector(SummaryCollector):
             "Whether each prediction was right, by the request ids the summaries route returned; "
             "the concept-drift detectors (DDM, ADWIN) read these. All or nothing."
         ),
-        request=s.FeedbackBatchSerializer,
+        request=FeedbackBatchSerializer,
         responses={
-            200: s.FeedbackAcceptedSerializer,
+            200: FeedbackAcceptedSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Bad feedback; none stored."),
             **COLLECTOR_REFUSALS,
         },
@@ -143,7 +150,7 @@ class MonitoringDetail(DeploymentAPIView):
     @extend_schema(
         operation_id="monitoring_retrieve",
         summary="A deployment's monitoring: settings, verdict, counts, latest drift check",
-        responses={200: s.MonitorSerializer, 401: ERROR_401, 404: ERROR_404},
+        responses={200: MonitorSerializer, 401: ERROR_401, 404: ERROR_404},
         tags=["monitoring"],
     )
     def get(self, request: Request, pk) -> Response:
@@ -158,7 +165,7 @@ class MonitoringDetail(DeploymentAPIView):
             "counts": summary_counts(deployment),
             "latest_check": checks[0] if checks else None,
         }
-        return Response(s.MonitorSerializer(monitor, context=context).data)
+        return Response(MonitorSerializer(monitor, context=context).data)
 
 
 class CheckPagination(PageNumberPagination):
@@ -169,7 +176,7 @@ class CheckPagination(PageNumberPagination):
 
 class DriftCheckList(DeploymentAPIView, generics.ListAPIView):
     pagination_class = CheckPagination
-    serializer_class = s.DriftCheckSerializer
+    serializer_class = DriftCheckSerializer
 
     @extend_schema(
         operation_id="monitoring_checks_list",
@@ -183,7 +190,7 @@ class DriftCheckList(DeploymentAPIView, generics.ListAPIView):
             ),
         ],
         responses={
-            200: s.DriftCheckSerializer(many=True),
+            200: DriftCheckSerializer(many=True),
             401: ERROR_401,
             404: OpenApiResponse(ErrorSerializer, description="No such deployment, or page."),
         },

@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.serializers import ErrorSerializer
 from deployments.backends.base import BackendError
+from marketplace.serializers import ErrorSerializer
 from pipelines import selectors
 from pipelines.api.serializers import (
     PipelineRunCreateSerializer,

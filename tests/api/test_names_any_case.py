@@ -10,8 +10,7 @@ from lxml import etree
 
 from catalog.models import Module
 from deployments.models import Deployment
-from tests.deploy.factories import VO, DeployerFactory
-from tests.factories import ModuleFactory, UserFactory, add_provenance
+from tests.factories import VO, DeployerFactory, ModuleFactory, UserFactory, add_provenance
 from tests.fair.conftest import NS
 
 pytestmark = pytest.mark.django_db

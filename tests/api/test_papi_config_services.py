@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.deploy.factories import DeployerFactory
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from catalog.services import curation
+from catalog.curation.edits import edit_fields
 from deployments.models import Deployment
 from marketplace.models import ApiToken, AuditEvent
 from pipelines.models import Pipeline, PipelineVersion
@@ -330,9 +330,7 @@ def world(oidc_settings):
     User = get_user_model()
     module = harvest("matrix-module")
     setup_admin = User.objects.create(username="setup-admin", is_superuser=True, is_staff=True)
-    curation.edit_fields(
-        module=module, author=setup_admin, changes={"summary": "Curated"}, reason="setup"
-    )
+    edit_fields(module=module, author=setup_admin, changes={"summary": "Curated"}, reason="setup")
     owner = User.objects.create(username="matrix-owner", oidc_sub="matrix-user", vos=[VO])
     deployment = Deployment.objects.create(
         owner=owner, vo=VO, module=module, docker_image="ai4oshub/plankton", title="matrix"

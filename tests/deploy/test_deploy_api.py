@@ -5,8 +5,7 @@ import uuid
 import pytest
 
 from deployments.models import Deployment
-from tests.deploy.factories import VO, DeployerFactory, DeploymentFactory
-from tests.factories import ModuleFactory
+from tests.factories import VO, DeployerFactory, DeploymentFactory, ModuleFactory
 from tests.fixtures.deploy import wait_for
 
 API = "/api/v1/deployments/"

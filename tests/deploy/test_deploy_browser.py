@@ -7,8 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from deployments.models import Deployment
-from tests.deploy.factories import DeployerFactory
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

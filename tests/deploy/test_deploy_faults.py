@@ -12,8 +12,7 @@ import pytest
 from deployments.models import Deployment
 from deployments.services import deployment_create
 from deployments.services.enqueue import SUBMIT_TASK, send
-from tests.deploy.factories import DeployerFactory, deployment_request, form_data
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory, deployment_request, form_data
 from tests.fixtures.deploy import NOMAD_TIMEOUT, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]

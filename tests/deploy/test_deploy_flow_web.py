@@ -3,8 +3,7 @@
 import pytest
 
 from deployments.models import Deployment
-from tests.deploy.factories import DeployerFactory
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import deploy_on_oscar_through_the_form, wait_for
 
 pytestmark = [pytest.mark.slow]
@@ -138,7 +137,7 @@ def test_bad_inputs_to_a_service_get_a_clear_message(
 def test_job_log_names_that_are_not_kubernetes_names_never_reach_oscar(
     client, deploy_settings, oscar
 ):
-    from tests.deploy.factories import DeploymentFactory
+    from tests.factories import DeploymentFactory
 
     deployment = DeploymentFactory(running=True, backend="oscar", oscar_service="aix-abc")
     client.force_login(deployment.owner)

@@ -4,8 +4,7 @@ import pytest
 
 from deployments.models import Deployment
 from deployments.services.secrets import decrypt_secrets
-from tests.deploy.factories import DeployerFactory, form_data
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory, form_data
 
 pytestmark = pytest.mark.django_db
 

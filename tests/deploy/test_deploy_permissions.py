@@ -7,8 +7,7 @@ another user's deployment does not exist for you (404, never 403, so IDs leak no
 import pytest
 
 from deployments.models import Deployment
-from tests.deploy.factories import DeployerFactory, DeploymentFactory
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, DeploymentFactory, ModuleFactory
 
 pytestmark = pytest.mark.django_db
 

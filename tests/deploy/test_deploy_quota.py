@@ -7,8 +7,13 @@ from django.db import connection
 
 from deployments.models import Deployment
 from deployments.services import QuotaExceeded, deployment_create
-from tests.deploy.factories import DeployerFactory, DeploymentFactory, deployment_request, form_data
-from tests.factories import ModuleFactory
+from tests.factories import (
+    DeployerFactory,
+    DeploymentFactory,
+    ModuleFactory,
+    deployment_request,
+    form_data,
+)
 
 API = "/api/v1/deployments/"
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from deployments.models import Deployment
 from deployments.services import reconcile
-from tests.deploy.factories import DeploymentFactory
+from tests.factories import DeploymentFactory
 
 pytestmark = pytest.mark.django_db
 LATER = dt.timedelta(hours=7)

@@ -5,7 +5,7 @@ import pytest
 from deployments.models import Deployment
 from deployments.services import InvalidTransition, transition
 from deployments.services.state import ALLOWED
-from tests.deploy.factories import DeploymentFactory
+from tests.factories import DeploymentFactory
 
 pytestmark = pytest.mark.django_db
 

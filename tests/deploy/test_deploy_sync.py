@@ -4,8 +4,7 @@ import pytest
 
 from deployments.models import Deployment
 from deployments.services import deployment_create, deployment_submit, sync_problems, sync_statuses
-from tests.deploy.factories import DeployerFactory, deployment_request
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory, deployment_request
 from tests.fixtures.deploy import wait_for
 
 pytestmark = pytest.mark.django_db

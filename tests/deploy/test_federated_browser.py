@@ -10,10 +10,9 @@ import shlex
 import pytest
 
 from deployments.models import Deployment
-from tests.deploy.factories import DeployerFactory
 from tests.deploy.test_deploy_browser import _sign_in
 from tests.deploy.test_federated_flow import TOOL, finished, run_client
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

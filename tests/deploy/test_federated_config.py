@@ -9,9 +9,8 @@ from deployments.federated.server import ConfigError, ServerSettings
 from deployments.models import Deployment
 from deployments.services import deployment_create, deployment_submit
 from deployments.services.secrets import decrypt_secrets
-from tests.deploy.factories import DeployerFactory, DeploymentFactory, deployment_request
 from tests.deploy.test_federated_flow import TOOL, federated_form
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, DeploymentFactory, ModuleFactory, deployment_request
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ import sys
 import pytest
 
 from deployments.models import Deployment
-from tests.deploy.factories import DeployerFactory
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import REPO_ROOT, wait_for
 
 pytestmark = [pytest.mark.slow]
@@ -109,9 +108,7 @@ def test_deploy_the_federated_server_join_with_the_page_command_and_watch_rounds
     assert token not in str(deployment.config)
 
     # Running, and the server answers: the page shows the join command.
-    info = wait_for(
-        lambda: (i := federated(client, deployment)) and i["status"] and i, timeout=90
-    )
+    info = wait_for(lambda: (i := federated(client, deployment)) and i["status"] and i, timeout=90)
     assert info["status"]["state"] in ("waiting", "training")
     page = client.get(f"/deployments/{deployment.pk}/").content.decode()
     commands = commands_on_page(page)

@@ -4,8 +4,7 @@ import pytest
 
 from deployments.backends import get_backend
 from deployments.services import deployment_create, deployment_submit
-from tests.deploy.factories import DeployerFactory, deployment_request
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory, deployment_request
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,9 @@ def test_a_cpu_deepaas_job_has_resources_meta_namespace_and_traefik_routes(deplo
     assert job["Meta"]["title"] == "job shape"
     assert job["Meta"]["aix_deployment"] == str(deployment.pk)
     main = _tasks(job)["main"]
-    assert main["Config"]["image"] == f"{deployment.docker_image}:cpu"
+    # Pinned to the digest the catalog has for the `cpu` tag (docs/citation.md).
+    cpu_digest = next(t["digest"] for t in deployment.module.docker_tags if t["name"] == "cpu")
+    assert main["Config"]["image"] == f"{deployment.docker_image}@{cpu_digest}"
     assert main["Config"]["args"] == ["--deepaas"]
     assert main["Resources"]["Cores"] == 2 and main["Resources"]["MemoryMB"] == 4000
     assert "Devices" not in main["Resources"]

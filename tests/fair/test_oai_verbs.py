@@ -127,7 +127,7 @@ def test_get_record_of_a_withdrawn_module_is_a_deleted_header(oai):
 
 
 def test_selective_harvest_by_set(oai):
-    tool = ModuleFactory(tool=True)
+    tool = ModuleFactory(tool=True, tags=["deep learning"])  # not a random "marine"
     trainable = ModuleFactory(categories=["AI4 trainable"], tags=["Marine"])
     ModuleFactory(categories=["AI4 inference"], tags=["agriculture"])
 

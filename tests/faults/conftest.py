@@ -6,7 +6,7 @@ import pytest
 @pytest.fixture
 def deployer(client, transactional_db, deploy_settings):
     """A user who may deploy, signed in on `client`."""
-    from tests.deploy.factories import DeployerFactory
+    from tests.factories import DeployerFactory
 
     user = DeployerFactory()
     client.force_login(user)

@@ -18,8 +18,7 @@ import pytest
 
 from deployments.models import Deployment
 from deployments.services import reconcile
-from tests.deploy.factories import DeployerFactory, form_data
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory, form_data
 from tests.faults.deploying import SUBMITTED
 from tests.fixtures.deploy import wait_for
 

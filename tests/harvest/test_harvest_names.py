@@ -11,13 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from catalog.curation.edits import edit_fields
 from catalog.models import FieldProvenance, HarvestRun, Module, ModuleRevision
-from catalog.services.curation import edit_fields
 from catalog.services.demo import load_demo_snapshot, read_snapshot
 from catalog.services.harvest import harvest
 from catalog.services.transfer import TransferError, export_catalog, import_catalog
-from tests.deploy.factories import DeploymentFactory
-from tests.factories import ModuleFactory, UserFactory
+from tests.factories import DeploymentFactory, ModuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CATALOG = "ai4os-hub/modules-catalog"

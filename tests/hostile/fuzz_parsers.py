@@ -25,12 +25,12 @@ django.setup()  # not instrumented: Django itself is not under test
 
 # Instrument the parsers and the libraries they lean on, so coverage guides the fuzzer there.
 with atheris.instrument_imports(
-    include=["catalog.metadata", "catalog.sources", "catalog.rendering", "markdown", "yaml"]
+    include=["catalog.metadata", "catalog.sources", "catalog.web.rendering", "markdown", "yaml"]
 ):
     from catalog.metadata import MetadataError, load_document
-    from catalog.rendering import render_markdown
     from catalog.sources.dockerhub import parse_image_ref
     from catalog.sources.gitmodules import parse_gitmodules
+    from catalog.web.rendering import render_markdown
     from tests.hostile.html_audit import audit
 
 ALLOWED_OWNERS = ["ai4os", "ai4os-hub", "deephdc"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from catalog.rendering import ID_PREFIX
+from catalog.web.rendering import ID_PREFIX
 
-# Written out again on purpose, not imported from catalog.rendering: the oracle must not
+# Written out again on purpose, not imported from catalog.web.rendering: the oracle must not
 # share a mistake with the code under test.
 SAFE_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from deployments.models import Deployment
 from deployments.services import sync_statuses
-from tests.deploy.factories import DeploymentFactory
+from tests.factories import DeploymentFactory
 from tests.hostile.strategies import json_objects_with_keys, json_values
 
 pytestmark = pytest.mark.django_db

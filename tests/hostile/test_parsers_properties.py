@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from catalog.metadata import MetadataError, SourceFile, build_metadata, load_document
-from catalog.rendering import render_markdown, render_text
 from catalog.sources.dockerhub import parse_image_ref
 from catalog.sources.gitmodules import parse_github_url, parse_gitmodules
+from catalog.web.rendering import render_markdown, render_text
 from tests.hostile.html_audit import audit
 from tests.hostile.strategies import HOSTILE_URLS, json_objects_with_keys, json_values, xss_payloads
 from tests.metadata.test_metadata_normalise import FIELD_TYPES

@@ -7,7 +7,7 @@ import json
 
 from monitoring.models import InferenceSummary
 from monitoring.services import issue_token
-from tests.deploy.factories import DeploymentFactory
+from tests.factories import DeploymentFactory
 
 
 def monitored_deployment(**overrides):

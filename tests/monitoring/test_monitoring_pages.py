@@ -9,7 +9,7 @@ from django.core import mail
 from deployments.models import Deployment
 from monitoring.drift import check_drift
 from monitoring.models import Monitor, Notification
-from tests.deploy.factories import DeployerFactory
+from tests.factories import DeployerFactory
 from tests.monitoring.helpers import monitored_deployment, post_summaries
 from tests.monitoring.streams import synthetic_stream
 

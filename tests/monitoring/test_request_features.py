@@ -12,7 +12,7 @@ from PIL import Image
 from deployments.services.inference import build_payload
 from monitoring.models import InferenceSummary
 from monitoring.services import record_payload
-from tests.deploy.factories import DeploymentFactory
+from tests.factories import DeploymentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ Monitoring tab to drift with its charts."""
 import pytest
 
 from monitoring.models import InferenceSummary, Monitor
-from tests.deploy.factories import DeployerFactory
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import deploy_on_oscar_through_the_form, wait_for
 
 pytestmark = [pytest.mark.slow]

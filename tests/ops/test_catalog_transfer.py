@@ -6,8 +6,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from catalog.curation.edits import edit_fields
+from catalog.curation.moderation import moderate
 from catalog.models import Module
-from catalog.services.curation import edit_fields, moderate
 from tests.factories import ModuleFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from catalog.services.curation import moderate
+from catalog.curation.moderation import moderate
 from tests.factories import ModuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_a_curators_edit_is_visible_at_once(client, django_user_model):
     module = ModuleFactory(name="famous", title="Before")
     assert b"Before" in client.get("/modules/famous/").content
     curator = django_user_model.objects.create(username="c", is_global_curator=True)
-    from catalog.services.curation import edit_fields
+    from catalog.curation.edits import edit_fields
 
     edit_fields(module=module, author=curator, changes={"title": "After"}, reason="typo")
     assert b"After" in client.get("/modules/famous/").content

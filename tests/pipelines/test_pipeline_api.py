@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.models import PipelineRun
 from pipelines.services import run_execute
-from tests.deploy.factories import DeployerFactory
+from tests.factories import DeployerFactory
 from tests.pipelines.factories import VOTE_YAML, classifier
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pathlib
 import pytest
 
 from pipelines.models import Pipeline, PipelineRun
-from tests.deploy.factories import DeployerFactory
+from tests.factories import DeployerFactory
 from tests.fixtures.browser import sign_in
 from tests.fixtures.deploy import OSCAR_PASSWORD, OSCAR_USER
 from tests.pipelines.factories import classifier

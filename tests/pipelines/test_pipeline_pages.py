@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from pipelines.models import Pipeline, PipelineRun
-from tests.deploy.factories import DeployerFactory
+from tests.factories import DeployerFactory
 from tests.pipelines.factories import VOTE_YAML, classifier
 
 pytestmark = pytest.mark.django_db

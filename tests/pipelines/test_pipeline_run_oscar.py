@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.models import PipelineRun, StepRun
 from pipelines.services import pipeline_save, run_create, run_execute
-from tests.deploy.factories import DeployerFactory
+from tests.factories import DeployerFactory
 from tests.pipelines.conftest import count_objects
 from tests.pipelines.factories import VOTE_YAML, classifier
 

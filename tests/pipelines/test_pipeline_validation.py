@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.deploy.factories import DeployerFactory
+from tests.factories import DeployerFactory
 from tests.pipelines.factories import VOTE_YAML, classifier
 
 pytestmark = pytest.mark.django_db

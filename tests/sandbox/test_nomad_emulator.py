@@ -17,7 +17,12 @@ from nomad.api.exceptions import (
     URLNotFoundNomadException,
 )
 
-from deployments.sandbox.nomad_emulator import FilterError, NomadEmulator, compile_filter
+from deployments.sandbox.nomad_emulator import (
+    FilterError,
+    NomadEmulator,
+    compile_filter,
+    docker_image_ref,
+)
 from tests.sandbox.clock import FakeClock
 
 PAPI_FILTER = (
@@ -255,7 +260,26 @@ def test_allocation_moves_from_queued_to_pending_to_running(
     assert alloc["ClientStatus"] == "running"
     main = alloc["TaskStates"]["main"]
     assert (main["State"], main["Failed"]) == ("running", False)
-    assert [e["Type"] for e in main["Events"]] == ["Received", "Task Setup", "Started"]
+    # The docker driver's pull event sits between setup and start, as on a real client.
+    assert [e["Type"] for e in main["Events"]] == ["Received", "Task Setup", "Driver", "Started"]
+    pull = main["Events"][2]
+    assert pull["DisplayMessage"] == "Downloading image"
+    assert pull["Details"] == {"image": "ai4oshub/ai4os-demo-app:latest"}
+
+
+@pytest.mark.parametrize(
+    ("image", "pulled"),
+    [
+        ("ai4oshub/x", "ai4oshub/x:latest"),
+        ("ai4oshub/x:cpu", "ai4oshub/x:cpu"),
+        ("ai4oshub/x@sha256:" + "a" * 64, "ai4oshub/x@sha256:" + "a" * 64),
+        # A digest wins over a tag, which the driver drops (Nomad's parseDockerImage).
+        ("ai4oshub/x:cpu@sha256:" + "b" * 64, "ai4oshub/x@sha256:" + "b" * 64),
+        ("registry.example.org:5000/a/b", "registry.example.org:5000/a/b:latest"),
+    ],
+)
+def test_pull_event_names_the_reference_as_the_docker_driver_does(image, pulled) -> None:
+    assert docker_image_ref(image) == pulled
 
 
 def test_allocation_exposes_papi_resources_and_node(

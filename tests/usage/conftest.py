@@ -7,8 +7,8 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 
-from catalog import local_page_cache
 from catalog.usage import pageviews
+from catalog.web import local_page_cache
 
 BROWSER = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

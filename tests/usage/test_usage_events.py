@@ -9,8 +9,7 @@ from catalog.usage.models import ModuleUsageDay
 from deployments.models import Deployment
 from deployments.services import deployment_create
 from deployments.signals import inference_completed
-from tests.deploy.factories import DeployerFactory, DeploymentFactory, deployment_request
-from tests.factories import ModuleFactory
+from tests.factories import DeployerFactory, DeploymentFactory, ModuleFactory, deployment_request
 from tests.monitoring.helpers import monitored_deployment, post_summaries
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.models import AuditEvent
-from tests.deploy.factories import DeployerFactory
-from tests.factories import ModuleFactory, UserFactory
+from tests.factories import DeployerFactory, ModuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 NAME = "DEEP-OC-mods"

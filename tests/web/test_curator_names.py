@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog.services.curation import edit_fields
+from catalog.curation.edits import edit_fields
 from tests.factories import ModuleFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,8 @@
-"""catalog.rendering: untrusted Markdown/HTML → safe HTML with repository-relative URLs."""
+"""catalog.web.rendering: untrusted Markdown/HTML → safe HTML with repository-relative URLs."""
 
 import pytest
 
-from catalog.rendering import module_body_html, render_markdown
+from catalog.web.rendering import module_body_html, render_markdown
 from tests.factories import ModuleFactory
 
 REPO = {"repository": "ai4os-hub/demo", "commit": "abc123", "path": "README.md"}

@@ -1,6 +1,6 @@
 """Lists written straight under a paragraph line render as lists, as on GitHub."""
 
-from catalog.rendering import render_markdown
+from catalog.web.rendering import render_markdown
 
 DOGS = (
     "The original dataset consists of 8351 images divided into: \n"

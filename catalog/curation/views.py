@@ -17,15 +17,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import curation_diff
-from catalog.curation_forms import CurationForm, link_names
+from catalog.curation import moderation
+from catalog.curation.diff import side_by_side
+from catalog.curation.edits import edit_fields, schema_errors
+from catalog.curation.forms import CurationForm, link_names
+from catalog.curation.restore import restore_revision
+from catalog.curation.rules import CurationError, latest_revision_number
+from catalog.curation.upstream import decide_upstream
 from catalog.metadata.validation import LATEST
 from catalog.models import CURATABLE_FIELDS, Module, SourceRecord
 from catalog.names import NameNotCanonical, redirect_to_canonical
-from catalog.presenters import revision_rows
 from catalog.selectors import module_named
-from catalog.services import curation, federated
+from catalog.services import federated
 from catalog.services.publish import effective_values
+from catalog.web.presenters import revision_rows
 from marketplace.auth.permissions import (
     can_curate,
     curatable_module_ids,
@@ -80,18 +85,18 @@ def edit(request: HttpRequest, name: str) -> HttpResponse:
     """The form of every curatable field; saving writes overrides with the reason."""
     module = _module_to_curate(request, name)
     values = effective_values(module)
-    base = curation.latest_revision_number(module)
+    base = latest_revision_number(module)
     form = CurationForm(request.POST or None, values=values, initial={"base_revision": base})
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = curation.edit_fields(
+            outcome = edit_fields(
                 module=module,
                 author=request.user,
                 changes=form.changes(),
                 reason=form.cleaned_data["reason"],
                 base_revision=form.cleaned_data.get("base_revision"),
             )
-        except curation.CurationError as exc:
+        except CurationError as exc:
             form.add_service_errors(exc.field_errors)
             messages.error(request, exc.message)
         else:
@@ -108,7 +113,7 @@ def edit(request: HttpRequest, name: str) -> HttpResponse:
         "form": form,
         "overrides": {o.field: o for o in module.overrides.select_related("author")},
         "link_names": link_names(),
-        "upstream_schema_errors": curation.schema_errors(values),
+        "upstream_schema_errors": schema_errors(values),
         "schema_version": LATEST,
     }
     status = 400 if request.method == "POST" else 200
@@ -122,14 +127,14 @@ def upstream(request: HttpRequest, name: str) -> HttpResponse:
     module = _module_to_curate(request, name)
     if request.method == "POST":
         try:
-            curation.decide_upstream(
+            decide_upstream(
                 module=module,
                 field=request.POST.get("field", ""),
                 decision=request.POST.get("decision", ""),
                 author=request.user,
                 reason=request.POST.get("reason", ""),
             )
-        except curation.CurationError as exc:
+        except CurationError as exc:
             messages.error(request, exc.message)
         else:
             verb = "kept" if request.POST.get("decision") == "keep" else "replaced by upstream"
@@ -143,7 +148,7 @@ def upstream(request: HttpRequest, name: str) -> HttpResponse:
         rows.append(
             {
                 "override": override,
-                "diff": curation_diff.side_by_side(override.value, upstream_values[override.field]),
+                "diff": side_by_side(override.value, upstream_values[override.field]),
                 "was": override.upstream_value,
             }
         )
@@ -158,10 +163,10 @@ def moderate(request: HttpRequest, name: str) -> HttpResponse:
     module = _module_to_curate(request, name)
     action = request.POST.get("action", "")
     try:
-        revision = curation.moderate(
+        revision = moderation.moderate(
             module=module, action=action, author=request.user, reason=request.POST.get("reason", "")
         )
-    except curation.CurationError as exc:
+    except CurationError as exc:
         messages.error(request, exc.message)
     else:
         if revision is None:
@@ -197,12 +202,12 @@ def revision(request: HttpRequest, name: str, number: int) -> HttpResponse:
         {
             "field": field,
             "differs": field in snapshot and snapshot[field] != now[field],
-            "diff": curation_diff.side_by_side(snapshot.get(field), now[field]),
+            "diff": side_by_side(snapshot.get(field), now[field]),
         }
         for field in CURATABLE_FIELDS
         if field in snapshot
     ]
-    latest = curation.latest_revision_number(module)
+    latest = latest_revision_number(module)
     context = {"module": module, "revision": old, "fields": fields, "latest": latest}
     return render(request, "curation/revision.html", context)
 
@@ -213,10 +218,10 @@ def restore(request: HttpRequest, name: str, number: int) -> HttpResponse:
     """Publish the metadata of an old version again."""
     module = _module_to_curate(request, name)
     try:
-        new = curation.restore_revision(
+        new = restore_revision(
             module=module, number=number, author=request.user, reason=request.POST.get("reason", "")
         )
-    except curation.CurationError as exc:
+    except CurationError as exc:
         messages.error(request, exc.message)
         return redirect("curation:revision", name=module.name, number=number)
     if new is None:
@@ -293,7 +298,7 @@ def sources(request: HttpRequest, name: str) -> HttpResponse:
         )
         try:
             if record is None:
-                raise curation.CurationError(
+                raise CurationError(
                     "No such record: pick the source and paste its identifier exactly "
                     "(e.g. owner/name on Hugging Face)."
                 )
@@ -308,8 +313,8 @@ def sources(request: HttpRequest, name: str) -> HttpResponse:
                     request, f"Merged: {record.record_id} is now part of {module.name}."
                 )
             else:
-                raise curation.CurationError("That record is not part of this entry.")
-        except curation.CurationError as exc:
+                raise CurationError("That record is not part of this entry.")
+        except CurationError as exc:
             messages.error(request, exc.message)
         return redirect("curation:sources", name=module.name)
     context = {

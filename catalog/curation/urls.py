@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalog import curation_views as views
+from catalog.curation import views
 
 app_name = "curation"
 urlpatterns = [

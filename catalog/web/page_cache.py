@@ -9,7 +9,7 @@ Views opt in with `cache_anonymous_page`; `AnonymousPageCacheMiddleware`, early 
 middleware stack (before GZip, sessions, CSRF and authentication), stores what the stack
 below it produced and serves it on the next anonymous request, so a hit costs a cache read
 and the middlewares above it (request id, security headers, CSP); each process keeps its
-latest pages in memory too (catalog.local_page_cache), so most hits skip Redis as well.
+latest pages in memory too (catalog.web.local_page_cache), so most hits skip Redis as well.
 It serves only requests that carry no session or flash-message cookie and no Authorization
 header: anyone signed in has a session cookie and always gets a fresh page. It stores only
 GET answers the view marked shareable that set no cookie (a CSRF token, a session) and
@@ -34,9 +34,9 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 
-from catalog import local_page_cache
 from catalog.models import Module
 from catalog.usage.pageviews import count_page_view
+from catalog.web import local_page_cache
 
 SHAREABLE_STATUS = (200, 404, 410)
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from catalog import views
-from catalog.page_cache import cache_anonymous_page
+from catalog.web import views
+from catalog.web.page_cache import cache_anonymous_page
 
 app_name = "catalog"
 urlpatterns = [

@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from catalog import presenters, selectors
-from catalog.jsonld_embed import module_jsonld, module_url
+from catalog import selectors
 from catalog.models import Module
 from catalog.names import canonical_redirect, permanent_redirect
-from catalog.panels import module_panels
-from catalog.rendering import module_body_html
 from catalog.search import ModuleQuery, search_modules
+from catalog.web import presenters
+from catalog.web.jsonld_embed import module_jsonld, module_url
+from catalog.web.panels import module_panels
+from catalog.web.rendering import module_body_html
 
 HOME_MODULES = 12
 HOME_TOOLS = 6
@@ -81,7 +82,7 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
         "panels": module_panels(request, module),
     }
     response = render(request, "catalog/module_detail.html", context)
-    # Counted as a page view (by a person or not) where pages are served: catalog.page_cache.
+    # Counted as a page view (by a person or not) where pages are served: catalog.web.page_cache.
     response.usage_module_id = module.pk
     return response
 

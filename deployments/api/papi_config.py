@@ -1,9 +1,8 @@
 """The deployment form conf PAPI's `/config` route returns (its `etc/modules/user.yaml`).
 
-`module_config(module, vo)` is the single place this is built, so the deployments
-app can reuse it. Docker tags come from the harvest (newest first), not from a
-live Docker Hub call; hardware defaults are seeded from the module's
-`resources.inference` and clamped to the ranges.
+`module_config(module, vo)` is the single place this is built. Docker tags come from the
+harvest (newest first), not from a live Docker Hub call; hardware defaults are seeded from
+the module's `resources.inference` and clamped to the ranges.
 """
 
 from __future__ import annotations
@@ -14,9 +13,13 @@ from typing import Any
 from django.conf import settings
 
 from catalog.models import Module
-
-DEFAULT_IMAGE = "ai4oshub/ai4os-demo-app"
-ALLOWED_IMAGE_OWNERS = ("ai4oshub", "deephdc")
+from deployments.config import (
+    DEFAULT_IMAGE,
+    SERVICE_LABELS,
+    docker_repository,
+    limits_for,
+    services_offered,
+)
 
 MODULE_CONF: dict[str, dict[str, dict[str, Any]]] = {
     "general": {
@@ -95,27 +98,6 @@ class DockerTagsUnavailable(Exception):
         super().__init__(f"Could not retrieve Docker tags from {image}.")
 
 
-def docker_repository(module: Module) -> str:
-    """`<owner>/<image>` from links.docker_image (or the docker_image field).
-
-    The owner is forced to `ai4oshub` unless it is `deephdc`, as PAPI does.
-    """
-    raw = (module.links or {}).get("docker_image") or module.docker_image or ""
-    if not isinstance(raw, str) or not raw.strip():
-        return DEFAULT_IMAGE
-    reference = raw.strip().rstrip("/")
-    for prefix in ("https://hub.docker.com/r/", "http://hub.docker.com/r/", "docker.io/"):
-        if reference.startswith(prefix):
-            reference = reference[len(prefix) :]
-    reference = reference.split("@", 1)[0]
-    parts = reference.split("/")
-    image = parts[-1].split(":", 1)[0]
-    owner = parts[-2] if len(parts) >= 2 else ""
-    if owner != "deephdc":
-        owner = "ai4oshub"
-    return f"{owner}/{image}"
-
-
 def _clamp(value: Any, low: int, high: int | None) -> int | None:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
@@ -134,9 +116,6 @@ def _services_description(services: list[str], labels: dict[str, str]) -> str:
 
 def module_config(module: Module, vo: str) -> dict[str, Any]:
     """The form conf for deploying `module` in `vo` (raises DockerTagsUnavailable)."""
-    # Imported here: deployments.config itself builds on docker_repository() below.
-    from deployments.config import SERVICE_LABELS, limits_for, services_offered
-
     conf = copy.deepcopy(MODULE_CONF)
     hardware = conf["hardware"]
     # Ranges and defaults are the deploy form's (DEPLOY_LIMITS, with per-VO overrides), so

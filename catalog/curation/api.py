@@ -28,16 +28,26 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.serializers import ErrorSerializer
+from catalog.curation.edits import edit_fields
+from catalog.curation.moderation import MODERATION_ACTIONS, moderate
+from catalog.curation.restore import restore_revision
+from catalog.curation.rules import (
+    REASON_MAX_LENGTH,
+    CurationConflict,
+    CurationError,
+    latest_revision_number,
+)
+from catalog.curation.upstream import UPSTREAM_DECISIONS, decide_upstream
 from catalog.models import Module, ModuleRevision, SourceRecord
 from catalog.selectors import module_named
-from catalog.services import curation, federated
+from catalog.services import federated
 from catalog.services.publish import effective_values
 from marketplace.auth.permissions import can_curate
+from marketplace.serializers import ErrorSerializer
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=curation.REASON_MAX_LENGTH)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class FieldsSerializer(ReasonSerializer):
@@ -47,11 +57,11 @@ class FieldsSerializer(ReasonSerializer):
 
 class UpstreamSerializer(ReasonSerializer):
     field = serializers.CharField(max_length=64)
-    decision = serializers.ChoiceField(choices=curation.UPSTREAM_DECISIONS)
+    decision = serializers.ChoiceField(choices=UPSTREAM_DECISIONS)
 
 
 class ModerationSerializer(ReasonSerializer):
-    action = serializers.ChoiceField(choices=sorted(curation.MODERATION_ACTIONS))
+    action = serializers.ChoiceField(choices=sorted(MODERATION_ACTIONS))
 
 
 class RestoreSerializer(ReasonSerializer):
@@ -134,13 +144,13 @@ class CurationView(APIView):
     def payload(self) -> dict:
         serializer = self.input_serializer(data=self.request.data)
         if not serializer.is_valid():
-            raise curation.CurationError("The request body is not valid.", serializer.errors)
+            raise CurationError("The request body is not valid.", serializer.errors)
         return serializer.validated_data
 
     def handle_exception(self, exc):
-        if isinstance(exc, curation.CurationConflict):
+        if isinstance(exc, CurationConflict):
             return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
-        if isinstance(exc, curation.CurationError):
+        if isinstance(exc, CurationError):
             return Response(
                 {"detail": exc.message, "errors": exc.field_errors},
                 status=status.HTTP_400_BAD_REQUEST,
@@ -172,7 +182,7 @@ class CurationView(APIView):
                 "is_featured": module.is_featured,
                 "is_deprecated": module.is_deprecated,
                 "moderation_reason": module.moderation_reason,
-                "latest_revision": curation.latest_revision_number(module),
+                "latest_revision": latest_revision_number(module),
                 **extra,
             }
         )
@@ -194,7 +204,7 @@ class FieldsView(CurationView):
     )
     def patch(self, request, name: str):
         module, data = self.module(name), self.payload()
-        outcome = curation.edit_fields(
+        outcome = edit_fields(
             module=module,
             author=request.user,
             changes=data["fields"],
@@ -213,7 +223,7 @@ class UpstreamView(CurationView):
     @documented(UpstreamSerializer, "Keep a curated value or accept upstream")
     def post(self, request, name: str):
         module, data = self.module(name), self.payload()
-        revision = curation.decide_upstream(
+        revision = decide_upstream(
             module=module,
             field=data["field"],
             decision=data["decision"],
@@ -230,7 +240,7 @@ class ModerationView(CurationView):
     @documented(ModerationSerializer, "Hide/unhide, feature/unfeature, deprecate/undeprecate")
     def post(self, request, name: str):
         module, data = self.module(name), self.payload()
-        revision = curation.moderate(
+        revision = moderate(
             module=module,
             action=data["action"],
             author=request.user,
@@ -246,7 +256,7 @@ class RestoreView(CurationView):
     @documented(RestoreSerializer, "Restore the metadata of a revision")
     def post(self, request, name: str):
         module, data = self.module(name), self.payload()
-        revision = curation.restore_revision(
+        revision = restore_revision(
             module=module,
             number=data["revision"],
             author=request.user,
@@ -293,7 +303,7 @@ class SourceSplitView(SourceMergeView):
         module, data = self.module(name), self.payload()
         record = self.record(data)
         if record.module_id != module.pk:
-            raise curation.CurationError(
+            raise CurationError(
                 f"{data['kind']} record {data['record_id']} is not part of {name}.",
                 {"record_id": ["Not a source of this entry."]},
             )

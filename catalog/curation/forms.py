@@ -3,7 +3,7 @@
 Labels and help come from the schema (`user_friendly`, `description`); controlled
 vocabularies (tasks, categories, libraries, data types) are its enums, offered as
 checkboxes; tags are one per line; links are name/URL rows; dates are date inputs;
-resources are JSON. The form only shapes input: `catalog.services.curation` decides what
+resources are JSON. The form only shapes input: `catalog.curation.edits` decides what
 changed and checks the whole document against the schema.
 """
 

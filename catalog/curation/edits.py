@@ -1,23 +1,7 @@
-"""Curation: curators' edits, their decisions on upstream changes, moderation, restore.
-
-Every write goes through `catalog.services.publish.apply_effective`, which recomputes what a
-module publishes from `module.upstream` and the CuratedOverride rows, writes provenance
-(the curator for overridden fields) and the ModuleRevision. This module only decides which
-overrides exist, checks who may do it and that the result is still valid ai4-metadata v2,
-and writes the audit log.
-
-Rules:
-- An edit creates or updates one override per changed field (value, the upstream value the
-  curator decided against, author, reason). Setting a field back to its upstream value
-  removes the override, so later upstream changes flow in again.
-- A re-harvest never overwrites an override; when upstream moves, `publish` flags it and a
-  curator keeps it (the override now answers the new upstream value) or accepts upstream
-  (the override goes).
-- Restoring a version writes overrides for the fields where that version differs from
-  today's upstream, and removes the others.
-- Moderation (hide, feature, deprecate and their undo) changes flags, with a reason, as a
-  revision of its own; hidden modules are kept, never erased.
-"""
+"""A curator's edit: one override per changed field (value, the upstream value the curator
+decided against, author, reason), after checking each value and that the edited document is
+still valid ai4-metadata v2. Setting a field back to its upstream value removes the override,
+so later upstream changes flow in again."""
 
 from __future__ import annotations
 
@@ -27,22 +11,26 @@ import json
 import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Max
 
+from catalog.curation.rules import (
+    CurationConflict,
+    CurationError,
+    latest_revision_number,
+    lock_for_update,
+    require_curator,
+    required_reason,
+    write_override,
+)
 from catalog.metadata.validation import LATEST, validate_document
-from catalog.models import CURATABLE_FIELDS, CuratedOverride, Module, ModuleRevision
-from catalog.services.publish import apply_effective, effective_values, published_values
+from catalog.metadata.values import DATE_FIELDS, LIST_FIELDS, TEXT_FIELDS, TEXT_MAX_LENGTHS
+from catalog.models import CURATABLE_FIELDS, Module, ModuleRevision
+from catalog.services.publish import apply_effective, effective_values
 from marketplace.auth import audit
-from marketplace.auth.permissions import can_curate
 from marketplace.models import AuditEvent
 
-TEXT_FIELDS = ("title", "summary", "description", "license", "doi", "docker_image")
-LIST_FIELDS = ("tags", "tasks", "categories", "libraries", "data_types")
-DATE_FIELDS = ("created", "updated")
-REASON_MAX_LENGTH = 2000
 TEXT_MAX_LENGTH = 100_000
 RESOURCES_MAX_BYTES = 10_000
 LIST_MAX_ITEMS = 100
@@ -56,29 +44,6 @@ DOCUMENT_PATHS = {
     "created": ("dates", "created"),
     "updated": ("dates", "updated"),
 }
-MODERATION_ACTIONS = {
-    # action: (flag, value, audit action)
-    "hide": ("is_hidden", True, AuditEvent.Action.HIDE),
-    "unhide": ("is_hidden", False, AuditEvent.Action.UNHIDE),
-    "feature": ("is_featured", True, AuditEvent.Action.FEATURE),
-    "unfeature": ("is_featured", False, AuditEvent.Action.UNFEATURE),
-    "deprecate": ("is_deprecated", True, AuditEvent.Action.DEPRECATE),
-    "undeprecate": ("is_deprecated", False, AuditEvent.Action.UNDEPRECATE),
-}
-UPSTREAM_DECISIONS = ("keep", "accept")
-
-
-class CurationError(Exception):
-    """A curation request that cannot be carried out; `field_errors` says where."""
-
-    def __init__(self, message: str, field_errors: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field_errors = field_errors or {}
-
-
-class CurationConflict(CurationError):
-    """The module changed since the curator loaded it."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,10 +69,10 @@ def edit_fields(
     when a value is malformed or the edited document would break the ai4-metadata schema,
     CurationConflict when `base_revision` is no longer the latest revision.
     """
-    _require_curator(author, module)
-    reason = _reason(reason)
+    require_curator(author, module)
+    reason = required_reason(reason)
     with transaction.atomic():
-        module = _locked(module)
+        module = lock_for_update(module)
         if base_revision is not None and base_revision != latest_revision_number(module):
             raise CurationConflict(
                 "This module changed while you were editing it (a harvest or another curator). "
@@ -124,7 +89,9 @@ def edit_fields(
                 # Back to what upstream says: no override, so upstream changes flow in again.
                 module.overrides.filter(field=field).delete()
             else:
-                _set_override(module, field, cleaned[field], upstream, author=author, reason=reason)
+                write_override(
+                    module, field, cleaned[field], upstream, author=author, reason=reason
+                )
         revision = apply_effective(
             module, author=author, reason=reason, kind=ModuleRevision.Kind.CURATION
         )
@@ -245,194 +212,13 @@ def _field_of(path: str | None) -> str:
     return parts[0] if parts[0] in CURATABLE_FIELDS else "__all__"
 
 
-# --- upstream changes -------------------------------------------------------------------------
-def decide_upstream(
-    *, module: Module, field: str, decision: str, author, reason: str, via: str = "web"
-) -> ModuleRevision | None:
-    """Keep the curated value of `field` against today's upstream, or accept upstream."""
-    _require_curator(author, module)
-    reason = _reason(reason)
-    if decision not in UPSTREAM_DECISIONS:
-        raise CurationError(f"Decision must be one of {', '.join(UPSTREAM_DECISIONS)}.")
-    with transaction.atomic():
-        module = _locked(module)
-        override = module.overrides.select_for_update().filter(field=field).first()
-        if override is None:
-            raise CurationError(f"'{field}' has no curated value to keep or drop.")
-        upstream = effective_values(module, overrides={})
-        if decision == "keep":
-            override.upstream_value = (module.upstream or {}).get(field, upstream[field])
-            override.upstream_changed = False
-            override.author = author
-            override.reason = reason
-            override.save()
-            action = AuditEvent.Action.KEEP
-        else:
-            override.delete()
-            action = AuditEvent.Action.ACCEPT
-        revision = apply_effective(
-            module, author=author, reason=reason, kind=ModuleRevision.Kind.CURATION
-        )
-        audit.record(
-            actor=author,
-            action=action,
-            module=module,
-            revision=revision,
-            fields=[field],
-            reason=reason,
-            via=via,
-            details={"upstream": upstream[field]},
-        )
-    return revision
-
-
-# --- moderation -------------------------------------------------------------------------------
-def moderate(
-    *, module: Module, action: str, author, reason: str, via: str = "web"
-) -> ModuleRevision | None:
-    """Hide/unhide, feature/unfeature, deprecate/undeprecate `module`, with a reason.
-
-    Returns the moderation revision, or None when the flag already had that value.
-    """
-    _require_curator(author, module)
-    reason = _reason(reason)
-    if action not in MODERATION_ACTIONS:
-        raise CurationError(f"Moderation action must be one of {', '.join(MODERATION_ACTIONS)}.")
-    flag, value, audit_action = MODERATION_ACTIONS[action]
-    with transaction.atomic():
-        module = _locked(module)
-        old = getattr(module, flag)
-        if old == value:
-            return None
-        setattr(module, flag, value)
-        module.moderation_reason = reason
-        # modified_at moves, so OAI-PMH and feeds see the record change (or disappear).
-        module.save(update_fields=[flag, "moderation_reason", "modified_at"])
-        revision = ModuleRevision.objects.create(
-            module=module,
-            number=latest_revision_number(module) + 1,
-            kind=ModuleRevision.Kind.MODERATION,
-            author=author,
-            reason=reason,
-            from_commit=module.source_commit,
-            to_commit=module.source_commit,
-            changes=[{"field": flag, "old": old, "new": value}],
-            snapshot=published_values(module),
-        )
-        audit.record(
-            actor=author,
-            action=audit_action,
-            module=module,
-            revision=revision,
-            fields=[flag],
-            reason=reason,
-            via=via,
-        )
-    return revision
-
-
-# --- restore ----------------------------------------------------------------------------------
-def restore_revision(
-    *, module: Module, number: int, author, reason: str, via: str = "web"
-) -> ModuleRevision | None:
-    """Make the metadata of revision `number` the published one again (flags untouched).
-
-    Fields where that version equals today's upstream lose their override; the others get
-    one. Returns the restore revision, or None when nothing differs.
-    """
-    _require_curator(author, module)
-    reason = _reason(reason)
-    with transaction.atomic():
-        module = _locked(module)
-        old = module.revisions.filter(number=number).first()
-        if old is None:
-            raise CurationError(f"{module.name} has no version {number}.")
-        upstream = effective_values(module, overrides={})
-        target = {
-            field: effective_values(module, overrides={field: _Value(old.snapshot[field])})[field]
-            for field in CURATABLE_FIELDS
-            if field in (old.snapshot or {})
-        }
-        note = f"Restored version {number}: {reason}"
-        overrides = {o.field: o for o in module.overrides.select_for_update()}
-        for field, value in target.items():
-            if value == upstream[field]:
-                if field in overrides:
-                    overrides[field].delete()
-            elif field not in overrides or overrides[field].value != value:
-                _set_override(module, field, value, upstream, author=author, reason=note)
-        revision = apply_effective(
-            module, author=author, reason=note, kind=ModuleRevision.Kind.RESTORE
-        )
-        audit.record(
-            actor=author,
-            action=AuditEvent.Action.RESTORE,
-            module=module,
-            revision=revision,
-            fields=[c["field"] for c in revision.changes] if revision else [],
-            reason=reason,
-            via=via,
-            details={"restored": number},
-        )
-    return revision
-
-
-# --- helpers ----------------------------------------------------------------------------------
-def latest_revision_number(module: Module) -> int:
-    return module.revisions.aggregate(n=Max("number"))["n"] or 0
-
-
-@dataclasses.dataclass(frozen=True)
-class _Value:
-    """Stands in for an override so `effective_values` cleans a value the way publish does."""
-
-    value: Any
-
-
-def _set_override(module, field, value, upstream, *, author, reason) -> None:
-    CuratedOverride.objects.update_or_create(
-        module=module,
-        field=field,
-        defaults={
-            "value": value,
-            "upstream_value": (module.upstream or {}).get(field, upstream[field]),
-            "upstream_changed": False,
-            "author": author,
-            "reason": reason,
-        },
-    )
-
-
-def _locked(module: Module) -> Module:
-    return Module.objects.select_for_update().get(pk=module.pk)
-
-
-def _require_curator(user, module: Module) -> None:
-    if not can_curate(user, module):
-        raise PermissionDenied(f"You may not curate {module.name}.")
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise CurationError(
-            "Say why (the reason is shown in the history).", {"reason": ["Required."]}
-        )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise CurationError(
-            f"The reason is longer than {REASON_MAX_LENGTH} characters.",
-            {"reason": [f"At most {REASON_MAX_LENGTH} characters."]},
-        )
-    return reason
-
-
 def _clean_text(field: str, value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValidationError("Should be text.")
     value = value.replace("\r\n", "\n").strip()
-    limit = Module._meta.get_field(field).max_length or TEXT_MAX_LENGTH
+    limit = TEXT_MAX_LENGTHS.get(field, TEXT_MAX_LENGTH)
     if len(value) > limit:
         raise ValidationError(f"At most {limit} characters (this is {len(value)}).")
     if field not in ("description", "summary") and "\n" in value:

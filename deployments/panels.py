@@ -1,0 +1,68 @@
+"""Deployments' panel on module pages (settings.CATALOG_MODULE_PANELS): how many active
+deployments run the current catalog version of the module and how many an older one, and
+for the signed-in user's own deployments on an older version an "Upgrade" link.
+
+One aggregate query (the latest revision number is a subquery inside it), plus one small
+query for the signed-in user's own older deployments only when the aggregate counted some.
+Anonymous module pages are served from the catalog page cache, which is keyed by catalog
+changes only: for them the counts can be up to CATALOG_PAGE_CACHE_SECONDS old (signed-in
+visitors always get fresh counts).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, Q, Subquery
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from catalog.models import ModuleRevision
+from catalog.web.panels import ModulePanel
+from deployments.models import ACTIVE_STATES, Deployment, DeploymentState
+
+# Counted as "running": everything holding or about to hold resources, except on its way out.
+COUNTED = [s for s in ACTIVE_STATES if s != DeploymentState.DELETING]
+MAX_UPGRADE_LINKS = 5
+
+
+def module_versions(request: HttpRequest, module) -> ModulePanel | None:
+    latest = Subquery(
+        ModuleRevision.objects.filter(module=module).order_by("-number").values("number")[:1]
+    )
+    user = request.user
+    mine = Q(owner=user) if user.is_authenticated else Q(pk__in=[])
+    stats = Deployment.objects.filter(module=module, state__in=COUNTED).aggregate(
+        latest=Max(latest),
+        current=Count("pk", filter=Q(revision_number=latest)),
+        older=Count("pk", filter=Q(revision_number__lt=latest)),
+        unversioned=Count("pk", filter=Q(revision_number__isnull=True)),
+        mine_older=Count("pk", filter=mine & Q(revision_number__lt=latest)),
+    )
+    total = stats["current"] + stats["older"] + stats["unversioned"]
+    if not total:
+        return None
+    upgrades = []
+    if stats["mine_older"]:
+        old = Deployment.objects.filter(
+            module=module,
+            owner=user,
+            state__in=COUNTED,
+            revision_number__lt=stats["latest"],
+        ).order_by("-created_at")[:MAX_UPGRADE_LINKS]
+        upgrades = [{"deployment": d, "url": upgrade_url(d, module)} for d in old]
+    return ModulePanel(
+        template="deployments/_module_versions.html",
+        context={**stats, "total": total, "upgrades": upgrades},
+        slot="side",
+    )
+
+
+def upgrade_url(deployment: Deployment, module) -> str:
+    """The deploy form pre-filled with `deployment`'s settings, at the current version."""
+    query = {"upgrade": str(deployment.pk)}
+    if deployment.backend == Deployment.Backend.OSCAR:
+        query["backend"] = "oscar"
+    if deployment.backend == Deployment.Backend.NOMAD:
+        query["service"] = deployment.service
+    path = reverse("deployments:new", args=[module.name])
+    return f"{path}?{urlencode(query)}"

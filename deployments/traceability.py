@@ -1,0 +1,53 @@
+"""What the deployment page shows about where a deployment came from: the catalog version
+(number, commit, links to its history), the image digest or why it is unknown, and the
+citation links and switch."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from catalog.models import ModuleRevision
+from deployments import citation, panels
+from deployments.models import Deployment, DigestSource, PublishedCitation
+from marketplace.auth.permissions import can_curate
+
+
+def provenance_context(request, deployment: Deployment) -> dict:
+    module = deployment.module
+    revision_url = ""
+    if module is not None and deployment.revision_number and can_curate(request.user, module):
+        revision_url = reverse("curation:revision", args=[module.name, deployment.revision_number])
+    commit_url = ""
+    if module is not None and module.repository_url and deployment.source_commit:
+        commit_url = f"{module.repository_url.rstrip('/')}/tree/{deployment.source_commit}"
+    current = None
+    upgrade_url = ""
+    if module is not None and deployment.revision_number is not None:
+        current = current_revision_number(module)
+        if current and current > deployment.revision_number and deployment.is_running:
+            upgrade_url = panels.upgrade_url(deployment, module)
+    return {
+        "current_number": current,
+        "upgrade_url": upgrade_url,
+        "revision_number": deployment.revision_number,
+        "source_commit": deployment.source_commit,
+        "commit_url": commit_url,
+        "history_url": citation.history_url(module.name) if module else "",
+        "revision_url": revision_url,
+        "digest": deployment.image_digest,
+        "digest_pinned": deployment.image_digest_source == DigestSource.REGISTRY,
+        "digest_source": deployment.get_image_digest_source_display(),
+        "citation_url": reverse("deployments:citation", args=[deployment.pk]),
+        "crate_url": reverse("deployments:ro-crate", args=[deployment.pk]),
+        "publish_url": reverse("deployments:publish", args=[deployment.pk]),
+        "published_at": citation.published_at(PublishedCitation.Kind.DEPLOYMENT, deployment.pk),
+    }
+
+
+def current_revision_number(module) -> int | None:
+    return (
+        ModuleRevision.objects.filter(module=module)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
