@@ -130,11 +130,13 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    error_detail: str = ""
 
     def line(self, label: str) -> str:
         return (
             f"{label:<28} {self.requests_per_second:9.1f} req/s   p50 {self.p50_ms:7.2f} ms   "
             f"p99 {self.p99_ms:7.2f} ms   errors {self.errors}"
+            + (f" ({self.error_detail})" if self.error_detail else "")
         )
 
 
@@ -142,14 +144,29 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, *, connections: int = 50, seconds: int = 10, threads: int = 2) -> LoadResult:
+def wrk(
+    url: str,
+    *,
+    connections: int = 50,
+    seconds: int = 10,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
     """Run wrk against a loopback URL and parse its latency distribution."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError("benchmarks only send traffic to 127.0.0.1")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk (Debian's package)")
     out = subprocess.run(  # noqa: S603
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            *[arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")],
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -162,4 +179,11 @@ def wrk(url: str, *, connections: int = 50, seconds: int = 10, threads: int = 2)
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non_2xx.group(1)) if non_2xx else 0
-    return LoadResult(url, rps, percentiles.get("50", 0.0), percentiles.get("99", 0.0), errors)
+    detail = "; ".join(
+        line.strip()
+        for line in out.splitlines()
+        if line.strip().startswith(("Socket errors", "Non-2xx"))
+    )
+    return LoadResult(
+        url, rps, percentiles.get("50", 0.0), percentiles.get("99", 0.0), errors, detail
+    )

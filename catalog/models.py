@@ -199,6 +199,11 @@ class Module(models.Model):
     first_seen_at = models.DateTimeField(auto_now_add=True)
     # Any change to what we publish; OAI-PMH datestamps and HTTP validators use it.
     modified_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Usage of the last days (catalog.usage): daily series per metric, refreshed by the roll-up
+    # with a queryset update so modified_at (what we publish) does not move; the page reads it
+    # from this row, so the charts cost no query. usage_score sorts "most used".
+    usage_summary = models.JSONField(default=dict, blank=True)
+    usage_score = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -206,6 +211,7 @@ class Module(models.Model):
             models.Index(fields=["kind", "status", "is_hidden"]),
             models.Index(fields=["-updated"]),
             models.Index(fields=["-docker_pulls"]),
+            models.Index(fields=["-usage_score"]),
         ]
         constraints = [
             # Also the index of every lookup by name (they compare lower-case forms).
@@ -412,3 +418,7 @@ class HttpCacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+# Daily usage counters live in catalog.usage; imported here so Django registers the model.
+from catalog.usage.models import ModuleUsageDay  # noqa: E402, F401

@@ -24,3 +24,13 @@ def harvest_catalog(trigger: str = "schedule") -> int | None:
         logger.info("harvest task skipped: %s", exc)
         return None
     return run.pk
+
+
+@shared_task(name="catalog.tasks.roll_up_usage")
+def roll_up_usage() -> int:
+    """Copy the day's page views into the database and refresh usage summaries (beat runs it
+    every USAGE_ROLLUP_SECONDS). Idempotent: a redelivered or overlapping run writes the same
+    numbers (catalog.usage.rollup)."""
+    from catalog.usage.rollup import roll_up
+
+    return roll_up().summaries_written

@@ -143,6 +143,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "deployments.tasks.sync_statuses": {"queue": "sync"},
     "deployments.tasks.reconcile_deployments": {"queue": "sync"},
+    # Short and periodic: a long harvest on the harvest queue must not hold it up.
+    "catalog.tasks.roll_up_usage": {"queue": "sync"},
     # Drift checks, pruning and the demo generator: a backlog there never delays the others.
     "monitoring.tasks.*": {"queue": "monitoring"},
     "catalog.tasks.*": {"queue": "harvest"},
@@ -484,6 +486,7 @@ CATALOG_MODULE_PANELS = [
     "monitoring.panels.module_drift",
     "deployments.panels.module_versions",
     "pipelines.panels.pipeline_entry",
+    "catalog.usage.panel.module_usage",
 ]
 # What other apps add to the site's and the deployments' templates
 # (marketplace/templatetags/template_hooks.py): hook name -> templates rendered there, in order.
@@ -497,6 +500,42 @@ TEMPLATE_HOOKS = {
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Anonymous catalog pages are cached until the catalog changes (0 turns it off).
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
+# How long a process trusts the catalog fingerprint it last read: a change reaches cached
+# anonymous pages at most this late, and a cache hit costs no query (0: read it every time).
+CATALOG_PAGE_FINGERPRINT_SECONDS = env.float("CATALOG_PAGE_FINGERPRINT_SECONDS", default=1.0)
+# Paths of the pages views mark with cache_anonymous_page (the others skip the cache read).
+CATALOG_PAGE_CACHE_PATHS = env.str(
+    "CATALOG_PAGE_CACHE_PATHS", default=r"^/((modules|tools)/([\w-]+/)?)?$"
+)
+# Each process also keeps its latest cached pages in memory, up to this many bytes (0: off).
+CATALOG_PAGE_LOCAL_CACHE_BYTES = env.int("CATALOG_PAGE_LOCAL_CACHE_BYTES", default=32 * 2**20)
+# Served before sessions and authentication are looked at (catalog.web.page_cache); inside it,
+# GZip, sessions, CSRF, auth and the FAIR headers run once for the stored copy.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.gzip.GZipMiddleware"),
+    "catalog.web.page_cache.AnonymousPageCacheMiddleware",
+)
+
+# --- Usage statistics (catalog.usage, docs/usage.md) ---------------------------
+# Page views by people are counted in Redis (nothing without it), rolled up into the database.
+USAGE_REDIS_URL = env.str("USAGE_REDIS_URL", default=REDIS_URL)
+USAGE_KEY_PREFIX = env.str("USAGE_KEY_PREFIX", default="aix-usage")
+# A visitor (keyed hash of address and user agent) making more views a minute is not a person.
+USAGE_MAX_VIEWS_PER_MINUTE = env.int("USAGE_MAX_VIEWS_PER_MINUTE", default=30)
+# The request META key holding the visitor's address; behind a proxy HTTP_X_FORWARDED_FOR
+# (its last entry, the one the proxy appended, is used).
+USAGE_CLIENT_IP_HEADER = env.str("USAGE_CLIENT_IP_HEADER", default="REMOTE_ADDR")
+# Page views go to Redis from a thread of each process, pipelined, this often (seconds);
+# off: each view waits for its own round trip.
+USAGE_COUNT_IN_BACKGROUND = env.bool("USAGE_COUNT_IN_BACKGROUND", default=True)
+USAGE_FLUSH_SECONDS = env.float("USAGE_FLUSH_SECONDS", default=0.2)
+USAGE_CHART_DAYS = env.int("USAGE_CHART_DAYS", default=30)
+USAGE_ROLLUP_SECONDS = env.float("USAGE_ROLLUP_SECONDS", default=300.0)
+CELERY_BEAT_SCHEDULE["catalog-usage-rollup"] = {
+    "task": "catalog.tasks.roll_up_usage",
+    "schedule": USAGE_ROLLUP_SECONDS,
+    "options": {"expires": USAGE_ROLLUP_SECONDS},
+}
 
 # --- Logging --------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

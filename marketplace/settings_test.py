@@ -17,6 +17,10 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 REDIS_URL = _env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
+USAGE_REDIS_URL = REDIS_URL
+USAGE_KEY_PREFIX = "aix-test-usage"
+# Each view is counted before the answer leaves (tests read the counts right after).
+USAGE_COUNT_IN_BACKGROUND = False
 CACHES = {
     "default": {
         "BACKEND": "marketplace.cache.FailSoftRedisCache",
@@ -35,5 +39,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/mi
 TEST_ARTIFACTS_DIR = VAR_DIR.parent / "test-artifacts"
 # Whole-page caching is exercised by its own tests; elsewhere each test sees fresh pages.
 CATALOG_PAGE_CACHE_SECONDS = 0
+# Tests see a change on the next request.
+CATALOG_PAGE_FINGERPRINT_SECONDS = 0
+CATALOG_PAGE_LOCAL_CACHE_BYTES = 0
 # The Nomad emulator runs federated servers on loopback: reach them at their allocation.
 DEPLOY_FEDSERVER_ACCESS = "allocation"

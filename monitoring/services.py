@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from catalog.usage import record_event
 from deployments.models import Deployment, DeploymentState
 from monitoring.features import summary_from_payload
 from monitoring.models import DriftCheck, InferenceSummary, Monitor
@@ -78,9 +79,12 @@ def authenticate_collector(*, deployment: Deployment, authorization: str) -> Mon
 
 @transaction.atomic
 def record_summaries(
-    *, monitor: Monitor, summaries: list[CleanSummary], source: str
+    *, monitor: Monitor, summaries: list[CleanSummary], source: str, count_usage: bool = True
 ) -> list[InferenceSummary]:
-    """Store validated summaries and learn the types of new features, in one transaction."""
+    """Store validated summaries and learn the types of new features, in one transaction.
+
+    With `count_usage`, the calls count as the module's inference calls (catalog.usage) in
+    that transaction; requests through AI Exchange were counted when they were served."""
     rows = InferenceSummary.objects.bulk_create(
         [
             InferenceSummary(
@@ -100,6 +104,8 @@ def record_summaries(
     for summary in summaries:
         new_types |= summary.types
     last_id = max(row.pk for row in rows)
+    if count_usage:
+        count_inference_calls(monitor.deployment, len(rows))
     if new_types:
         locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
         locked.feature_types = {**new_types, **locked.feature_types}
@@ -134,7 +140,13 @@ def record_payload(
         # it just is not recorded, and the owner can read why in the log.
         logger.warning("not recording a request of %s: %s", deployment.pk, exc)
         return None
-    return record_summaries(monitor=monitor, summaries=[summary], source=source)[0]
+    rows = record_summaries(monitor=monitor, summaries=[summary], source=source, count_usage=False)
+    return rows[0]
+
+
+def count_inference_calls(deployment: Deployment, calls: int = 1) -> None:
+    """Report `calls` inference calls of `deployment` to the catalog's usage counters."""
+    record_event("inference_calls", module_ids=[deployment.module_id], count=calls)
 
 
 @dataclass(frozen=True)

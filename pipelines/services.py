@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Module
+from catalog.usage import record_event
 from deployments.backends.base import BackendError, TransientBackendError
 from deployments.services.enqueue import send
 from pipelines import catalog_entry, oscar
@@ -287,6 +288,8 @@ def run_create(
             input_path=wiring.input_path,
             output_paths=list(wiring.output_paths),
         )
+    # One run for each module it uses, recorded with the run (a retried task counts nothing).
+    record_event("pipeline_runs", module_names=[s.module.name for s in flat if s.module])
     return run
 
 

@@ -21,6 +21,7 @@ ORDERINGS = {
     "name": "name",
     "-updated": "updated",
     "-docker_pulls": "popular",
+    "-usage_score": "used",
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.fair import links as fair_links
 from catalog.models import FieldProvenance, HarvestRun, Module, ModuleRevision
+from catalog.usage import METRICS as usage_metrics
 
 # What a list item carries by default; `?fields=` picks any subset of DETAIL_FIELDS.
 LIST_FIELDS = (
@@ -37,6 +39,7 @@ LIST_FIELDS = (
     "page_url",
     "source_labels",
     "runnable",
+    "usage_score",
 )
 DETAIL_FIELDS = LIST_FIELDS + (
     "description",
@@ -67,6 +70,7 @@ DETAIL_FIELDS = LIST_FIELDS + (
     "origin",
     "sources",
     "parts",
+    "usage",
 )
 
 
@@ -133,6 +137,59 @@ class PartSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text="The sub-pipeline's version.")
 
 
+class UsageTotalsSerializer(serializers.Serializer):
+    page_views = serializers.IntegerField(min_value=0)
+    deployments = serializers.IntegerField(min_value=0)
+    inference_calls = serializers.IntegerField(min_value=0)
+    pipeline_runs = serializers.IntegerField(min_value=0)
+
+
+class UsageSerializer(serializers.Serializer):
+    """Daily usage of the last `days` days, oldest first, ending on `end` (UTC)."""
+
+    days = serializers.IntegerField(help_text="Length of the window.")
+    end = serializers.DateField(
+        allow_null=True, help_text="The window's last day; null before any usage was recorded."
+    )
+    page_views = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        help_text="Views of the module page by people (bots left out), one number per day.",
+    )
+    deployments = serializers.ListField(
+        child=serializers.IntegerField(min_value=0), help_text="Deployments started, per day."
+    )
+    inference_calls = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        help_text="Inference calls through AI Exchange or its monitoring collector, per day.",
+    )
+    pipeline_runs = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        help_text="Runs of pipelines with a step of this module, per day.",
+    )
+    totals = UsageTotalsSerializer(help_text="The sums over the window.")
+
+
+def usage_of(module: Module) -> dict:
+    """`Module.usage_summary` in the API's shape (catalog.usage.rollup writes it)."""
+    summary = module.usage_summary or {}
+    days = settings.USAGE_CHART_DAYS
+    metrics = usage_metrics
+    if not summary.get("end"):
+        return {
+            "days": days,
+            "end": None,
+            **{m: [] for m in metrics},
+            "totals": dict.fromkeys(metrics, 0),
+        }
+    series = {m: [int(v) for v in summary.get(m, [])] for m in metrics}
+    return {
+        "days": len(series["page_views"]),
+        "end": summary["end"],
+        **series,
+        "totals": {m: sum(values) for m, values in series.items()},
+    }
+
+
 class ModuleSerializer(serializers.ModelSerializer):
     """A published module or tool. Pass `fields=[...]` to keep only those keys."""
 
@@ -166,6 +223,12 @@ class ModuleSerializer(serializers.ModelSerializer):
         help_text="What a pipeline (kind=pipeline) is made of, in step order; empty otherwise.",
     )
 
+    usage_score = serializers.IntegerField(
+        read_only=True,
+        help_text="Usage events of the last days (page views by people, deployments, "
+        "inference calls, pipeline runs): what `ordering=-usage_score` sorts by.",
+    )
+    usage = serializers.SerializerMethodField(help_text="Daily usage of the last days.")
     url = serializers.SerializerMethodField(help_text="This resource in the API.")
     page_url = serializers.SerializerMethodField(help_text="The module page (cite this URL).")
     provenance_url = serializers.SerializerMethodField()
@@ -184,6 +247,10 @@ class ModuleSerializer(serializers.ModelSerializer):
         if fields is not None:
             for name in set(self.fields) - set(fields):
                 self.fields.pop(name)
+
+    @extend_schema_field(UsageSerializer)
+    def get_usage(self, module: Module) -> dict:
+        return usage_of(module)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, module: Module) -> str:

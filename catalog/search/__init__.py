@@ -19,10 +19,17 @@ PostgreSQL and word-wise icontains elsewhere (`catalog.search.text`).
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable
 
 from catalog.models import Module
-from catalog.search.facets import FacetValue, facet_rows, filter_and_count, stamp_expression
+from catalog.search.facets import (
+    FacetValue,
+    facet_rows,
+    filter_and_count,
+    selections,
+    stamp_expression,
+)
 from catalog.search.query import (
     BADGE_LABELS,
     BADGES,
@@ -38,6 +45,7 @@ from catalog.search.query import (
     SORTS,
     ModuleQuery,
 )
+from catalog.search.source_counts import source_counts
 from catalog.search.text import (
     SEARCH_CONFIG,
     filter_text,
@@ -97,11 +105,14 @@ class SearchResult:
         return min(self.page * self.query.page_size, self.total)
 
 
-def search_modules(query: ModuleQuery, *, defer: Iterable[str] = HEAVY_FIELDS) -> SearchResult:
+def search_modules(
+    query: ModuleQuery, *, defer: Iterable[str] = HEAVY_FIELDS, count_sources: bool = True
+) -> SearchResult:
     """Published modules matching `query`: one page, the total, facet counts, suggestions.
 
     `defer` names fields the page query leaves out (cards never show them); pass `()` to
-    load whole rows.
+    load whole rows. `count_sources=False` leaves the Source facet empty and saves its query
+    (for pages that show no facets).
     """
     base = published_modules()
     if query.kind:
@@ -113,7 +124,8 @@ def search_modules(query: ModuleQuery, *, defer: Iterable[str] = HEAVY_FIELDS) -
     base = filter_text(base, query.q).order_by(*ordering(query))
 
     rows = facet_rows(list(base.annotate(stamp=stamp_expression()).values_list("id", "stamp")))
-    matching, facets = filter_and_count(query, rows)
+    source = source_counts(base, selections(query)) if count_sources else Counter()
+    matching, facets = filter_and_count(query, rows, source=source)
 
     total = len(matching)
     num_pages = max(1, -(-total // query.page_size))

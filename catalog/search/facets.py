@@ -40,7 +40,7 @@ class FacetValue(NamedTuple):
 class FacetRow:
     """One module's facet values: (folded key, spelling) pairs per facet, and its badges."""
 
-    __slots__ = ("id", "stamp", "pairs", "keys", "badges", "triples")
+    __slots__ = ("id", "stamp", "pairs", "keys", "badges", "triples", "triples_but_source")
 
     def __init__(self, row: tuple) -> None:
         self.id: int = row[0]
@@ -60,6 +60,8 @@ class FacetRow:
         self.triples = tuple(
             (facet, key, spelling) for facet in FACETS for key, spelling in self.pairs[facet]
         )
+        # The Source facet is counted by the database where it can (catalog.search.source_counts).
+        self.triples_but_source = tuple(t for t in self.triples if t[0] != "source")
 
 
 _FIELDS = ("id", "stamp", "license", *BADGES, *LIST_FACETS.values())
@@ -106,9 +108,11 @@ def selections(query: ModuleQuery) -> dict[str, frozenset[str]]:
 
 
 def filter_and_count(
-    query: ModuleQuery, rows: list[FacetRow]
+    query: ModuleQuery, rows: list[FacetRow], *, source: Counter[tuple[str, str]] | None = None
 ) -> tuple[list[FacetRow], dict[str, list[FacetValue]]]:
-    """The rows passing every facet filter, and the counts of every facet's values."""
+    """The rows passing every facet filter, and the counts of every facet's values.
+
+    `source`: the Source facet's counts, already made by the database (else counted here)."""
     wanted = {facet: chosen for facet, chosen in selections(query).items() if chosen}
     # For each row, the filtered facets it fails: it matches if none, and counts towards
     # facet F's values if it fails at most F.
@@ -126,14 +130,21 @@ def filter_and_count(
     ]
     # One pass over the matching rows counts every facet at once; rows failing only facet
     # F then add to F's counts. (facet, key, spelling) triples keep the C-level Counter busy.
-    triples = Counter(chain.from_iterable(row.triples for row in matching))
+    counted_here = (
+        (lambda row: row.triples) if source is None else (lambda row: row.triples_but_source)
+    )
+    triples = Counter(chain.from_iterable(counted_here(row) for row in matching))
     for row, failed in zip(rows, failing, strict=True):
         if len(failed) == 1:
             (facet,) = failed
+            if facet == "source" and source is not None:
+                continue
             triples.update((facet, key, spelling) for key, spelling in row.pairs[facet])
     by_facet: dict[str, Counter[tuple[str, str]]] = {facet: Counter() for facet in FACETS}
     for (facet, key, spelling), count in triples.items():
         by_facet[facet][key, spelling] = count
+    if source is not None:
+        by_facet["source"] = source
     for facet in FACETS:
         facets[facet] = _facet_values(query, facet, by_facet[facet], wanted.get(facet, ()))
     if len(facets["source"]) < 2 and not wanted.get("source"):

@@ -11,12 +11,15 @@ from django.utils.http import urlencode
 
 from catalog.models import Module
 
-SORTS = ("relevance", "updated", "name", "popular")
+SORTS = ("relevance", "updated", "name", "popular", "used")
 SORT_LABELS = {
     "relevance": "Best match",
     "updated": "Recently updated",
     "name": "Name (A–Z)",
     "popular": "Most pulled",
+    # catalog.usage: page views by people, deployments, inference calls and pipeline runs
+    # of the last USAGE_CHART_DAYS days.
+    "used": "Most used",
 }
 KINDS = tuple(Module.Kind.values)
 BADGES = ("trainable", "inference", "pretrained")

@@ -93,6 +93,8 @@ def ordering(query: ModuleQuery) -> list[Any]:
         return tiebreak
     if sort == "popular":
         return [F("docker_pulls").desc(nulls_last=True), *tiebreak]
+    if sort == "used":
+        return [F("usage_score").desc(), *tiebreak]
     # relevance: rank when searching; otherwise featured first, deprecated last, fresh first.
     ranked = [F("rank").desc()] if query.q else []
     return [

@@ -23,8 +23,13 @@ HOME_TOOLS = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    modules = search_modules(ModuleQuery(kind=Module.Kind.MODULE, page_size=HOME_MODULES))
-    tools = search_modules(ModuleQuery(kind=Module.Kind.TOOL, page_size=HOME_TOOLS))
+    # The home page shows no facets: no Source count query.
+    modules = search_modules(
+        ModuleQuery(kind=Module.Kind.MODULE, page_size=HOME_MODULES), count_sources=False
+    )
+    tools = search_modules(
+        ModuleQuery(kind=Module.Kind.TOOL, page_size=HOME_TOOLS), count_sources=False
+    )
     return render(request, "catalog/home.html", {"modules": modules, "tools": tools})
 
 
@@ -80,7 +85,10 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
         "canonical_url": module_url(module),
         "panels": module_panels(request, module),
     }
-    return render(request, "catalog/module_detail.html", context)
+    response = render(request, "catalog/module_detail.html", context)
+    # Counted as a page view (by a person or not) where pages are served: catalog.web.page_cache.
+    response.usage_module_id = module.pk
+    return response
 
 
 def tool_detail(request: HttpRequest, name: str) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Module
+from catalog.usage import record_event
 from deployments.config import deployable_vos, image_allowed
 from deployments.models import Deployment, DeploymentState, DeploymentTransition
 from deployments.services.enqueue import enqueue_submit
@@ -122,6 +123,8 @@ def deployment_create(
                 to_state=DeploymentState.QUEUED,
                 reason=f"Requested by {user.get_username()} ({via}).",
             )
+            # In this transaction: a click the idempotency key turned away counts nothing.
+            record_event("deployments", module_ids=[deployment.module_id])
             transaction.on_commit(
                 lambda: outcome.update(enqueued=enqueue_submit(deployment.pk, recorded=True))
             )
