@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 PROVIDER = "minio.default"
 NAME_PREFIX = "aixp-"
 RESULT_FOLDER = "result"
+CLAIMS_FOLDER = "joined"  # <bucket>/<join>/joined/<file>: files a join has written (join.py)
 
 # A module step: the file that triggered the job, through DEEPaaS; the output keeps the
 # input's name with .json (the next step or the join finds it by name).
@@ -47,6 +48,7 @@ case "$FILE_NAME" in *.json) OUT="$FILE_NAME" ;; *) OUT="$FILE_NAME.json" ;; esa
 deepaas-cli predict --files "$INPUT_FILE_PATH" --output "$TMP_OUTPUT_DIR/$OUT" 2>&1
 """
 # A join: parts arrive as <input>/<producer>/<file>; aggregate when all producers are there.
+# /opt/aix/join.py is docker/join/join.py in the join image (PIPELINES_JOIN_IMAGE).
 JOIN_SCRIPT = """#!/bin/bash
 set -e
 python3 /opt/aix/join.py --aggregator "$AIX_SANDBOX_FUNCTION" --parts "$AIX_JOIN_INPUTS" \\
@@ -88,7 +90,28 @@ def wire(run_id: Any, steps: list[FlatStep], final: str) -> list[Wiring]:
     ]
 
 
-def service_definition(wiring: Wiring, *, run_id: Any, owner_sub: str) -> dict[str, Any]:
+def uses_join_image(step: FlatStep) -> bool:
+    """A join with a built-in aggregator (not a module's own image)."""
+    return step.kind == "join" and not (step.module is not None and step.aggregator == "module")
+
+
+def join_secrets(minio_provider: dict[str, Any]) -> dict[str, str]:
+    """What join.py needs to read the sibling parts: the MinIO provider OSCAR hands out, as
+    service secrets (OSCAR keeps them in a Kubernetes secret, not in the listed variables)."""
+    return {
+        "AIX_S3_ENDPOINT": str(minio_provider.get("endpoint", "")),
+        "AIX_S3_ACCESS_KEY": str(minio_provider.get("access_key", "")),
+        "AIX_S3_SECRET_KEY": str(minio_provider.get("secret_key", "")),
+        "AIX_S3_REGION": str(minio_provider.get("region") or "us-east-1"),
+        "AIX_S3_VERIFY": "true" if minio_provider.get("verify") else "false",
+    }
+
+
+def service_definition(
+    wiring: Wiring, *, run_id: Any, owner_sub: str, minio_provider: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The OSCAR service of one step; `minio_provider` (from /system/config) is needed for a
+    join in the join image, which reads its parts from MinIO itself."""
     step = wiring.step
     variables = {
         "AIX_INSTANCE": settings.DEPLOY_INSTANCE,
@@ -99,12 +122,19 @@ def service_definition(wiring: Wiring, *, run_id: Any, owner_sub: str) -> dict[s
         variables["AIX_MODULE"] = step.module.name
     if step.kind == "join":
         variables["AIX_JOIN_INPUTS"] = ",".join(step.inputs)
+        variables["AIX_JOIN_INPUT_PATH"] = wiring.input_path
+        variables["AIX_JOIN_CLAIMS"] = wiring.input_path.rsplit("/", 1)[0] + f"/{CLAIMS_FOLDER}"
         variables["AIX_SANDBOX_FUNCTION"] = (
             "predict" if step.aggregator == "module" else step.aggregator
         )
     else:
         variables["AIX_SANDBOX_FUNCTION"] = "predict"
     uses_module = step.module is not None and (step.kind == "module" or step.aggregator == "module")
+    environment: dict[str, Any] = {"variables": variables}
+    if uses_join_image(step):
+        if minio_provider is None:
+            raise ValueError(f"the join step {step.id} needs the MinIO provider for its secrets")
+        environment["secrets"] = join_secrets(minio_provider)
     return {
         "name": wiring.service,
         "image": step.module.docker_image if uses_module else settings.PIPELINES_JOIN_IMAGE,
@@ -115,7 +145,7 @@ def service_definition(wiring: Wiring, *, run_id: Any, owner_sub: str) -> dict[s
         "alpine": False,
         "cluster_id": settings.OSCAR_CLUSTER_ID,
         "allowed_users": [owner_sub],
-        "environment": {"variables": variables},
+        "environment": environment,
         "input": [{"storage_provider": PROVIDER, "path": wiring.input_path}],
         "output": [{"storage_provider": PROVIDER, "path": p} for p in wiring.output_paths],
     }
@@ -146,6 +176,14 @@ def remove_services(names: Iterable[str]) -> list[str]:
         except requests.RequestException as exc:
             problems.append(f"{name}: {classify(exc, 'removing the service').message}")
     return problems
+
+
+def minio_provider() -> dict[str, Any]:
+    """The default MinIO provider of the cluster (endpoint and credentials), /system/config."""
+    try:
+        return dict(client().create_storage_client().storage_providers["minio"]["default"])
+    except requests.RequestException as exc:
+        raise classify(exc, "reading the storage provider") from exc
 
 
 def storage_client():

@@ -335,8 +335,12 @@ def run_execute(
     run.state, run.started_at = PipelineRun.State.DEPLOYING, run.started_at or timezone.now()
     run.save(update_fields=["state", "started_at"])
     try:
+        provider = oscar.minio_provider() if any(oscar.uses_join_image(s) for s in flat) else None
         oscar.create_services(
-            oscar.service_definition(w, run_id=run.pk, owner_sub=_owner_sub(run)) for w in wirings
+            oscar.service_definition(
+                w, run_id=run.pk, owner_sub=_owner_sub(run), minio_provider=provider
+            )
+            for w in wirings
         )
     except BackendError as exc:
         if isinstance(exc, TransientBackendError):

@@ -27,16 +27,21 @@ import copy
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from deployments.sandbox import functions
+from deployments.sandbox import functions, join_helper
 from deployments.sandbox.httpserver import LoopbackServer, Request, Response
 
 logger = logging.getLogger(__name__)
@@ -617,46 +622,88 @@ class OscarEmulator(LoopbackServer):
                 job["output"] = log
 
     def _run_triggered(self, client, service: dict[str, Any], job: dict[str, Any]) -> str:
-        """Run the service's sandbox function on the object that triggered `job` and write
-        the result under every output path; the job's log lines."""
+        """Run the service on the object that triggered `job` and write the result under
+        every output path; the job's log lines. A join executes its script (join.py); a
+        module step's output is its sandbox function's."""
         bucket, key, prefix = job["trigger"]
         variables = (service.get("environment") or {}).get("variables") or {}
-        relative = key[len(prefix) :]
-        parts_wanted = [p for p in variables.get("AIX_JOIN_INPUTS", "").split(",") if p]
         lines = [f"[sandbox] triggered by s3://{bucket}/{key}"]
-        if parts_wanted:
-            # A join: inputs arrive as <input path>/<producing step>/<file>; aggregate once
-            # every part of this file is there.
-            part, _, file_name = relative.partition("/")
-            present: dict[str, Any] = {}
-            for wanted in parts_wanted:
-                try:
-                    body = client.get_object(Bucket=bucket, Key=f"{prefix}{wanted}/{file_name}")
-                    present[wanted] = json.loads(body["Body"].read() or b"null")
-                except Exception:  # noqa: BLE001, S112 - missing part (NoSuchKey) or bad JSON
-                    continue
-            missing = [w for w in parts_wanted if w not in present]
-            if missing:
-                return "\n".join([*lines, f"[sandbox] waiting for parts: {', '.join(missing)}"])
-            data = json.dumps({"parts": present}).encode()
+        if variables.get("AIX_JOIN_INPUTS"):
+            outputs, log, failure = run_join_script(client, service, bucket, key)
+            if failure:
+                job["failure"] = failure  # the job ends Failed, its log says why
+            lines.append(log)
         else:
-            file_name = relative.rsplit("/", 1)[-1]
+            file_name = key[len(prefix) :].rsplit("/", 1)[-1]
             data = client.get_object(Bucket=bucket, Key=key)["Body"].read()
-        out_name = file_name if file_name.endswith(".json") else f"{file_name}.json"
-        output = functions.run(variables, data)
+            out_name = file_name if file_name.endswith(".json") else f"{file_name}.json"
+            outputs = {out_name: functions.run(variables, data)}
         for path in self._minio_paths(service, "output"):
             out_bucket, _, folder = path.partition("/")
-            out_key = f"{folder}/{out_name}" if folder else out_name
-            if parts_wanted and _exists(client, out_bucket, out_key):
-                continue  # another part's job already wrote the joined result
-            client.put_object(Bucket=out_bucket, Key=out_key, Body=output)
-            lines.append(f"[sandbox] wrote s3://{out_bucket}/{out_key}")
-        return "\n".join([*lines, output.decode(errors="replace")])
+            for out_name, output in outputs.items():
+                out_key = f"{folder}/{out_name}" if folder else out_name
+                client.put_object(Bucket=out_bucket, Key=out_key, Body=output)
+                lines.append(f"[sandbox] wrote s3://{out_bucket}/{out_key}")
+        if not variables.get("AIX_JOIN_INPUTS"):
+            lines += [o.decode(errors="replace") for o in outputs.values()]
+        return "\n".join(lines)
 
 
-def _exists(client, bucket: str, key: str) -> bool:
-    try:
-        client.head_object(Bucket=bucket, Key=key)
-    except Exception:  # noqa: BLE001 - 404 from botocore
-        return False
-    return True
+JOIN_SCRIPT_TIMEOUT = 60.0
+
+
+def run_join_script(client, service: dict[str, Any], bucket: str, key: str):
+    """Play OSCAR's supervisor for one job of a join service: download the triggering object to
+    INPUT_FILE_PATH, run the service's script with its variables and secrets, INPUT_FILE_PATH,
+    TMP_OUTPUT_DIR and EVENT (the MinIO event) in the environment, and collect what it left in
+    TMP_OUTPUT_DIR. The script's ``python3 /opt/aix/join.py`` is this interpreter running the
+    repository's join helper. Returns (file name → bytes, log, failure message or None)."""
+    environment = service.get("environment") or {}
+    with tempfile.TemporaryDirectory(prefix="oscar-job-") as workdir:
+        work = Path(workdir)
+        (work / "in").mkdir()
+        (work / "out").mkdir()
+        (work / "bin").mkdir()
+        trigger = work / "in" / key.rsplit("/", 1)[-1]
+        trigger.write_bytes(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+        shim = work / "bin" / "python3"  # the image's python3 is this venv's interpreter
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        shim.chmod(0o700)
+        script = work / "script.sh"
+        script.write_text(
+            str(service.get("script", "")).replace(join_helper.IMAGE_PATH, str(join_helper.path()))
+        )
+        env = {
+            "PATH": f"{work / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "HOME": workdir,
+            **{str(k): str(v) for k, v in (environment.get("variables") or {}).items()},
+            **{str(k): str(v) for k, v in (environment.get("secrets") or {}).items()},
+            "INPUT_FILE_PATH": str(trigger),
+            "TMP_OUTPUT_DIR": str(work / "out"),
+            "EVENT": json.dumps(_minio_event(bucket, key)),
+        }
+        try:
+            done = subprocess.run(  # noqa: S603 - the service's own script, in a temp dir
+                ["/bin/bash", str(script)],  # noqa: S607
+                env=env,
+                cwd=workdir,
+                capture_output=True,
+                timeout=JOIN_SCRIPT_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return {}, "", f"the join script ran over {JOIN_SCRIPT_TIMEOUT:.0f} s"
+        log = (done.stdout + done.stderr).decode(errors="replace").strip()
+        if done.returncode != 0:
+            return {}, log, f"the join script exited with {done.returncode}: {log[-500:]}"
+        outputs = {p.name: p.read_bytes() for p in sorted((work / "out").iterdir()) if p.is_file()}
+        return outputs, log, None
+
+
+def _minio_event(bucket: str, key: str) -> dict[str, Any]:
+    """The part of a MinIO bucket notification OSCAR passes on (EVENT)."""
+    return {
+        "EventName": "s3:ObjectCreated:Put",
+        "Key": f"{bucket}/{key}",
+        "Records": [{"s3": {"bucket": {"name": bucket}, "object": {"key": key}}}],
+    }

@@ -50,6 +50,7 @@ def test_async_run_chains_services_through_buckets_and_votes(
         "effnet/in": 5,
         "vote/in/resnet": 5,
         "vote/in/effnet": 5,
+        "vote/joined": 5,  # join.py's claims (docker/join/join.py): each file joined once
         "result": 5,
     }
     # Services are removed when the run ends; results stay in the bucket.
