@@ -302,8 +302,11 @@ DEPLOY_SYNC_THROTTLE = env.float("DEPLOY_SYNC_THROTTLE", default=5.0)
 DEPLOY_OSCAR_MAX_UPLOAD_BYTES = env.int("DEPLOY_OSCAR_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 
 # --- Composite pipelines (pipelines/): steps as OSCAR services chained through MinIO ------
-# Image of the aggregation (join) steps; module steps run the module's own image.
-PIPELINES_JOIN_IMAGE = env.str("PIPELINES_JOIN_IMAGE", default="python:3.12-slim")
+# Image of the aggregation (join) steps, built from docker/join/Dockerfile (operations.md);
+# module steps run the module's own image.
+PIPELINES_JOIN_IMAGE = env.str(
+    "PIPELINES_JOIN_IMAGE", default="registry.example.org/ai-exchange-join:1.0.0"
+)
 PIPELINES_POLL_SECONDS = env.float("PIPELINES_POLL_SECONDS", default=1.0)
 PIPELINES_RUN_TIMEOUT = env.float("PIPELINES_RUN_TIMEOUT", default=1800.0)
 PIPELINES_SYNC_TIMEOUT = env.float("PIPELINES_SYNC_TIMEOUT", default=120.0)

@@ -77,3 +77,41 @@ def test_every_compose_role_exists_in_the_entrypoint():
     assert roles >= {"web", "migrate", "worker-harvest", "worker-deploy", "worker-sync", "beat"}
     for role in roles:
         assert re.search(rf"^\s*{re.escape(role)}\)", entrypoint, re.M), f"no {role} role"
+
+
+def _join_commands():
+    return list(dockerfile.parse_file(str(DOCKER / "join" / "Dockerfile")))
+
+
+def test_join_image_is_pinned_non_root_and_ships_the_helper_where_the_script_calls_it():
+    from pipelines.oscar import JOIN_SCRIPT
+
+    commands = _join_commands()
+    bases = [c.value[0] for c in commands if c.cmd == "FROM"]
+    for base in bases:
+        _, _, tag = base.partition(":")
+        assert re.match(r"\d+\.\d+\.\d+", tag), f"{base} should pin a full version"
+    last_from = max(i for i, c in enumerate(commands) if c.cmd == "FROM")
+    final = commands[last_from:]
+    users = [c.value[0] for c in final if c.cmd == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    copies = [c.value for c in final if c.cmd == "COPY"]
+    assert ("docker/join/join.py", "/opt/aix/join.py") in [tuple(v[-2:]) for v in copies]
+    assert "python3 /opt/aix/join.py" in JOIN_SCRIPT
+
+
+def test_join_image_pins_what_it_installs():
+    for command in _join_commands():
+        if command.cmd == "RUN" and "pip install" in command.original:
+            requirements = command.original.split("pip install", 1)[1].split("&&", 1)[0].split()
+            for requirement in requirements:
+                assert "==" in requirement, f"{requirement} is not pinned"
+        assert not (command.cmd == "RUN" and "apt-get install" in command.original)
+
+
+def test_app_image_ships_the_join_helper_for_its_sandbox_role():
+    final = _stages()[-1]["commands"]
+    copies = [tuple(c.value[-2:]) for c in final if c.cmd == "COPY"]
+    assert ("docker/join/join.py", "/opt/aix/join.py") in copies
+    envs = " ".join(c.original for c in final if c.cmd == "ENV")
+    assert "AIX_JOIN_HELPER=/opt/aix/join.py" in envs
