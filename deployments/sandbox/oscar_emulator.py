@@ -628,10 +628,19 @@ class OscarEmulator(LoopbackServer):
         bucket, key, prefix = job["trigger"]
         variables = (service.get("environment") or {}).get("variables") or {}
         lines = [f"[sandbox] triggered by s3://{bucket}/{key}"]
-        if variables.get("AIX_JOIN_INPUTS"):
+        if join_helper.IMAGE_PATH in str(service.get("script", "")):
             outputs, log, failure = run_join_script(client, service, bucket, key)
             if failure:
                 job["failure"] = failure  # the job ends Failed, its log says why
+            lines.append(log)
+        elif variables.get("AIX_JOIN_INPUTS"):
+            # A join by a module of the user's: its sandbox function gets {"parts": ...} once
+            # every part is there, gathered and claimed with the join helper's own functions.
+            try:
+                outputs, log = _module_join(client, variables, key)
+            except join_helper.module().JoinError as exc:  # a malformed part, named
+                outputs, log = {}, ""
+                job["failure"] = str(exc)
             lines.append(log)
         else:
             file_name = key[len(prefix) :].rsplit("/", 1)[-1]
@@ -644,12 +653,26 @@ class OscarEmulator(LoopbackServer):
                 out_key = f"{folder}/{out_name}" if folder else out_name
                 client.put_object(Bucket=out_bucket, Key=out_key, Body=output)
                 lines.append(f"[sandbox] wrote s3://{out_bucket}/{out_key}")
-        if not variables.get("AIX_JOIN_INPUTS"):
+        if join_helper.IMAGE_PATH not in str(service.get("script", "")):
             lines += [o.decode(errors="replace") for o in outputs.values()]
         return "\n".join(lines)
 
 
 JOIN_SCRIPT_TIMEOUT = 60.0
+
+
+def _module_join(client, variables: dict[str, str], key: str) -> tuple[dict[str, bytes], str]:
+    helper = join_helper.module()
+    file_name = key.rsplit("/", 1)[-1]
+    wanted = [p for p in variables.get("AIX_JOIN_INPUTS", "").split(",") if p]
+    present = helper.read_parts(client, variables["AIX_JOIN_INPUT_PATH"], wanted, file_name)
+    missing = [w for w in wanted if w not in present]
+    if missing:
+        return {}, f"[sandbox] waiting for parts: {', '.join(missing)}"
+    if not helper.claim(client, variables["AIX_JOIN_CLAIMS"], file_name):
+        return {}, f"[sandbox] {file_name} was already joined"
+    output = functions.run(variables, json.dumps({"parts": present}).encode())
+    return {helper.output_name(file_name): output}, output.decode(errors="replace")
 
 
 def run_join_script(client, service: dict[str, Any], bucket: str, key: str):

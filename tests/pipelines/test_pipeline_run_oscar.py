@@ -133,3 +133,26 @@ def test_a_retried_run_uploads_nothing_twice(pipeline_settings, s3_server, stora
     assert run.state == PipelineRun.State.SUCCEEDED
     assert count_objects(s3_server, run.bucket)["resnet/in"] == 2
     assert (run.object_counts["lost"], run.object_counts["duplicated"]) == (0, 0)
+
+
+def test_a_join_by_a_module_gets_every_part_once(pipeline_settings, s3_server, storage_oscar):
+    user = DeployerFactory()
+    a, b = classifier("plants-classification"), classifier("ai4os-image-classification-tf")
+    judge = classifier("ensemble-judge")
+    from pipelines.definition import load_text
+
+    version = pipeline_save(
+        user=user,
+        title="Judged",
+        document=load_text(
+            "steps:\n"
+            f"  - {{id: resnet, module: {a.name}}}\n"
+            f"  - {{id: effnet, module: {b.name}}}\n"
+            f"  - {{id: judge, join: module, module: {judge.name}, inputs: [resnet, effnet]}}\n"
+        ),
+    )
+    run = run_execute(run_create(user=user, version=version, files=[("a.jpg", b"a")]).pk)
+    assert run.state == PipelineRun.State.SUCCEEDED, run.error
+    assert run.result["final"]["a.jpg.json"]["model"] == "ensemble-judge"
+    assert count_objects(s3_server, run.bucket)["result"] == 1
+    assert (run.object_counts["lost"], run.object_counts["duplicated"]) == (0, 0)
