@@ -62,9 +62,14 @@ OSCAR:
   poller (every ``poll_interval`` s, not MinIO's webhook) turns each new object under an input
   path into a job; when the job ends the service's sandbox function
   (``deployments.sandbox.functions``, chosen by ``AIX_SANDBOX_FUNCTION``) writes its output
-  under every output path. A service with ``AIX_JOIN_INPUTS`` (a pipeline join) aggregates once
-  every part of a file is present. Services with a storage trigger run no script; bucket
-  deletion, the ``/system/buckets`` API and per-user MinIO credentials are not served.
+  under every output path. The one script that really runs is a pipeline join's: a service
+  whose script calls ``/opt/aix/join.py`` runs it with bash, the helper being the repository's
+  ``docker/join/join.py`` (or ``AIX_JOIN_HELPER``) under this interpreter, with the service's
+  variables and secrets, ``INPUT_FILE_PATH`` (the trigger, downloaded), ``TMP_OUTPUT_DIR`` and
+  ``EVENT``; what it leaves in ``TMP_OUTPUT_DIR`` is uploaded, a non-zero exit fails the job.
+  A join by a user's module (``AIX_JOIN_INPUTS`` with a module script) gets ``{"parts": ...}``
+  once every part is there. Bucket deletion, the ``/system/buckets`` API and per-user MinIO
+  credentials are not served.
 - ``oidc_tokens`` / ``accept_any_jwt`` stand in for the OIDC provider; VO membership is not
   checked. Service visibility: Basic admin sees all; an OIDC user sees services they own, are
   listed in ``allowed_users`` of, or that are ``public``; only the owner may update or delete.
