@@ -66,7 +66,8 @@ OSCAR:
   whose script calls ``/opt/aix/join.py`` runs it with bash, the helper being the repository's
   ``docker/join/join.py`` (or ``AIX_JOIN_HELPER``) under this interpreter, with the service's
   variables and secrets, ``INPUT_FILE_PATH`` (the trigger, downloaded), ``TMP_OUTPUT_DIR`` and
-  ``EVENT``; what it leaves in ``TMP_OUTPUT_DIR`` is uploaded, a non-zero exit fails the job.
+  ``EVENT``; what it leaves in ``TMP_OUTPUT_DIR`` is uploaded, a non-zero exit fails the job
+  (a sync ``/run`` of such a service runs the script on the body and answers its output).
   A join by a user's module (``AIX_JOIN_INPUTS`` with a module script) gets ``{"parts": ...}``
   once every part is there. Bucket deletion, the ``/system/buckets`` API and per-user MinIO
   credentials are not served.

@@ -435,6 +435,12 @@ class OscarEmulator(LoopbackServer):
         service = self._service_or_404(name)  # OSCAR looks the service up before the token
         self._check_run_token(request, service)
         variables = (service.get("environment") or {}).get("variables") or {}
+        if join_helper.IMAGE_PATH in str(service.get("script", "")):
+            # A join runs its script on the body, as OSCAR's supervisor does for /run.
+            outputs, log, failure = run_join_script(service, _decoded(request.body), "request")
+            if failure or not outputs:
+                raise OscarError(500, failure or f"the join script wrote no output: {log}")
+            return Response.text(200, next(iter(outputs.values())).decode())
         if "AIX_SANDBOX_FUNCTION" in variables:
             data = _decoded(request.body)
             return Response.text(200, functions.run(variables, data).decode())
@@ -629,7 +635,9 @@ class OscarEmulator(LoopbackServer):
         variables = (service.get("environment") or {}).get("variables") or {}
         lines = [f"[sandbox] triggered by s3://{bucket}/{key}"]
         if join_helper.IMAGE_PATH in str(service.get("script", "")):
-            outputs, log, failure = run_join_script(client, service, bucket, key)
+            data = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            event = _minio_event(bucket, key)
+            outputs, log, failure = run_join_script(service, data, key.rsplit("/", 1)[-1], event)
             if failure:
                 job["failure"] = failure  # the job ends Failed, its log says why
             lines.append(log)
@@ -675,20 +683,22 @@ def _module_join(client, variables: dict[str, str], key: str) -> tuple[dict[str,
     return {helper.output_name(file_name): output}, output.decode(errors="replace")
 
 
-def run_join_script(client, service: dict[str, Any], bucket: str, key: str):
-    """Play OSCAR's supervisor for one job of a join service: download the triggering object to
-    INPUT_FILE_PATH, run the service's script with its variables and secrets, INPUT_FILE_PATH,
-    TMP_OUTPUT_DIR and EVENT (the MinIO event) in the environment, and collect what it left in
-    TMP_OUTPUT_DIR. The script's ``python3 /opt/aix/join.py`` is this interpreter running the
-    repository's join helper. Returns (file name → bytes, log, failure message or None)."""
+def run_join_script(
+    service: dict[str, Any], data: bytes, file_name: str, event: dict[str, Any] | None = None
+) -> tuple[dict[str, bytes], str, str | None]:
+    """Play OSCAR's supervisor for one job of a join service: write the input (the triggering
+    object, or a /run body) to INPUT_FILE_PATH, run the service's script with its variables and
+    secrets, INPUT_FILE_PATH, TMP_OUTPUT_DIR and EVENT in the environment, and collect what it
+    left in TMP_OUTPUT_DIR. The script's ``python3 /opt/aix/join.py`` is this interpreter
+    running the repository's join helper. Returns (file name → bytes, log, failure or None)."""
     environment = service.get("environment") or {}
     with tempfile.TemporaryDirectory(prefix="oscar-job-") as workdir:
         work = Path(workdir)
         (work / "in").mkdir()
         (work / "out").mkdir()
         (work / "bin").mkdir()
-        trigger = work / "in" / key.rsplit("/", 1)[-1]
-        trigger.write_bytes(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+        trigger = work / "in" / file_name
+        trigger.write_bytes(data)
         shim = work / "bin" / "python3"  # the image's python3 is this venv's interpreter
         shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
         shim.chmod(0o700)
@@ -703,7 +713,7 @@ def run_join_script(client, service: dict[str, Any], bucket: str, key: str):
             **{str(k): str(v) for k, v in (environment.get("secrets") or {}).items()},
             "INPUT_FILE_PATH": str(trigger),
             "TMP_OUTPUT_DIR": str(work / "out"),
-            "EVENT": json.dumps(_minio_event(bucket, key)),
+            "EVENT": json.dumps(event) if event else data.decode(errors="replace"),
         }
         try:
             done = subprocess.run(  # noqa: S603 - the service's own script, in a temp dir
