@@ -51,7 +51,7 @@ deepaas-cli predict --files "$INPUT_FILE_PATH" --output "$TMP_OUTPUT_DIR/$OUT" 2
 # /opt/aix/join.py is docker/join/join.py in the join image (PIPELINES_JOIN_IMAGE).
 JOIN_SCRIPT = """#!/bin/bash
 set -e
-python3 /opt/aix/join.py --aggregator "$AIX_SANDBOX_FUNCTION" --parts "$AIX_JOIN_INPUTS" \\
+python3 /opt/aix/join.py --aggregator "$AIX_JOIN_AGGREGATOR" --parts "$AIX_JOIN_INPUTS" \\
   --trigger "$INPUT_FILE_PATH" --output "$TMP_OUTPUT_DIR"
 """
 
@@ -122,6 +122,7 @@ def service_definition(
         variables["AIX_MODULE"] = step.module.name
     if step.kind == "join":
         variables["AIX_JOIN_INPUTS"] = ",".join(step.inputs)
+        variables["AIX_JOIN_AGGREGATOR"] = step.aggregator
         variables["AIX_JOIN_INPUT_PATH"] = wiring.input_path
         variables["AIX_JOIN_CLAIMS"] = wiring.input_path.rsplit("/", 1)[0] + f"/{CLAIMS_FOLDER}"
         variables["AIX_SANDBOX_FUNCTION"] = (
