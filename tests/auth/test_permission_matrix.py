@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from catalog.curation.edits import edit_fields
 from deployments.models import Deployment
 from marketplace.models import ApiToken, AuditEvent
-from pipelines.models import Pipeline, PipelineVersion
+from pipelines.models import Pipeline, PipelineRun, PipelineVersion
 from tests.curation.helpers import form_data, harvest
 from tests.fixtures.auth import VO
 
@@ -43,6 +43,7 @@ class World:
     deployment: Deployment
     edit_form: dict
     pipeline: object = None  # owned by "user"
+    pipeline_run: object = None  # of that pipeline, by "user"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +161,8 @@ MATRIX: dict[tuple[str, str], Route] = {
     # owner ("user") reaches their deployment, others get 404 -------------------------------
     ("deployments:new", "POST"): Route(SIGNED_IN, lambda world: {"module_name": world.module.name}),
     ("deployments:delete", "POST"): Route(OWNER_PAGE, deployment_kwargs),
+    # Making a deployment's citation record public (or private again): the owner only.
+    ("deployments:publish", "POST"): Route(OWNER_PAGE, deployment_kwargs),
     ("deployments:run", "POST"): Route(
         {"anonymous": 302, "user": 400, "other_curator": 404, "curator": 404, "admin": 404},
         deployment_kwargs,
@@ -193,6 +196,10 @@ MATRIX: dict[tuple[str, str], Route] = {
         pipeline_kwargs,
     ),
     ("pipelines:run", "POST"): Route(SIGNED_IN_400, pipeline_kwargs),
+    # A run's citation record, like the run itself, is its owner's to publish.
+    ("pipelines:run-publish", "POST"): Route(
+        OWNER_PAGE, lambda world: {"run_id": world.pipeline_run.pk}
+    ),
     ("pipelines-api:list", "POST"): Route(API_SIGNED_IN_400, api=True),
     ("pipelines-api:validate", "POST"): Route(API_SIGNED_IN_400, api=True),
     ("pipelines-api:runs", "POST"): Route(API_SIGNED_IN_400, pipeline_kwargs, api=True),
@@ -342,7 +349,7 @@ def world(oidc_settings):
     assert edit_form["title"] == "Plankton classifier"
     edit_form.pop("csrfmiddlewaretoken", None)
     pipeline = Pipeline.objects.create(name="matrix-pipeline", title="Matrix", owner=owner)
-    PipelineVersion.objects.create(
+    version = PipelineVersion.objects.create(
         pipeline=pipeline,
         number=1,
         definition={
@@ -351,7 +358,14 @@ def world(oidc_settings):
         },
         yaml=f"steps:\n- id: a\n  module: {module.name}\n",
     )
-    return World(module=module, deployment=deployment, edit_form=edit_form, pipeline=pipeline)
+    run = PipelineRun.objects.create(pipeline=pipeline, version=version, owner=owner)
+    return World(
+        module=module,
+        deployment=deployment,
+        edit_form=edit_form,
+        pipeline=pipeline,
+        pipeline_run=run,
+    )
 
 
 SUBS = {"user": "matrix-user", "other_curator": "matrix-other", "curator": "matrix-curator"}
