@@ -3,6 +3,7 @@ parser (the `dockerfile` package) and held to our rules, the Compose file is par
 and its services and roles cross-checked with the image's entrypoint."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import dockerfile
@@ -37,6 +38,21 @@ def test_final_stage_runs_as_non_root_with_a_healthcheck_and_collected_static():
     assert users and users[-1] not in ("root", "0")
     assert any(c.cmd == "HEALTHCHECK" for c in final)
     assert any(c.cmd == "RUN" and "collectstatic" in c.original for c in final)
+
+
+def test_build_stage_copies_every_package_the_wheel_declares():
+    """The wheel is built from what the build stage copied: a package left out is missing
+    from the image, and the site fails at start (its app is in INSTALLED_APPS)."""
+    pyproject = tomllib.loads((DOCKER.parent / "pyproject.toml").read_text())
+    declared = {
+        pattern.rstrip("*")
+        for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    build = _stages()[0]["commands"]
+    copied = {
+        c.value[0].rstrip("/") for c in build if c.cmd == "COPY" and "--from" not in c.original
+    }
+    assert declared <= copied, f"not copied into the build stage: {sorted(declared - copied)}"
 
 
 def test_apt_installs_are_pinned_and_cleaned():
