@@ -30,6 +30,7 @@ from catalog.sources.dockerhub import DockerHubSource, parse_image_ref
 from catalog.sources.github import WEB_URL, GitHubSource
 from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
 from catalog.sources.http import HttpClient, SourceError
+from marketplace.metrics import HARVEST_DURATION, HARVEST_OUTCOMES
 
 from .federated import configured_specs, harvest_sources
 from .harvest_lock import HarvestLock
@@ -238,6 +239,8 @@ def _finish(run: HarvestRun, client: HttpClient) -> None:
     if run.status == RunStatus.RUNNING:
         run.status = RunStatus.PARTIAL if run.modules_failed else RunStatus.SUCCEEDED
     _save_with_retries(run)
+    HARVEST_DURATION.observe((run.finished_at - run.started_at).total_seconds())
+    HARVEST_OUTCOMES.labels(run.status).inc()
     logger.info(
         "harvest #%s %s: %s new, %s updated, %s unchanged, %s failed, %s withdrawn; "
         "%s requests, %s 304s, %s cache hits",

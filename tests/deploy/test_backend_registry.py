@@ -8,13 +8,13 @@ from deployments.backends.oscar import OscarBackend
 
 
 def test_the_configured_classes_serve_their_names():
-    assert isinstance(get_backend("nomad"), NomadBackend)
-    assert isinstance(get_backend("oscar"), OscarBackend)
+    assert isinstance(get_backend("nomad").implementation, NomadBackend)
+    assert isinstance(get_backend("oscar").implementation, OscarBackend)
 
 
 def test_the_setting_is_what_decides(settings):
     settings.DEPLOY_BACKENDS = {"nomad": "deployments.backends.oscar.OscarBackend"}
-    assert isinstance(get_backend("nomad"), OscarBackend)
+    assert isinstance(get_backend("nomad").implementation, OscarBackend)
     with pytest.raises(PermanentBackendError, match="Unknown deploy backend 'oscar'"):
         get_backend("oscar")
 
