@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -100,21 +100,28 @@ def set_published(*, owner, kind: str, object_id, published: bool) -> None:
         PublishedCitation.objects.filter(kind=kind, object_id=object_id, owner=owner).delete()
 
 
-def citable_deployment(user, pk) -> Deployment:
-    """The deployment whose record `user` may read, else 404 (the same for "no such ID")."""
-    kind = PublishedCitation.Kind.DEPLOYMENT
+def citable(queryset: QuerySet, *, kind: str, user, pk, missing: str):
+    """The row of `queryset` (an owned model) whose record `user` may read: theirs, or
+    published by its owner; else 404, the same answer as for an ID that does not exist."""
     published = PublishedCitation.objects.filter(kind=kind, object_id=pk).values("object_id")
     visible = Q(pk__in=published)
     if user.is_authenticated:
         visible |= Q(owner=user)
-    deployment = (
-        Deployment.objects.select_related("owner", "module", "revision")
-        .filter(visible, pk=pk)
-        .first()
+    row = queryset.filter(visible, pk=pk).first()
+    if row is None:
+        raise Http404(missing)
+    return row
+
+
+def citable_deployment(user, pk) -> Deployment:
+    """The deployment whose record `user` may read, else 404."""
+    return citable(
+        Deployment.objects.select_related("owner", "module", "revision"),
+        kind=PublishedCitation.Kind.DEPLOYMENT,
+        user=user,
+        pk=pk,
+        missing="No such deployment.",
     )
-    if deployment is None:
-        raise Http404("No such deployment.")
-    return deployment
 
 
 # -- the deployment's record ------------------------------------------------------------------

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -28,18 +27,14 @@ KIND = PublishedCitation.Kind.PIPELINE_RUN
 
 
 def citable_run(user, run_id) -> PipelineRun:
-    published = PublishedCitation.objects.filter(kind=KIND, object_id=run_id).values("object_id")
-    visible = Q(pk__in=published)
-    if user.is_authenticated:
-        visible |= Q(owner=user)
-    run = (
-        PipelineRun.objects.select_related("pipeline", "version", "owner")
-        .filter(visible, pk=run_id)
-        .first()
+    """The run whose record `user` may read (theirs, or published), else 404."""
+    return citation.citable(
+        PipelineRun.objects.select_related("pipeline", "version", "owner"),
+        kind=KIND,
+        user=user,
+        pk=run_id,
+        missing="No such run.",
     )
-    if run is None:
-        raise Http404("No such run.")
-    return run
 
 
 def run_record(run: PipelineRun) -> citation.ActivityRecord:
