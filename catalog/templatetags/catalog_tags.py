@@ -5,7 +5,6 @@
 {% toggle_url query "tag" value %}              ?… with that facet value ticked/unticked
 {% page_url query 3 %}                          ?… on page 3, other parameters kept
 {% url_or "deployments:list" "/deployments/" %} a colleague's named route, or the plain path
-{% include_if_exists "curation/_module_controls.html" %}
 {{ data|script_json }}                          JSON safe inside <script type=…json>
 """
 
@@ -15,7 +14,6 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
@@ -132,20 +130,6 @@ def url_or(name: str, fallback: str, *args: Any) -> str:
         return reverse(name, args=args or None)
     except NoReverseMatch:
         return fallback
-
-
-@register.simple_tag(takes_context=True)
-def include_if_exists(context: template.Context, name: str) -> str:
-    """Render `name` with the current context if some app provides it, else nothing.
-
-    Colleagues' areas (curation, deployments) slot controls into catalog pages this way
-    without the catalog templates depending on them.
-    """
-    try:
-        included = get_template(name)
-    except template.TemplateDoesNotExist:
-        return ""
-    return included.render(context.flatten(), context.get("request"))
 
 
 @register.simple_tag
