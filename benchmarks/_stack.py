@@ -28,6 +28,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def configure_in_process(database: str, **extra: str) -> None:
+    """Environment for a benchmark that runs Django in its own process: the default settings
+    on PostgreSQL database `database`, an in-memory cache, quiet logs; `extra` adds or
+    overrides variables."""
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+            "CACHE_URL": "locmemcache://",
+            "DJANGO_DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
+
+
 def production_env(**extra: str) -> dict[str, str]:
     """Production settings pointed at the benchmark database, minus HTTPS redirects
     (loopback has no TLS terminator in front)."""

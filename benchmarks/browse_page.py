@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._stack import create_empty_database, drop_database  # noqa: E402
+from benchmarks._stack import configure_in_process, create_empty_database, drop_database  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_BROWSE_DATABASE", "aix_bench_browse")
 SEARCH = "/modules/?q=detection&task=Object+Detection&library=PyTorch"
@@ -32,11 +32,7 @@ PLAIN = "/modules/"
 
 
 def configure() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-    os.environ["CACHE_URL"] = "locmemcache://"
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ["LOG_LEVEL"] = "WARNING"
+    configure_in_process(DATABASE)
 
 
 def recreate_database() -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._stack import create_empty_database, drop_database  # noqa: E402
+from benchmarks._stack import configure_in_process, create_empty_database, drop_database  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_USAGE_DATABASE", "aix_bench_usage")
 REDIS = os.environ.get("USAGE_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -35,14 +35,9 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko
 
 
 def configure() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-    os.environ["CACHE_URL"] = "locmemcache://"
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["CATALOG_PAGE_CACHE_SECONDS"] = "0"
-    os.environ["USAGE_REDIS_URL"] = REDIS
-    os.environ["USAGE_KEY_PREFIX"] = PREFIX
+    configure_in_process(
+        DATABASE, CATALOG_PAGE_CACHE_SECONDS="0", USAGE_REDIS_URL=REDIS, USAGE_KEY_PREFIX=PREFIX
+    )
 
 
 def seed(count: int) -> str:
