@@ -7,26 +7,13 @@ this function may be swapped for theirs without touching the template.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
 from catalog.fair import links as fair_links
 from catalog.fair.parts import embedded_parts
 from catalog.models import Module
-
-# `</script>` or `<!--` inside metadata must not end or confuse the script element: escape
-# the characters HTML parsers react to, as Django's json_script does. U+2028/9 are legal in
-# JSON but not in older JavaScript string literals.
-_SCRIPT_ESCAPES = {
-    ord("<"): "\\u003C",
-    ord(">"): "\\u003E",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
 
 
 def module_url(module: Module) -> str:
@@ -66,8 +53,3 @@ def module_jsonld(module: Module) -> dict[str, Any]:
     if module.parts:  # a pipeline: what it is made of
         document["hasPart"] = embedded_parts(module)
     return document
-
-
-def as_script_json(data: Any) -> str:
-    """JSON safe to place between `<script type="application/ld+json">` and `</script>`."""
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
