@@ -28,7 +28,7 @@ def _post(token, name, action, **data):
     )
 
 
-def test_a_model_on_several_sources_is_one_entry(federated, upstream):
+def test_a_model_on_several_sources_is_one_entry(multisource, upstream):
     _run()
     # AIoD's record of the AI4OS module (same repository and image) joins the module…
     yolo = Module.objects.get(name="ai4os-yolo-torch")
@@ -46,7 +46,7 @@ def test_a_model_on_several_sources_is_one_entry(federated, upstream):
     assert page.count('class="card module-card') == 2
 
 
-def test_an_ai4os_module_that_appears_later_takes_the_record_in(federated, upstream, settings):
+def test_an_ai4os_module_that_appears_later_takes_the_record_in(multisource, upstream, settings):
     settings.HARVEST_CATALOGS = []
     _run()
     standalone = Module.objects.get(name="aiod-mdl-demo-ai4os-yolo")
@@ -59,7 +59,7 @@ def test_an_ai4os_module_that_appears_later_takes_the_record_in(federated, upstr
     assert standalone.status == "withdrawn"  # no source lists it on its own any more
 
 
-def test_curator_split_and_merge_survive_reharvests(federated, oidc_access_token):
+def test_curator_split_and_merge_survive_reharvests(multisource, oidc_access_token):
     _run()
     token = oidc_access_token("cora", role="curator")
     response = _post(
@@ -103,7 +103,7 @@ def test_curator_split_and_merge_survive_reharvests(federated, oidc_access_token
     assert events[0].reason == "AIoD describes a fine-tuned variant"
 
 
-def test_merge_and_split_need_a_curator_and_a_reason(federated, oidc_access_token):
+def test_merge_and_split_need_a_curator_and_a_reason(multisource, oidc_access_token):
     _run()
     member = oidc_access_token("mo", role="user")
     curator = oidc_access_token("cora", role="curator")

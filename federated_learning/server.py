@@ -1,6 +1,6 @@
 """The federated server: a Flower server configured by the job environment.
 
-    python -m deployments.federated.server
+    python -m federated_learning.server
 
 It reads the variables PAPI puts in the federated-server job (FEDERATED_ROUNDS,
 FEDERATED_METRIC, FEDERATED_MIN_FIT_CLIENTS, FEDERATED_MIN_AVAILABLE_CLIENTS,
@@ -53,8 +53,8 @@ from flwr.server.strategy import (
 )
 from flwr.server.superlink.fleet.grpc_bidi.flower_service_servicer import FlowerServiceServicer
 
-from deployments.federated.auth import BearerTokenServerInterceptor
-from deployments.federated.options import MAX_ROUNDS, STRATEGIES, parse_metrics
+from federated_learning.auth import BearerTokenServerInterceptor
+from federated_learning.options import MAX_ROUNDS, STRATEGIES, parse_metrics
 
 logger = logging.getLogger("fedserver")
 
@@ -504,7 +504,7 @@ def run(settings: ServerSettings) -> int:
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m deployments.federated.server")
+    parser = argparse.ArgumentParser(prog="python -m federated_learning.server")
     parser.add_argument("--max-seconds", help="overrides FEDSERVER_MAX_SECONDS")
     parser.add_argument("--linger-seconds", help="overrides FEDSERVER_LINGER_SECONDS")
     args = parser.parse_args(argv)

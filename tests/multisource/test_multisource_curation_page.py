@@ -12,7 +12,7 @@ from tests.curation.helpers import form_data
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_curator_merges_on_the_sources_page_and_the_harvest_keeps_it(federated, curator):
+def test_curator_merges_on_the_sources_page_and_the_harvest_keeps_it(multisource, curator):
     harvest(trigger="test")
     page = curator.get("/modules/hf-microsoft-resnet-50/curate/sources/")
     assert page.status_code == 200
@@ -35,7 +35,7 @@ def test_curator_merges_on_the_sources_page_and_the_harvest_keeps_it(federated, 
     assert entry.source_labels == ["Hugging Face", "BioImage.io"]
 
 
-def test_a_reasonless_or_unknown_merge_is_refused_with_a_message(federated, curator):
+def test_a_reasonless_or_unknown_merge_is_refused_with_a_message(multisource, curator):
     harvest(trigger="test")
     page = curator.get("/modules/hf-microsoft-resnet-50/curate/sources/")
     data = form_data(page, "merge-form")
@@ -44,7 +44,7 @@ def test_a_reasonless_or_unknown_merge_is_refused_with_a_message(federated, cura
     assert "No such record" in response.content.decode()
 
 
-def test_visitors_cannot_open_the_sources_page(federated, client):
+def test_visitors_cannot_open_the_sources_page(multisource, client):
     harvest(trigger="test")
     response = client.get("/modules/hf-microsoft-resnet-50/curate/sources/")
     assert response.status_code == 302  # to sign-in, then back here

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from deployments.federated.options import job_env, parse_metrics
-from deployments.federated.server import ConfigError, ServerSettings
 from deployments.models import Deployment
 from deployments.services import deployment_create, deployment_submit
 from deployments.services.secrets import decrypt_secrets
-from tests.deploy.test_federated_flow import TOOL, federated_form
+from federated_learning.options import job_env, parse_metrics
+from federated_learning.server import ConfigError, ServerSettings
 from tests.factories import DeployerFactory, DeploymentFactory, ModuleFactory, deployment_request
+from tests.federated_learning.test_flow import TOOL, federated_form
 
 pytestmark = pytest.mark.django_db
 

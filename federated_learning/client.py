@@ -1,6 +1,6 @@
-"""A demo Flower client: trains the numpy model of `deployments.federated.model` on one shard.
+"""A demo Flower client: trains the numpy model of `federated_learning.model` on one shard.
 
-    python -m deployments.federated.client --address HOST:PORT --token TOKEN --shard 1/2
+    python -m federated_learning.client --address HOST:PORT --token TOKEN --shard 1/2
 
 The federated-server page shows this exact command with its address and token. `--insecure`
 is for a server reached without TLS (the sandbox, on loopback); through the platform's HTTPS
@@ -19,8 +19,8 @@ import grpc
 import numpy as np
 from flwr.client import NumPyClient, start_client
 
-from deployments.federated import model
-from deployments.federated.auth import BearerTokenClientInterceptor
+from federated_learning import model
+from federated_learning.auth import BearerTokenClientInterceptor
 
 REFUSED = 3
 UNREACHABLE = 4
@@ -81,7 +81,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deployments.federated.client")
+    parser = argparse.ArgumentParser(prog="python -m federated_learning.client")
     parser.add_argument("--address", required=True, help="the server's HOST:PORT")
     parser.add_argument("--token", required=True, help="the deployment's federated token")
     parser.add_argument("--shard", type=parse_shard, default=(1, 1), help="INDEX/COUNT")

@@ -1,11 +1,11 @@
-"""Search over a federated catalog: /modules/ with 10,000 mixed entries (AI4OS modules and
+"""Search over a multi-source catalog: /modules/ with 10,000 mixed entries (AI4OS modules and
 Hugging Face, BioImage.io and AI-on-Demand entries, some AI4OS modules also published
 elsewhere) against today's page over 1,000 AI4OS modules, measured in the same run.
 
-    .venv/bin/python benchmarks/federated_search.py [--before 1000] [--after 10000] [--rounds 100]
+    .venv/bin/python benchmarks/multisource_search.py [--before 1000] [--after 10000] [--rounds 100]
 
-Database: a throwaway PostgreSQL database (`aix_bench_federated_search`, override with
-BENCH_FEDERATED_DATABASE) created, migrated and seeded with factory modules, dropped at the end.
+Database: a throwaway PostgreSQL database (`aix_bench_multisource_search`, override with
+BENCH_MULTISOURCE_DATABASE) created, migrated and seeded with factory modules, dropped at the end.
 In-process (RequestFactory → the view function), as benchmarks/browse_page.py: both sides skip
 middleware and the network. Ten warm-up rounds per case first (facet-row cache full, as in
 steady state). Printed: median server time per case, and the ratio 10,000 mixed / 1,000 AI4OS.
@@ -26,7 +26,7 @@ from benchmarks._stack import configure_in_process, create_empty_database, drop_
 from benchmarks.browse_page import seed as seed_ai4os  # noqa: E402
 from benchmarks.browse_page import timed  # noqa: E402
 
-DATABASE = os.environ.get("BENCH_FEDERATED_DATABASE", "aix_bench_federated_search")
+DATABASE = os.environ.get("BENCH_MULTISOURCE_DATABASE", "aix_bench_multisource_search")
 CASES = (
     ("no filters", "/modules/"),
     ("search + 2 facets", "/modules/?q=detection&task=Object+Detection&library=PyTorch"),
@@ -43,7 +43,7 @@ def configure() -> None:
     configure_in_process(DATABASE)
 
 
-def seed_federated(count: int) -> None:
+def seed_external(count: int) -> None:
     """`count` entries of the other sources, and every tenth AI4OS module also on AIoD."""
     from catalog.models import Module
     from tests.factories import ModuleFactory
@@ -111,7 +111,9 @@ def measure(rounds: int) -> dict[str, tuple[float, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", type=int, default=1000, help="AI4OS modules (today)")
-    parser.add_argument("--after", type=int, default=10000, help="entries once federated")
+    parser.add_argument(
+        "--after", type=int, default=10000, help="entries with the external sources"
+    )
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()
 
@@ -126,7 +128,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         seed_ai4os(args.before)
         before = measure(args.rounds)
-        seed_federated(args.after - args.before)
+        seed_external(args.after - args.before)
         after = measure(args.rounds)
     finally:
         drop_database(DATABASE)

@@ -1,6 +1,6 @@
-"""The offline demo's federated entries (``catalog/demo/federated/*.json``: a few real public
-Hugging Face, BioImage.io and AIoD records; attribution in the README beside them), read by the
-same source code as a harvest, through a client that answers from the snapshot instead of the
+"""The offline demo's external-source entries (``catalog/demo/multisource/*.json``: a few real
+public Hugging Face, BioImage.io and AIoD records; attribution in the README beside them), read by
+the same source code as a harvest, through a client that answers from the snapshot instead of the
 network, and stored by ``store_records`` — so the demo shows the same mapping, validation
 reports, de-duplication and provenance as a real harvest. Idempotent: a second load finds every
 record at its stored revision and writes nothing.
@@ -20,9 +20,9 @@ from catalog.models import SourceRecord
 from catalog.sources import aiod, bioimageio, huggingface
 from catalog.sources.http import Fetched, NotFound
 
-from .federated import refresh_sources, store_records
+from .multisource import refresh_sources, store_records
 
-SNAPSHOT_DIR = pathlib.Path(__file__).resolve().parent.parent / "demo" / "federated"
+SNAPSHOT_DIR = pathlib.Path(__file__).resolve().parent.parent / "demo" / "multisource"
 HF_ENDPOINT = "https://huggingface.co"
 AIOD_API = "https://api.aiod.eu/v2"
 BIOIMAGEIO_COLLECTION = "https://uk1s3.embl.ac.uk/public-datasets/bioimage.io/collection.json"
@@ -42,14 +42,14 @@ class SnapshotClient:
 
 
 @dataclasses.dataclass
-class FederatedDemoResult:
+class MultisourceDemoResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
 
 
-def load_federated_snapshot(directory: pathlib.Path = SNAPSHOT_DIR) -> FederatedDemoResult:
+def load_multisource_snapshot(directory: pathlib.Path = SNAPSHOT_DIR) -> MultisourceDemoResult:
     records = []
     known = {
         (kind, record_id): revision
@@ -93,7 +93,7 @@ def load_federated_snapshot(directory: pathlib.Path = SNAPSHOT_DIR) -> Federated
     stored = store_records(records)
     refresh_sources(stored.touched)
     counts = stored.results
-    return FederatedDemoResult(
+    return MultisourceDemoResult(
         new=counts["new"],
         updated=counts["updated"] + counts["joined"],
         unchanged=counts["unchanged"],

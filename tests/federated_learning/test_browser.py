@@ -11,8 +11,8 @@ import pytest
 
 from deployments.models import Deployment
 from tests.deploy.test_deploy_browser import _sign_in
-from tests.deploy.test_federated_flow import TOOL, finished, run_client
 from tests.factories import DeployerFactory, ModuleFactory
+from tests.federated_learning.test_flow import TOOL, finished, run_client
 from tests.fixtures.deploy import REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -1,6 +1,6 @@
 """A federated-server deployment as its owner sees it: how clients join, and live progress.
 
-The server (deployments.federated.server) serves its progress as JSON on the job's
+The server (federated_learning.server) serves its progress as JSON on the job's
 `monitor` port, behind the deployment's own token. This module finds the two addresses
 (Flower's gRPC and the monitor) per DEPLOY_FEDSERVER_ACCESS, reads the status with a short
 timeout and turns failures into a message for the page; it never raises to a view.
@@ -18,14 +18,14 @@ from django.conf import settings
 from nomad.api import exceptions as nomad_exc
 
 from deployments.backends import nomad_job
-from deployments.federated import options as flower
 from deployments.services.secrets import SecretsUnreadable, decrypt_secrets
+from federated_learning import options as flower
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
 
 logger = logging.getLogger(__name__)
-CLIENT_MODULE = "deployments.federated.client"
+CLIENT_MODULE = "federated_learning.client"
 
 
 @dataclass

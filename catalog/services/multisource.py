@@ -1,4 +1,4 @@
-"""Federated sources in the catalog: Hugging Face, BioImage.io and AI-on-Demand records become
+"""External sources in the catalog: Hugging Face, BioImage.io and AI-on-Demand records become
 catalog entries, de-duplicated, with per-field provenance naming the record.
 
 * Each configured query (``settings.HARVEST_HUGGINGFACE`` …, empty by default) is listed by
@@ -35,7 +35,7 @@ from catalog.curation.rules import REASON_MAX_LENGTH, CurationError
 from catalog.models import HarvestRun, Module, SourceRecord
 from catalog.sources.aiod import AIoDSource
 from catalog.sources.bioimageio import BioImageIOSource
-from catalog.sources.federation import (
+from catalog.sources.external import (
     ExternalRecord,
     doi_key,
     image_key,
@@ -74,7 +74,7 @@ class SourceDecisionError(CurationError):
 
 
 @dataclasses.dataclass(frozen=True)
-class FederatedSpec:
+class SourceSpec:
     kind: str
     raw: str
 
@@ -82,13 +82,13 @@ class FederatedSpec:
         return f"{self.kind}:{self.raw}"
 
 
-def configured_specs() -> list[FederatedSpec]:
+def configured_specs() -> list[SourceSpec]:
     """The queries the settings ask for, per source (none by default)."""
     specs = []
     for kind, name in SETTINGS.items():
         for raw in getattr(settings, name, []) or []:
             if raw.strip():
-                specs.append(FederatedSpec(kind, raw.strip()))
+                specs.append(SourceSpec(kind, raw.strip()))
     return specs
 
 
@@ -97,10 +97,10 @@ def harvest_sources(
     run: HarvestRun,
     client: HttpClient,
     *,
-    specs: list[FederatedSpec] | None = None,
+    specs: list[SourceSpec] | None = None,
     progress: Callable[[int, int, str, str], None] | None = None,
 ) -> None:
-    """Harvest every configured federated query into the catalog, recording into ``run``."""
+    """Harvest every configured external-source query into the catalog, recording into ``run``."""
     specs = configured_specs() if specs is None else specs
     if not specs:
         return
@@ -200,7 +200,7 @@ def store_records(
             try:
                 return _store(record, run, index, outcome.errors, None)
             except Exception as exc:  # as below: recorded, the rest go on
-                logger.exception("federated record %s:%s failed", record.kind, record.record_id)
+                logger.exception("external record %s:%s failed", record.kind, record.record_id)
                 outcome.errors.append(
                     _run_error(
                         LABELS[record.kind], f"{record.record_id}: {type(exc).__name__}: {exc}"
@@ -232,7 +232,7 @@ def store_records(
         try:
             result, module_ids = _store(record, run, index, outcome.errors, stored_rows.get(key))
         except Exception as exc:  # one broken record never stops the harvest
-            logger.exception("federated record %s:%s failed", record.kind, record.record_id)
+            logger.exception("external record %s:%s failed", record.kind, record.record_id)
             result, module_ids = "failed", set()
             outcome.errors.append(
                 _run_error(label, f"{record.record_id}: {type(exc).__name__}: {exc}")

@@ -1,9 +1,9 @@
-"""What every federated source (Hugging Face, BioImage.io, AI-on-Demand) hands the harvester:
+"""What every external sources (Hugging Face, BioImage.io, AI-on-Demand) hands the harvester:
 one :class:`ExternalRecord` per record, already mapped to the ai4-metadata v2 shape and
 normalised, with the source's own problems in plain words, and the keys that tell when two
 records describe the same model (:func:`repository_key`, :func:`doi_key`, :func:`image_key`).
 
-Sources never touch the catalog models; ``catalog.services.federated`` stores what they read.
+Sources never touch the catalog models; ``catalog.services.multisource`` stores what they read.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Loopback fakes of the federated sources' real APIs, over the demo snapshot's real records
-(``catalog/demo/federated/``; licences and attribution in its README):
+"""Loopback fakes of the external sources' real APIs, over the demo snapshot's real records
+(``catalog/demo/multisource/``; licences and attribution in its README):
 
 * :class:`FakeHuggingFace` — ``GET /api/models`` (``author``, ``search``, ``filter``,
   ``pipeline_tag``, ``limit``, ``full``, ``cardData``; pages linked by ``Link: <…&cursor=…>;
@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from .server import FakeServer, Request, Response, json_response
 
-DATA = pathlib.Path(__file__).resolve().parents[2] / "catalog" / "demo" / "federated"
+DATA = pathlib.Path(__file__).resolve().parents[2] / "catalog" / "demo" / "multisource"
 
 
 def load(name: str) -> dict:

@@ -1,4 +1,4 @@
-"""The offline demo ships a few real records of each federated source, loaded by load_demo
+"""The offline demo ships a few real records of each external sources, loaded by load_demo
 through the same source code and storage as a harvest."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def test_demo_yolo_record_joins_the_ai4os_module_when_the_snapshot_has_it():
         assert record.module.origin == "aiod"
 
 
-def test_loading_the_demo_twice_writes_no_new_federated_entry():
+def test_loading_the_demo_twice_writes_no_new_external_entry():
     load_demo()
     before = set(Module.objects.values_list("name", "modified_at"))
     output = load_demo()

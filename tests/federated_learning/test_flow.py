@@ -57,7 +57,7 @@ def commands_on_page(page: str) -> list[list[str]]:
 
 
 def run_client(command: list[str], **kwargs) -> subprocess.Popen:
-    assert command[:3] == ["python", "-m", "deployments.federated.client"]
+    assert command[:3] == ["python", "-m", "federated_learning.client"]
     return subprocess.Popen(  # noqa: S603 - our interpreter, the page's arguments
         [sys.executable, *command[1:], "--wait", "30"],
         cwd=REPO_ROOT,

@@ -1,4 +1,4 @@
-"""Harvest of the federated sources from their loopback fakes: entries, mapping, provenance,
+"""Harvest of the external sources from their loopback fakes: entries, mapping, provenance,
 validation reports, cheap re-harvests, and malformed records that never stop a run."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ def _run():
     return run
 
 
-def test_each_source_becomes_entries_with_their_source(federated):
+def test_each_source_becomes_entries_with_their_source(multisource):
     run = _run()
     assert SourceRecord.objects.filter(kind="huggingface").count() == 4
     assert SourceRecord.objects.filter(kind="bioimageio").count() == 2
@@ -38,7 +38,7 @@ def test_each_source_becomes_entries_with_their_source(federated):
     assert run.modules_new >= 6
 
 
-def test_every_field_names_the_record_url_and_revision(federated):
+def test_every_field_names_the_record_url_and_revision(multisource):
     _run()
     bert = Module.objects.get(name="hf-google-bert-bert-base-uncased")
     record = SourceRecord.objects.get(kind="huggingface", record_id="google-bert/bert-base-uncased")
@@ -50,11 +50,11 @@ def test_every_field_names_the_record_url_and_revision(federated):
     )
 
 
-def test_reharvest_reads_only_the_listings(federated):
+def test_reharvest_reads_only_the_listings(multisource):
     _run()
-    federated.clear_logs()
+    multisource.clear_logs()
     run = _run()
-    hf, bio, aiod = federated.huggingface, federated.bioimageio, federated.aiod
+    hf, bio, aiod = multisource.huggingface, multisource.bioimageio, multisource.aiod
     assert hf.requests.count(r"README\.md") == 0  # same sha: the model card is not read again
     assert hf.requests.count(r"^/api/models\?") == 1
     assert bio.requests.count(r"^/collection\.json", status=304) == 1
@@ -64,25 +64,25 @@ def test_reharvest_reads_only_the_listings(federated):
     assert run.modules_new == 0 and run.modules_unchanged >= 7
 
 
-def test_a_new_commit_is_read_and_published(federated):
+def test_a_new_commit_is_read_and_published(multisource):
     _run()
-    federated.huggingface.push(
+    multisource.huggingface.push(
         "microsoft/resnet-50",
         sha="0123456789abcdef0123456789abcdef01234567",
         readme="# ResNet-50\n\nResNet model pre-trained on ImageNet-1k, now with a new card.\n",
     )
-    federated.clear_logs()
+    multisource.clear_logs()
     run = _run()
     entry = Module.objects.get(name="hf-microsoft-resnet-50")
     assert entry.summary == "ResNet model pre-trained on ImageNet-1k, now with a new card."
     assert entry.source_commit == "0123456789abcdef0123456789abcdef01234567"
-    assert federated.huggingface.requests.count(r"/raw/0123456789abcdef.*README\.md") == 1
+    assert multisource.huggingface.requests.count(r"/raw/0123456789abcdef.*README\.md") == 1
     assert entry.revisions.count() == 2
     assert run.modules_updated >= 1
 
 
-def test_malformed_records_never_stop_a_harvest(federated):
-    hf, bio, aiod = federated.huggingface, federated.bioimageio, federated.aiod
+def test_malformed_records_never_stop_a_harvest(multisource):
+    hf, bio, aiod = multisource.huggingface, multisource.bioimageio, multisource.aiod
     hf.models[1:1] = [
         {"author": "nobody"},
         "not an object",
@@ -115,29 +115,29 @@ def test_malformed_records_never_stop_a_harvest(federated):
     assert not Module.objects.filter(status=Module.Status.WITHDRAWN).exists()
 
 
-def test_rate_limits_are_waited_out(federated):
-    federated.huggingface.fail_next(r"^/api/models\?", 429, headers={"Retry-After": "1"})
-    federated.aiod.fail_next(r"^/v2/ml_models\?", 429, headers={"Retry-After": "1"})
+def test_rate_limits_are_waited_out(multisource):
+    multisource.huggingface.fail_next(r"^/api/models\?", 429, headers={"Retry-After": "1"})
+    multisource.aiod.fail_next(r"^/v2/ml_models\?", 429, headers={"Retry-After": "1"})
     run = _run()
     assert run.status == "succeeded", run.errors
     assert SourceRecord.objects.filter(kind="huggingface").count() == 4
     assert SourceRecord.objects.filter(kind="aiod").count() == 2
-    assert federated.huggingface.requests.count(r"^/api/models\?", status=429) == 1
+    assert multisource.huggingface.requests.count(r"^/api/models\?", status=429) == 1
 
 
-def test_listings_are_followed_page_by_page(federated, monkeypatch):
+def test_listings_are_followed_page_by_page(multisource, monkeypatch):
     from catalog.sources import aiod
 
-    federated.huggingface.page_size = 3
+    multisource.huggingface.page_size = 3
     monkeypatch.setattr(aiod, "PAGE_SIZE", 1)
     _run()
     assert SourceRecord.objects.filter(kind="huggingface").count() == 4
-    assert federated.huggingface.requests.count(r"cursor=") == 1
+    assert multisource.huggingface.requests.count(r"cursor=") == 1
     assert SourceRecord.objects.filter(kind="aiod").count() == 2
-    assert federated.aiod.requests.count(r"offset=2") == 1
+    assert multisource.aiod.requests.count(r"offset=2") == 1
 
 
-def test_bioimageio_validation_report_is_kept_with_the_record(federated):
+def test_bioimageio_validation_report_is_kept_with_the_record(multisource):
     _run()
     valid = SourceRecord.objects.get(kind="bioimageio", record_id="bioimage-io/unet2d-nuclei-broad")
     assert valid.status in ("ok", "warning")
@@ -154,9 +154,9 @@ def test_bioimageio_validation_report_is_kept_with_the_record(federated):
     assert summary_rdf.module.doi == "10.5281/zenodo.5764892"
 
 
-def test_an_rdf_that_breaks_keeps_its_last_good_values(federated):
+def test_an_rdf_that_breaks_keeps_its_last_good_values(multisource):
     _run()
-    federated.bioimageio.set_rdf(
+    multisource.bioimageio.set_rdf(
         "bioimage-io/unet2d-nuclei-broad",
         "name: x\ntype: model\nformat_version: 0.5.11\n",
         version="2",
@@ -172,10 +172,10 @@ def test_an_rdf_that_breaks_keeps_its_last_good_values(federated):
     assert any(p["field"] == "inputs" for p in record.module.problems)
 
 
-def test_a_model_the_source_drops_is_withdrawn(federated):
+def test_a_model_the_source_drops_is_withdrawn(multisource):
     _run()
-    federated.huggingface.models = [
-        m for m in federated.huggingface.models if m["id"] != "facebook/detr-resnet-50"
+    multisource.huggingface.models = [
+        m for m in multisource.huggingface.models if m["id"] != "facebook/detr-resnet-50"
     ]
     run = _run()
     assert Module.objects.get(name="hf-facebook-detr-resnet-50").status == "withdrawn"
@@ -183,23 +183,23 @@ def test_a_model_the_source_drops_is_withdrawn(federated):
     assert not SourceRecord.objects.get(record_id="facebook/detr-resnet-50").listed
 
 
-def test_an_unreadable_listing_withdraws_nothing(federated):
+def test_an_unreadable_listing_withdraws_nothing(multisource):
     _run()
-    federated.aiod.fail_next(r"^/v2/ml_models\?", 500, count=10)
+    multisource.aiod.fail_next(r"^/v2/ml_models\?", 500, count=10)
     run = _run()
     assert run.status == "succeeded" or run.status == "partial"
     assert "The AIoD listing stopped at offset 0" in " ".join(e["message"] for e in run.errors)
     assert SourceRecord.objects.filter(kind="aiod", listed=True).count() == 2
 
 
-def test_nothing_beyond_ai4os_is_harvested_unless_configured(federated, settings):
+def test_nothing_beyond_ai4os_is_harvested_unless_configured(multisource, settings):
     settings.HARVEST_HUGGINGFACE = settings.HARVEST_BIOIMAGEIO = settings.HARVEST_AIOD = []
     _run()
     assert not SourceRecord.objects.exists()
-    assert len(federated.huggingface.requests) == 0
+    assert len(multisource.huggingface.requests) == 0
 
 
-def test_a_malformed_query_setting_is_reported(federated, settings):
+def test_a_malformed_query_setting_is_reported(multisource, settings):
     settings.HARVEST_HUGGINGFACE = ["author"]
     run = _run()
     assert "HARVEST_HUGGINGFACE “author”: “author” is not key=value" in run.errors[0]["message"]

@@ -1,10 +1,10 @@
 """Benchmark: harvest 5,000 Hugging Face models from the loopback fake with 50 ms latency per
 request; the ratio to one request at a time, and what a re-harvest with nothing changed costs.
 
-    .venv/bin/python benchmarks/federated_harvest.py [--models 5000] [--concurrency 32]
+    .venv/bin/python benchmarks/multisource_harvest.py [--models 5000] [--concurrency 32]
                                                       [--latency 0.05] [--sample 500]
 
-1. Starts the Hugging Face fake (tests/fakes/federated.py) in a child process (so it does not
+1. Starts the Hugging Face fake (tests/fakes/multisource.py) in a child process (so it does not
    compete with the harvester for the GIL) over ``--models`` models derived from the four real
    fixture records (ids suffixed, a distinct sha each), every request delayed by ``--latency``,
    listing pages of 1,000 (the Hub's largest page) linked by ``Link`` cursors.
@@ -34,7 +34,7 @@ from benchmarks.harvest_920 import create_database  # noqa: E402
 
 
 def models(count: int) -> list[dict]:
-    from tests.fakes.federated import load
+    from tests.fakes.multisource import load
 
     real = load("huggingface")["models"]
     out = []

@@ -5,8 +5,8 @@ the federation costs per round (gRPC, serialisation, the strategy) over the trai
 
     .venv/bin/python benchmarks/federated_rounds.py [--rounds 10] [--clients 3]
 
-The server is `python -m deployments.federated.server` as the sandbox Nomad runs it, the
-clients `python -m deployments.federated.client`, all on 127.0.0.1 with free ports; every
+The server is `python -m federated_learning.server` as the sandbox Nomad runs it, the
+clients `python -m federated_learning.client`, all on 127.0.0.1 with free ports; every
 process is bounded (--max-seconds, timeouts) and ended at the end. Round time is the server's
 own record (configure fit → aggregated evaluation); memory is the server's peak RSS (VmHWM)
 against that of a Python process doing the baseline's work (numpy imported, same data).
@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deployments.federated import model  # noqa: E402
-from deployments.federated.options import job_env  # noqa: E402
+from federated_learning import model  # noqa: E402
+from federated_learning.options import job_env  # noqa: E402
 
 
 def free_port() -> int:
@@ -68,7 +68,7 @@ def federated(rounds: int, clients: int) -> tuple[list[float], int, float]:
         "NOMAD_PORT_monitor": str(monitor_port),
     }
     server = subprocess.Popen(  # noqa: S603 - our interpreter and module
-        [sys.executable, "-m", "deployments.federated.server", "--max-seconds", "300"],
+        [sys.executable, "-m", "federated_learning.server", "--max-seconds", "300"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -86,7 +86,7 @@ def federated(rounds: int, clients: int) -> tuple[list[float], int, float]:
                     raise SystemExit("the federated server did not start") from None
                 time.sleep(0.2)
         started = time.perf_counter()
-        command = [sys.executable, "-m", "deployments.federated.client", "--insecure"]
+        command = [sys.executable, "-m", "federated_learning.client", "--insecure"]
         command += ["--address", f"127.0.0.1:{grpc_port}", "--token", token]
         for i in range(1, clients + 1):
             workers.append(
@@ -120,7 +120,7 @@ BASELINE = """
 import sys, time, json
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from deployments.federated import model
+from federated_learning import model
 rounds, clients = {rounds}, {clients}
 shards = [model.shard(i, clients) for i in range(1, clients + 1)]
 weights = model.initial_weights()

@@ -1,4 +1,4 @@
-"""What visitors and clients see of federated entries: the Source facet, source badges,
+"""What visitors and clients see of external-source entries: the Source facet, source badges,
 "view at source" instead of deploy buttons, validation reports, and every export (REST,
 OpenAPI, JSON-LD, OAI-PMH) carrying the sources."""
 
@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def catalog(federated):
+def catalog(multisource):
     run = harvest(trigger="test")
     assert run.status in ("succeeded", "partial"), run.message
-    return federated
+    return multisource
 
 
 def _facet(html: str, legend: str) -> dict[str, int]:
@@ -63,7 +63,7 @@ def test_the_source_validation_report_is_shown_in_plain_words(catalog):
     assert "Error — rdf.yaml, field “format_version”: bioimageio.spec: Missing field" in html
 
 
-def test_ai4os_module_also_on_aiod_keeps_its_deploy_buttons(federated, upstream):
+def test_ai4os_module_also_on_aiod_keeps_its_deploy_buttons(multisource, upstream):
     harvest(trigger="test")
     html = Client().get("/modules/ai4os-yolo-torch/").content.decode()
     assert "Sign in to deploy" in html

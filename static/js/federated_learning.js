@@ -1,8 +1,9 @@
 /* The federated-learning panel: re-render it every 3 s from federated.json while the page
  * is visible (rounds, clients, metrics), through the shared poller (poller.js).
  * Progressive only: without this file the panel is complete as served, and reloading the
- * page updates it. */
-(function () {
+ * page updates it. The panel's hook loads this file before the page's own scripts (poller.js),
+ * so it starts once every deferred script has run (DOMContentLoaded). */
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var panel = document.querySelector("[data-federated-url]");
   if (!panel || !window.fetch || !window.AIX) { return; }
@@ -17,4 +18,4 @@
     },
     onError: function () { panel.setAttribute("data-fed-stale", "true"); }
   });
-})();
+});
