@@ -19,10 +19,12 @@ from typing import Any
 
 import ai4_metadata
 from ai4_metadata.mapping.profiles import mldcatap
+from django.conf import settings
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from catalog.fair import links as fair_links
+from catalog.fair import mldcat
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.parts import add_parts
 from catalog.models import FieldProvenance, HarvestRun, Module
@@ -68,11 +70,9 @@ def mldcatap_context() -> dict:
     return context
 
 
-def mldcatap_document(module: Module) -> dict[str, Any]:
-    """The package's MLDCAT-AP JSON-LD mapping of the module, with an inline context.
-
-    Same keys as PAPI's `?profile=mldcatap` answer; the subject is the module page.
-    """
+def _mldcatap(module: Module, *, include_additions: bool = True) -> tuple[dict[str, Any], Graph]:
+    """The package's mapping, completed for the official shapes (`catalog.fair.mldcat`):
+    the JSON-LD document and its graph."""
     document = ai4_metadata_document(module)
     document["id"] = module.name
     mapped = json.loads(
@@ -83,7 +83,27 @@ def mldcatap_document(module: Module) -> dict[str, Any]:
         )
     )
     mapped["@context"] = copy.deepcopy(mldcatap_context())
-    return mapped
+    subject = URIRef(fair_links.page_url(module))
+    mldcat.rewrite_mapping(mapped, str(subject))
+    mapped_graph = Graph().parse(data=json.dumps(mapped), format="json-ld")
+    graph = Graph()
+    _bind(graph)
+    graph += mapped_graph
+    mldcat.add_profile_requirements(graph, subject, module, document)
+    # The same additions in the document, as nodes of their own beside the mapping's keys.
+    added = graph - mapped_graph if include_additions else Graph()
+    if len(added):
+        mapped["@included"] = json.loads(added.serialize(format="json-ld"))
+    return mapped, graph
+
+
+def mldcatap_document(module: Module) -> dict[str, Any]:
+    """The package's MLDCAT-AP JSON-LD mapping of the module, with an inline context, and
+    what the official shapes need besides (under `@included`).
+
+    Same keys as PAPI's `?profile=mldcatap` answer; the subject is the module page.
+    """
+    return _mldcatap(module)[0]
 
 
 def _license_iri(module: Module) -> URIRef | None:
@@ -229,10 +249,7 @@ def module_graph(module: Module, *, field_provenance: bool = True) -> Graph:
     `field_provenance=False` leaves out the per-field records (one query less per module),
     for documents that describe many modules at once.
     """
-    graph = Graph()
-    _bind(graph)
-    document = mldcatap_document(module)
-    graph.parse(data=json.dumps(document), format="json-ld")
+    graph = _mldcatap(module, include_additions=False)[1]
     subject = URIRef(fair_links.page_url(module))
     _add_schema_org(graph, subject, module, ai4_metadata_document(module))
     _add_provenance(graph, subject, module, fields=field_provenance)
@@ -259,7 +276,13 @@ def catalog_graph(modules: Iterable[Module]) -> Graph:
             ),
         )
     )
-    graph.add((catalog, FOAF.homepage, URIRef(fair_links.site_url() + "/")))
+    homepage = URIRef(fair_links.site_url() + "/")
+    graph.add((catalog, FOAF.homepage, homepage))
+    graph.add((homepage, RDF.type, FOAF.Document))
+    # The catalog's publisher is whoever runs this site: the site, as an agent.
+    graph.add((catalog, DCTERMS.publisher, homepage))
+    graph.add((homepage, RDF.type, FOAF.Agent))
+    graph.add((homepage, FOAF.name, Literal(settings.SITE_NAME)))
     for module in modules:
         graph += module_graph(module, field_provenance=False)
         subject = URIRef(fair_links.page_url(module))
