@@ -49,6 +49,7 @@ _CLASS_TERMS = {
     "Library": str(IT6.Library),
     "Concept": str(SKOS.Concept),
     "Dataset": str(DCAT.Dataset),
+    "Resource": str(DCAT.Resource),
 }
 # Compact output: prefixes only, so any JSON-LD processor reads it offline.
 OUTPUT_CONTEXT = {
@@ -88,7 +89,7 @@ def _mldcatap(module: Module, *, include_additions: bool = True) -> tuple[dict[s
     )
     mapped["@context"] = copy.deepcopy(mldcatap_context())
     subject = URIRef(fair_links.page_url(module))
-    mldcat.rewrite_mapping(mapped, str(subject))
+    mldcat.rewrite_mapping(mapped, module, str(subject))
     mapped_graph = Graph().parse(data=json.dumps(mapped), format="json-ld")
     graph = Graph()
     _bind(graph)

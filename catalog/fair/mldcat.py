@@ -84,11 +84,20 @@ def known_gap(graph: Graph, focus, path) -> KnownGap | None:
     return next((g for g in KNOWN_GAPS if g.path == path and g.applies(graph, focus)), None)
 
 
-def rewrite_mapping(mapped: dict, page: str) -> None:
+def is_model(module: Module) -> bool:
+    """A module is a machine-learning model; a tool (a development environment, a federated
+    server) or a pipeline (a composition of models) is a `dcat:Resource`, not a model."""
+    return module.kind == Module.Kind.MODULE
+
+
+def rewrite_mapping(mapped: dict, module: Module, page: str) -> None:
     """Edit the mapping's JSON-LD before it is read: task / category / library items point at
     our concepts; no "source code" link to the entry's own page (the export's fallback when no
     repository is known is not a repository); the base-model link is left to
-    `add_profile_requirements`, which describes the model it names."""
+    `add_profile_requirements`, which describes the model it names; a tool or pipeline is
+    typed what it is (the mapping calls everything a model)."""
+    if not is_model(module):
+        mapped["type"] = "Resource"
     for key, scheme, _ in VOCABULARY_PROPERTIES:
         items = mapped.get(key)
         for item in items if isinstance(items, list) else []:
@@ -167,7 +176,7 @@ def _describe_dataset(graph: Graph, dataset: URIRef, model_label: str, *, named:
     graph.add((dataset, IT6.collectionDate, UNKNOWN))
 
 
-def _describe_model_links(graph: Graph, model: URIRef, label: str) -> None:
+def _describe_links(graph: Graph, model: URIRef, label: str, *, model_node: bool) -> None:
     """Type and describe what a model links to: repositories, references, training data."""
     for repository in graph.objects(model, IT6.hasRepository):
         graph.add((repository, RDF.type, LPWC_REPOSITORY))
@@ -180,7 +189,7 @@ def _describe_model_links(graph: Graph, model: URIRef, label: str) -> None:
     datasets = list(graph.objects(model, IT6.trainedOn))
     for dataset in datasets:
         _describe_dataset(graph, dataset, label, named=True)
-    if not datasets:
+    if model_node and not datasets:  # MLDCAT-AP: a model is trained on something
         unknown = URIRef(f"{model}#training-data")
         graph.add((model, IT6.trainedOn, unknown))
         _describe_dataset(graph, unknown, label, named=False)
@@ -198,7 +207,7 @@ def _describe_base_model(graph: Graph, model: URIRef, label: str, link: str) -> 
     graph.add((base, DCTERMS.title, Literal(f"Base model of {label}", lang="en")))
     graph.add((base, DCAT_VERSION, UNKNOWN))
     graph.add((base, DCTERMS.created, UNKNOWN))
-    _describe_model_links(graph, base, f"the base model of {label}")
+    _describe_links(graph, base, f"the base model of {label}", model_node=True)
 
 
 def add_profile_requirements(graph: Graph, subject: URIRef, module: Module, document: dict) -> None:
@@ -212,8 +221,10 @@ def add_profile_requirements(graph: Graph, subject: URIRef, module: Module, docu
     label = _label(graph, subject, module)
     version = version_of(module)
     graph.add((subject, DCAT_VERSION, Literal(version) if version else UNKNOWN))
-    _add_metadata_file(graph, subject, module)
-    _describe_model_links(graph, subject, label)
+    model_node = is_model(module)
+    if model_node:
+        _add_metadata_file(graph, subject, module)
+    _describe_links(graph, subject, label, model_node=model_node)
     base_link = document.get("links", {}).get("base_model")
     if base_link:
         _describe_base_model(graph, subject, label, base_link)
