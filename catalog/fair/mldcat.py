@@ -127,7 +127,7 @@ def version_of(module: Module) -> str:
     return named[0] if named else ""
 
 
-def _file_type(url: str, module: Module) -> str:
+def _file_type(url: str) -> str:
     path = urllib.parse.urlsplit(url).path.lower()
     if path.endswith((".yml", ".yaml")):
         return "YAML"
@@ -158,7 +158,7 @@ def _add_metadata_file(graph: Graph, subject: URIRef, module: Module) -> None:
     graph.add((node, DCTERMS.identifier, Literal(url)))
     name = module.metadata_file or urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or url
     graph.add((node, DCTERMS.title, Literal(f"Metadata file: {name}", lang="en")))
-    graph.add((node, DCTERMS.format, _add_file_type(graph, _file_type(url, module))))
+    graph.add((node, DCTERMS.format, _add_file_type(graph, _file_type(url))))
 
 
 def _describe_dataset(graph: Graph, dataset: URIRef, model_label: str, *, named: bool) -> None:
@@ -190,7 +190,7 @@ def _describe_links(graph: Graph, model: URIRef, label: str, *, model_node: bool
     for dataset in datasets:
         _describe_dataset(graph, dataset, label, named=True)
     if model_node and not datasets:  # MLDCAT-AP: a model is trained on something
-        unknown = URIRef(f"{model}#training-data")
+        unknown = URIRef(f"{model}-training-data" if "#" in model else f"{model}#training-data")
         graph.add((model, IT6.trainedOn, unknown))
         _describe_dataset(graph, unknown, label, named=False)
 
