@@ -23,17 +23,18 @@ from django.conf import settings
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from catalog import vocabularies
 from catalog.fair import links as fair_links
 from catalog.fair import mldcat
 from catalog.fair.ai4_export import ai4_metadata_document
+from catalog.fair.fair4ml import CONTEXT as FAIR4ML_CONTEXT
+from catalog.fair.fair4ml import FAIR4ML as FAIR4ML_NS
+from catalog.fair.fair4ml import fair4ml_terms
 from catalog.fair.parts import add_parts
 from catalog.models import FieldProvenance, HarvestRun, Module
 
 SCHEMA = Namespace("https://schema.org/")
 IT6 = Namespace("http://data.europa.eu/it6/")
-# FAIR4ML (RDA FAIR4ML IG): schema.org extension for machine-learning models.
-FAIR4ML = Namespace("https://w3id.org/fair4ml#")
+FAIR4ML = Namespace(FAIR4ML_NS)  # RDA FAIR4ML: schema.org for machine-learning models
 # DCAT 3 term missing from rdflib's closed DCAT namespace.
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")
 SPDX_LICENSES = "https://spdx.org/licenses/"
@@ -156,29 +157,14 @@ def _add_schema_org(graph: Graph, subject: URIRef, module: Module, document: dic
         graph.add(
             (subject, DCTERMS.hasFormat, URIRef(fair_links.ai4_export_url(module.name, name)))
         )
-    _add_fair4ml(graph, subject, module, document)
+    _add_fair4ml(graph, subject, module)
 
 
-def _add_fair4ml(graph: Graph, subject: URIRef, module: Module, document: dict) -> None:
-    """FAIR4ML terms where the entry states them: a model (not a tool or pipeline) is an
-    `fair4ml:MLModel`; task concepts, training dataset, base model, references, libraries."""
-    if module.kind == Module.Kind.MODULE:
-        graph.add((subject, RDF.type, FAIR4ML.MLModel))
-    for task in document["tasks"]:
-        concept = vocabularies.task_type(task)
-        if concept is not None:
-            iri = URIRef(vocabularies.concept_iri(vocabularies.TASK_TYPES, concept))
-            graph.add((subject, FAIR4ML.mlTask, iri))
-    links = document["links"]
-    if links.get("dataset"):
-        graph.add((subject, FAIR4ML.trainedOn, URIRef(links["dataset"])))
-    if links.get("base_model"):
-        graph.add((subject, FAIR4ML.fineTunedFrom, URIRef(links["base_model"])))
-    if links.get("citation"):
-        graph.add((subject, SCHEMA.citation, URIRef(links["citation"])))
-    for library in document["libraries"]:
-        if library != "Other":
-            graph.add((subject, SCHEMA.softwareRequirements, Literal(library)))
+def _add_fair4ml(graph: Graph, subject: URIRef, module: Module) -> None:
+    terms = fair4ml_terms(module)
+    if terms:
+        document = {"@context": FAIR4ML_CONTEXT, "@id": str(subject), **terms}
+        graph.parse(data=json.dumps(document), format="json-ld")
 
 
 def _agent_for(graph: Graph, provenance: FieldProvenance) -> URIRef | BNode:
