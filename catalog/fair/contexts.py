@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from catalog.fair import links as fair_links
+from catalog.fair.jsonld import mldcatap_context
 
 PROFILES = pathlib.Path(__file__).resolve().parent / "profiles"
 # (name, version) → a file of ours (SEMIC's, copied), or None for the context we build.
@@ -28,18 +28,12 @@ CONTEXT_FILES: dict[tuple[str, str], str | None] = {
 ONE_YEAR = 365 * 24 * 3600
 
 
-def context_url(name: str, version: str) -> str:
-    return fair_links.absolute_url(f"/ns/contexts/{name}/{version}.jsonld")
-
-
 @functools.cache
 def context_body(name: str, version: str) -> bytes:
     if (name, version) not in CONTEXT_FILES:
         raise KeyError((name, version))
     filename = CONTEXT_FILES[(name, version)]
     if filename is None:
-        from catalog.fair.jsonld import mldcatap_context
-
         return json.dumps({"@context": mldcatap_context()}, indent=2).encode()
     return (PROFILES / filename).read_bytes()
 
