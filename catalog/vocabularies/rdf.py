@@ -45,6 +45,8 @@ def add_concept(graph: Graph, scheme: ConceptScheme, concept: Concept) -> URIRef
     graph.add((node, SKOS.inScheme, scheme_node))
     if scheme.slug == LIBRARIES.slug:  # it6:Library demands a title
         graph.add((node, DCTERMS.title, Literal(concept.label, lang="en")))
+    for match in concept.exact_matches:
+        graph.add((node, SKOS.exactMatch, URIRef(match)))
     for match in concept.close_matches:
         graph.add((node, SKOS.closeMatch, URIRef(match)))
     if concept.homepage:

@@ -4,8 +4,9 @@ The concepts are the controlled vocabularies of the ai4-metadata schema (the spe
 metadata uses is each concept's preferred label), published by this site so that linked data
 can point at a dereferenceable concept with a definition and a notation, as MLDCAT-AP's
 TaskType shape demands. Definitions are ours. Where a community vocabulary has the same idea
-we say so with `skos:closeMatch` (DCMI Type for data types); the MLDCAT-AP task-type codelist
-has no published IRIs to map to (docs/conformance.md).
+we say so: `skos:exactMatch` to the code list of the EOSC MLDCAT-AP pilot (SEMICeu/
+EOSC-MLDCAT-AP-Pilot, `code_list/ai4eosc-category-tasktype-2025-05-20.ttl`) for the concepts it
+lists, `skos:closeMatch` to DCMI Type for data types (docs/conformance.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 
 DCMITYPE = "http://purl.org/dc/dcmitype/"
+# The EOSC MLDCAT-AP pilot's code list (SEMIC): the concepts it publishes, by our notation.
+EOSC_PILOT = "https://api.cloud.ai4eosc.eu/v1/catalog/"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +25,7 @@ class Concept:
     definition: str
     close_matches: tuple[str, ...] = ()
     homepage: str = ""
+    exact_matches: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +53,7 @@ TASK_TYPES = ConceptScheme(
             "Computer Vision",
             "Tasks that extract information from images or video: classification, detection, "
             "segmentation, tracking.",
+            exact_matches=(f"{EOSC_PILOT}tasktype/Computer_Vision",),
         ),
         Concept(
             "natural-language-processing",
@@ -75,6 +80,7 @@ TASK_TYPES = ConceptScheme(
             "classification",
             "Classification",
             "Tasks that assign each input to one or more of a set of classes.",
+            exact_matches=(f"{EOSC_PILOT}tasktype/Classification",),
         ),
         Concept(
             "clustering",
@@ -130,16 +136,19 @@ CATEGORIES = ConceptScheme(
             "ai4-pre-trained",
             "AI4 pre trained",
             "The module ships trained weights, ready to use without training.",
+            exact_matches=(f"{EOSC_PILOT}category/AI4_pre_trained",),
         ),
         Concept(
             "ai4-trainable",
             "AI4 trainable",
             "The module can be trained or re-trained on the user's own data.",
+            exact_matches=(f"{EOSC_PILOT}category/AI4_trainable",),
         ),
         Concept(
             "ai4-inference",
             "AI4 inference",
             "The module answers prediction requests (an inference API).",
+            exact_matches=(f"{EOSC_PILOT}category/AI4_inference",),
         ),
         Concept(
             "ai4-tools",
@@ -178,18 +187,21 @@ LIBRARIES = ConceptScheme(
             "TensorFlow",
             "Google's open-source library for machine learning with dataflow graphs.",
             homepage="https://www.tensorflow.org/",
+            exact_matches=(f"{EOSC_PILOT}library/Tensorflow",),
         ),
         Concept(
             "pytorch",
             "PyTorch",
             "Open-source deep-learning library with dynamic computation graphs.",
             homepage="https://pytorch.org/",
+            exact_matches=(f"{EOSC_PILOT}library/Pytorch",),
         ),
         Concept(
             "keras",
             "Keras",
             "High-level neural-network API for Python.",
             homepage="https://keras.io/",
+            exact_matches=(f"{EOSC_PILOT}library/Keras",),
         ),
         Concept(
             "scikit-learn",

@@ -54,6 +54,8 @@ def test_a_concept_dereferences_as_linked_data(client, accept, fmt):
     assert (concept, SKOS.inScheme, scheme) in graph
     assert graph.value(concept, SKOS.definition) is not None
     assert (scheme, RDF.type, SKOS.ConceptScheme) in graph
+    pilot = URIRef("https://api.cloud.ai4eosc.eu/v1/catalog/tasktype/Computer_Vision")
+    assert (concept, SKOS.exactMatch, pilot) in graph  # the EOSC MLDCAT-AP pilot's code list
 
 
 @pytest.mark.django_db
