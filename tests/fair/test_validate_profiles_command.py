@@ -29,7 +29,7 @@ def test_a_conformant_catalog_passes_every_route_and_profile():
             line = next(x for x in output.splitlines() if profile in x and route in x)
             assert "0 violations" in line
     assert "2 entries checked." in output
-    assert "1 entries checked." in only
+    assert "1 entry checked." in only
 
 
 def test_a_broken_record_fails_with_the_shapes_message():

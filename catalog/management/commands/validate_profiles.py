@@ -37,6 +37,6 @@ class Command(BaseCommand):
                 )
                 for finding in others:
                     self.stdout.write(f"  {finding}")
-        self.stdout.write(f"{len(modules)} entries checked.")
+        self.stdout.write(f"{len(modules)} {'entry' if len(modules) == 1 else 'entries'} checked.")
         if unexplained:
             raise CommandError(f"{unexplained} violations the conformance page does not explain.")
