@@ -2,10 +2,12 @@
 schema.org, PROV-O), built as rdflib graphs and serialised on demand.
 
 The MLDCAT-AP part is the `ai4-metadata` package's own mapping applied to our
-ai4-metadata export. Its JSON-LD context is the one the package ships, used
-inline: the published context `@import`s the MLDCAT-AP context over the network,
-which a JSON-LD processor (and this server) may not reach, so we drop the import
-and declare the few class names the mapping emits ourselves.
+ai4-metadata export, completed by `catalog.fair.mldcat` so that it passes the official
+DCAT-AP 3.0.1 and MLDCAT-AP 3.1.0 shapes (docs/conformance.md). Its JSON-LD context is
+the one the package ships, used inline: the published context `@import`s the MLDCAT-AP
+context over the network, which a JSON-LD processor (and this server) may not reach, so
+we drop the import and declare the few class names the mapping emits ourselves (the
+result is also served at `/ns/contexts/ai4os-mldcat-ap/2.0.0.jsonld`).
 """
 
 from __future__ import annotations
