@@ -12,6 +12,7 @@ from typing import Any
 from django.urls import reverse
 
 from catalog.fair import links as fair_links
+from catalog.fair.fair4ml import FAIR4ML, fair4ml_terms
 from catalog.fair.parts import embedded_parts
 from catalog.models import Module
 
@@ -24,7 +25,12 @@ def module_jsonld(module: Module) -> dict[str, Any]:
     """schema.org SoftwareApplication (also a dcat:Resource) for one module."""
     url = module_url(module)
     document: dict[str, Any] = {
-        "@context": {"@vocab": "https://schema.org/", "dcat": "http://www.w3.org/ns/dcat#"},
+        "@context": {
+            "@vocab": "https://schema.org/",
+            "dcat": "http://www.w3.org/ns/dcat#",
+            "fair4ml": FAIR4ML,
+            "schema": "https://schema.org/",
+        },
         "@type": ["SoftwareApplication", "dcat:Resource"],
         "@id": url,
         "url": url,
@@ -52,4 +58,7 @@ def module_jsonld(module: Module) -> dict[str, Any]:
         document["sameAs"] = f"https://doi.org/{module.doi}"
     if module.parts:  # a pipeline: what it is made of
         document["hasPart"] = embedded_parts(module)
+    terms = fair4ml_terms(module)  # a model's FAIR4ML terms, where its metadata states them
+    document["@type"] += terms.pop("@type", [])
+    document.update(terms)
     return document
