@@ -94,12 +94,24 @@ class PipelineRun(models.Model):
     # {"expected": n, "paths": {path: count}, "lost": n, "duplicated": n}
     object_counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # What the run page says while the run is not final: the queue was unreachable, its
+    # worker stopped and another picked it up (pipelines.reconcile).
+    notice = models.CharField(max_length=300, blank=True)
+    # When its task was last handed to the broker; None: the publish failed and the
+    # reconciler owes it one (deployments.services.enqueue.enqueue_row).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the worker executing it, renewed while it works (pipelines.lease); a run
+    # whose lease is older than PIPELINES_STALL_AFTER has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How often the reconciler handed it to another worker after its worker stopped.
+    recoveries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"], name="pipeline_run_state")]
 
     def __str__(self) -> str:
         return f"run {self.pk} of {self.pipeline.name} v{self.version.number}"

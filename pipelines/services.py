@@ -21,8 +21,7 @@ from django.utils.text import slugify
 from catalog.models import Module
 from catalog.usage import record_event
 from deployments.backends.base import BackendError, TransientBackendError
-from deployments.services.enqueue import send
-from pipelines import catalog_entry, oscar
+from pipelines import catalog_entry, lease, oscar
 from pipelines.definition import (
     Checked,
     DefinitionError,
@@ -37,10 +36,10 @@ from pipelines.definition import (
     validate,
 )
 from pipelines.models import Pipeline, PipelineRun, PipelineVersion, RunInput, StepRun
+from pipelines.reconcile import QUEUE_DOWN, enqueue_run
 from pipelines.selectors import pipelines_using
 
 logger = logging.getLogger(__name__)
-RUN_TASK = "pipelines.tasks.execute_pipeline_run"
 RESERVED_NAMES = {"new", "runs"}  # page routes under /pipelines/
 
 
@@ -298,8 +297,13 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in base)[:200]
 
 
-def run_enqueue(run: PipelineRun) -> None:
-    transaction.on_commit(lambda: send(RUN_TASK, str(run.pk)))
+def run_enqueue(run: PipelineRun) -> dict[str, bool]:
+    """Hand the run to a worker once its row is committed. The answer's "enqueued" is False
+    when the broker refused it (the run then carries a notice saying so, and the reconciler
+    enqueues it again); absent while the commit is still pending."""
+    outcome: dict[str, bool] = {}
+    transaction.on_commit(lambda: outcome.update(enqueued=enqueue_run(run.pk)))
+    return outcome
 
 
 def _flat_steps(run: PipelineRun) -> tuple[list[FlatStep], str]:
@@ -314,7 +318,8 @@ def _owner_sub(run: PipelineRun) -> str:
 
 def _fail(run: PipelineRun, message: str) -> None:
     run.state, run.error, run.finished_at = PipelineRun.State.FAILED, message[:2000], timezone.now()
-    run.save(update_fields=["state", "error", "finished_at"])
+    run.notice = ""
+    run.save(update_fields=["state", "error", "finished_at", "notice"])
 
 
 def run_execute(
@@ -322,10 +327,18 @@ def run_execute(
 ) -> PipelineRun:
     """Deploy the run's services, upload its inputs and follow it to the end (async mode),
     or call each step in turn (sync mode). Safe to call again after a crash: services that
-    exist are kept, inputs are re-uploaded under the same keys (no duplicates)."""
+    exist are kept, inputs are re-uploaded under the same keys (no duplicates). A run another
+    worker holds (its lease is alive, pipelines.lease) is left to it."""
+    if not lease.claim(run_id):
+        return PipelineRun.objects.select_related("version", "pipeline", "owner").get(pk=run_id)
+    try:
+        return _execute(run_id, poll=poll, timeout=timeout)
+    finally:
+        lease.release(run_id)
+
+
+def _execute(run_id: Any, *, poll: float | None, timeout: float | None) -> PipelineRun:
     run = PipelineRun.objects.select_related("version", "pipeline", "owner").get(pk=run_id)
-    if run.is_final:
-        return run
     try:
         flat, final = _flat_steps(run)
     except DefinitionError as exc:
@@ -333,12 +346,16 @@ def run_execute(
         return run
     wirings = oscar.wire(run.pk, flat, final)
     run.state, run.started_at = PipelineRun.State.DEPLOYING, run.started_at or timezone.now()
-    run.save(update_fields=["state", "started_at"])
+    run.notice = "" if run.notice == QUEUE_DOWN else run.notice  # a worker has it now
+    run.save(update_fields=["state", "started_at", "notice"])
     try:
         provider = oscar.minio_provider() if any(oscar.uses_join_image(s) for s in flat) else None
         oscar.create_services(
-            oscar.service_definition(
-                w, run_id=run.pk, owner_sub=_owner_sub(run), minio_provider=provider
+            _renewing(
+                run.pk,
+                oscar.service_definition(
+                    w, run_id=run.pk, owner_sub=_owner_sub(run), minio_provider=provider
+                ),
             )
             for w in wirings
         )
@@ -365,6 +382,12 @@ def run_execute(
     return run
 
 
+def _renewing(run_id, value):
+    """`value`, after renewing the run's lease (creating many services takes a while)."""
+    lease.renew(run_id)
+    return value
+
+
 def _execute_sync(run: PipelineRun, wirings: list[oscar.Wiring], final: str) -> None:
     run.state = PipelineRun.State.RUNNING
     run.save(update_fields=["state"])
@@ -384,6 +407,7 @@ def _execute_sync(run: PipelineRun, wirings: list[oscar.Wiring], final: str) -> 
                 payload = bytes(item.data)
             step.state = StepRun.State.RUNNING
             step.save(update_fields=["state"])
+            lease.renew(run.pk)
             try:
                 outputs[wiring.step.id] = oscar.run_sync(wiring.service, payload)
             except BackendError as exc:
@@ -435,6 +459,7 @@ def _execute_async(
     deadline = time.monotonic() + (settings.PIPELINES_RUN_TIMEOUT if timeout is None else timeout)
     result_path = f"{run.bucket}/{oscar.RESULT_FOLDER}"
     while True:
+        lease.renew(run.pk)
         report = run_refresh(run, wirings, s3, len(inputs))
         if report.failed:
             _finish(run, wirings, s3, len(inputs), error=report.failed)

@@ -19,6 +19,7 @@ from pipelines.definition import AGGREGATORS, DefinitionError, load_text
 from pipelines.forms import PipelineForm, RunForm
 from pipelines.jsonld import pipeline_document
 from pipelines.models import Pipeline
+from pipelines.reconcile import QUEUE_DOWN
 from pipelines.services import (
     PipelineError,
     check,
@@ -220,8 +221,10 @@ def pipeline_run(request: HttpRequest, pipeline: str) -> HttpResponse:
                 except BackendError as exc:
                     messages.error(request, f"Try it failed: {exc.message}")
             else:
-                run_enqueue(run)
-                messages.success(request, "The run is queued; its steps start in a moment.")
+                if run_enqueue(run).get("enqueued") is False:
+                    messages.warning(request, QUEUE_DOWN)
+                else:
+                    messages.success(request, "The run is queued; its steps start in a moment.")
             return redirect("pipelines:run-detail", run_id=run.pk)
     else:
         error = " ".join(form.non_field_errors()) or "Check the run form."

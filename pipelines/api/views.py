@@ -290,7 +290,8 @@ class PipelineRuns(APIView):
             except BackendError as exc:
                 return Response({"detail": exc.message}, status=status.HTTP_502_BAD_GATEWAY)
             return Response(run_status(run))
-        run_enqueue(run)
+        if run_enqueue(run).get("enqueued") is False:
+            run.refresh_from_db(fields=["notice", "enqueued_at"])  # it says the queue is down
         return Response(run_status(run), status=status.HTTP_202_ACCEPTED)
 
 
