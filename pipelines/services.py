@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from catalog.models import Module
 from catalog.usage import record_event
 from deployments.backends.base import BackendError, TransientBackendError
+from marketplace.unique_names import create_with_unique_name
 from pipelines import catalog_entry, lease, oscar
 from pipelines.definition import (
     Checked,
@@ -133,12 +134,21 @@ def provenance(checked: Checked) -> list[dict[str, Any]]:
 
 
 # -- pipelines -------------------------------------------------------------------------------
-def _unique_name(title: str) -> str:
-    base = slugify(title)[:80] or "pipeline"
-    name, n = base, 2
-    while name in RESERVED_NAMES or Pipeline.objects.filter(name=name).exists():
-        name, n = f"{base}-{n}", n + 1
-    return name
+def _create_pipeline(*, user, title: str, description: str, private: bool) -> Pipeline:
+    """The new pipeline under the first free name its title gives. A private pipeline's name
+    always ends in a random suffix, so it never holds a name someone else would be given
+    (their `my-flow` is never `my-flow-2` because of a pipeline they cannot see)."""
+    return create_with_unique_name(
+        Pipeline,
+        "name",
+        slugify(title)[:80].strip("-") or "pipeline",
+        lambda name: Pipeline.objects.create(
+            name=name, title=title[:200], description=description, owner=user, is_private=private
+        ),
+        max_length=100,
+        reserved=RESERVED_NAMES,
+        secret=private,
+    )
 
 
 def _check_visibility(checked: Checked, pipeline: Pipeline | None, *, private: bool) -> None:
@@ -199,12 +209,8 @@ def pipeline_save(
         private = bool(pipeline and pipeline.is_private)
     _check_visibility(checked, pipeline, private=private)
     if pipeline is None:
-        pipeline = Pipeline.objects.create(
-            name=_unique_name(title),
-            title=title[:200],
-            description=description,
-            owner=user,
-            is_private=private,
+        pipeline = _create_pipeline(
+            user=user, title=title, description=description, private=private
         )
     else:
         pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
