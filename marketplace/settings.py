@@ -482,6 +482,9 @@ MONITORING_MIN_WINDOW = env.int("MONITORING_MIN_WINDOW", default=50)
 MONITORING_CHECK_INTERVAL = env.float("MONITORING_CHECK_INTERVAL", default=300.0)
 MONITORING_PRUNE_INTERVAL = env.float("MONITORING_PRUNE_INTERVAL", default=3600.0)
 MONITORING_SAMPLE_REQUESTS = env.int("MONITORING_SAMPLE_REQUESTS", default=600)
+# A sample-traffic stream whose progress is older than this has stopped (its worker died):
+# the Monitoring tab says so instead of a frozen count (monitoring.demo).
+MONITORING_SAMPLE_STALL_SECONDS = env.int("MONITORING_SAMPLE_STALL_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE["monitoring-schedule-checks"] = {
     "task": "monitoring.tasks.schedule_drift_checks",
     "schedule": MONITORING_CHECK_INTERVAL,

@@ -50,6 +50,11 @@ class PipelineVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+    # What the page needs, computed when it is saved (and when a sub-flow it follows
+    # changes), so no page view expands sub-flows: its steps once flattened, and whether
+    # every one of them serves synchronous inference (Try it). None: saved before these.
+    step_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    supports_sync = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +65,23 @@ class PipelineVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pipeline.name} v{self.number}"
+
+
+class SubflowUse(models.Model):
+    """`pipeline`'s latest version uses the pipeline named `name` as a sub-flow. Kept at save
+    time, so "who uses this one" is one indexed query, not a scan of every definition."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="subflow_uses")
+    name = models.SlugField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "name"], name="subflow_use_per_pipeline")
+        ]
+        indexes = [models.Index(fields=["name"], name="subflow_use_name")]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline.name} uses {self.name}"
 
 
 class RunState(models.TextChoices):

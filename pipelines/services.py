@@ -36,7 +36,14 @@ from pipelines.definition import (
     load_text,
     validate,
 )
-from pipelines.models import Pipeline, PipelineRun, PipelineVersion, RunInput, StepRun
+from pipelines.models import (
+    Pipeline,
+    PipelineRun,
+    PipelineVersion,
+    RunInput,
+    StepRun,
+    SubflowUse,
+)
 from pipelines.reconcile import QUEUE_DOWN, enqueue_run
 from pipelines.selectors import pipelines_using
 
@@ -104,6 +111,20 @@ def check(document: dict[str, Any], *, name: str = "", owner_id: int | None = No
     return validate(document, resolver(saving=name, owner_id=owner_id))
 
 
+def expand(checked: Checked, *, owner_id: int | None) -> tuple[list[FlatStep], str]:
+    """The run's steps, sub-flows expanded; raises DefinitionError past the limits (the work
+    stops there: pipelines.definition.flatten)."""
+    return flatten(checked, resolver(owner_id=owner_id))
+
+
+def summary(flat: Sequence[FlatStep]) -> dict[str, Any]:
+    """What a version's page needs, stored with it (PipelineVersion)."""
+    return {
+        "step_count": len(flat),
+        "supports_sync": all(s.module is None or s.module.inference for s in flat),
+    }
+
+
 def check_text(text: str, *, name: str = "", owner_id: int | None = None) -> Checked:
     return check(load_text(text), name=name, owner_id=owner_id)
 
@@ -151,9 +172,22 @@ def _create_pipeline(*, user, title: str, description: str, private: bool) -> Pi
     )
 
 
-def _check_visibility(checked: Checked, pipeline: Pipeline | None, *, private: bool) -> None:
+def _named_for(pipelines: Sequence[Pipeline], viewer_id: int | None) -> str:
+    """The pipelines' names as `viewer_id` may read them: public ones and their own by name,
+    everybody else's private ones only counted."""
+    shown = sorted(p.name for p in pipelines if not p.is_private or p.owner_id == viewer_id)
+    hidden = len(pipelines) - len(shown)
+    if hidden:
+        shown.append(f"{hidden} private pipeline{'s' if hidden > 1 else ''} of other people")
+    return ", ".join(shown)
+
+
+def _check_visibility(
+    checked: Checked, pipeline: Pipeline | None, *, private: bool, user_id: int
+) -> None:
     """A public pipeline is made of public parts (its page, entry and JSON-LD name them), and
-    a pipeline that public pipelines use as a sub-flow stays public."""
+    a pipeline that other people's pipelines (or a public one) use as a sub-flow stays public:
+    making it private would break theirs."""
     problems = []
     if not private:
         hidden = set(
@@ -171,14 +205,18 @@ def _check_visibility(checked: Checked, pipeline: Pipeline | None, *, private: b
             if sub.name in hidden
         ]
     elif pipeline is not None and not pipeline.is_private:
-        users = [p.name for p in pipelines_using(pipeline.name) if not p.is_private]
+        users = [
+            p
+            for p in pipelines_using(pipeline.name)
+            if not p.is_private or p.owner_id != pipeline.owner_id
+        ]
         if users:
             problems.append(
                 Problem(
                     "",
                     "private",
-                    f"Public pipelines use this one as a sub-flow ({', '.join(users)}), "
-                    "so it stays public.",
+                    "Other pipelines use this one as a sub-flow "
+                    f"({_named_for(users, user_id)}), so it stays public.",
                 )
             )
     if problems:
@@ -198,6 +236,9 @@ def pipeline_save(
 ) -> PipelineVersion:
     """Validate and store a new version (creating the pipeline on first save).
     Raises DefinitionError; nothing is written then, so the last good version stays.
+    The limits hold for the pipeline with its sub-flows expanded. A sub-flow is stored at the
+    version it resolved to, so a later version of it never changes (or breaks) this one; the
+    changes that could, deleting it or making it private, are refused while it is used.
     `private` None keeps the pipeline's visibility (public for a new one). A public pipeline's
     catalog entry is refreshed, a private one's withdrawn (pipelines.catalog_entry)."""
     title = (title or "").strip()
@@ -205,9 +246,10 @@ def pipeline_save(
         raise DefinitionError([Problem("", "title", "Give the pipeline a title.")])
     owner_id = pipeline.owner_id if pipeline else user.pk
     checked = check(document, name=pipeline.name if pipeline else "", owner_id=owner_id)
+    flat, _ = expand(checked, owner_id=owner_id)
     if private is None:
         private = bool(pipeline and pipeline.is_private)
-    _check_visibility(checked, pipeline, private=private)
+    _check_visibility(checked, pipeline, private=private, user_id=user.pk)
     if pipeline is None:
         pipeline = _create_pipeline(
             user=user, title=title, description=description, private=private
@@ -228,16 +270,26 @@ def pipeline_save(
         provenance=provenance(checked),
         author=user,
         note=note[:300],
+        **summary(flat),
     )
+    _record_subflows(pipeline, checked)
     catalog_entry.refresh(version)
     return version
+
+
+def _record_subflows(pipeline: Pipeline, checked: Checked) -> None:
+    names = {sub.name for sub in checked.subpipelines.values()}
+    pipeline.subflow_uses.exclude(name__in=names).delete()
+    SubflowUse.objects.bulk_create(
+        [SubflowUse(pipeline=pipeline, name=name) for name in sorted(names)],
+        ignore_conflicts=True,
+    )
 
 
 # -- runs ------------------------------------------------------------------------------------
 def supports_sync(checked: Checked, *, owner_id: int | None = None) -> bool:
     """Try it needs every module to serve synchronous inference."""
-    steps, _ = flatten(checked, resolver(owner_id=owner_id))
-    return all(s.module is None or s.module.inference for s in steps)
+    return summary(expand(checked, owner_id=owner_id)[0])["supports_sync"]
 
 
 @transaction.atomic
@@ -268,7 +320,10 @@ def run_create(
         raise PipelineError(
             "Try it needs every step to support synchronous inference; run it in the background."
         )
-    flat, final = flatten(checked, resolver(owner_id=owner_id))
+    try:
+        flat, final = expand(checked, owner_id=owner_id)
+    except DefinitionError as exc:
+        raise PipelineError(str(exc), exc.problems) from exc
     run = PipelineRun.objects.create(
         pipeline=version.pipeline, version=version, owner=user, mode=mode
     )
@@ -315,7 +370,7 @@ def run_enqueue(run: PipelineRun) -> dict[str, bool]:
 def _flat_steps(run: PipelineRun) -> tuple[list[FlatStep], str]:
     owner_id = run.pipeline.owner_id
     checked = check(run.version.definition, name=run.pipeline.name, owner_id=owner_id)
-    return flatten(checked, resolver(owner_id=owner_id))
+    return expand(checked, owner_id=owner_id)
 
 
 def _owner_sub(run: PipelineRun) -> str:
@@ -576,10 +631,11 @@ def _finish(
 
 
 def pipeline_delete(*, pipeline: Pipeline) -> None:
-    """Delete a pipeline and its runs; refused while another pipeline uses it as a sub-flow."""
+    """Delete a pipeline and its runs; refused while another pipeline uses it as a sub-flow
+    (naming only those its owner may see)."""
     users = pipelines_using(pipeline.name)
     if users:
-        names = ", ".join(p.name for p in users)
+        names = _named_for(users, pipeline.owner_id)
         raise PipelineError(f"Pipeline '{pipeline.name}' is a sub-flow of: {names}.")
     catalog_entry.withdraw(pipeline)
     pipeline.runs.all().delete()

@@ -27,7 +27,6 @@ from pipelines.services import (
     run_create,
     run_enqueue,
     run_execute,
-    supports_sync,
 )
 from pipelines.status import run_status
 
@@ -139,9 +138,11 @@ def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: in
     version = selectors.version_of(pipeline, version_number)
     if version is None:
         raise Http404("No such version.")
+    # The definition against today's catalog (its own steps only: sub-flows are not
+    # expanded on a page view); whether Try it works was stored when it was saved.
     try:
-        checked = check(version.definition, name=pipeline.name, owner_id=pipeline.owner_id)
-        problems, sync_ok = [], supports_sync(checked, owner_id=pipeline.owner_id)
+        check(version.definition, name=pipeline.name, owner_id=pipeline.owner_id)
+        problems, sync_ok = [], bool(version.supports_sync)
     except DefinitionError as exc:
         problems, sync_ok = exc.problems, False
     runs = (

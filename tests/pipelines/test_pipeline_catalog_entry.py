@@ -228,7 +228,5 @@ def test_a_public_pipeline_is_made_of_public_parts(client, modules):
     assert not Pipeline.objects.get(name=outer_name).is_private
     response = _save(client, modules, private=True, url=f"/pipelines/{leaf}/edit/")
     assert response.status_code == 400
-    assert (
-        f"Public pipelines use this one as a sub-flow ({outer_name})" in response.content.decode()
-    )
+    assert f"Other pipelines use this one as a sub-flow ({outer_name})" in response.content.decode()
     assert not Pipeline.objects.get(name=leaf).is_private
