@@ -5,35 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pipelines', '0003_pipeline_private'),
+        ("pipelines", "0003_pipeline_private"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pipelinerun',
-            name='enqueued_at',
+            model_name="pipelinerun",
+            name="enqueued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='pipelinerun',
-            name='heartbeat_at',
+            model_name="pipelinerun",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='pipelinerun',
-            name='notice',
+            model_name="pipelinerun",
+            name="notice",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='pipelinerun',
-            name='recoveries',
+            model_name="pipelinerun",
+            name="recoveries",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddIndex(
-            model_name='pipelinerun',
-            index=models.Index(fields=['state', 'created_at'], name='pipeline_run_state'),
+            model_name="pipelinerun",
+            index=models.Index(fields=["state", "created_at"], name="pipeline_run_state"),
         ),
     ]

@@ -5,32 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pipelines', '0004_run_recovery'),
+        ("pipelines", "0004_run_recovery"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pipelineversion',
-            name='step_count',
+            model_name="pipelineversion",
+            name="step_count",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='pipelineversion',
-            name='supports_sync',
+            model_name="pipelineversion",
+            name="supports_sync",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='SubflowUse',
+            name="SubflowUse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=100)),
-                ('pipeline', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subflow_uses', to='pipelines.pipeline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=100)),
+                (
+                    "pipeline",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subflow_uses",
+                        to="pipelines.pipeline",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['name'], name='subflow_use_name')],
-                'constraints': [models.UniqueConstraint(fields=('pipeline', 'name'), name='subflow_use_per_pipeline')],
+                "indexes": [models.Index(fields=["name"], name="subflow_use_name")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("pipeline", "name"), name="subflow_use_per_pipeline"
+                    )
+                ],
             },
         ),
     ]
