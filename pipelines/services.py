@@ -316,14 +316,14 @@ def run_create(
         raise PipelineError(
             "This version no longer validates against the catalog: " + str(exc), exc.problems
         ) from exc
-    if mode == PipelineRun.Mode.SYNC and not supports_sync(checked, owner_id=owner_id):
-        raise PipelineError(
-            "Try it needs every step to support synchronous inference; run it in the background."
-        )
     try:
         flat, final = expand(checked, owner_id=owner_id)
     except DefinitionError as exc:
         raise PipelineError(str(exc), exc.problems) from exc
+    if mode == PipelineRun.Mode.SYNC and not summary(flat)["supports_sync"]:
+        raise PipelineError(
+            "Try it needs every step to support synchronous inference; run it in the background."
+        )
     run = PipelineRun.objects.create(
         pipeline=version.pipeline, version=version, owner=user, mode=mode
     )

@@ -193,6 +193,7 @@ class PipelineValidate(PipelinesAPIView):
             return Response({"detail": "Send exactly one of `definition` and `yaml`."}, 400)
         try:
             checked = check(_document(data), owner_id=request.user.pk)
+            sync = supports_sync(checked, owner_id=request.user.pk)  # expands: limits checked
         except DefinitionError as exc:
             return Response(
                 {
@@ -210,7 +211,7 @@ class PipelineValidate(PipelinesAPIView):
                 "definition": checked.definition,
                 "yaml": dump_yaml(checked.definition),
                 "order": checked.order,
-                "supports_sync": supports_sync(checked, owner_id=request.user.pk),
+                "supports_sync": sync,
                 "problems": [],
             }
         )

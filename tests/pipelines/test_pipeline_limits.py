@@ -90,6 +90,10 @@ def test_a_run_of_the_nest_is_refused_and_creates_no_step(client, legacy_nest):
     response = client.post("/api/v1/pipelines/l4/runs/", files, content_type="application/json")
     assert response.status_code == 400
     assert "more than 30 steps" in response.json()["detail"]
+    try_it = client.post(
+        "/api/v1/pipelines/l4/runs/", {**files, "mode": "sync"}, content_type="application/json"
+    )
+    assert try_it.status_code == 400
     assert (PipelineRun.objects.count(), StepRun.objects.count()) == (0, 0)
 
 
@@ -101,6 +105,14 @@ def test_saving_over_the_limits_once_expanded_is_refused(client, module):
     problem = wide.json()["problems"][0]
     assert problem["step"] == "s4"  # s1–s3 fit: 27 steps
     assert "more than 30 steps" in problem["message"]
+    checked = client.post(
+        "/api/v1/pipeline-validation/",
+        {"yaml": _fan("pipeline", "leaf", 8)},
+        content_type="application/json",
+    )
+    assert checked.status_code == 200
+    assert checked.json()["valid"] is False
+    assert "more than 30 steps" in checked.json()["problems"][0]["message"]
     # Sub-flows nest at most 3 deep: d3 → d2 → d1 → leaf is fine, d4 is one level too many.
     below = "leaf"
     for level in range(1, 5):
