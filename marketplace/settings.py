@@ -318,7 +318,8 @@ PIPELINES_MAX_INPUT_FILES = env.int("PIPELINES_MAX_INPUT_FILES", default=200)
 # PIPELINES_MAX_RECOVERIES times before it fails (services removed); a run queued for
 # PIPELINES_QUEUED_TIMEOUT seconds fails.
 PIPELINES_REQUEUE_AFTER = env.int("PIPELINES_REQUEUE_AFTER", default=60)
-PIPELINES_STALL_AFTER = env.int("PIPELINES_STALL_AFTER", default=120)
+# Longer than the slowest single call between renewals (a Try-it step: PIPELINES_SYNC_TIMEOUT).
+PIPELINES_STALL_AFTER = env.int("PIPELINES_STALL_AFTER", default=300)
 PIPELINES_MAX_RECOVERIES = env.int("PIPELINES_MAX_RECOVERIES", default=2)
 PIPELINES_QUEUED_TIMEOUT = env.int("PIPELINES_QUEUED_TIMEOUT", default=3600)
 CELERY_BEAT_SCHEDULE["pipelines-reconcile"] = {

@@ -513,6 +513,7 @@ def _execute_async(
             present = set(oscar.list_objects(s3, wiring.input_path))
             for item in inputs:
                 if item.name not in present:
+                    lease.renew(run.pk)  # 200 large inputs take a while
                     oscar.upload(s3, wiring.input_path, item.name, bytes(item.data))
     run.state = PipelineRun.State.RUNNING
     run.save(update_fields=["state"])
