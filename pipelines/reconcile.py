@@ -103,7 +103,12 @@ def _recover_stalled(now: datetime) -> int:
         if not taken:
             continue
         if not enqueue_row(PipelineRun, run.pk, RUN_TASK, recorded=True):
-            break  # the broker is down: enqueued_at is None again, the next round retries
+            # The broker is down: a takeover that did not happen costs the run nothing; the
+            # next round tries again.
+            PipelineRun.objects.filter(pk=run.pk).update(
+                recoveries=run.recoveries, notice=run.notice
+            )
+            break
         count += 1
     return count
 
