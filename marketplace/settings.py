@@ -144,6 +144,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "deployments.tasks.sync_statuses": {"queue": "sync"},
     "deployments.tasks.reconcile_deployments": {"queue": "sync"},
+    "pipelines.tasks.reconcile_pipeline_runs": {"queue": "sync"},
     # Short and periodic: a long harvest on the harvest queue must not hold it up.
     "catalog.tasks.roll_up_usage": {"queue": "sync"},
     # Drift checks, pruning and the demo generator: a backlog there never delays the others.
@@ -315,6 +316,20 @@ PIPELINES_POLL_SECONDS = env.float("PIPELINES_POLL_SECONDS", default=1.0)
 PIPELINES_RUN_TIMEOUT = env.float("PIPELINES_RUN_TIMEOUT", default=1800.0)
 PIPELINES_SYNC_TIMEOUT = env.float("PIPELINES_SYNC_TIMEOUT", default=120.0)
 PIPELINES_MAX_INPUT_FILES = env.int("PIPELINES_MAX_INPUT_FILES", default=200)
+# The run reconciler (pipelines.reconcile): a queued run whose task is older than this is
+# enqueued again; a worker that has not renewed its run's lease for PIPELINES_STALL_AFTER
+# seconds is presumed dead, and its run goes to another worker at most
+# PIPELINES_MAX_RECOVERIES times before it fails (services removed); a run queued for
+# PIPELINES_QUEUED_TIMEOUT seconds fails.
+PIPELINES_REQUEUE_AFTER = env.int("PIPELINES_REQUEUE_AFTER", default=60)
+# Longer than the slowest single call between renewals (a Try-it step: PIPELINES_SYNC_TIMEOUT).
+PIPELINES_STALL_AFTER = env.int("PIPELINES_STALL_AFTER", default=300)
+PIPELINES_MAX_RECOVERIES = env.int("PIPELINES_MAX_RECOVERIES", default=2)
+PIPELINES_QUEUED_TIMEOUT = env.int("PIPELINES_QUEUED_TIMEOUT", default=3600)
+CELERY_BEAT_SCHEDULE["pipelines-reconcile"] = {
+    "task": "pipelines.tasks.reconcile_pipeline_runs",
+    "schedule": env.float("PIPELINES_RECONCILE_INTERVAL", default=30.0),
+}
 CELERY_BEAT_SCHEDULE["deployments-sync-statuses"] = {
     "task": "deployments.tasks.sync_statuses",
     "schedule": DEPLOY_SYNC_INTERVAL,
@@ -472,6 +487,9 @@ MONITORING_MIN_WINDOW = env.int("MONITORING_MIN_WINDOW", default=50)
 MONITORING_CHECK_INTERVAL = env.float("MONITORING_CHECK_INTERVAL", default=300.0)
 MONITORING_PRUNE_INTERVAL = env.float("MONITORING_PRUNE_INTERVAL", default=3600.0)
 MONITORING_SAMPLE_REQUESTS = env.int("MONITORING_SAMPLE_REQUESTS", default=600)
+# A sample-traffic stream whose progress is older than this has stopped (its worker died):
+# the Monitoring tab says so instead of a frozen count (monitoring.demo).
+MONITORING_SAMPLE_STALL_SECONDS = env.int("MONITORING_SAMPLE_STALL_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE["monitoring-schedule-checks"] = {
     "task": "monitoring.tasks.schedule_drift_checks",
     "schedule": MONITORING_CHECK_INTERVAL,

@@ -11,7 +11,6 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -65,7 +64,7 @@ def _render_tab(
             ),
             "detectors": detectors.DETECTORS.values(),
             "sandbox": settings.SANDBOX_MODE,
-            "sample": cache.get(demo.progress_key(deployment.pk)),
+            "sample": demo.sample_progress(deployment.pk),
             "sample_requests": settings.MONITORING_SAMPLE_REQUESTS,
             "min_window": settings.MONITORING_MIN_WINDOW,
             "retention_days": settings.MONITORING_RETENTION_DAYS,
@@ -132,6 +131,7 @@ def monitoring_sample_traffic(request: HttpRequest, pk) -> HttpResponse:
     if deployment.backend == Deployment.Backend.OSCAR and not deployment.is_running:
         messages.error(request, "The service is not running yet; send traffic once it runs.")
     else:
+        demo.stream_requested(deployment.pk, settings.MONITORING_SAMPLE_REQUESTS)
         _enqueue(
             request,
             send_sample_traffic,

@@ -193,6 +193,7 @@ class PipelineValidate(PipelinesAPIView):
             return Response({"detail": "Send exactly one of `definition` and `yaml`."}, 400)
         try:
             checked = check(_document(data), owner_id=request.user.pk)
+            sync = supports_sync(checked, owner_id=request.user.pk)  # expands: limits checked
         except DefinitionError as exc:
             return Response(
                 {
@@ -210,7 +211,7 @@ class PipelineValidate(PipelinesAPIView):
                 "definition": checked.definition,
                 "yaml": dump_yaml(checked.definition),
                 "order": checked.order,
-                "supports_sync": supports_sync(checked, owner_id=request.user.pk),
+                "supports_sync": sync,
                 "problems": [],
             }
         )
@@ -290,7 +291,8 @@ class PipelineRuns(APIView):
             except BackendError as exc:
                 return Response({"detail": exc.message}, status=status.HTTP_502_BAD_GATEWAY)
             return Response(run_status(run))
-        run_enqueue(run)
+        if run_enqueue(run).get("enqueued") is False:
+            run.refresh_from_db(fields=["notice", "enqueued_at"])  # it says the queue is down
         return Response(run_status(run), status=status.HTTP_202_ACCEPTED)
 
 

@@ -25,6 +25,11 @@
         badge(cell, s.state, s.state_label);
         if (cell) cell.setAttribute("data-step-state", s.state);
       });
+      var notice = root.querySelector("[data-run-notice]");
+      if (notice && notice.textContent !== (data.notice || "")) {
+        notice.textContent = data.notice || "";
+        notice.hidden = !data.notice;
+      }
       if (live) live.textContent = "";
       if (data.final) { window.location.reload(); return false; }
     },
