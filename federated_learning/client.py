@@ -287,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             if code == grpc.StatusCode.UNAUTHENTICATED:
                 print("The server refused the token: check --token.", file=sys.stderr)
                 return REFUSED
+            if client.announced is not None:  # it was taking part: the server ended the run
+                print("The server ended the run early (see its page for why).", file=sys.stderr)
+                return UNREACHABLE
             if code == grpc.StatusCode.UNAVAILABLE and time.monotonic() < deadline:
                 time.sleep(1.0)
                 continue
