@@ -9,8 +9,10 @@ import math
 
 import numpy as np
 import pytest
+from django.template.loader import render_to_string
 
 from federated_learning import model, privacy
+from federated_learning.services import FederatedInfo
 from tests.fixtures.flower_loopback import run_federated
 
 pytestmark = pytest.mark.slow
@@ -114,3 +116,14 @@ def test_server_noise_has_the_configured_scale_and_the_cap_stops_the_run():
     for entry in done:
         per_coordinate = (entry["update_norm"] ** 2 - clip**2 / 2) / dimensions
         assert per_coordinate == pytest.approx(sigma**2, rel=0.10)
+
+    # The deployment's page states the guarantees and the budget spent, as the server did.
+    panel = render_to_string(
+        "federated_learning/_panel.html",
+        {"fed": FederatedInfo(status=status), "rounds": status["rounds"], "commands": []},
+    )
+    assert "central: server-side, fixed clipping to norm 0.1, noise multiplier 1.0" in panel
+    assert f"ε = {privacy.epsilon_for(noise, 4, delta):.2f} at δ = 1e-05 for all 4 rounds" in panel
+    assert "Secure aggregation</dt><dd data-fed-secagg>off" in panel
+    spent = [f"{privacy.epsilon_for(noise, n, delta):.2f}" for n in (1, 2)]
+    assert [f"<td data-fed-epsilon>{e}</td>" in panel for e in spent] == [True, True]
