@@ -5,6 +5,7 @@ own checks of what the server announces."""
 from __future__ import annotations
 
 import io
+import json
 import math
 
 import numpy as np
@@ -204,3 +205,22 @@ def test_with_local_dp_the_client_clips_and_noises_its_own_update():
     noise = weights[2]  # untrained parameters: what moved them is the client's own noise
     expected = privacy.local_noise_multiplier(1.0, 1e-5) * 0.1
     assert np.std(noise) == pytest.approx(expected, rel=0.05)
+
+
+def test_the_citation_record_of_a_federated_run_states_its_guarantees(client, tool):
+    assert _post(client, **DP).status_code == 302
+    deployment = Deployment.objects.get()
+    record = client.get(f"/deployments/{deployment.pk}/citation.jsonld").content.decode()
+    configuration = json.loads(
+        next(
+            node["prov:value"]["@value"]
+            for node in json.loads(record)["@graph"]
+            if node["@id"].endswith("#configuration")
+        )
+    )
+    guarantees = configuration["federated_guarantees"]
+    assert guarantees["central_dp"] is True and guarantees["secure_aggregation"] is False
+    assert guarantees["dp_clipping"] == "Server-side, fixed"
+    budget = guarantees["privacy_budget"]
+    assert budget["epsilon"] == pytest.approx(privacy.epsilon_for(2, 3, 1e-5), abs=1e-4)
+    assert (budget["delta"], budget["epsilon_cap"], budget["rounds"]) == (1e-5, 10.0, 3)
