@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import math
 
-from scipy.special import log_ndtr
-
 # Past this ε the run protects nothing worth a number; the budget is reported as unbounded.
 EPSILON_CEILING = 1e4
 
@@ -36,6 +34,9 @@ def delta_for(epsilon: float, mu: float) -> float:
     """δ(ε) of a μ-GDP mechanism (exact)."""
     if mu <= 0:
         return 0.0
+    # Imported here: only runs with DP pay for scipy (tens of MiB in the server process).
+    from scipy.special import log_ndtr
+
     a = -epsilon / mu + mu / 2
     b = -epsilon / mu - mu / 2
     first = math.exp(log_ndtr(a))
