@@ -160,6 +160,11 @@ OUTCOME_SCHEMA = {
         "status": {"type": "string", "enum": ["success", "fail"]},
         "job_ID": {"type": "string", "format": "uuid"},
         "error_msg": {"type": "string"},
+        # Ours, beside PAPI's shape: every refusal by PAPI's `section.key`.
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
     },
 }
 
