@@ -520,6 +520,8 @@ TEMPLATE_HOOKS = {
     "deployment_tabs": ["monitoring/_tabs.html"],
     # Below the deployment's details: the federated-learning panel (federated-server deployments).
     "deployment_panels": ["federated_learning/_section.html"],
+    # In the deploy form's federated fieldset: the privacy budget the options spend.
+    "deploy_form_flower": ["federated_learning/_budget.html"],
     "deployment_row_badges": ["monitoring/_drift_badge.html"],
 }
 

@@ -160,6 +160,11 @@ OUTCOME_SCHEMA = {
         "status": {"type": "string", "enum": ["success", "fail"]},
         "job_ID": {"type": "string", "format": "uuid"},
         "error_msg": {"type": "string"},
+        # Ours, beside PAPI's shape: every refusal by PAPI's `section.key`.
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
     },
 }
 
@@ -220,8 +225,30 @@ class PapiDeployments(DeploymentAPIView):
             via="papi",
         )
         if error is not None:
-            return Response({"status": "fail", "error_msg": error["detail"]})
+            return Response(_papi_failure(error))
         return Response({"status": "success", "job_ID": str(outcome.deployment.pk)})
+
+
+# Form field → PAPI's `section.key`, to name the field a refusal is about.
+PAPI_NAMES = {
+    field: f"{section}.{key}"
+    for section, keys in SECTIONS.items()
+    for key, field in keys.items()
+    if field
+}
+
+
+def _papi_failure(error: dict[str, Any]) -> dict[str, Any]:
+    """PAPI's failure shape; its message names the field (`flower.noise_mult: ...`), and
+    `errors` lists every refusal by PAPI's names."""
+    errors = {
+        PAPI_NAMES.get(field, field): messages
+        for field, messages in error.get("errors", {}).items()
+    }
+    if not errors:
+        return {"status": "fail", "error_msg": error["detail"]}
+    name, messages = next(iter(errors.items()))
+    return {"status": "fail", "error_msg": f"{name}: {messages[0]}", "errors": errors}
 
 
 class PapiDeployment(DeploymentAPIView):
