@@ -88,7 +88,7 @@ class SummaryCollector(DeploymentAPIView):
                 parse_body(body), known_types=monitor.feature_types, store_raw=monitor.store_raw
             )
         except SummaryError as exc:
-            return Response({"detail": str(exc), "field": exc.field}, status=400)
+            return Response(exc.as_response_body(), status=400)
         rows = record_summaries(monitor=monitor, summaries=summaries, source="collector")
         return Response(
             {"stored": len(rows), "first_id": rows[0].pk, "last_id": rows[-1].pk}, status=201
@@ -142,7 +142,7 @@ class FeedbackCollector(SummaryCollector):
         try:
             updated = record_feedback(monitor=monitor, labels=clean_feedback(parse_body(body)))
         except SummaryError as exc:
-            return Response({"detail": str(exc), "field": exc.field}, status=400)
+            return Response(exc.as_response_body(), status=400)
         return Response({"updated": updated})
 
 
