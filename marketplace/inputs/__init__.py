@@ -15,11 +15,21 @@ Each refuses with an `InputError` that names the field, so a view answers 400 wi
 
 from __future__ import annotations
 
+import re
+
+# NUL and lone surrogates: what no stored text may hold (text.check_text). A str from
+# json.loads keeps a *paired* surrogate as one code point above U+FFFF, so every code point
+# left in this range is a lone one.
+BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
 
 class InputError(ValueError):
     """A request value the site cannot take; ``field`` says where (``summaries[3].at``)."""
 
     def __init__(self, field: str, message: str) -> None:
+        # A field may be named by the bad key itself: show its bad characters as escapes,
+        # so the answer can be encoded and logged.
+        field = BAD_CHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", field)
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message

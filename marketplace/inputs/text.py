@@ -7,18 +7,12 @@ nothing downstream meets them."""
 
 from __future__ import annotations
 
-import re
-
-from marketplace.inputs import InputError
-
-# A str from json.loads keeps a *paired* surrogate as one code point above U+FFFF, so every
-# code point left in this range is a lone one.
-_BAD = re.compile("[\x00\ud800-\udfff]")
+from marketplace.inputs import BAD_CHARACTERS, InputError
 
 
 def check_text(value: str, *, field: str) -> str:
     """``value`` unchanged, or InputError naming ``field`` and the first bad character."""
-    bad = _BAD.search(value)
+    bad = BAD_CHARACTERS.search(value)
     if bad is None:
         return value
     code = ord(bad.group())
