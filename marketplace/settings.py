@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # NUL or a lone surrogate in any form body is a 400 naming the field (marketplace/inputs).
+    "marketplace.inputs.forms.FormTextMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
