@@ -41,7 +41,9 @@ def _refuse_constant(name: str) -> None:
 
 
 def max_body_bytes() -> int:
-    return getattr(settings, "JSON_MAX_BODY_BYTES", None) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    """Django's cap on a request body held in memory (2.5 MB unless configured); None there
+    means no cap, which a JSON body never gets."""
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440
 
 
 def load_json(

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
+from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -114,6 +115,11 @@ def collector_request(request: Request, pk):
         body = request._request.body
     except RequestDataTooBig:
         refusal = Response({"detail": "The body is too large.", "field": "body"}, status=413)
+        return None, None, refusal
+    except RawPostDataException:  # a multipart form, already read as one (FormTextMiddleware)
+        refusal = Response(
+            {"detail": "body: must be JSON, not a form.", "field": "body"}, status=400
+        )
         return None, None, refusal
     return monitor, body, None
 

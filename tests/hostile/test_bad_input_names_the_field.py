@@ -212,3 +212,32 @@ def test_changes_since_outside_the_calendar_is_a_400_naming_since(client, value)
     response = client.get("/api/v1/changes/", {"since": value})
     assert response.status_code == 400, response.content[:300]
     assert list(response.json()["errors"]) == ["since"]
+
+
+# --- form bodies -------------------------------------------------------------------------------
+def test_nul_in_a_form_field_read_by_the_view_itself_is_a_400_naming_it(client, db):
+    from marketplace.models import ApiToken
+
+    client.force_login(DeployerFactory())
+    response = client.post("/accounts/", {"name": "laptop\x00token"})
+    assert response.status_code == 400
+    assert "The field “name” contains a NUL character" in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_oai_pmh_still_answers_bad_text_in_its_own_protocol(client, db):
+    response = client.post(
+        "/oai", {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": "x\x00y"}
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert etree.fromstring(body).findall(f"{OAI_NS}error")
+
+
+def test_a_form_posted_to_the_collector_is_a_400_naming_the_body(client):
+    deployment, token = monitored_deployment()
+    response = client.post(
+        collector_url(deployment), {"summaries": "x"}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "body"
