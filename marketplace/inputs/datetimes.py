@@ -22,8 +22,9 @@ _ISO = re.compile(
 # Year 9999 leaves no room for the end of a day or of a range ("until 9999-12-31" is the
 # first moment of year 10000), which neither Python nor the database can hold.
 FIRST_YEAR, LAST_YEAR = 1, 9998
-# The offsets real time zones use (XML Schema's range as well).
-MAX_OFFSET = dt.timedelta(hours=14)
+# Python's range (strictly less than a day). Real zones stay within ±14:00, but a moment with
+# any such offset is still a moment: it is moved to UTC, where PostgreSQL (±15:59) takes it.
+MAX_OFFSET = dt.timedelta(hours=23, minutes=59)
 EXAMPLE = "2026-01-31T12:00:00Z"
 
 
@@ -86,5 +87,5 @@ def _zone(field: str, text: str | None, require_zone: bool) -> dt.tzinfo:
         raise InputError(field, f"the time zone offset {text} has no minute {minutes}")
     offset = dt.timedelta(hours=hours, minutes=minutes)
     if offset > MAX_OFFSET:
-        raise InputError(field, f"the time zone offset {text} is outside −14:00…+14:00")
+        raise InputError(field, f"the time zone offset {text} is outside −23:59…+23:59")
     return dt.timezone(-offset if text[0] == "-" else offset)
