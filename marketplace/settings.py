@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # NUL or a lone surrogate in any form body is a 400 naming the field (marketplace/inputs).
-    "marketplace.inputs.forms.FormTextMiddleware",
+    "marketplace.inputs.form_text.FormTextMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"

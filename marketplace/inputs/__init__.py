@@ -6,8 +6,10 @@ Three readers, each the only one of its kind (docs/reliability.md, "Hostile inpu
   a size cap, a nesting cap, integers within 64 bits and clean text; `drf.BoundedJSONParser`
   is the same reader for every DRF route.
 - `datetimes.parse_datetime_input` reads every date or date-time parameter: only days and
-  times the calendar has, offsets real time zones use.
-- `text.check_text` refuses what no stored text may hold: NUL and lone surrogates.
+  times the calendar has, offsets of less than a day.
+- `text.check_text` refuses what no stored text may hold: NUL and lone surrogates. The JSON
+  reader applies it to every key and string, `form_text.FormTextMiddleware` to every field of
+  every form body, before any view.
 
 Each refuses with an `InputError` that names the field, so a view answers 400 with
 ``{"detail": "<field>: <what is wrong>", "field": "<field>"}``.

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.fair.oai import protocol
 from catalog.fair.oai.xmlout import attr, element, text
-from marketplace.inputs.forms import refuses_bad_text_itself
+from marketplace.inputs.form_text import refuses_bad_text_itself
 
 logger = logging.getLogger(__name__)
 
