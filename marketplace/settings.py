@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # NUL or a lone surrogate in any form body is a 400 naming the field (marketplace/inputs).
+    "marketplace.inputs.form_text.FormTextMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -343,6 +345,13 @@ CELERY_BEAT_SCHEDULE["deployments-reconcile"] = {
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marketplace.openapi.ErrorDocumentingAutoSchema",
+    # DRF's defaults with the one bounded JSON reader (marketplace/inputs): a body nested
+    # 5,000 deep, a 500-digit integer or a lone surrogate is a 400 naming the field.
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.inputs.drf.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -12,7 +12,6 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,6 +25,7 @@ from deployments.federated_options import federated_options
 from deployments.models import Deployment
 from deployments.selectors import deployments_for_user
 from deployments.services import DeploymentError, deployment_delete, request_sync
+from marketplace.inputs.drf import BoundedJSONParser
 from marketplace.serializers import ErrorSerializer
 
 flower = federated_options()  # the tool's `flower` section (federated_learning.options)
@@ -170,7 +170,7 @@ OUTCOME_SCHEMA = {
 
 
 class PapiDeployments(DeploymentAPIView):
-    parser_classes = [JSONParser]  # PAPI takes JSON bodies only (FastAPI models)
+    parser_classes = [BoundedJSONParser]  # PAPI takes JSON bodies only (FastAPI models)
 
     @extend_schema(
         operation_id="papi_deployments_list",

@@ -21,6 +21,8 @@ from deployments.backends.oscar import OscarBackend, OscarJob
 from deployments.models import Deployment, DeploymentState
 from deployments.services.errors import DeploymentError
 from deployments.signals import inference_completed
+from marketplace.inputs import InputError
+from marketplace.inputs.json_body import load_json
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +37,9 @@ def build_payload(
     inputs: dict[str, Any] = {}
     if inputs_text.strip():
         try:
-            inputs = json.loads(inputs_text)
-        except ValueError as exc:
-            raise DeploymentError(f"Inputs must be a JSON object: {exc}.") from exc
+            inputs = load_json(inputs_text, field="inputs")
+        except InputError as exc:
+            raise DeploymentError(f"Inputs must be a JSON object: {exc}.") from None
         if not isinstance(inputs, dict):
             raise DeploymentError('Inputs must be a JSON object, e.g. {"top_k": 3}.')
     if file_bytes is not None:

@@ -9,13 +9,14 @@ import binascii
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deployments.backends.base import BackendError
+from marketplace.inputs.drf import BoundedJSONParser
 from marketplace.serializers import ErrorSerializer
 from pipelines import selectors
 from pipelines.api.serializers import (
@@ -232,7 +233,7 @@ def _files(data: dict) -> list[tuple[str, bytes]]:
 
 class PipelineRuns(APIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

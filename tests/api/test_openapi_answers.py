@@ -168,7 +168,7 @@ def test_since_outside_the_calendar_in_utc_is_a_400(client):
     response = client.get("/api/v1/changes/", {"since": "0001-01-01T00:00+05:00"})
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"since": ["out of range"]}
+    assert response.json()["errors"] == {"since": ["is outside the calendar once moved to UTC"]}
 
 
 @pytest.mark.parametrize(
