@@ -25,13 +25,13 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XS
 from catalog.fair import links as fair_links
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.parts import add_parts
+from catalog.metadata.licences import licence_uris, module_licence, spdx_uri
 from catalog.models import FieldProvenance, HarvestRun, Module
 
 SCHEMA = Namespace("https://schema.org/")
 IT6 = Namespace("http://data.europa.eu/it6/")
 # DCAT 3 term missing from rdflib's closed DCAT namespace.
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")
-SPDX_LICENSES = "https://spdx.org/licenses/"
 
 _CONTEXT_FILE = (
     pathlib.Path(ai4_metadata.__file__).parent / "assets/json-ld/mldcat-ap-context-2.0.0.jsonld"
@@ -83,15 +83,27 @@ def mldcatap_document(module: Module) -> dict[str, Any]:
         )
     )
     mapped["@context"] = copy.deepcopy(mldcatap_context())
+    _set_licence_document(mapped, module)
     return mapped
 
 
+def _set_licence_document(mapped: dict, module: Module) -> None:
+    """dct:license names the record's licence in the EU vocabulary where it maps, else by its
+    SPDX URI; an unrecognised licence stays a labelled node, never a made-up IRI (the
+    package's mapping would turn "Apache 2.0" into …/licence/Apache_2.0)."""
+    licence = module_licence(module)
+    uris = licence_uris(licence.spdx)
+    if uris:
+        mapped["license"] = {"uri": uris[-1], "title": licence.spdx, "type": "LicenseDocument"}
+    elif module.license:
+        mapped["license"] = {"title": module.license, "type": "LicenseDocument"}
+    else:
+        mapped.pop("license", None)
+
+
 def _license_iri(module: Module) -> URIRef | None:
-    if module.github_license and module.github_license not in ("NOASSERTION", "other"):
-        return URIRef(SPDX_LICENSES + module.github_license)
-    if module.license.startswith(("http://", "https://")):
-        return URIRef(module.license)
-    return None
+    uri = spdx_uri(module_licence(module).spdx)
+    return URIRef(uri) if uri else None
 
 
 def _add_schema_org(graph: Graph, subject: URIRef, module: Module, document: dict) -> None:

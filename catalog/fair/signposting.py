@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from catalog.fair import links as fair_links
 from catalog.fair.negotiation import is_module_page
+from catalog.metadata.licences import module_licence, spdx_uri
 from catalog.models import Module
 from catalog.selectors import module_named
-
-SPDX = "https://spdx.org/licenses/"
 
 
 def _link(url: str, rel: str, media_type: str = "") -> str:
@@ -32,12 +31,9 @@ def signposting_links(module: Module) -> list[str]:
         _link("https://schema.org/SoftwareApplication", "type"),
         _link("https://schema.org/AboutPage", "type"),
     ]
-    if module.github_license and module.github_license not in ("NOASSERTION", "other"):
-        result.append(_link(SPDX + module.github_license, "license"))
-    elif module.license.startswith(("http://", "https://")):
-        result.append(_link(module.license, "license"))
-    elif module.license:
-        result.append(_link(SPDX + module.license.replace(" ", "-"), "license"))
+    licence = spdx_uri(module_licence(module).spdx)
+    if licence:
+        result.append(_link(licence, "license"))
     if module.docker_image:
         result.append(_link(fair_links.docker_hub_url(module.docker_image), "item"))
     code = (module.links or {}).get("source_code") or module.repository_url

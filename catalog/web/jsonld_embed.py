@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from catalog.fair import links as fair_links
 from catalog.fair.parts import embedded_parts
+from catalog.metadata.licences import licence_reference
 from catalog.models import Module
 
 # `</script>` or `<!--` inside metadata must not end or confuse the script element: escape
@@ -52,8 +53,9 @@ def module_jsonld(module: Module) -> dict[str, Any]:
     keywords = [t for t in (*module.tags, *module.tasks) if isinstance(t, str) and t.strip()]
     if keywords:
         document["keywords"] = keywords
-    if module.license:
-        document["license"] = module.license
+    licence = licence_reference(module)
+    if licence:
+        document["license"] = licence
     if module.created:
         document["dateCreated"] = module.created.isoformat()
     if module.updated:
