@@ -1,10 +1,10 @@
 """FAIR routes mounted at the site root: /catalog.jsonld, /sitemap.xml, /robots.txt, /feed/,
-/oai."""
+/oai, and each entry's Signposting linksets."""
 
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from catalog.fair import views
+from catalog.fair import signposting, views
 from catalog.fair.oai.views import oai_endpoint
 from catalog.fair.robots import robots_txt
 from catalog.fair.sitemap import SITEMAPS
@@ -16,4 +16,10 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots"),
     path("feed/changes.atom", views.changes_atom, name="changes-atom"),
     path("oai", oai_endpoint, name="oai"),
+    path(
+        "modules/<slug:name>/linkset.json",
+        signposting.linkset_json_view,
+        name="linkset-json",
+    ),
+    path("modules/<slug:name>/linkset", signposting.linkset_text_view, name="linkset"),
 ]

@@ -133,25 +133,26 @@ class RecordLicence:
             )
         return ""
 
-    def problems(self) -> list[dict]:
-        """What a maintainer should fix, as catalog problems (field ``license``)."""
+    def problems(self, file: str = "") -> list[dict]:
+        """What a maintainer should fix, as catalog problems (``file``, field ``license``)."""
         found = []
         if self.metadata.problem:
-            found.append(_problem(self.metadata.problem))
+            found.append(_problem(file, self.metadata.problem))
         if self.disagree:
             found.append(
                 _problem(
+                    file,
                     f"The licence in the metadata (“{self.metadata.stated}”) differs from the "
                     f"repository’s LICENSE file ({self.repository.spdx}). The catalog uses the "
-                    "LICENSE file; state the same licence in both."
+                    "LICENSE file; state the same licence in both.",
                 )
             )
         return found
 
 
-def _problem(message: str) -> dict:
+def _problem(file: str, message: str) -> dict:
     return {
-        "file": "",
+        "file": file,
         "line": None,
         "field": "license",
         "message": message,
@@ -301,7 +302,8 @@ def _not_spdx(symbol: LicenseSymbol, written: str) -> str:
         return ""
     return (
         f"“{written}” {AMBIGUOUS}: it names a family of licences, not one version. State "
-        "which one as an SPDX identifier (for example GPL-3.0-only or GPL-3.0-or-later)."
+        "which one as an SPDX identifier (for example GPL-3.0-only or GPL-3.0-or-later, see "
+        "https://spdx.org/licenses/)."
     )
 
 
@@ -318,7 +320,7 @@ def _has_operator(expression: str) -> bool:
 
 
 def _respelled(text: str) -> str:
-    """"Apache License, Version 2.0" → "Apache-2.0": drop filler words and join with dashes."""
+    """ "Apache License, Version 2.0" → "Apache-2.0": drop filler words and join with dashes."""
     words = [w for w in re.split(r"[\s,;:()]+", text) if w]
     kept = [w for w in words if w.casefold() not in _FILLER]
     # "v2.0" / "V3" before a version number is a spelling of the number.

@@ -286,7 +286,8 @@ def _with_licence_problems(module: Module, extra: Mapping[str, Any]) -> Mapping[
         return extra
     repository = extra.get("github_license", module.github_license)
     licence = record_licence(stated=module.license, repository=repository or "")
-    found = [p for p in licence.problems() if p not in extra["problems"]]
+    file = extra.get("metadata_file", module.metadata_file) or ""
+    found = [p for p in licence.problems(file) if p not in extra["problems"]]
     if not found:
         return extra
     merged = {**extra, "problems": [*extra["problems"], *found]}
