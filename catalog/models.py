@@ -133,7 +133,14 @@ class Module(models.Model):
     # The licence the entry uses as an SPDX expression (catalog.metadata.licences): the
     # repository's LICENSE file when GitHub recognised it, else the stated licence; "" when
     # neither is a licence we recognise. Derived at save time; the Licence facet reads it.
-    license_spdx = models.CharField(max_length=TEXT_MAX_LENGTHS["license"], blank=True)
+    license_spdx = models.CharField(
+        max_length=TEXT_MAX_LENGTHS["license"],
+        blank=True,
+        help_text=(
+            "SPDX expression of the licence the entry uses (the repository's LICENSE file when "
+            "GitHub recognised it, else the stated licence); empty when neither is recognised"
+        ),
+    )
     links = models.JSONField(default=dict, blank=True)
     doi = models.CharField(max_length=TEXT_MAX_LENGTHS["doi"], blank=True)
     created = models.DateField(null=True, blank=True)

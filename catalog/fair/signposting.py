@@ -1,8 +1,9 @@
 """FAIR Signposting on module pages: Level 1 `Link` headers and Level 2 linksets.
 
 One list of typed links per entry (:func:`signposts`) feeds both levels, so they cannot
-disagree: `cite-as`, `describedby` (JSON-LD, Turtle, ai4-metadata JSON and YAML), `type`,
-`license`, `author` and `item` (Docker image, code repository, model weights).
+disagree: `cite-as`, `describedby` (JSON-LD, Turtle, ai4-metadata JSON and YAML, the OAI-PMH
+records in Dublin Core and DCAT, each with its profile), `type`, `license`, `author` and
+`item` (Docker image, code repository, model weights).
 
 * Level 1: a middleware, so the web pages' view needs no change: 200 answers of a module
   page route get the links as `Link` headers, plus `linkset` links to the two linksets.
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from catalog.fair import links as fair_links
 from catalog.fair.negotiation import is_module_page
+from catalog.fair.oai.formats import FORMATS
+from catalog.fair.oai.protocol import oai_identifier
 from catalog.metadata.licences import module_licence, spdx_uri
 from catalog.models import Module
 from catalog.selectors import module_named
@@ -31,6 +35,7 @@ from catalog.sources.federation import repository_key
 
 LINKSET_JSON = "application/linkset+json"
 LINKSET_TEXT = "application/linkset"
+OAI_MEDIA_TYPE = "text/xml"
 # Relations of the landing page whose targets are metadata documents, and items.
 METADATA_RELATION = "describedby"
 ITEM_RELATION = "item"
@@ -41,13 +46,16 @@ class Signpost:
     href: str
     rel: str
     type: str = ""
+    profile: str = ""  # the metadata format, where the media type alone does not say it
 
     def header(self) -> str:
         typed = f' ; type="{self.type}"' if self.type else ""
-        return f'<{self.href}> ; rel="{self.rel}"{typed}'
+        profiled = f' ; profile="{self.profile}"' if self.profile else ""
+        return f'<{self.href}> ; rel="{self.rel}"{typed}{profiled}'
 
     def target(self) -> dict[str, str]:
-        return {"href": self.href, **({"type": self.type} if self.type else {})}
+        attributes = {"type": self.type, "profile": self.profile}
+        return {"href": self.href, **{k: v for k, v in attributes.items() if v}}
 
 
 def signposts(module: Module) -> list[Signpost]:
@@ -60,6 +68,7 @@ def signposts(module: Module) -> list[Signpost]:
         Signpost(page, METADATA_RELATION, "text/turtle"),
         Signpost(export(module.name, "json"), METADATA_RELATION, "application/json"),
         Signpost(export(module.name, "yml"), METADATA_RELATION, "application/yaml"),
+        *oai_records(module),
         Signpost("https://schema.org/SoftwareApplication", "type"),
         Signpost("https://schema.org/AboutPage", "type"),
     ]
@@ -77,6 +86,22 @@ def signposts(module: Module) -> list[Signpost]:
     if isinstance(weights, str) and weights.startswith(("http://", "https://")):
         result.append(Signpost(weights, ITEM_RELATION))
     return result
+
+
+def oai_records(module: Module) -> list[Signpost]:
+    """The entry's OAI-PMH record in each metadata format we serve (Dublin Core, DCAT)."""
+    identifier = quote(oai_identifier(module), safe=":")
+    return [
+        Signpost(
+            fair_links.absolute_url(
+                f"/oai?verb=GetRecord&metadataPrefix={prefix}&identifier={identifier}"
+            ),
+            METADATA_RELATION,
+            OAI_MEDIA_TYPE,
+            metadata_format.namespace,
+        )
+        for prefix, metadata_format in FORMATS.items()
+    ]
 
 
 def source_code_url(module: Module) -> str:

@@ -21,7 +21,15 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="module",
             name="license_spdx",
-            field=models.CharField(blank=True, max_length=200),
+            field=models.CharField(
+                blank=True,
+                help_text=(
+                    "SPDX expression of the licence the entry uses (the repository's LICENSE "
+                    "file when GitHub recognised it, else the stated licence); empty when "
+                    "neither is recognised"
+                ),
+                max_length=200,
+            ),
         ),
         migrations.RunPython(read_licences, migrations.RunPython.noop),
     ]

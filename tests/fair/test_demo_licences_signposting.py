@@ -137,22 +137,30 @@ def test_linkset_names_each_metadata_format_author_and_links_back(demo):
     import requests
 
     page = f"{demo}/modules/birds-audio-classification/"
-    document = requests.get(page + "linkset.json", timeout=10)
+    document = requests.get(page + "linkset.json", timeout=60)
     assert document.headers["Content-Type"] == "application/linkset+json"
     landing, *others = document.json()["linkset"]
     assert landing["anchor"] == page
-    assert {t["type"] for t in landing["describedby"]} == {
-        "application/ld+json",
-        "text/turtle",
-        "application/json",
-        "application/yaml",
+    formats = {(t["type"], t.get("profile", "")) for t in landing["describedby"]}
+    assert formats == {
+        ("application/ld+json", ""),
+        ("text/turtle", ""),
+        ("application/json", ""),
+        ("application/yaml", ""),
+        ("text/xml", "http://www.openarchives.org/OAI/2.0/oai_dc/"),
+        ("text/xml", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
     }
+    for target in landing["describedby"]:  # each one answers, in its format
+        answer = requests.get(target["href"], headers={"Accept": target["type"]}, timeout=60)
+        assert answer.status_code == 200, target
+        assert answer.headers["Content-Type"].startswith(target["type"]), target
+        assert "<error" not in answer.text, target
     assert landing["license"] == [{"href": "https://spdx.org/licenses/MIT"}]
     assert landing["author"] == [{"href": "https://github.com/ai4os-hub"}]
     assert {"href": "https://schema.org/SoftwareApplication"} in landing["type"]
     export = f"{demo}/api/v1/modules/birds-audio-classification/ai4-metadata.json"
     assert {"anchor": export, "describes": [{"href": page, "type": "text/html"}]} in others
-    text = requests.get(page + "linkset", timeout=10)
+    text = requests.get(page + "linkset", timeout=60)
     assert text.headers["Content-Type"] == "application/linkset"
     assert f'<{page}> ; rel="describes" ; type="text/html" ; anchor="{export}"' in text.text
-    assert requests.get(f"{demo}/modules/no-such-entry/linkset.json", timeout=10).status_code == 404
+    assert requests.get(f"{demo}/modules/no-such-entry/linkset.json", timeout=60).status_code == 404
