@@ -26,39 +26,38 @@ def _badges(html: str) -> set[str]:
     return set(re.findall(r'class="badge badge-(trainable|inference|pretrained)"', header))
 
 
-def test_tasks_and_summaries_read_as_the_catalog_spells_them(federated):
-    run = harvest(trigger="test")
-    assert run.status in ("succeeded", "partial"), run.message
-
-    home = Client().get("/").content.decode()
-    block = home[home.index('id="tasks-title"') : home.index('id="modules-title"')]
-    shown = set(re.findall(r"\?task=[^\"]+\">([^<]+?) <span", block))
-    assert shown and shown <= _task_vocabulary(), shown
-    assert not re.search(r"fill-mask|text-generation|object-detection", block)
-
-    bert = Module.objects.get(name="hf-google-bert-bert-base-uncased")
-    assert bert.tasks == ["Natural Language Processing"]
-    assert bert.summary.startswith("Pretrained model on English language")
-    assert "introduced in this paper and first released in this repository" in bert.summary
-    cards = Client().get("/modules/", {"q": "bert"}).content.decode()
-    assert "](" not in cards and "[this paper]" not in cards
-    assert "fill-mask" not in {t.lower() for t in bert.tags}  # it is the task, not a tag
-
-
-def test_badges_say_only_what_the_hub_states(federated):
-    hub = federated.huggingface
-    # A model the Hub neither marks as deployable for inference nor lists weights of.
-    hub.push(
+def test_tasks_summaries_and_badges_say_what_the_source_states(federated):
+    # One harvest for the three (it is the slow part): gpt2 as a model the Hub neither marks
+    # as deployable for inference nor lists weights of.
+    federated.huggingface.push(
         "openai-community/gpt2",
         sha="0" * 40,
         tags=["transformers", "text-generation", "license:mit"],
         siblings=[{"rfilename": "README.md"}],
     )
-    harvest(trigger="test")
+    run = harvest(trigger="test")
+    assert run.status in ("succeeded", "partial"), run.message
 
+    # Tasks: the catalog's labels, never the Hub's slugs.
+    home = Client().get("/").content.decode()
+    block = home[home.index('id="tasks-title"') : home.index('id="modules-title"')]
+    shown = set(re.findall(r"\?task=[^\"]+\">([^<]+?) <span", block))
+    assert shown and shown <= _task_vocabulary(), shown
+    assert not re.search(r"fill-mask|text-generation|object-detection", block)
+    bert = Module.objects.get(name="hf-google-bert-bert-base-uncased")
+    assert bert.tasks == ["Natural Language Processing"]
+    assert "fill-mask" not in {t.lower() for t in bert.tags}  # it is the task, not a tag
+
+    # Summaries: plain text of the card's first paragraph.
+    assert bert.summary.startswith("Pretrained model on English language")
+    assert "introduced in this paper and first released in this repository" in bert.summary
+    cards = Client().get("/modules/", {"q": "bert"}).content.decode()
+    assert "](" not in cards and "[this paper]" not in cards
+
+    # Badges: only what the Hub states.
     gpt2 = Client().get("/modules/hf-openai-community-gpt2/").content.decode()
     assert _badges(gpt2) == set()
     resnet = Client().get("/modules/hf-microsoft-resnet-50/").content.decode()
     assert _badges(resnet) == {"inference"}  # endpoints_compatible; no weight file listed
-    bert = Client().get("/modules/hf-google-bert-bert-base-uncased/").content.decode()
-    assert _badges(bert) == {"inference", "pretrained"}  # and model.safetensors
+    bert_page = Client().get("/modules/hf-google-bert-bert-base-uncased/").content.decode()
+    assert _badges(bert_page) == {"inference", "pretrained"}  # and model.safetensors
