@@ -95,8 +95,8 @@ def _set_licence_document(mapped: dict, module: Module) -> None:
     uris = licence_uris(licence.spdx)
     if uris:
         mapped["license"] = {"uri": uris[-1], "title": licence.spdx, "type": "LicenseDocument"}
-    elif module.license:
-        mapped["license"] = {"title": module.license, "type": "LicenseDocument"}
+    elif licence.spdx or module.license:  # a compound expression, or words we cannot read
+        mapped["license"] = {"title": licence.spdx or module.license, "type": "LicenseDocument"}
     else:
         mapped.pop("license", None)
 
