@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import re
 
+from boolean.boolean import ParseError
 from license_expression import (
     ExpressionError,
     LicenseSymbol,
@@ -272,15 +273,19 @@ def _as_spdx(candidate: str) -> tuple[str, str]:
     try:
         tokens = list(licensing.tokenize(candidate))
         expression = licensing.parse(candidate, validate=False)
-    except ExpressionError as exc:
+        symbols = [pair for token, written, _ in tokens for pair in _symbols(token, written)]
+    except (ExpressionError, ParseError) as exc:  # boolean.py's errors are not the former's
         return "", f"“{candidate}” is not a licence expression we can read ({exc})."
+    except Exception:  # noqa: BLE001
+        # The parser trips over some malformed input ("( )", "( AND MIT") with IndexError,
+        # AssertionError and the like: a licence statement must never stop a harvest.
+        return "", f"“{candidate}” is not a licence expression we can read."
     if expression is None:
         return "", ""
-    for token, written, _position in tokens:
-        for symbol, spelling in _symbols(token, written):
-            why = _not_spdx(symbol, spelling)
-            if why:
-                return "", why
+    for symbol, spelling in symbols:
+        why = _not_spdx(symbol, spelling)
+        if why:
+            return "", why
     return str(expression), ""
 
 

@@ -4,6 +4,8 @@ one SPDX id, anything else is reported in plain words and never guessed."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog.metadata.licences import eu_licence_uri, read_licence, record_licence, spdx_uri
 
@@ -89,3 +91,16 @@ def test_licence_uris_spdx_and_eu_vocabulary():
     assert eu_licence_uri("AGPL-3.0-only") == eu_licence_uri("AGPL-3.0-or-later")
     assert spdx_uri("MIT OR Apache-2.0") == "" and eu_licence_uri("MIT OR Apache-2.0") == ""
     assert eu_licence_uri("CC-BY-NC-SA-3.0-DE") == ""
+
+
+_LICENCE_WORDS = st.sampled_from(
+    ["MIT", "AND", "OR", "WITH", "(", ")", "GPL", "Apache 2.0", "Classpath-exception-2.0", "+"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LICENCE_WORDS, max_size=8).map(" ".join) | st.text(max_size=60))
+def test_any_statement_is_read_or_explained_never_raises(stated):
+    # The parser raises IndexError or AssertionError on input such as "( AND MIT".
+    reading = read_licence(stated)
+    assert bool(reading.spdx) != bool(reading.problem) or not stated.strip()
