@@ -308,6 +308,11 @@ class ToolProvenanceView(ModuleProvenanceView):
 class AI4MetadataExportView(CatalogAPIMixin, APIView):
     """ai4-metadata v2 document of a module's curated current state (JSON or YAML)."""
 
+    def perform_content_negotiation(self, request, force=False):
+        # The URL's suffix chooses the format: `Accept: application/yaml` (what Signposting's
+        # `describedby` names for .yml) must not be refused for want of a YAML renderer.
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         summary="ai4-metadata v2 export",
         description=(
