@@ -19,6 +19,7 @@ from deployments.backends import BackendError, deepaas
 from deployments.models import Deployment, DeploymentState
 from deployments.oip.metadata import OUTPUT, ModelMetadata, model_metadata, model_name
 from deployments.oip.protocol import (
+    FLOAT_TYPES,
     InferRequest,
     OipError,
     Tensor,
@@ -148,7 +149,7 @@ def backend_payload(request: InferRequest, metadata: ModelMetadata) -> bytes:
                 }
             )
             continue
-        values = [_plain(element, tensor.name) for element in tensor.data]
+        values = [_plain(element, tensor) for element in tensor.data]
         scalar = spec is not None and list(spec.shape) == [1]
         document[tensor.name] = values[0] if scalar else values
     if files:
@@ -178,12 +179,16 @@ def _extension(tensor: Tensor, data: bytes) -> str:
     return next((ext for magic, ext in _MAGIC if data.startswith(magic)), "bin")
 
 
-def _plain(element: Any, name: str) -> Any:
+def _plain(element: Any, tensor: Tensor) -> Any:
+    """One element as the backend gets it: text decoded, numbers in their datatype's kind
+    (so 2 and 2.0 of an FP64 tensor are one input, whichever client sent them)."""
     if isinstance(element, bytes):
         try:
             return element.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise OipError(f"Input '{name}': text must be UTF-8.") from exc
+            raise OipError(f"Input '{tensor.name}': text must be UTF-8.") from exc
+    if tensor.datatype in FLOAT_TYPES:
+        return float(element)
     return element
 
 

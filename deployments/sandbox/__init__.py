@@ -54,9 +54,10 @@ Nomad:
   Anything else is a 400 ``failed to read filter expression: ...``.
 - Namespaces are a fixed set (``namespaces``); ACL is a single management token.
 OSCAR:
-- No Kubernetes, MinIO or Knative: sync runs answer ``fake_prediction()`` (the decoded input
-  echoed with a deterministic fake label), async jobs only change phase with time and log fixed
-  lines. Volumes, federation, metrics and quotas are not served.
+- No Kubernetes, MinIO or Knative: sync runs answer ``fake_prediction()`` (the arguments
+  echoed, files described by size and digest, and an emulated label derived from the input's
+  first file, labelled ``"emulated": true``), async jobs only change phase with time and log
+  fixed lines. Volumes, federation, metrics and quotas are not served.
 - Storage (``storage=``, an S3 server such as ``deployments.sandbox.s3.SandboxS3``): creating a
   service creates its input/output buckets, ``/system/config`` hands out the provider, and a
   poller (every ``poll_interval`` s, not MinIO's webhook) turns each new object under an input

@@ -52,9 +52,7 @@ def tabular_model(owner, live_server, deploy_settings, oscar) -> OipTarget:
 
 
 def _runs(oscar, target: OipTarget) -> int:
-    return sum(
-        1 for c in oscar.calls if c.method == "POST" and c.path.startswith("/run/")
-    )
+    return sum(1 for c in oscar.calls if c.method == "POST" and c.path.startswith("/run/"))
 
 
 def test_health_and_metadata_through_tritonclient(image_model, oip_schema):
@@ -195,7 +193,9 @@ def test_unknown_model_too_large_body_and_expired_token(tabular_model, settings,
     oip_schema.check(metadata.json(), "metadata_model_error_response")
 
     settings.INFERENCE_MAX_REQUEST_BYTES = 1024
-    big = {"inputs": [{"name": "features", "shape": [500], "datatype": "FP64", "data": [1.0] * 500}]}
+    big = {
+        "inputs": [{"name": "features", "shape": [500], "datatype": "FP64", "data": [1.0] * 500}]
+    }
     too_large = requests.post(
         f"{tabular_model.url}/v2/models/{tabular_model.model}/infer",
         json=big,
