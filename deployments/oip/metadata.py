@@ -99,3 +99,16 @@ def model_metadata(deployment: Deployment, *, inputs: list[TensorSpec] | None = 
         inputs=inputs or inputs_from_data_types(list(data_types or [])),
         outputs=[OUTPUT],
     )
+
+
+def inference_url(deployment: Deployment) -> str:
+    """The absolute base URL of the deployment's Open Inference Protocol routes ("" for a
+    deployment that serves no model): what tritonclient takes, without the scheme."""
+    from django.urls import reverse
+
+    from catalog.fair import links
+    from deployments.services.inference import can_infer
+
+    if not can_infer(deployment):
+        return ""
+    return links.absolute_url(reverse("oip:server", args=[deployment.pk])).removesuffix("/v2")

@@ -7,11 +7,12 @@ failures included, so a protocol client (tritonclient, KServe's) can always read
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,14 +24,20 @@ from deployments.oip.protocol import OipError
 from deployments.selectors import deployments_for_user
 
 TAG = "Open Inference Protocol"
-_ERROR = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description='The protocol\'s error body: `{"error": "what is wrong, naming the input"}`.',
-)
+
+
+class InferenceErrorSerializer(serializers.Serializer):
+    """The Open Inference Protocol's error body, which every answer but a success has."""
+
+    error = serializers.CharField(help_text="What is wrong, naming the input where one is.")
+
+
+_ERROR = OpenApiResponse(InferenceErrorSerializer, description="The protocol's error body.")
 
 
 class OipView(APIView):
     permission_classes = [IsAuthenticated]
+    error_serializer = InferenceErrorSerializer
 
     def get_authenticate_header(self, request: Request) -> str:
         return super().get_authenticate_header(request) or 'Bearer realm="api"'
@@ -44,11 +51,14 @@ class OipView(APIView):
             response.data = {"error": str(detail or exc.detail)}
         return response
 
-    def deployment(self, request: Request, pk) -> Deployment:
+    def deployment(self, request: Request, pk: str) -> Deployment:
         try:
-            return get_object_or_404(deployments_for_user(request.user), pk=pk)
-        except Exception as exc:  # Http404
-            raise OipError("No deployment of yours has this ID.", 404) from exc
+            found = deployments_for_user(request.user).filter(pk=uuid.UUID(pk)).first()
+        except ValueError:
+            found = None
+        if found is None:
+            raise OipError("No deployment of yours has this ID.", 404)
+        return found
 
 
 @extend_schema(tags=[TAG], summary="Server metadata", responses={200: OpenApiTypes.OBJECT})
