@@ -176,7 +176,7 @@ def _render_detail(
     tryit: dict | None = None
     if is_service:
         metadata = try_form.metadata if try_form else gateway.metadata_for(deployment)
-        base_url = inference_url(deployment)
+        base_url = inference_url(deployment, request)
         tryit = {
             "form": try_form or TryItForm(metadata=metadata, jobs=has_jobs),
             "metadata": metadata,

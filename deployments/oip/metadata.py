@@ -101,9 +101,10 @@ def model_metadata(deployment: Deployment, *, inputs: list[TensorSpec] | None = 
     )
 
 
-def inference_url(deployment: Deployment) -> str:
+def inference_url(deployment: Deployment, request=None) -> str:
     """The absolute base URL of the deployment's Open Inference Protocol routes ("" for a
-    deployment that serves no model): what tritonclient takes, without the scheme."""
+    deployment that serves no model): what tritonclient takes, without the scheme. On the
+    site's address, or on the one `request` came to (a page shows what its reader reaches)."""
     from django.urls import reverse
 
     from catalog.fair import links
@@ -111,4 +112,6 @@ def inference_url(deployment: Deployment) -> str:
 
     if not can_infer(deployment):
         return ""
-    return links.absolute_url(reverse("oip:server", args=[deployment.pk])).removesuffix("/v2")
+    path = reverse("oip:server", args=[deployment.pk])
+    url = request.build_absolute_uri(path) if request else links.absolute_url(path)
+    return url.removesuffix("/v2")

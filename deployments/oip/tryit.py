@@ -192,6 +192,7 @@ def code_snippets(*, metadata: ModelMetadata, base_url: str) -> dict[str, str]:
         ]
     lines += [
         f'result = client.infer("{metadata.name}", inputs, headers=headers)',
-        'print(result.as_numpy("output")[0].decode())',
+        'answer = result.as_numpy("output")[0]  # the model\'s answer, JSON text',
+        "print(answer.decode() if isinstance(answer, bytes) else answer)",
     ]
     return {"curl": curl, "python": "\n".join(lines)}
