@@ -31,9 +31,11 @@ OSCAR: ``services`` (name → definition), ``jobs`` (service → job → info),
 Known differences from the real systems
 ---------------------------------------
 Nomad:
-- Nothing runs, except main tasks whose image is in ``runners`` (the demo and the tests run the
-  federated server's image this way, as a local process on loopback ports; NOMAD_PORT_<label>
-  is then the host port, as for raw_exec, not the container port as for docker).
+- Nothing runs, except main tasks whose image (or command line) is in ``runners`` (the demo and
+  the tests run the federated server's image this way, and every DEEPaaS API as the real
+  DEEPaaS server with a sandbox model plugin, ``deployments.sandbox.deepaas_runner``), as local
+  processes on loopback ports; NOMAD_PORT_<label> is then the host port, as for raw_exec, not
+  the container port as for docker).
 - ``POST /v1/jobs/parse`` answers 501 (no HCL parser in the standard library): submit JSON jobs.
 - Scheduling is a feasibility check only: node eligibility, job/group/task constraints
   (``=``, ``!=``, ``regexp``, ``set_contains*``, ``is_set``, numeric comparisons; other
@@ -89,6 +91,11 @@ from deployments.sandbox.oscar_emulator import OscarEmulator
 # Images whose main task the sandbox Nomad really runs (``NomadEmulator(runners=...)``): the
 # federated-server tool's image runs our Flower server on loopback, bounded in time.
 FEDERATED_SERVER_IMAGE = "ai4oshub/ai4os-federated-server"
+# Any module's DEEPaaS API ("deep-start --deepaas") runs as the real DEEPaaS server with the
+# sandbox model plugin (deployments.sandbox.deepaas_runner), in its own virtual environment:
+# the demo's run command adds these (and prepares the environment first).
+DEEPAAS_COMMAND = "deep-start --deepaas"
+DEEPAAS_RUNNERS = {DEEPAAS_COMMAND: [sys.executable, "-m", "deployments.sandbox.deepaas_runner"]}
 SANDBOX_RUNNERS = {
     FEDERATED_SERVER_IMAGE: [
         sys.executable,
@@ -100,6 +107,7 @@ SANDBOX_RUNNERS = {
 }
 
 __all__ = [
+    "DEEPAAS_RUNNERS",
     "SANDBOX_RUNNERS",
     "Call",
     "LoopbackServer",
