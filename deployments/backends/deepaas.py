@@ -25,9 +25,11 @@ from deployments.backends.base import PermanentBackendError, TransientBackendErr
 if TYPE_CHECKING:
     from deployments.models import Deployment
 
-# A DEEPaaS API's model and arguments do not change while it runs: ask once a minute.
+# A DEEPaaS API's model and arguments do not change while it runs, nor does its
+# allocation's address: ask once a minute, not on every inference (forgotten on a failure).
 _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, DeepaasModel]] = {}
+_addresses: dict[str, tuple[float, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,18 @@ def api_base(deployment: Deployment) -> str:
     if settings.DEPLOY_DEEPAAS_ACCESS == "allocation":
         from deployments.backends.nomad import allocation_ports
 
+        key = str(deployment.pk)
+        cached = _addresses.get(key)
+        if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
+            return cached[1]
         try:
             ports = allocation_ports(deployment)
         except LookupError as exc:
             raise TransientBackendError(str(exc)) from exc
         if "api" not in ports:
             raise TransientBackendError("The deployment's DEEPaaS API has no port yet.")
-        return f"http://{ports['api']}"
+        _addresses[key] = (time.monotonic(), f"http://{ports['api']}")
+        return _addresses[key][1]
     url = (deployment.endpoints or {}).get("api", "")
     if not url:
         raise PermanentBackendError("This deployment has no DEEPaaS API endpoint.")
@@ -71,6 +78,7 @@ def _call(method: str, url: str, *, timeout: float, **kwargs) -> requests.Respon
     except requests.Timeout as exc:
         raise TransientBackendError("The DEEPaaS API did not answer in time.") from exc
     except requests.RequestException as exc:
+        _forget(url)
         raise TransientBackendError(
             f"The DEEPaaS API cannot be reached ({type(exc).__name__})."
         ) from exc
@@ -82,6 +90,14 @@ def _call(method: str, url: str, *, timeout: float, **kwargs) -> requests.Respon
             f"{response.text.strip()[:300]})."
         )
     return response
+
+
+def _forget(url: str) -> None:
+    """An API that stopped answering may have moved (a new allocation): ask Nomad again."""
+    for key, (_at, base) in list(_addresses.items()):
+        if url.startswith(base):
+            _addresses.pop(key, None)
+            _cache.pop(base, None)
 
 
 def describe(base: str) -> DeepaasModel:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import fcntl
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 PLUGIN = HERE / "deepaas_plugin"
@@ -48,7 +50,9 @@ def _build(path: pathlib.Path) -> None:
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)  # noqa: S603
     pip = [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet"]
     subprocess.run([*pip, DEEPAAS_REQUIREMENT, "setuptools", "wheel"], check=True)  # noqa: S603
-    subprocess.run([*pip, "--no-build-isolation", str(PLUGIN)], check=True)  # noqa: S603
+    with tempfile.TemporaryDirectory() as scratch:  # setuptools builds in the source tree
+        source = shutil.copytree(PLUGIN, pathlib.Path(scratch) / "plugin")
+        subprocess.run([*pip, "--no-build-isolation", str(source)], check=True)  # noqa: S603
     marker.write_text(DEEPAAS_REQUIREMENT + "\n")
 
 

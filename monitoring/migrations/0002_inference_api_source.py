@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0001_monitoring_initial'),
+        ("monitoring", "0001_monitoring_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inferencesummary',
-            name='source',
-            field=models.CharField(choices=[('tryit', 'Try it'), ('collector', 'Collector'), ('demo', 'Sample traffic'), ('api', 'Inference API (Open Inference Protocol)')], max_length=16),
+            model_name="inferencesummary",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("tryit", "Try it"),
+                    ("collector", "Collector"),
+                    ("demo", "Sample traffic"),
+                    ("api", "Inference API (Open Inference Protocol)"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

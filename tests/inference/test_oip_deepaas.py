@@ -81,7 +81,7 @@ def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
     refused = requests.post(
         f"{deepaas_model.url}/v2/models/{deepaas_model.model}/infer",
         json=body,
-        headers=headers,
+        headers=deepaas_model.headers,  # tritonclient added its own headers to `headers`
         timeout=10,
     )
     assert refused.status_code == 400
