@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, DeepaasModel]] = {}
 _addresses: dict[str, tuple[float, str]] = {}
+# Kept-alive connections to the APIs (each inference would otherwise open one).
+_session = requests.Session()
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def api_base(deployment: Deployment) -> str:
 
 def _call(method: str, url: str, *, timeout: float, **kwargs) -> requests.Response:
     try:
-        response = requests.request(method, url, timeout=timeout, **kwargs)
+        response = _session.request(method, url, timeout=timeout, **kwargs)
     except requests.Timeout as exc:
         raise TransientBackendError("The DEEPaaS API did not answer in time.") from exc
     except requests.RequestException as exc:
