@@ -1,8 +1,9 @@
-"""Deployment pages: the deploy form, the live table, details, delete, and try-it for OSCAR.
+"""Deployment pages: the deploy form, the live table, details, delete, and Try it for every
+inference deployment (generated from the model's metadata, answered by the OIP gateway).
 
 Every view is for signed-in users and only ever sees the user's own
 deployments (another user's ID is a 404). None waits on a backend except the
-OSCAR try-it actions, which are synchronous by nature.
+try-it actions, which are synchronous by nature.
 """
 
 from __future__ import annotations
