@@ -124,50 +124,46 @@ def test_infer_a_number_tensor_as_json(tabular_model, oip_schema):
     assert json.loads(result.as_numpy("output")[0]) == output
 
 
-@pytest.mark.parametrize(
-    ("tensor", "status", "words"),
-    [
-        (
-            {"name": "features", "shape": [2], "datatype": "FP64", "data": [1, 2, 3]},
-            400,
-            ["'features'", "shape [2] holds 2"],
-        ),
-        (
-            {"name": "features", "shape": [1, 3], "datatype": "FP64", "data": [1, 2, 3]},
-            400,
-            ["'features'", "[-1] expected"],
-        ),
-        (
-            {"name": "features", "shape": [3], "datatype": "INT32", "data": [1, 2, 3]},
-            400,
-            ["'features'", "INT32 given, FP64 expected"],
-        ),
-        (
-            {"name": "features", "shape": [2], "datatype": "FP64", "data": ["a", 2]},
-            400,
-            ["'features'", "not a valid FP64"],
-        ),
-        (
-            {"name": "colour", "shape": [1], "datatype": "BYTES", "data": ["red"]},
-            400,
-            ["'colour'", "not an input of this model"],
-        ),
-    ],
+BAD_TENSORS = (
+    # (tensor, words the error must contain): each names the input and what is wrong.
+    (
+        {"name": "features", "shape": [2], "datatype": "FP64", "data": [1, 2, 3]},
+        ["'features'", "shape [2] holds 2"],
+    ),
+    (
+        {"name": "features", "shape": [1, 3], "datatype": "FP64", "data": [1, 2, 3]},
+        ["'features'", "[-1] expected"],
+    ),
+    (
+        {"name": "features", "shape": [3], "datatype": "INT32", "data": [1, 2, 3]},
+        ["'features'", "INT32 given, FP64 expected"],
+    ),
+    (
+        {"name": "features", "shape": [2], "datatype": "FP64", "data": ["a", 2]},
+        ["'features'", "not a valid FP64"],
+    ),
+    (
+        {"name": "colour", "shape": [1], "datatype": "BYTES", "data": ["red"]},
+        ["'colour'", "not an input of this model"],
+    ),
 )
+
+
 def test_bad_tensors_are_400_naming_the_input_and_never_reach_the_backend(
-    tabular_model, oscar, oip_schema, tensor, status, words
+    tabular_model, oscar, oip_schema
 ):
     before = _runs(oscar, tabular_model)
-    answer = requests.post(
-        f"{tabular_model.url}/v2/models/{tabular_model.model}/infer",
-        json={"inputs": [tensor]},
-        headers=tabular_model.headers,
-        timeout=10,
-    )
-    assert answer.status_code == status
-    oip_schema.check(answer.json(), "inference_error_response")
-    for word in words:
-        assert word in answer.json()["error"]
+    for tensor, words in BAD_TENSORS:
+        answer = requests.post(
+            f"{tabular_model.url}/v2/models/{tabular_model.model}/infer",
+            json={"inputs": [tensor]},
+            headers=tabular_model.headers,
+            timeout=10,
+        )
+        assert answer.status_code == 400, tensor
+        oip_schema.check(answer.json(), "inference_error_response")
+        for word in words:
+            assert word in answer.json()["error"]
     assert _runs(oscar, tabular_model) == before
 
 
