@@ -344,20 +344,3 @@ _ANIMALS = ("otter", "lynx", "heron", "ibex", "koala", "puffin", "gecko", "bison
 def _image_refusal(what: str) -> str:
     prefixes = ", ".join(settings.DEPLOY_ALLOWED_IMAGE_PREFIXES)
     return f"{what}: it must start with one of {prefixes}."
-
-
-class TryItForm(forms.Form):
-    """Inputs for one run of an OSCAR inference service."""
-
-    inputs = forms.CharField(
-        label="Inputs (JSON object)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": '{"top_k": 3}'}),
-        max_length=100_000,
-    )
-    file = forms.FileField(label="File", required=False)
-    mode = forms.ChoiceField(
-        label="Run",
-        choices=[("sync", "Now, and show the result"), ("async", "As a background job")],
-        initial="sync",
-    )

@@ -243,6 +243,16 @@ DEPLOY_FEDSERVER_ACCESS = env.str(
     "DEPLOY_FEDSERVER_ACCESS", default="allocation" if SANDBOX_MODE else "endpoint"
 )
 DEPLOY_FEDSERVER_TIMEOUT = env.float("DEPLOY_FEDSERVER_TIMEOUT", default=2.0)
+# How this site reaches a Nomad deployment's DEEPaaS API for inference (Try it, the OIP
+# gateway): "endpoint" through its Traefik router, "allocation" at the allocation's `api`
+# port (the sandbox runs the real DEEPaaS server on loopback).
+DEPLOY_DEEPAAS_ACCESS = env.str(
+    "DEPLOY_DEEPAAS_ACCESS", default="allocation" if SANDBOX_MODE else "endpoint"
+)
+# Seconds one inference (a DEEPaaS predict, an OSCAR /run) may take before we answer 504.
+DEPLOY_INFERENCE_TIMEOUT = env.float("DEPLOY_INFERENCE_TIMEOUT", default=30.0)
+# Largest Open Inference Protocol request body accepted (JSON or binary tensors): 413 above.
+INFERENCE_MAX_REQUEST_BYTES = env.int("INFERENCE_MAX_REQUEST_BYTES", default=16 * 1024 * 1024)
 # Stamped into every job's Meta so one bulk query finds this site's jobs on a shared cluster.
 DEPLOY_INSTANCE = env.str("DEPLOY_INSTANCE", default="aix")
 OSCAR_ENDPOINT = env.str("OSCAR_ENDPOINT", default="http://127.0.0.1:8090").rstrip("/")

@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.auth",
     "tests.fixtures.browser",
     "tests.fixtures.faults",
+    "tests.fixtures.inference",
 ]
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent

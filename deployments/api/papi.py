@@ -23,6 +23,7 @@ from deployments.backends.owner import owner_sub
 from deployments.config import docker_image_of
 from deployments.federated_options import federated_options
 from deployments.models import Deployment
+from deployments.oip.metadata import inference_url
 from deployments.selectors import deployments_for_user
 from deployments.services import DeploymentError, deployment_delete, request_sync
 from marketplace.inputs.drf import BoundedJSONParser
@@ -87,7 +88,8 @@ def summary(deployment: Deployment) -> dict[str, Any]:
             "memory_MB": deployment.ram_mb,
             "disk_MB": deployment.disk_mb,
         },
-        "endpoints": dict(deployment.endpoints or {}),
+        # "oip": the Open Inference Protocol routes AI Exchange serves for the deployment.
+        "endpoints": {**(deployment.endpoints or {}), **_oip_endpoint(deployment)},
         "active_endpoints": [deployment.main_endpoint] if deployment.is_running else [],
         "main_endpoint": deployment.main_endpoint,
         "alloc_ID": deployment.alloc_id,
@@ -97,6 +99,11 @@ def summary(deployment: Deployment) -> dict[str, Any]:
     if deployment.kind == "tool" and deployment.module is not None:
         data["tool_name"] = deployment.module.name
     return data
+
+
+def _oip_endpoint(deployment: Deployment) -> dict[str, str]:
+    url = inference_url(deployment)
+    return {"oip": url} if url else {}
 
 
 def _flatten(body: Any) -> dict[str, Any]:
