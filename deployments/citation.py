@@ -345,6 +345,11 @@ def ro_crate_zip(record: ActivityRecord) -> bytes:
             props[name.partition(":")[2]] = value
         if used.see_also:
             props["url"] = used.see_also
+        if used.kind == "dataset":
+            # A web-based data entity: its @id is where it lives (https://doi.org/…), part
+            # of the crate by reference (nothing is downloaded into the zip).
+            entities.append(crate.add_dataset(used.see_also, properties=props))
+            continue
         entities.append(crate.add(ContextEntity(crate, f"{record.url}#{used.key}", props)))
     prov_file = crate.add_file(
         io.StringIO(jsonld(record)),
