@@ -152,7 +152,10 @@ def test_citation_and_ro_crate_name_each_dataset_with_doi_and_checksum_once_fetc
     deployment = _deploy_citing(client, ModuleFactory(), deploy_settings)
     doi_url = f"https://doi.org/{SANDBOX_DOI}"
     # Before the job ran past its downloads, no checksum is invented.
-    assert _record(client, deployment) == {doi_url: "not yet fetched", URL_DATASET: "not yet fetched"}
+    assert _record(client, deployment) == {
+        doi_url: "not yet fetched",
+        URL_DATASET: "not yet fetched",
+    }
 
     def running():
         sync_statuses()
