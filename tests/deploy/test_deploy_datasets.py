@@ -206,3 +206,14 @@ def test_an_unreadable_record_is_said_so_instead_of_a_checksum(
     assert checksums[f"https://doi.org/{SANDBOX_DOI}"] == (
         "fetched, but its record could not be read (HTTP 503)"
     )
+
+
+def test_a_federated_client_names_its_datasets_by_the_same_rule(capsys):
+    from federated_learning import client
+
+    assert client.parse_dataset(f"https://doi.org/{SANDBOX_DOI}") == SANDBOX_DOI
+    assert client.parse_dataset(URL_DATASET) == URL_DATASET
+    with pytest.raises(SystemExit) as refused:
+        client.main(["--address", "127.0.0.1:9", "--token", "t", "--dataset", "ftp://x"])
+    assert refused.value.code == 2
+    assert "argument --dataset: “ftp://x” is neither a DOI" in capsys.readouterr().err
