@@ -190,6 +190,14 @@ def test_citation_and_ro_crate_name_each_dataset_with_doi_and_checksum_once_fetc
     # The configuration stays free of the record's internals but keeps the run's settings.
     assert json.loads(crate.get(f"{crate.root_dataset['identifier']}#configuration")["value"])
 
+    # Upgrading names the same datasets again (what the old job fetched stays with it).
+    upgrade = client.get(
+        f"/deployments/new/{deployment.module.name}/?upgrade={deployment.pk}&service=deepaas"
+    )
+    assert upgrade.context["form"]["datasets"].value() == (
+        f"{SANDBOX_DOI} force_pull\n{URL_DATASET}"
+    )
+
 
 def test_an_unreadable_record_is_said_so_instead_of_a_checksum(
     client, signed_in, deploy_settings, nomad, records
