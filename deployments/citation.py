@@ -29,6 +29,7 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from catalog.fair import links
+from deployments import datasets
 from deployments.federated_options import privacy_statement
 from deployments.models import Deployment, DeploymentState, PublishedCitation
 
@@ -40,6 +41,8 @@ CONTEXT = {
     "foaf": str(FOAF),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
+    # A dataset's checksum(s) as its record states them ("md5:…"), or why none is known yet.
+    "spdx": "http://spdx.org/rdf/terms#",
 }
 JSONLD_TYPE = "application/ld+json"
 # Settings a citation shows; storage URL and user (and every secret) stay private.
@@ -55,7 +58,7 @@ class UsedEntity:
 
     key: str  # fragment of the entity's IRI inside the record
     label: str
-    kind: str  # "module-revision" | "image" | "pipeline-version"
+    kind: str  # "module-revision" | "image" | "pipeline-version" | "dataset"
     properties: dict[str, str] = field(default_factory=dict)
     see_also: str = ""
     # The thing this is a version of (the module's page, the IRI of its catalog JSON-LD).
@@ -135,6 +138,7 @@ def deployment_record(deployment: Deployment) -> ActivityRecord:
     if module is not None or deployment.revision_number is not None:
         used.append(module_revision_entity(deployment))
     used.append(image_entity(deployment))
+    used.extend(dataset_entities(deployment))
     title = deployment.title or str(pk)
     what = (module.title or module.name) if module else deployment.docker_image
     return ActivityRecord(
@@ -188,6 +192,28 @@ def image_entity(deployment: Deployment) -> UsedEntity:
         properties=props,
         see_also=links.docker_hub_url(deployment.docker_image),
     )
+
+
+def dataset_entities(deployment: Deployment) -> list[UsedEntity]:
+    """Each dataset the job fetched, by its DOI (or URL) and checksum(s); "not yet fetched"
+    until the job ran past its download tasks (deployments/services/datasets.py)."""
+    entities = []
+    for number, dataset in enumerate((deployment.config or {}).get("datasets") or [], start=1):
+        identifier = dataset["doi"]
+        props = {
+            "schema:identifier": datasets.landing_url(identifier),
+            "spdx:checksum": datasets.checksum_text(dataset),
+        }
+        entities.append(
+            UsedEntity(
+                key=f"dataset-{number}",
+                label=f"dataset {identifier}",
+                kind="dataset",
+                properties=props,
+                see_also=datasets.landing_url(identifier),
+            )
+        )
+    return entities
 
 
 def history_url(module_name: str) -> str:
@@ -311,7 +337,7 @@ def ro_crate_zip(record: ActivityRecord) -> bytes:
     entities = []
     for used in record.used:
         props = {
-            "@type": "SoftwareApplication",
+            "@type": "Dataset" if used.kind == "dataset" else "SoftwareApplication",
             "name": used.label,
             "additionalType": used.kind,
         }
@@ -319,6 +345,11 @@ def ro_crate_zip(record: ActivityRecord) -> bytes:
             props[name.partition(":")[2]] = value
         if used.see_also:
             props["url"] = used.see_also
+        if used.kind == "dataset":
+            # A web-based data entity: its @id is where it lives (https://doi.org/…), part
+            # of the crate by reference (nothing is downloaded into the zip).
+            entities.append(crate.add_dataset(used.see_also, properties=props))
+            continue
         entities.append(crate.add(ContextEntity(crate, f"{record.url}#{used.key}", props)))
     prov_file = crate.add_file(
         io.StringIO(jsonld(record)),

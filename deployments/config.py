@@ -245,6 +245,12 @@ def deploy_config(
             ),
             "rclone_user": Param("Storage user", ""),
             "rclone_password": Param("Storage password", ""),
+            "datasets": Param(
+                "Datasets",
+                [],
+                description="Fetched when the job starts: `[{doi, force_pull}]`, each a DOI "
+                "(10.NNNN/…) or an https URL.",
+            ),
         }
     return config
 

@@ -19,6 +19,7 @@ from deployments.config import (
     DeployConfig,
     image_allowed,
 )
+from deployments.datasets import DatasetError, parse_datasets
 from deployments.federated_options import federated_options
 from deployments.services.create import DeploymentRequest
 
@@ -133,6 +134,7 @@ class DeploymentForm(forms.Form):
                 max_length=500,
                 widget=forms.PasswordInput(render_value=False),
             )
+            self.fields["datasets"] = DatasetsField()
 
         if "flower" in config.sections:
             for key, param in config.sections["flower"].items():
@@ -151,7 +153,7 @@ class DeploymentForm(forms.Form):
             "hostname",
         ),
         "hardware": ("cpu_num", "ram", "disk", "gpu_num", "gpu_type"),
-        "storage": ("rclone_url", "rclone_user", "rclone_password"),
+        "storage": ("rclone_url", "rclone_user", "rclone_password", "datasets"),
         "flower": tuple(f"flower_{key}" for key in flower.OPTIONS),
     }
 
@@ -267,6 +269,8 @@ class DeploymentForm(forms.Form):
         secret_fields = [k for k in SECRET_FIELDS if ide or k != "jupyter_password"]
         kept_secrets = {key: data[key] for key in secret_fields if data.get(key)}
         config = {key: data[key] for key in ("rclone_url", "rclone_user") if data.get(key)}
+        if data.get("datasets"):
+            config["datasets"] = data["datasets"]
         if "flower" in self.config.sections:
             config["flower"] = {key: data[f"flower_{key}"] for key in flower.OPTIONS}
             # A fresh secret per deployment: every client must present it.
@@ -290,6 +294,35 @@ class DeploymentForm(forms.Form):
             config=config,
             secrets=kept_secrets,
         )
+
+
+class DatasetsField(forms.Field):
+    """Datasets by DOI or https URL: the form's lines or PAPI's `[{doi, force_pull}]`."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "10.5281/zenodo.1234567"})
+
+    def __init__(self) -> None:
+        super().__init__(
+            label="Datasets (DOI or https URL)",
+            required=False,
+            help_text="One per line, fetched when the job starts; add “ force_pull” after "
+            "one to download it again even if your storage already has it.",
+        )
+
+    def to_python(self, value):
+        try:
+            return parse_datasets(value)
+        except DatasetError as exc:
+            raise forms.ValidationError(f"Datasets: {exc}.") from exc
+
+    def prepare_value(self, value):
+        if isinstance(value, list):  # a refused or re-shown form keeps what was typed
+            return "\n".join(
+                d["doi"] + (" force_pull" if d.get("force_pull") else "")
+                for d in value
+                if isinstance(d, dict) and "doi" in d
+            )
+        return value
 
 
 def _flower_field(key: str, param) -> forms.Field:

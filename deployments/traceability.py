@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from catalog.models import ModuleRevision
-from deployments import citation, panels
+from deployments import citation, datasets, panels
 from deployments.models import Deployment, DigestSource, PublishedCitation
 from marketplace.auth.permissions import can_curate
 
@@ -41,6 +41,14 @@ def provenance_context(request, deployment: Deployment) -> dict:
         "crate_url": reverse("deployments:ro-crate", args=[deployment.pk]),
         "publish_url": reverse("deployments:publish", args=[deployment.pk]),
         "published_at": citation.published_at(PublishedCitation.Kind.DEPLOYMENT, deployment.pk),
+        "datasets": [
+            {
+                "doi": d["doi"],
+                "url": datasets.landing_url(d["doi"]),
+                "checksum": datasets.checksum_text(d),
+            }
+            for d in (deployment.config or {}).get("datasets") or []
+        ],
     }
 
 

@@ -38,6 +38,9 @@ def upgrade_initial(old: Deployment) -> dict:
     for key in ("rclone_url", "rclone_user"):
         if (old.config or {}).get(key):
             initial[key] = old.config[key]
+    datasets = (old.config or {}).get("datasets") or []
+    if datasets:  # the same data again; what the old job fetched (checksums) stays with it
+        initial["datasets"] = [{"doi": d["doi"], "force_pull": d["force_pull"]} for d in datasets]
     for key, value in ((old.config or {}).get("flower") or {}).items():
         initial[f"flower_{key}"] = value
     return {k: v for k, v in initial.items() if v not in ("", None)}

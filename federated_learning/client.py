@@ -36,6 +36,7 @@ from flwr.common.differential_privacy import (
 )
 from flwr.common.differential_privacy_constants import KEY_CLIPPING_NORM, KEY_NORM_BIT
 
+from deployments.datasets import DatasetError, landing_url, normalise_identifier
 from federated_learning import model, privacy
 from federated_learning.auth import BearerTokenClientInterceptor
 
@@ -231,6 +232,14 @@ def parse_shard(text: str) -> tuple[int, int]:
     return index, count
 
 
+def parse_dataset(text: str) -> str:
+    """A dataset this site trains on, by DOI or https URL (the deploy form's rule)."""
+    try:
+        return normalise_identifier(text)
+    except DatasetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m federated_learning.client")
     parser.add_argument("--address", required=True, help="the server's HOST:PORT")
@@ -254,8 +263,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="refuse unless this client clips its own update (client-side clipping or local DP)",
     )
+    parser.add_argument(
+        "--dataset",
+        type=parse_dataset,
+        action="append",
+        default=[],
+        help="a dataset this site trains on, by DOI or https URL (repeatable); printed to cite",
+    )
     parser.add_argument("--padding", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    for dataset in args.dataset:
+        # This site's data stays here; the line is what its operators cite for the run.
+        print(f"This client trains on dataset {landing_url(dataset)}")
     logging.getLogger("flwr").setLevel(logging.WARNING)
 
     index, count = args.shard

@@ -217,6 +217,17 @@ DEPLOY_BACKENDS = {
     "nomad": "deployments.backends.nomad.NomadBackend",
     "oscar": "deployments.backends.oscar.OscarBackend",
 }
+# Datasets a deployment names by DOI or URL (deployments/datasets.py): the job fetches them in
+# a prestart task running this image (PAPI's dataset_download task), and the platform reads the
+# dataset's Zenodo-style record (files, checksums) once the job ran past it. The sandbox points
+# DATASET_RECORDS_API at its loopback record server.
+DEPLOY_DATASET_IMAGE = env.str(
+    "DEPLOY_DATASET_IMAGE", default="registry.services.ai4os.eu/ai4os/docker-zenodo:latest"
+)
+DATASET_RECORDS_API = env.str(
+    "DATASET_RECORDS_API", default="https://zenodo.org/api/records/"
+).rstrip("/")
+DATASET_RECORDS_TIMEOUT = env.float("DATASET_RECORDS_TIMEOUT", default=5.0)
 NOMAD_ADDR = env.str("NOMAD_ADDR", default="http://127.0.0.1:4646").rstrip("/")
 NOMAD_TOKEN = env.str("NOMAD_TOKEN", default="")
 NOMAD_REGION = env.str("NOMAD_REGION", default="")

@@ -33,6 +33,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 GITHUB_API_URL = "http://127.0.0.1:9/unset-github"
 GITHUB_RAW_URL = "http://127.0.0.1:9/unset-raw"
 DOCKERHUB_API_URL = "http://127.0.0.1:9/unset-dockerhub"
+DATASET_RECORDS_API = "http://127.0.0.1:9/unset-dataset-records"
 HARVEST_CATALOGS = ["modules=ai4os-hub/modules-catalog"]
 HARVEST_MAX_WAIT_SECONDS = 5.0
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute"}}  # noqa: F405

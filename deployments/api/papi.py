@@ -60,7 +60,7 @@ SECTIONS = {
         "rclone_password": "rclone_password",
         "rclone_conf": None,
         "rclone_vendor": None,
-        "datasets": None,
+        "datasets": "datasets",
     },
 }
 # The federated-server tool's options (PAPI's section `flower`).

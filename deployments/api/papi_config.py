@@ -86,7 +86,7 @@ MODULE_CONF: dict[str, dict[str, dict[str, Any]]] = {
         "datasets": {
             "name": "Datasets",
             "value": [],
-            "description": "Datasets to download: `[{doi, force_pull}]`; needs the storage fields.",
+            "description": "Datasets to download: `[{doi, force_pull}]`, each a DOI or https URL.",
         },
     },
 }

@@ -4,7 +4,8 @@ Jobs are built as API JSON, not HCL: registering JSON needs no `/v1/jobs/parse`
 round trip and the sandbox emulator accepts it unchanged. The shape follows
 PAPI's `etc/modules/nomad.hcl`: one group `usergroup`, the `main` task running
 `deep-start --<service>`, sidecars only where needed (storage mount when storage
-credentials are given, the Gradio UI for DEEPaaS), Traefik tags for endpoints.
+credentials are given, the Gradio UI for DEEPaaS), Traefik tags for endpoints, and one
+`dataset_download_<i>` prestart task per dataset the deployment names (PAPI's template).
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ def build_job(deployment: Deployment, *, owner_sub: str, secrets: dict[str, str]
     config = deployment.config or {}
     storage = _storage(config, secrets)
     tasks = [_main_task(deployment, labels, storage, secrets)]
+    datasets = config.get("datasets") or []
+    tasks[:0] = [_dataset_task(i, d, storage) for i, d in enumerate(datasets)]
     if storage:
         tasks.insert(0, _storage_mount_task(job_id, storage))
         tasks.append(_storage_cleanup_task(job_id))
@@ -177,6 +180,8 @@ def _main_task(
     secrets: dict[str, str],
 ) -> dict[str, Any]:
     env = {"jupyterPASSWORD": secrets.get("jupyter_password", "")}
+    if deployment.config and deployment.config.get("datasets"):
+        env["AIX_DATASETS_DIR"] = datasets_dir(storage)
     if storage:
         env |= _rclone_env(storage)
     resources: dict[str, Any] = {
@@ -233,6 +238,39 @@ def _storage_mount_task(job_id: str, storage: dict[str, str]) -> dict[str, Any]:
         },
         "Env": _rclone_env(storage),
         "Resources": {"CPU": 50, "MemoryMB": 250},
+    }
+
+
+def datasets_dir(storage: dict[str, str] | None) -> str:
+    """Where the datasets land: the user's storage (PAPI) or, without storage, the
+    allocation's shared directory, which every task of the group sees."""
+    return "/storage/datasets" if storage else "${NOMAD_ALLOC_DIR}/datasets"
+
+
+def _dataset_task(
+    index: int, dataset: dict[str, Any], storage: dict[str, str] | None
+) -> dict[str, Any]:
+    """Fetch one dataset before the main task starts (not a sidecar: it runs to completion,
+    and the main task only starts once it succeeded)."""
+    env = {
+        "DOI": dataset["doi"],
+        "FORCE_PULL": "true" if dataset.get("force_pull") else "false",
+        "DATASETS_DIR": datasets_dir(storage),
+    }
+    if storage:
+        env |= _rclone_env(storage)
+    return {
+        "Name": f"dataset_download_{index}",
+        "Driver": "docker",
+        "Lifecycle": {"Hook": "prestart", "Sidecar": False},
+        "Config": {
+            "image": settings.DEPLOY_DATASET_IMAGE,
+            "force_pull": True,
+            "volumes": ["/nomad-storage/${NOMAD_JOB_ID}:/storage:shared"] if storage else [],
+        },
+        "Env": env,
+        "Resources": {"CPU": 50, "MemoryMB": 500},
+        "RestartPolicy": {"Attempts": 0, "Mode": "fail"},
     }
 
 

@@ -28,6 +28,10 @@ Nomad: ``jobs`` (job ID → full job), ``allocations`` (alloc ID → allocation)
 OSCAR: ``services`` (name → definition), ``jobs`` (service → job → info),
 ``fail_jobs(service_name_or_predicate, message)``, ``job_timeline`` (``{"running", "succeeded"}``).
 
+``DatasetRecordServer(port=0, records=None)`` (``deployments.sandbox.dataset_records``): a
+Zenodo-like record API (record JSON with files and md5 checksums, file contents) serving one
+labelled SANDBOX record, ``SANDBOX_DOI``, for deployments that cite datasets.
+
 Known differences from the real systems
 ---------------------------------------
 Nomad:
@@ -36,6 +40,8 @@ Nomad:
   DEEPaaS server with a sandbox model plugin, ``deployments.sandbox.deepaas_runner``), as local
   processes on loopback ports; NOMAD_PORT_<label> is then the host port, as for raw_exec, not
   the container port as for docker).
+- Prestart tasks (storage mount, ``dataset_download_<i>``) do not run: a job's datasets are not
+  downloaded; the platform still reads their records once the job runs.
 - ``POST /v1/jobs/parse`` answers 501 (no HCL parser in the standard library): submit JSON jobs.
 - Scheduling is a feasibility check only: node eligibility, job/group/task constraints
   (``=``, ``!=``, ``regexp``, ``set_contains*``, ``is_set``, numeric comparisons; other

@@ -13,6 +13,7 @@ import threading
 from types import FrameType
 
 from deployments.sandbox import DEEPAAS_RUNNERS, SANDBOX_RUNNERS
+from deployments.sandbox.dataset_records import SANDBOX_DOI, DatasetRecordServer
 from deployments.sandbox.deepaas_runner import ensure_venv
 from deployments.sandbox.nomad_emulator import DEFAULT_TIMELINE, NomadEmulator
 from deployments.sandbox.oscar_emulator import DEFAULT_JOB_TIMELINE, OscarEmulator
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="do not run the real DEEPaaS server for DEEPaaS deployments (no virtualenv)",
     )
+    parser.add_argument(
+        "--records-port",
+        type=int,
+        default=8099,
+        help="port of the Zenodo-like dataset record server (DATASET_RECORDS_API)",
+    )
     args = parser.parse_args(argv)
     runners = dict(SANDBOX_RUNNERS)
     if not args.no_deepaas:
@@ -79,11 +86,18 @@ def main(argv: list[str] | None = None) -> None:
         job_timeline=DEFAULT_JOB_TIMELINE,
         storage=s3.provider,
     )
+    records = DatasetRecordServer(port=args.records_port)
     nomad.start()
     oscar.start()
+    records.start()
     print(f"SANDBOX Nomad emulator listening on {nomad.base_url}", flush=True)
     print(f"SANDBOX OSCAR emulator listening on {oscar.base_url}", flush=True)
     print(f"SANDBOX S3 server (OSCAR's MinIO) listening on {s3.endpoint}", flush=True)
+    print(
+        f"SANDBOX dataset records (Zenodo-like) at {records.base_url}/api/records "
+        f"(set DATASET_RECORDS_API; cite {SANDBOX_DOI})",
+        flush=True,
+    )
     print(
         "These are emulators: no container is ever started (a federated server runs as a "
         "local Flower process, a DEEPaaS API as the real DEEPaaS server with an emulated "
@@ -104,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         nomad.stop()
         oscar.stop()
+        records.stop()
         s3.stop()
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from deployments.backends import BackendStatus, TransientBackendError, get_backend
 from deployments.backends.registry import backend_names
 from deployments.models import Deployment, DeploymentState
+from deployments.services.datasets import record_fetched_datasets
 from deployments.services.enqueue import SYNC_TASK, send
 from deployments.services.state import can_move, transition
 
@@ -89,13 +90,17 @@ def _apply(deployment: Deployment, status: BackendStatus | None) -> bool:
     if not can_move(deployment.state, status.state):
         return False  # e.g. an error set by a timeout is not undone by "still pending"
     extra = {"alloc_id": status.alloc_id} if status.alloc_id else {}
-    return transition(
+    moved = transition(
         deployment,
         status.state,
         reason=status.reason or f"The backend reports it {status.state}.",
         expected=[deployment.state],
         **extra,
     )
+    if moved and status.state == S.RUNNING:
+        # Running means its prestart tasks, the dataset downloads, succeeded.
+        record_fetched_datasets(deployment.pk)
+    return moved
 
 
 def _remember_problem(backend: str, message: str) -> None:
