@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 180
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 28
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,11 @@ def line_chart(
     threshold: float | None = None,
     threshold_label: str = "",
     y_max: float | None = None,
+    x_axis: str = "",
+    y_axis: str = "",
 ) -> SafeString:
+    """A line chart; `x_axis` and `y_axis` say in words (with units) what the axes are, drawn
+    on the chart and repeated in its description (axes_caption gives the words for a caption)."""
     points = [v for s in series for v in s.values if v is not None]
     top = max([*points, threshold or 0.0, 1e-9]) if y_max is None else y_max
     top = _nice(top * 1.1)
@@ -48,7 +52,11 @@ def line_chart(
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(description)} '
+        f"{escape(axes_caption(x_axis, y_axis))}</desc>",
+        f'<text class="axis-title" x="{LEFT}" y="{TOP - 10}">{escape(y_axis)}</text>',
+        f'<text class="axis-title" x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 8}" '
+        f'text-anchor="middle">{escape(x_axis)}</text>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
         f'y2="{TOP + plot_h}"/>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
@@ -72,6 +80,11 @@ def line_chart(
             parts.append(f'<circle class="{escape(s.css)}" cx="{a:.1f}" cy="{b:.1f}" r="2.5"/>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def axes_caption(x_axis: str, y_axis: str) -> str:
+    """The axes in words, for a caption under the chart."""
+    return f"Vertical axis: {y_axis}. Horizontal axis: {x_axis}." if x_axis or y_axis else ""
 
 
 def _nice(value: float) -> float:

@@ -46,6 +46,7 @@ def _render_tab(
     monitor = selectors.monitor_of(deployment) or Monitor(deployment=deployment)
     buckets = selectors.traffic(deployment)
     new_token = request.session.pop(TOKEN_SESSION_KEY, {}).get(str(deployment.pk), "")
+    sample = cache.get(demo.progress_key(deployment.pk))
     return render(
         request,
         "monitoring/tab.html",
@@ -65,7 +66,9 @@ def _render_tab(
             ),
             "detectors": detectors.DETECTORS.values(),
             "sandbox": settings.SANDBOX_MODE,
-            "sample": cache.get(demo.progress_key(deployment.pk)),
+            "sample": sample,
+            # The tab refreshes itself while sample traffic (and the checks it runs) go on.
+            "busy": bool(sample and not sample.get("done")),
             "sample_requests": settings.MONITORING_SAMPLE_REQUESTS,
             "min_window": settings.MONITORING_MIN_WINDOW,
             "retention_days": settings.MONITORING_RETENTION_DAYS,
@@ -132,12 +135,14 @@ def monitoring_sample_traffic(request: HttpRequest, pk) -> HttpResponse:
     if deployment.backend == Deployment.Backend.OSCAR and not deployment.is_running:
         messages.error(request, "The service is not running yet; send traffic once it runs.")
     else:
+        # Under way from now on, so the page that follows already refreshes itself.
+        total = settings.MONITORING_SAMPLE_REQUESTS
+        cache.set(demo.progress_key(deployment.pk), {"sent": 0, "total": total}, 3600)
         _enqueue(
             request,
             send_sample_traffic,
             deployment,
-            f"Sending {settings.MONITORING_SAMPLE_REQUESTS} sample requests; drift starts "
-            "halfway. Reload this page to watch.",
+            f"Sending {total} sample requests; drift starts halfway. This page follows them.",
         )
     return redirect("monitoring:tab", pk=deployment.pk)
 
