@@ -115,7 +115,10 @@ def traffic_charts(buckets: list[TrafficBucket]) -> list[dict]:
             y_axis=axes[1][1],
         ),
     ]
-    return [{"svg": svg, "caption": charts.axes_caption(x, y)} for svg, (x, y) in zip(svgs, axes)]
+    return [
+        {"svg": svg, "caption": charts.axes_caption(x, y)}
+        for svg, (x, y) in zip(svgs, axes, strict=True)
+    ]
 
 
 def recent_checks(deployment: Deployment, limit: int = HISTORY_CHECKS) -> list[DriftCheck]:
