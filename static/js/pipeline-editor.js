@@ -216,7 +216,8 @@
   }
   function drawNode(layer, s, box) {
     var problem = problems[s.id];
-    var label = "Step " + s.id + ": " + titleText(s) + " (" + (s.kind === "join" ? s.name : s.kind) + ")" +
+    // The accessible name starts with the visible text (WCAG 2.5.3 label in name).
+    var label = titleText(s) + " " + subText(s) +
       (s.inputs.length ? ", reads " + s.inputs.join(", ") : "") +
       (problem ? ". Problem: " + problem.join(" ") : "") +
       (pendingSource === s.id ? ". Connecting from here" : "");
