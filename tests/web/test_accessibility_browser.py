@@ -8,8 +8,6 @@ walk costs one database set-up."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.test import Client
 
@@ -86,9 +84,7 @@ def _world() -> dict[str, str]:
 
 
 def test_every_main_page_is_axe_clean_and_fits_the_viewport(ui_page, live_server, transactional_db):
-    started = time.monotonic()
     world = _world()
-    print(f"world built in {time.monotonic() - started:.1f} s")
     page = ui_page
     failures: list[str] = []
 
