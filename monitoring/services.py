@@ -105,7 +105,7 @@ def record_summaries(
         new_types |= summary.types
     last_id = max(row.pk for row in rows)
     if count_usage:
-        count_inference_calls(monitor.deployment, len(rows))
+        count_inference_calls(monitor.deployment, len(rows), source=source)
     if new_types:
         locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
         locked.feature_types = {**new_types, **locked.feature_types}
@@ -144,9 +144,21 @@ def record_payload(
     return rows[0]
 
 
-def count_inference_calls(deployment: Deployment, calls: int = 1) -> None:
-    """Report `calls` inference calls of `deployment` to the catalog's usage counters."""
-    record_event("inference_calls", module_ids=[deployment.module_id], count=calls)
+# Traffic that is not people using a module: the demo's sample traffic.
+NOT_USAGE_SOURCES = frozenset({"demo"})
+
+
+def counts_as_usage(source: str) -> bool:
+    """Whether a request is usage: never the demo's traffic, never anything in the sandbox
+    (its deployments are emulated), so demo clicks cannot drive "Most used"."""
+    return source not in NOT_USAGE_SOURCES and not settings.SANDBOX_MODE
+
+
+def count_inference_calls(deployment: Deployment, calls: int = 1, *, source: str) -> None:
+    """Report `calls` inference calls of `deployment` to the catalog's usage counters, when
+    they count as usage (counts_as_usage)."""
+    if counts_as_usage(source):
+        record_event("inference_calls", module_ids=[deployment.module_id], count=calls)
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ def test_the_canvas_follows_the_yaml_and_removes_steps(
     assert "is not valid YAML" in page.locator("[data-problems]").inner_text()
     # A problem the server names on a step is marked on that step in the canvas.
     page.get_by_label("Definition (YAML)").fill(
-        "input_type: Image\nsteps:\n- id: a\n  module: plants-classification\n  inputs:\n  - ghost\n"
+        "input_type: Image\nsteps:\n- id: a\n  module: plants-classification\n"
+        "  inputs:\n  - ghost\n"
     )
     page.get_by_role("button", name="Save pipeline").click()
     node = page.locator('[data-node="a"]')

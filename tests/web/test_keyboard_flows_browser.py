@@ -105,9 +105,8 @@ def test_build_and_run_a_two_model_vote_pipeline_with_the_keyboard(
     page.keyboard.press("Enter")
     assert page.locator("path[data-edge]").count() == 2
     # Laid out in layers: the vote sits right of both models.
-    boxes = {
-        n: page.locator(f'[data-node="{n}"]').bounding_box() for n in ("plants", "ai4os-image", "vote")
-    }
+    steps = ("plants", "ai4os-image", "vote")
+    boxes = {n: page.locator(f'[data-node="{n}"]').bounding_box() for n in steps}
     assert boxes["vote"]["x"] > boxes["plants"]["x"] + boxes["plants"]["width"]
     assert boxes["vote"]["x"] > boxes["ai4os-image"]["x"] + boxes["ai4os-image"]["width"]
 
