@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from deployments.models import Deployment, DeploymentState
 from monitoring import charts, detectors
+from monitoring.distributions import feature_histograms
 from monitoring.models import DriftCheck, DriftResult, InferenceSummary, Monitor, Notification
 
 TRAFFIC_SAMPLE = 5000  # the traffic charts read at most this many recent requests
@@ -38,6 +39,7 @@ class FeaturePanel:
     history: dict[str, list[DriftResult]] = field(default_factory=dict)
     charts: list[dict] = field(default_factory=list)
     verdict: str = "none"
+    histogram: dict | None = None  # reference vs current window (monitoring.distributions)
 
 
 def monitor_of(deployment: Deployment) -> Monitor | None:
@@ -152,6 +154,9 @@ def feature_panels(deployment: Deployment) -> list[FeaturePanel]:
         panel.charts = [
             _detector_chart(panel.feature, key, rows) for key, rows in panel.history.items()
         ]
+    histograms = feature_histograms(monitor_of(deployment))
+    for panel in panels.values():
+        panel.histogram = histograms.get(panel.feature)
     order = {"drift": 0, "warning": 1, "ok": 2}
     return sorted(panels.values(), key=lambda p: (order.get(p.verdict, 3), p.feature))
 

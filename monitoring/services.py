@@ -197,6 +197,39 @@ def update_settings(*, deployment: Deployment, values: MonitorSettings) -> Monit
     return monitor
 
 
+class ReferenceError_(Exception):
+    """A reference that cannot be taken (too few requests); the message says why."""
+
+
+def reset_reference_to_last(*, deployment: Deployment, count: int) -> Monitor:
+    """Freeze the last `count` recorded requests as the new reference ("this is normal now"):
+    later checks compare the requests after them against it."""
+    from monitoring.drift import columns  # drift reads this module's helpers
+
+    rows = list(
+        InferenceSummary.objects.filter(deployment=deployment)
+        .order_by("-id")
+        .values_list("id", "features")[:count]
+    )
+    if len(rows) < 2:
+        raise ReferenceError_(
+            f"Only {len(rows)} request{'s' if len(rows) != 1 else ''} recorded: a reference "
+            "needs at least 2."
+        )
+    rows.reverse()
+    monitor = monitor_for(deployment)
+    monitor.reference_sample = {
+        "kind": "last_n",
+        "first_id": rows[0][0],
+        "last_id": rows[-1][0],
+        "count": len(rows),
+        "values": columns(features for _, features in rows),
+    }
+    monitor.last_checked_summary_id = 0
+    monitor.save(update_fields=["reference_sample", "last_checked_summary_id", "updated_at"])
+    return monitor
+
+
 @dataclass(frozen=True)
 class PruneReport:
     by_age: int

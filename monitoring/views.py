@@ -23,7 +23,14 @@ from deployments.selectors import deployments_for_user
 from monitoring import demo, detectors, selectors
 from monitoring.forms import MonitorSettingsForm
 from monitoring.models import Monitor, Notification
-from monitoring.services import MonitorSettings, is_monitorable, issue_token, update_settings
+from monitoring.services import (
+    MonitorSettings,
+    ReferenceError_,
+    is_monitorable,
+    issue_token,
+    reset_reference_to_last,
+    update_settings,
+)
 
 logger = logging.getLogger(__name__)
 TOKEN_SESSION_KEY = "monitoring-new-token"  # noqa: S105 - a session key, not a secret
@@ -154,6 +161,31 @@ def monitoring_check_now(request: HttpRequest, pk) -> HttpResponse:
     from monitoring.tasks import check_deployment_drift
 
     _enqueue(request, check_deployment_drift, deployment, "A drift check is queued.")
+    return redirect("monitoring:tab", pk=deployment.pk)
+
+
+@login_required
+@require_POST
+def monitoring_reset_reference(request: HttpRequest, pk) -> HttpResponse:
+    """ "Reset reference to the last N requests": what the model sees now becomes normal."""
+    deployment = _own(request, pk)
+    try:
+        count = int(request.POST.get("count", ""))
+    except ValueError:
+        count = 0
+    if not 2 <= count <= settings.MONITORING_MAX_SUMMARIES_PER_DEPLOYMENT:
+        messages.error(request, "Give the number of recent requests to use, at least 2.")
+        return redirect("monitoring:tab", pk=deployment.pk)
+    try:
+        monitor = reset_reference_to_last(deployment=deployment, count=count)
+    except ReferenceError_ as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"The reference is now the last {monitor.reference_sample['count']} requests; "
+            "the next check compares the requests after them with it.",
+        )
     return redirect("monitoring:tab", pk=deployment.pk)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from deployments.models import Deployment
 from monitoring import demo
 from monitoring.drift import check_drift
-from monitoring.models import Monitor
+from monitoring.models import InferenceSummary, Monitor
 from tests.factories import DeploymentFactory
 from tests.fixtures.browser import sign_in
 from tests.monitoring.helpers import monitored_deployment, post_summaries
@@ -52,11 +52,30 @@ def test_the_tab_follows_sample_traffic_and_says_what_its_axes_are(
     axes = page.locator("[data-axes]").all_inner_texts()
     assert "Vertical axis: requests and errors per interval (count)." in axes[0]
     assert any("Vertical axis: −log10 of the p-value" in text for text in axes)
+    # Per feature, the reference and the current window as two histograms.
+    histogram = page.locator('[data-feature="temperature"] [data-histogram]')
+    assert histogram.locator("rect.bar-reference").count() == 10
+    assert histogram.locator("rect.bar-window").count() == 10
+    assert "Vertical axis: share of requests (%)." in histogram.inner_text()
     # Done: the page stops asking and says so.
     page.wait_for_function(
         "document.querySelector('[data-monitoring-live]').dataset.busy === 'false'"
     )
     assert "Sample traffic done." in page.locator("[data-monitoring-announce]").inner_text()
+
+    # "Reset reference to the last N requests": the newest requests become the reference.
+    form = page.locator("[data-reset-reference]")
+    form.get_by_label("Reset reference to the last").fill("150")
+    form.get_by_role("button", name="Reset reference").click()
+    page.get_by_text("The reference is now the last 150 requests").wait_for()
+    first, last = (
+        InferenceSummary.objects.order_by("-id").values_list("id", flat=True)[149],
+        (InferenceSummary.objects.order_by("-id").values_list("id", flat=True)[0]),
+    )
+    assert (
+        f"the 150 requests #{first}–#{last}"
+        in page.locator("[data-live-section=status]").inner_text()
+    )
     assert page.problems == []
 
 

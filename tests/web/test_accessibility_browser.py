@@ -8,6 +8,8 @@ walk costs one database set-up."""
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 from django.test import Client
 
@@ -26,6 +28,18 @@ from tests.pipelines.factories import VOTE_YAML, classifier
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WIDTHS = (1280, 375)
+DOCS_IMAGES = pathlib.Path(__file__).resolve().parents[2] / "docs" / "images"
+# The finished screens the docs show, taken at 1,280 px on the way (docs/images).
+SCREENSHOTS = {
+    "home": "home",
+    "browse with facets": "browse",
+    "module page": "module-page",
+    "deployments table": "deployments-table",
+    "deployment page": "deployment-page",
+    "monitoring": "monitoring-tab",
+    "pipeline editor": "pipeline-editor-edit",
+    "pipeline run": "pipeline-run-graph",
+}
 
 
 def _world() -> dict[str, str]:
@@ -90,6 +104,8 @@ def test_every_main_page_is_axe_clean_and_fits_the_viewport(ui_page, live_server
 
     def check(name: str) -> None:
         failures.extend(f"{name}: {line}" for line in axe_violations(page))
+        if name in SCREENSHOTS:
+            page.screenshot(path=str(DOCS_IMAGES / f"{SCREENSHOTS[name]}.png"), full_page=True)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             wider = overflow(page)
