@@ -11,7 +11,7 @@ from deployments.models import Deployment
 from monitoring import demo
 from monitoring.drift import check_drift
 from monitoring.models import InferenceSummary, Monitor
-from tests.factories import DeploymentFactory
+from tests.factories import DeploymentFactory, ModuleFactory
 from tests.fixtures.browser import sign_in
 from tests.monitoring.helpers import monitored_deployment, post_summaries
 from tests.monitoring.streams import synthetic_stream
@@ -88,3 +88,22 @@ def test_no_monitoring_tab_where_monitoring_does_not_apply(
     page.goto(f"{live_server.url}/deployments/{deployment.pk}/")
     page.locator("h1").wait_for()
     assert page.get_by_role("link", name="Monitoring").count() == 0
+
+
+def test_demo_traffic_matches_the_modules_data_type(page, live_server, transactional_db, settings):
+    settings.SANDBOX_MODE = True
+    image_model = ModuleFactory(title="Plankton image classifier", data_types=["Image"])
+    deployment = DeploymentFactory(module=image_model, running=True)
+    demo.send_sample_traffic(deployment_id=deployment.pk, total=300)  # what the task runs
+    sign_in(page, live_server, deployment.owner)
+    page.goto(f"{live_server.url}/deployments/{deployment.pk}/monitoring/")
+    features = page.locator("[data-feature]").evaluate_all(
+        "panels => panels.map(p => p.dataset.feature)"
+    )
+    assert "image_mean_intensity" in features and "temperature" not in features
+    panel = page.locator('[data-feature="image_mean_intensity"]')
+    assert panel.get_attribute("data-feature-verdict") == "drift"  # the images turned brighter
+    assert page.locator('[data-feature="image_width"]').get_attribute("data-feature-verdict") != (
+        "drift"
+    )
+    assert page.problems == []
