@@ -183,9 +183,9 @@ class Module(models.Model):
         default=False, help_text="upstream changed a field a curator overrode"
     )
 
-    # Federation: where the entry comes from first ("ai4os" for catalog modules, otherwise a
+    # Sources: where the entry comes from first ("ai4os" for catalog modules, otherwise a
     # SourceRecord.Kind), every source that publishes it ([{kind, label, record_id, url,
-    # revision, fetched_at, status}], written by catalog.services.federated from SourceRecord
+    # revision, fetched_at, status}], written by catalog.services.multisource from SourceRecord
     # rows so pages and exporters read one row) and their labels (the Source facet).
     origin = models.CharField(max_length=16, default="ai4os")
     sources = models.JSONField(default=list, blank=True)

@@ -16,7 +16,9 @@ from typing import Any
 from django.conf import settings
 
 from catalog.models import Module
-from deployments.federated import options as flower
+from deployments.federated_options import federated_options
+
+flower = federated_options()  # the tool's `flower` section (federated_learning.options)
 
 DEFAULT_IMAGE = "ai4oshub/ai4os-demo-app"
 TITLE_MAX = 45

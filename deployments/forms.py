@@ -19,8 +19,10 @@ from deployments.config import (
     DeployConfig,
     image_allowed,
 )
-from deployments.federated import options as flower
+from deployments.federated_options import federated_options
 from deployments.services.create import DeploymentRequest
+
+flower = federated_options()  # the tool's `flower` section (federated_learning.options)
 
 _HOSTNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 SECRET_FIELDS = ("jupyter_password", "rclone_password")

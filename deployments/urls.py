@@ -9,7 +9,6 @@ urlpatterns = [
     path("new/<slug:module_name>/", views.deployment_new, name="new"),
     path("<uuid:pk>/", views.deployment_detail, name="detail"),
     path("<uuid:pk>/delete/", views.deployment_delete_view, name="delete"),
-    path("<uuid:pk>/federated.json", views.deployment_federated, name="federated"),
     path("<uuid:pk>/run/", views.deployment_run, name="run"),
     path("<uuid:pk>/jobs/<str:job_name>/", views.deployment_job_logs, name="job-logs"),
     path("<uuid:pk>/citation.jsonld", citation_views.deployment_citation, name="citation"),

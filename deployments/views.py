@@ -14,12 +14,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.names import redirect_to_canonical
 from catalog.selectors import module_named, published_modules
+from deployments.backends import nomad_job
 from deployments.config import deploy_config, deployable_vos
 from deployments.forms import DeploymentForm, TryItForm
 from deployments.models import Deployment
@@ -32,7 +32,6 @@ from deployments.services import (
     request_sync,
     sync_problems,
 )
-from deployments.services.federated import federated_info, is_federated
 from deployments.services.inference import (
     build_payload,
     inference_job_logs,
@@ -168,12 +167,10 @@ def _render_detail(
             jobs = inference_jobs(deployment=deployment)
         except DeploymentError as exc:
             jobs_error = exc.message
-    federated = _federated_context(deployment) if is_federated(deployment) else None
     response = render(
         request,
         "deployments/detail.html",
         {
-            "federated": federated,
             "deployment": deployment,
             "provenance": provenance_context(request, deployment),
             "row": as_table_row(deployment),
@@ -187,48 +184,10 @@ def _render_detail(
         },
         status=status,
     )
-    if federated is not None:
-        response["Cache-Control"] = "no-store"  # the page shows the federated token
+    if deployment.backend == "nomad" and nomad_job.is_federated(deployment):
+        # The federated-learning panel (a template hook) shows the deployment's token.
+        response["Cache-Control"] = "no-store"
     return response
-
-
-def _federated_context(deployment: Deployment) -> dict:
-    """The federated panel's template context: the server's status, its rounds as table
-    rows (one value per configured metric) and the join commands."""
-    info = federated_info(deployment)
-    status = info.status or {}
-    metrics = status.get("metrics") or []
-    rounds = [
-        {**r, "values": [(r.get("metrics") or {}).get(name) for name in metrics]}
-        for r in status.get("rounds") or []
-        if isinstance(r, dict)
-    ]
-    return {
-        "fed": info,
-        "rounds": rounds,
-        "commands": [info.client_command(f"{i}/2") for i in (1, 2)],
-        "deployment": deployment,
-    }
-
-
-@login_required
-@require_GET
-def deployment_federated(request: HttpRequest, pk) -> JsonResponse:
-    """What the federated panel polls: the server's progress and the panel re-rendered."""
-    deployment = _own(request, pk)
-    if not is_federated(deployment):
-        return JsonResponse({"detail": "This deployment is not a federated server."}, status=404)
-    request_sync()
-    deployment.refresh_from_db()
-    context = _federated_context(deployment)
-    return JsonResponse(
-        {
-            **context["fed"].as_dict(),
-            "state": deployment.state,
-            "html": render_to_string("deployments/_federated.html", context, request=request),
-        },
-        headers={"Cache-Control": "no-store"},
-    )
 
 
 @login_required

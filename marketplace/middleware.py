@@ -38,13 +38,19 @@ class RequestIdMiddleware:
             reset_request_id(token)
 
 
-class ContentSecurityPolicyMiddleware:
+class BrowserPolicyMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (production)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
-        if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
+        for header, setting in (
+            ("Content-Security-Policy", "CONTENT_SECURITY_POLICY"),
+            ("Permissions-Policy", "PERMISSIONS_POLICY"),
+        ):
+            policy = getattr(settings, setting, "")
+            if policy and header not in response:
+                response[header] = policy
         return response

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "deployments",
     "pipelines",
     "monitoring",
+    "federated_learning",
 ]
 
 MIDDLEWARE = [
@@ -175,7 +176,7 @@ HARVEST_MAX_WAIT_SECONDS = env.float("HARVEST_MAX_WAIT_SECONDS", default=900.0)
 HARVEST_INTERVAL_HOURS = env.float("HARVEST_INTERVAL_HOURS", default=24.0)
 README_MAX_BYTES = env.int("README_MAX_BYTES", default=512 * 1024)
 
-# --- Federated sources (catalog.services.federated) ----------------------------
+# --- External sources (catalog.services.multisource) ----------------------------
 # Queries per source, separated by ";", each "key=value,key=value" (docs/operations.md).
 # Empty: nothing beyond the AI4OS catalogs is harvested.
 HARVEST_HUGGINGFACE = [
@@ -206,6 +207,9 @@ CELERY_BEAT_SCHEDULE["harvest-catalog"] = {
 # sandbox emulators (deployments/sandbox).
 # The class behind each Deployment.backend value (deployments.backends.registry). The sandbox
 # and the tests run these same classes against the emulators in deployments/sandbox/.
+# The federated-server tool's `flower` options the deploy form, PAPI's /config and the Nomad job
+# offer (deployments.federated_options: deployments sits below the federated_learning app).
+DEPLOY_FEDERATED_OPTIONS = "federated_learning.options"
 DEPLOY_BACKENDS = {
     "nomad": "deployments.backends.nomad.NomadBackend",
     "oscar": "deployments.backends.oscar.OscarBackend",
@@ -496,6 +500,8 @@ CATALOG_MODULE_PANELS = [
 TEMPLATE_HOOKS = {
     "user_menu": ["monitoring/_menu.html"],
     "deployment_tabs": ["monitoring/_tabs.html"],
+    # Below the deployment's details: the federated-learning panel (federated-server deployments).
+    "deployment_panels": ["federated_learning/_section.html"],
     "deployment_row_badges": ["monitoring/_drift_badge.html"],
 }
 

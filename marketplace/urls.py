@@ -34,6 +34,8 @@ urlpatterns = [
     # Monitoring of inference deployments (monitoring): the tab, its API and the collector.
     path("", include("monitoring.urls")),
     path("api/v1/deployments/<uuid:pk>/monitoring/", include("monitoring.api.urls")),
+    # Federated learning (federated_learning): a federated-server deployment's live panel.
+    path("", include("federated_learning.urls")),
     # Catalog API, PAPI-compatible routes and FAIR exposure (catalog.api/papi/fair).
     path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,6 +1,7 @@
 """Operational endpoints (liveness, readiness, metrics) and the site-wide 404."""
 
 import hmac
+import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -26,15 +27,34 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus exposition. With METRICS_TOKEN set, scrapers must send it as a bearer."""
+    """Prometheus exposition, for a scraper that sends METRICS_TOKEN as a bearer or, with no
+    token configured, for a client on this machine only (a sidecar or node exporter)."""
     token = getattr(settings, "METRICS_TOKEN", "")
     if token:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(sent.encode(), token.encode()):
-            return HttpResponse(
-                "metrics need the bearer token\n", status=401, content_type="text/plain"
-            )
+            return _plain("metrics need the bearer token (METRICS_TOKEN)\n", status=401)
+    elif not _direct_loopback_client(request):
+        return _plain(
+            "metrics answer only clients on this machine unless METRICS_TOKEN is set\n",
+            status=403,
+        )
     return HttpResponse(render_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def _direct_loopback_client(request: HttpRequest) -> bool:
+    """Connected from loopback, and not relayed: a reverse proxy on the same host also connects
+    from 127.0.0.1, but adds a forwarding header naming the real client."""
+    if any(h in request.headers for h in ("X-Forwarded-For", "Forwarded", "X-Real-IP")):
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def _plain(text: str, *, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain")
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -158,7 +158,7 @@ def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: in
         "is_owner": request.user.is_authenticated and request.user.pk == pipeline.owner_id,
         "used_by": selectors.pipelines_using(pipeline.name, seen_by=request.user),
         "catalog_entry": getattr(catalog_entry.entry_for(pipeline), "name", ""),
-        "jsonld": json.dumps(pipeline_document(pipeline, version), ensure_ascii=False),
+        "jsonld": pipeline_document(pipeline, version),
         "run_form": RunForm(),
         "sandbox": settings.SANDBOX_MODE,
     }

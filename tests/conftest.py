@@ -7,7 +7,7 @@ import pytest
 
 pytest_plugins = [
     "tests.fixtures.harvest",
-    "tests.fixtures.federated",
+    "tests.fixtures.multisource",
     "tests.fixtures.deploy",
     "tests.fixtures.auth",
     "tests.fixtures.browser",

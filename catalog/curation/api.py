@@ -40,7 +40,7 @@ from catalog.curation.rules import (
 from catalog.curation.upstream import UPSTREAM_DECISIONS, decide_upstream
 from catalog.models import Module, ModuleRevision, SourceRecord
 from catalog.selectors import module_named
-from catalog.services import federated
+from catalog.services import multisource
 from catalog.services.publish import effective_values
 from marketplace.auth.permissions import can_curate
 from marketplace.serializers import ErrorSerializer
@@ -274,7 +274,7 @@ class SourceMergeView(CurationView):
     @documented(SourceDecisionSerializer, "Merge a source record into this entry")
     def post(self, request, name: str):
         module, data = self.module(name), self.payload()
-        federated.merge_record(
+        multisource.merge_record(
             record=self.record(data),
             into=module,
             author=request.user,
@@ -307,7 +307,7 @@ class SourceSplitView(SourceMergeView):
                 f"{data['kind']} record {data['record_id']} is not part of {name}.",
                 {"record_id": ["Not a source of this entry."]},
             )
-        entry = federated.split_record(
+        entry = multisource.split_record(
             record=record, author=request.user, reason=data["reason"], via="api"
         )
         return self.state(

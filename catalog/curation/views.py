@@ -28,7 +28,7 @@ from catalog.metadata.validation import LATEST
 from catalog.models import CURATABLE_FIELDS, Module, SourceRecord
 from catalog.names import NameNotCanonical, redirect_to_canonical
 from catalog.selectors import module_named
-from catalog.services import federated
+from catalog.services import multisource
 from catalog.services.publish import effective_values
 from catalog.web.presenters import revision_rows
 from marketplace.auth.permissions import (
@@ -303,10 +303,10 @@ def sources(request: HttpRequest, name: str) -> HttpResponse:
                     "(e.g. owner/name on Hugging Face)."
                 )
             if action == "split" and record.module_id == module.pk:
-                entry = federated.split_record(record=record, author=request.user, reason=reason)
+                entry = multisource.split_record(record=record, author=request.user, reason=reason)
                 messages.success(request, f"Split off: {record.record_id} is now {entry.name}.")
             elif action == "merge":
-                federated.merge_record(
+                multisource.merge_record(
                     record=record, into=module, author=request.user, reason=reason
                 )
                 messages.success(

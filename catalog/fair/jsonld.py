@@ -2,10 +2,12 @@
 schema.org, PROV-O), built as rdflib graphs and serialised on demand.
 
 The MLDCAT-AP part is the `ai4-metadata` package's own mapping applied to our
-ai4-metadata export. Its JSON-LD context is the one the package ships, used
-inline: the published context `@import`s the MLDCAT-AP context over the network,
-which a JSON-LD processor (and this server) may not reach, so we drop the import
-and declare the few class names the mapping emits ourselves.
+ai4-metadata export, completed by `catalog.fair.mldcat` so that it passes the official
+DCAT-AP 3.0.1 and MLDCAT-AP 3.1.0 shapes (docs/conformance.md). Its JSON-LD context is
+the one the package ships, used inline: the published context `@import`s the MLDCAT-AP
+context over the network, which a JSON-LD processor (and this server) may not reach, so
+we drop the import and declare the few class names the mapping emits ourselves (the
+result is also served at `/ns/contexts/ai4os-mldcat-ap/2.0.0.jsonld`).
 """
 
 from __future__ import annotations
@@ -19,16 +21,22 @@ from typing import Any
 
 import ai4_metadata
 from ai4_metadata.mapping.profiles import mldcatap
+from django.conf import settings
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from catalog.fair import links as fair_links
+from catalog.fair import mldcat
 from catalog.fair.ai4_export import ai4_metadata_document
+from catalog.fair.fair4ml import CONTEXT as FAIR4ML_CONTEXT
+from catalog.fair.fair4ml import FAIR4ML as FAIR4ML_NS
+from catalog.fair.fair4ml import fair4ml_terms
 from catalog.fair.parts import add_parts
 from catalog.models import FieldProvenance, HarvestRun, Module
 
 SCHEMA = Namespace("https://schema.org/")
 IT6 = Namespace("http://data.europa.eu/it6/")
+FAIR4ML = Namespace(FAIR4ML_NS)  # RDA FAIR4ML: schema.org for machine-learning models
 # DCAT 3 term missing from rdflib's closed DCAT namespace.
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")
 SPDX_LICENSES = "https://spdx.org/licenses/"
@@ -44,6 +52,7 @@ _CLASS_TERMS = {
     "Library": str(IT6.Library),
     "Concept": str(SKOS.Concept),
     "Dataset": str(DCAT.Dataset),
+    "Resource": str(DCAT.Resource),
 }
 # Compact output: prefixes only, so any JSON-LD processor reads it offline.
 OUTPUT_CONTEXT = {
@@ -57,6 +66,7 @@ OUTPUT_CONTEXT = {
     "rdfs": str(RDFS),
     "xsd": str(XSD),
     "owl": str(OWL),
+    "fair4ml": str(FAIR4ML),
 }
 
 
@@ -68,11 +78,9 @@ def mldcatap_context() -> dict:
     return context
 
 
-def mldcatap_document(module: Module) -> dict[str, Any]:
-    """The package's MLDCAT-AP JSON-LD mapping of the module, with an inline context.
-
-    Same keys as PAPI's `?profile=mldcatap` answer; the subject is the module page.
-    """
+def _mldcatap(module: Module, *, include_additions: bool = True) -> tuple[dict[str, Any], Graph]:
+    """The package's mapping, completed for the official shapes (`catalog.fair.mldcat`):
+    the JSON-LD document and its graph."""
     document = ai4_metadata_document(module)
     document["id"] = module.name
     mapped = json.loads(
@@ -83,7 +91,27 @@ def mldcatap_document(module: Module) -> dict[str, Any]:
         )
     )
     mapped["@context"] = copy.deepcopy(mldcatap_context())
-    return mapped
+    subject = URIRef(fair_links.page_url(module))
+    mldcat.rewrite_mapping(mapped, module, str(subject))
+    mapped_graph = Graph().parse(data=json.dumps(mapped), format="json-ld")
+    graph = Graph()
+    _bind(graph)
+    graph += mapped_graph
+    mldcat.add_profile_requirements(graph, subject, module, document)
+    # The same additions in the document, as nodes of their own beside the mapping's keys.
+    added = graph - mapped_graph if include_additions else Graph()
+    if len(added):
+        mapped["@included"] = json.loads(added.serialize(format="json-ld"))
+    return mapped, graph
+
+
+def mldcatap_document(module: Module) -> dict[str, Any]:
+    """The package's MLDCAT-AP JSON-LD mapping of the module, with an inline context, and
+    what the official shapes need besides (under `@included`).
+
+    Same keys as PAPI's `?profile=mldcatap` answer; the subject is the module page.
+    """
+    return _mldcatap(module)[0]
 
 
 def _license_iri(module: Module) -> URIRef | None:
@@ -131,6 +159,14 @@ def _add_schema_org(graph: Graph, subject: URIRef, module: Module, document: dic
         graph.add(
             (subject, DCTERMS.hasFormat, URIRef(fair_links.ai4_export_url(module.name, name)))
         )
+    _add_fair4ml(graph, subject, module)
+
+
+def _add_fair4ml(graph: Graph, subject: URIRef, module: Module) -> None:
+    terms = fair4ml_terms(module)
+    if terms:
+        document = {"@context": FAIR4ML_CONTEXT, "@id": str(subject), **terms}
+        graph.parse(data=json.dumps(document), format="json-ld")
 
 
 def _agent_for(graph: Graph, provenance: FieldProvenance) -> URIRef | BNode:
@@ -229,10 +265,7 @@ def module_graph(module: Module, *, field_provenance: bool = True) -> Graph:
     `field_provenance=False` leaves out the per-field records (one query less per module),
     for documents that describe many modules at once.
     """
-    graph = Graph()
-    _bind(graph)
-    document = mldcatap_document(module)
-    graph.parse(data=json.dumps(document), format="json-ld")
+    graph = _mldcatap(module, include_additions=False)[1]
     subject = URIRef(fair_links.page_url(module))
     _add_schema_org(graph, subject, module, ai4_metadata_document(module))
     _add_provenance(graph, subject, module, fields=field_provenance)
@@ -259,7 +292,13 @@ def catalog_graph(modules: Iterable[Module]) -> Graph:
             ),
         )
     )
-    graph.add((catalog, FOAF.homepage, URIRef(fair_links.site_url() + "/")))
+    homepage = URIRef(fair_links.site_url() + "/")
+    graph.add((catalog, FOAF.homepage, homepage))
+    graph.add((homepage, RDF.type, FOAF.Document))
+    # The catalog's publisher is whoever runs this site: the site, as an agent.
+    graph.add((catalog, DCTERMS.publisher, homepage))
+    graph.add((homepage, RDF.type, FOAF.Agent))
+    graph.add((homepage, FOAF.name, Literal(settings.SITE_NAME)))
     for module in modules:
         graph += module_graph(module, field_provenance=False)
         subject = URIRef(fair_links.page_url(module))

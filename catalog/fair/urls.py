@@ -1,10 +1,11 @@
 """FAIR routes mounted at the site root: /catalog.jsonld, /sitemap.xml, /robots.txt, /feed/,
-/oai."""
+/oai, the JSON-LD contexts (/ns/contexts/) and the vocabularies (/vocabularies/)."""
 
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import include, path
 
 from catalog.fair import views
+from catalog.fair.contexts import context_view
 from catalog.fair.oai.views import oai_endpoint
 from catalog.fair.robots import robots_txt
 from catalog.fair.sitemap import SITEMAPS
@@ -16,4 +17,6 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots"),
     path("feed/changes.atom", views.changes_atom, name="changes-atom"),
     path("oai", oai_endpoint, name="oai"),
+    path("ns/contexts/<slug:name>/<str:version>.jsonld", context_view, name="jsonld-context"),
+    path("", include("catalog.vocabularies.urls")),
 ]

@@ -32,7 +32,6 @@ from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
 from catalog.sources.http import HttpClient, SourceError
 from marketplace.metrics import HARVEST_DURATION, HARVEST_OUTCOMES
 
-from .federated import configured_specs, harvest_sources
 from .harvest_lock import HarvestLock
 from .harvest_module import (
     CatalogRef,
@@ -42,6 +41,7 @@ from .harvest_module import (
     read_github,
     record_crash,
 )
+from .multisource import configured_specs, harvest_sources
 from .pipeline import Pipeline
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from .federation import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
+from .external import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
 from .http import HttpClient, SourceError
 
 KIND = "aiod"

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from catalog.metadata import MetadataError, load_document
 
-from .federation import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
+from .external import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
 from .http import HttpClient, SourceError
 
 logger = logging.getLogger(__name__)

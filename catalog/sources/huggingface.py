@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .federation import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
+from .external import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
 from .http import HttpClient, NotFound, SourceError
 
 logger = logging.getLogger(__name__)

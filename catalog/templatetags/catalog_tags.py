@@ -5,7 +5,6 @@
 {% toggle_url query "tag" value %}              ?… with that facet value ticked/unticked
 {% page_url query 3 %}                          ?… on page 3, other parameters kept
 {% url_or "deployments:list" "/deployments/" %} a colleague's named route, or the plain path
-{{ data|script_json }}                          JSON safe inside <script type=…json>
 """
 
 from __future__ import annotations
@@ -15,10 +14,8 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils.safestring import mark_safe
 
 from catalog.search import BADGE_LABELS, FACET_LABELS, SORT_LABELS, ModuleQuery
-from catalog.web.jsonld_embed import as_script_json
 from catalog.web.presenters import is_web_url
 
 register = template.Library()
@@ -66,12 +63,6 @@ def badge_label(value: str) -> str:
 @register.filter
 def facet_label(value: str) -> str:
     return FACET_LABELS.get(value, value)
-
-
-@register.filter
-def script_json(value: Any) -> str:
-    # as_script_json escapes <, >, & and line separators, so nothing can close the element.
-    return mark_safe(as_script_json(value))  # noqa: S308  # nosec B308 B703
 
 
 @register.simple_tag

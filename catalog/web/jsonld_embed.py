@@ -7,26 +7,14 @@ this function may be swapped for theirs without touching the template.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
 from catalog.fair import links as fair_links
+from catalog.fair.fair4ml import FAIR4ML, fair4ml_terms
 from catalog.fair.parts import embedded_parts
 from catalog.models import Module
-
-# `</script>` or `<!--` inside metadata must not end or confuse the script element: escape
-# the characters HTML parsers react to, as Django's json_script does. U+2028/9 are legal in
-# JSON but not in older JavaScript string literals.
-_SCRIPT_ESCAPES = {
-    ord("<"): "\\u003C",
-    ord(">"): "\\u003E",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
 
 
 def module_url(module: Module) -> str:
@@ -37,7 +25,12 @@ def module_jsonld(module: Module) -> dict[str, Any]:
     """schema.org SoftwareApplication (also a dcat:Resource) for one module."""
     url = module_url(module)
     document: dict[str, Any] = {
-        "@context": {"@vocab": "https://schema.org/", "dcat": "http://www.w3.org/ns/dcat#"},
+        "@context": {
+            "@vocab": "https://schema.org/",
+            "dcat": "http://www.w3.org/ns/dcat#",
+            "fair4ml": FAIR4ML,
+            "schema": "https://schema.org/",
+        },
         "@type": ["SoftwareApplication", "dcat:Resource"],
         "@id": url,
         "url": url,
@@ -65,9 +58,7 @@ def module_jsonld(module: Module) -> dict[str, Any]:
         document["sameAs"] = f"https://doi.org/{module.doi}"
     if module.parts:  # a pipeline: what it is made of
         document["hasPart"] = embedded_parts(module)
+    terms = fair4ml_terms(module)  # a model's FAIR4ML terms, where its metadata states them
+    document["@type"] += terms.pop("@type", [])
+    document.update(terms)
     return document
-
-
-def as_script_json(data: Any) -> str:
-    """JSON safe to place between `<script type="application/ld+json">` and `</script>`."""
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)

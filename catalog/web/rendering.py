@@ -21,13 +21,14 @@ from urllib.parse import quote, urlsplit
 import markdown
 import nh3
 from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
 
 from catalog.models import Module
 
 logger = logging.getLogger(__name__)
 
 # Bump when the output for the same input changes, so cached HTML is not served stale.
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: rendered HTML is cached as a SafeString
 CACHE_SECONDS = 7 * 24 * 3600
 # A README this long is cut before rendering: Markdown is super-linear on some inputs.
 MAX_SOURCE_CHARS = 300_000
@@ -88,8 +89,8 @@ def render_markdown(
     commit: str = "",
     path: str = "",
     heading_offset: int = 1,
-) -> str:
-    """Markdown (with raw HTML) → sanitised HTML.
+) -> SafeString | str:
+    """Markdown (with raw HTML) → sanitised HTML (a SafeString: templates print it as it is).
 
     `repository` ("owner/repo"), `commit` and `path` (of the Markdown file in the repo)
     resolve relative URLs; without a repository and commit, relative URLs are dropped.
@@ -111,7 +112,9 @@ def render_markdown(
     if heading_offset:
         html = _HEADING.sub(lambda m: _shift_heading(m, heading_offset), html)
     rewriter = _UrlRewriter(repository=repository, commit=commit, path=path)
-    return nh3.clean(
+    # The one place user text becomes markup: nh3's allow-list output is what templates may
+    # print unescaped, so it leaves here marked safe and no template needs `|safe`.
+    sanitised = nh3.clean(
         html,
         tags=_TAGS,
         clean_content_tags={"script", "style"},
@@ -121,6 +124,7 @@ def render_markdown(
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
+    return mark_safe(sanitised)  # noqa: S308  # nosec B308 B703
 
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)

@@ -22,11 +22,13 @@ from deployments.api.views import ID_PARAMETER, DeploymentAPIView, validate_and_
 from deployments.backends.nomad_job import job_name
 from deployments.backends.owner import owner_sub
 from deployments.config import docker_image_of
-from deployments.federated import options as flower
+from deployments.federated_options import federated_options
 from deployments.models import Deployment
 from deployments.selectors import deployments_for_user
 from deployments.services import DeploymentError, deployment_delete, request_sync
 from marketplace.serializers import ErrorSerializer
+
+flower = federated_options()  # the tool's `flower` section (federated_learning.options)
 
 PAPI_STATUS = {
     "queued": "queued",

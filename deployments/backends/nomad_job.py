@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from deployments.federated import options as flower
+from deployments.federated_options import federated_options
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
+
+flower = federated_options()  # the tool's `flower` section (federated_learning.options)
 
 GROUP = "usergroup"
 MAIN_TASK = "main"

@@ -92,7 +92,7 @@ SANDBOX_RUNNERS = {
     FEDERATED_SERVER_IMAGE: [
         sys.executable,
         "-m",
-        "deployments.federated.server",
+        "federated_learning.server",
         "--max-seconds",
         "900",
     ]

@@ -45,7 +45,7 @@ def test_module_page_negotiates_jsonld(client):
     ) in graph
     for tag in module.tags:
         assert (subject, DCAT.keyword, Literal(tag, lang="en")) in graph
-    task = URIRef("http://w3id.org/ai4os/vocabulary/tasktype/Computer_Vision")
+    task = URIRef(f"{SITE}/vocabularies/task-types/computer-vision/")  # our own scheme
     assert (subject, IT6.hasTaskType, task) in graph
 
 

@@ -11,8 +11,8 @@ Standard library + requests only (no Django), and only ever 127.0.0.1.
 
 from .corpus import CATALOG, Corpus
 from .dockerhub import FakeDockerHub
-from .federated import FakeAIoD, FakeBioImageIO, FakeHuggingFace
 from .github import FakeGitHub
+from .multisource import FakeAIoD, FakeBioImageIO, FakeHuggingFace
 from .server import FakeServer, LoggedRequest, RequestLog
 
 __all__ = [

@@ -55,3 +55,26 @@ def test_request_id_is_echoed_and_forged_ids_are_replaced(client):
     forged = client.get("/healthz", headers={"X-Request-ID": "x\nINFO fake log line"})
     assert forged["X-Request-ID"] != "x\nINFO fake log line"
     assert len(forged["X-Request-ID"]) == 32
+
+
+def test_metrics_without_a_token_answer_only_direct_clients_on_this_machine(client, live_server):
+    import requests
+
+    assert requests.get(f"{live_server.url}/metrics", timeout=10).status_code == 200
+    # A reverse proxy on the same host connects from loopback too, but says whom it relays.
+    relayed = requests.get(
+        f"{live_server.url}/metrics", headers={"X-Forwarded-For": "203.0.113.7"}, timeout=10
+    )
+    assert relayed.status_code == 403
+    assert "METRICS_TOKEN" in relayed.text
+    assert client.get("/metrics", REMOTE_ADDR="192.0.2.10").status_code == 403
+
+
+def test_browser_policies_are_sent_on_every_response(client, settings):
+    settings.MIDDLEWARE = ["marketplace.middleware.BrowserPolicyMiddleware", *settings.MIDDLEWARE]
+    settings.CONTENT_SECURITY_POLICY = "default-src 'self'; form-action 'self'"
+    settings.PERMISSIONS_POLICY = "camera=()"
+    for path in ("/", "/healthz", "/api/v1/modules/"):
+        response = client.get(path)
+        assert response["Content-Security-Policy"] == "default-src 'self'; form-action 'self'"
+        assert response["Permissions-Policy"] == "camera=()"

@@ -129,3 +129,28 @@ def test_the_list_page_and_its_empty_state(client, modules):
     client.force_login(DeployerFactory())
     _save(client, modules)
     assert 'href="/pipelines/leaf-vote/"' in client.get("/pipelines/").content.decode()
+
+
+def test_the_embedded_json_ld_survives_a_description_that_closes_the_script(client, modules):
+    """A description with `</script><script>` stays data: one JSON-LD element, the same
+    document as pipeline.jsonld, and no second script element after it."""
+    client.force_login(DeployerFactory())
+    hostile = "Ends here </script><script>window.__xss=1</script> <!-- and & \u2028"
+    a, b = modules
+    client.post(
+        "/pipelines/new/",
+        {
+            "title": "Leaf vote",
+            "description": hostile,
+            "definition": VOTE_YAML.format(a=a.name, b=b.name),
+        },
+    )
+    client.logout()
+    html = client.get("/pipelines/leaf-vote/").content.decode()
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
+    embedded = [body for attrs, body in scripts if "application/ld+json" in attrs]
+    assert len(embedded) == 1
+    assert "window.__xss" not in "".join(body for attrs, body in scripts if "ld+json" not in attrs)
+    document = json.loads(embedded[0])
+    assert document == json.loads(client.get("/pipelines/leaf-vote/pipeline.jsonld").content)
+    assert "</script><script>window.__xss=1</script> <!-- and &" in document["schema:description"]

@@ -15,7 +15,7 @@ from django.test import Client
 
 from catalog.models import Module
 from catalog.services.demo import load_demo_snapshot
-from catalog.services.demo_federated import load_federated_snapshot
+from catalog.services.demo_multisource import load_multisource_snapshot
 from monitoring.drift import check_drift
 from pipelines import services as pipelines
 from pipelines.definition import load_text
@@ -45,7 +45,7 @@ SCREENSHOTS = {
 def _world() -> dict[str, str]:
     """The demo as a new user meets it; returns {page name: path}."""
     load_demo_snapshot()
-    load_federated_snapshot()
+    load_multisource_snapshot()
     user = DeployerFactory(is_global_curator=True)
     longest = max(Module.objects.exclude(docker_image=""), key=lambda m: len(m.title))
     deployment = DeploymentFactory(

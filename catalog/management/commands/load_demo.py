@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from catalog.services.demo import load_demo_snapshot, read_snapshot
-from catalog.services.demo_federated import load_federated_snapshot
+from catalog.services.demo_multisource import load_multisource_snapshot
 
 
 class Command(BaseCommand):
@@ -28,11 +28,11 @@ class Command(BaseCommand):
                 f"{len(result.updated)} updated, {len(result.unchanged)} unchanged)"
             )
         )
-        federated = load_federated_snapshot()
+        others = load_multisource_snapshot()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Other sources (Hugging Face, BioImage.io, AI-on-Demand): {federated.new} new, "
-                f"{federated.updated} updated, {federated.unchanged} unchanged"
+                f"Other sources (Hugging Face, BioImage.io, AI-on-Demand): {others.new} new, "
+                f"{others.updated} updated, {others.unchanged} unchanged"
             )
         )
         if result.skipped:

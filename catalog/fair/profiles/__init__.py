@@ -1,0 +1,1 @@
+"""SEMIC's shapes and contexts (data files; see README.md)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FederatedLearningConfig(AppConfig):
+    name = "federated_learning"
+    verbose_name = "Federated learning (Flower server and clients)"

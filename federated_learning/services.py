@@ -1,0 +1,152 @@
+"""A federated-server deployment as its owner sees it: how clients join, and live progress.
+
+The server (federated_learning.server) serves its progress as JSON on the job's
+`monitor` port, behind the deployment's own token. This module finds the two addresses
+(Flower's gRPC and the monitor) per DEPLOY_FEDSERVER_ACCESS, reads the status with a short
+timeout and turns failures into a message for the page; it never raises to a view.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import requests
+from django.conf import settings
+from nomad.api import exceptions as nomad_exc
+
+from deployments.backends import nomad_job
+from deployments.services.secrets import SecretsUnreadable, decrypt_secrets
+from federated_learning import options as flower
+
+if TYPE_CHECKING:
+    from deployments.models import Deployment
+
+logger = logging.getLogger(__name__)
+CLIENT_MODULE = "federated_learning.client"
+
+
+@dataclass
+class FederatedInfo:
+    """What the page shows. `status` is the server's JSON (None while unknown); `problem`
+    says why it is unknown."""
+
+    address: str = ""
+    token: str = ""
+    tls: bool = True
+    status: dict[str, Any] | None = None
+    problem: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def client_command(self, shard: str = "1/2") -> str:
+        """The exact command a demo client joins with."""
+        if not (self.address and self.token):
+            return ""
+        parts = ["python", "-m", CLIENT_MODULE, "--address", self.address]
+        parts += ["--token", self.token, "--shard", shard]
+        if not self.tls:
+            parts.append("--insecure")
+        return shlex.join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "tls": self.tls,
+            "client_commands": [self.client_command(f"{i}/2") for i in (1, 2)]
+            if self.address
+            else [],
+            "status": self.status,
+            "problem": self.problem,
+        }
+
+
+def is_federated(deployment: Deployment) -> bool:
+    return deployment.backend == "nomad" and nomad_job.is_federated(deployment)
+
+
+def federated_info(deployment: Deployment) -> FederatedInfo:
+    info = FederatedInfo(options=dict((deployment.config or {}).get("flower") or {}))
+    try:
+        info.token = decrypt_secrets(deployment.secrets_encrypted).get(flower.TOKEN_SECRET, "")
+    except SecretsUnreadable as exc:
+        info.problem = str(exc)
+        return info
+    if deployment.service != flower.SERVICE:
+        info.problem = (
+            "This deployment runs an IDE, not the Flower server: start the server yourself "
+            "from a terminal in the IDE (cd federated-server/fedserver; python3 server.py)."
+        )
+        return info
+    if not deployment.is_running:
+        info.problem = "The server is not running yet: the join command appears once it runs."
+        return info
+    if not info.token:
+        info.problem = "This deployment has no federated token (it was created without one)."
+        return info
+    try:
+        grpc_address, status_url, info.tls = _addresses(deployment)
+    except LookupError as exc:
+        info.problem = str(exc)
+        return info
+    info.address = grpc_address
+    info.status, info.problem = _read_status(status_url, info.token)
+    return info
+
+
+def _addresses(deployment: Deployment) -> tuple[str, str, bool]:
+    """(Flower address, status URL, TLS?) per DEPLOY_FEDSERVER_ACCESS."""
+    if settings.DEPLOY_FEDSERVER_ACCESS == "allocation":
+        ports = _allocation_ports(deployment)
+        if "fedserver" not in ports or "monitor" not in ports:
+            raise LookupError("The server's allocation has no fedserver/monitor ports yet.")
+        return ports["fedserver"], f"http://{ports['monitor']}/status.json", False
+    urls, _main = nomad_job.endpoints_for(deployment)
+    host = urls["fedserver"].removeprefix("https://")
+    return f"{host}:443", f"{urls['monitor']}/status.json", True
+
+
+def _allocation_ports(deployment: Deployment) -> dict[str, str]:
+    """label → host:port of the deployment's running allocation, read from Nomad."""
+    from deployments.backends.nomad import client
+
+    namespace = deployment.nomad_namespace or nomad_job.namespace_for(deployment.vo)
+    try:
+        allocations = client(namespace).job.get_allocations(str(deployment.id))
+        running = [a for a in allocations or [] if a.get("ClientStatus") == "running"]
+        if not running:
+            raise LookupError("The server has no running allocation right now.")
+        newest = max(running, key=lambda a: a.get("CreateTime") or 0)
+        allocation = client(namespace).allocation.get_allocation(newest["ID"])
+    except nomad_exc.BaseNomadException as exc:
+        logger.warning("could not read the allocation of %s: %s", deployment.id, exc)
+        raise LookupError("Nomad did not tell where the server runs; retrying.") from exc
+    shared = (allocation.get("AllocatedResources") or {}).get("Shared") or {}
+    return {
+        str(p.get("Label")): f"{p.get('HostIP')}:{p.get('Value')}"
+        for p in shared.get("Ports") or []
+        if p.get("Label") and p.get("Value")
+    }
+
+
+def _read_status(url: str, token: str) -> tuple[dict[str, Any] | None, str]:
+    try:
+        response = requests.get(
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=settings.DEPLOY_FEDSERVER_TIMEOUT,
+        )
+    except requests.ConnectionError:
+        return None, "The server is starting (its status does not answer yet); retrying."
+    except requests.RequestException as exc:
+        return None, f"The server's status cannot be read right now ({type(exc).__name__})."
+    if response.status_code != 200:
+        return None, f"The server's status answered HTTP {response.status_code}."
+    try:
+        status = response.json()
+    except ValueError:
+        return None, "The server's status is not JSON."
+    if not isinstance(status, dict) or not isinstance(status.get("rounds"), list):
+        return None, "The server's status has an unexpected shape."
+    return status, ""

@@ -1,0 +1,59 @@
+"""The federated-learning panel of a federated-server deployment: its context, and the JSON
+the panel polls (the panel itself is on the deployment's page through the
+"deployment_panels" template hook, federated_learning/_section.html)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
+
+from deployments.selectors import deployments_for_user
+from deployments.services import request_sync
+from federated_learning.services import federated_info, is_federated
+
+if TYPE_CHECKING:
+    from deployments.models import Deployment
+
+
+def panel_context(deployment: Deployment) -> dict:
+    """The panel's template context: the server's status, its rounds as table rows (one
+    value per configured metric) and the join commands."""
+    info = federated_info(deployment)
+    status = info.status or {}
+    metrics = status.get("metrics") or []
+    rounds = [
+        {**r, "values": [(r.get("metrics") or {}).get(name) for name in metrics]}
+        for r in status.get("rounds") or []
+        if isinstance(r, dict)
+    ]
+    return {
+        "fed": info,
+        "rounds": rounds,
+        "commands": [info.client_command(f"{i}/2") for i in (1, 2)],
+        "deployment": deployment,
+    }
+
+
+@login_required
+@require_GET
+def status(request: HttpRequest, pk) -> JsonResponse:
+    """What the panel polls: the server's progress and the panel re-rendered."""
+    deployment = get_object_or_404(deployments_for_user(request.user), pk=pk)
+    if not is_federated(deployment):
+        return JsonResponse({"detail": "This deployment is not a federated server."}, status=404)
+    request_sync()
+    deployment.refresh_from_db()
+    context = panel_context(deployment)
+    return JsonResponse(
+        {
+            **context["fed"].as_dict(),
+            "state": deployment.state,
+            "html": render_to_string("federated_learning/_panel.html", context, request=request),
+        },
+        headers={"Cache-Control": "no-store"},
+    )

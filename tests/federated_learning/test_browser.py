@@ -1,0 +1,61 @@
+"""A person in a real browser launches the federated server, starts two demo clients with the
+command its page shows and watches the rounds complete without reloading. The screenshots go
+to docs/images/ (used by docs/federated-learning.md)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+
+from deployments.models import Deployment
+from tests.deploy.test_deploy_browser import _sign_in
+from tests.factories import DeployerFactory, ModuleFactory
+from tests.federated_learning.test_flow import TOOL, finished, run_client
+from tests.fixtures.deploy import REPO_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+DOCS_IMAGES = REPO_ROOT / "docs" / "images"
+
+
+def _doc_screenshot(page, name: str) -> None:
+    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_IMAGES / f"{name}.png"), full_page=True)
+
+
+def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
+    page, live_server, transactional_db, deploy_settings, nomad, start_worker
+):
+    start_worker()
+    user = DeployerFactory()
+    ModuleFactory(tool=True, name=TOOL, title="Federated learning server")
+    _sign_in(page, live_server, user)
+
+    page.goto(f"{live_server.url}/tools/{TOOL}/")
+    page.get_by_role("link", name="Launch").click()
+    page.get_by_label("Title").fill("flower demo")
+    page.get_by_label("Number of rounds").fill("5")
+    _doc_screenshot(page, "federated-form")
+    page.get_by_role("button", name="Deploy").click()
+    page.wait_for_url(re.compile(r"/deployments/$"))
+    deployment = Deployment.objects.get(owner=user)
+
+    page.goto(f"{live_server.url}/deployments/{deployment.pk}/")
+    page.evaluate("window.__marker = 'same page'")
+    commands = page.locator("[data-fed-command]")
+    commands.first.wait_for(timeout=90_000)  # appears by itself once the server runs
+    summary = page.locator("[data-fed-summary]")
+    summary.filter(has_text=re.compile(r"[Ww]aiting for")).wait_for(timeout=30_000)
+    _doc_screenshot(page, "federated-join")
+
+    clients = [run_client(shlex.split(commands.nth(i).inner_text())) for i in range(2)]
+    for process in clients:
+        code, output = finished(process)
+        assert code == 0, output
+
+    summary.filter(has_text="Finished: 5 of 5 rounds completed.").wait_for(timeout=30_000)
+    assert page.locator("[data-fed-rounds] tbody tr").count() == 5
+    assert page.evaluate("window.__marker") == "same page"  # updated in place, no reload
+    _doc_screenshot(page, "federated-rounds")
+    assert page.problems == []
