@@ -16,10 +16,11 @@ from django.test import Client
 from catalog.models import Module
 from catalog.services.demo import load_demo_snapshot
 from catalog.services.demo_multisource import load_multisource_snapshot
+from deployments.models import Deployment
 from monitoring.drift import check_drift
 from pipelines import services as pipelines
 from pipelines.definition import load_text
-from tests.factories import DeployerFactory, DeploymentFactory
+from tests.factories import DeployerFactory, DeploymentFactory, ModuleFactory
 from tests.fixtures.axe import axe_violations, overflow, widest
 from tests.fixtures.browser import sign_in
 from tests.monitoring.helpers import post_summaries
@@ -58,6 +59,14 @@ def _world() -> dict[str, str]:
     for start in range(0, 600, 150):
         post_summaries(client, deployment, token, stream[start : start + 100])
         check_drift(deployment_id=deployment.pk)
+    fedserver = DeploymentFactory(
+        owner=user,
+        module=ModuleFactory(tool=True, name="ai4os-federated-server", title="Federated server"),
+        running=True,
+        service=Deployment.Service.FEDSERVER,
+        main_endpoint="fedserver",
+        title="Flower server for three hospitals",
+    )
     a = classifier("leaf-classifier-a", title="Leaf species classifier (ResNet-50)")
     b = classifier("leaf-classifier-b", title="Leaf species classifier (EfficientNet)")
     version = pipelines.pipeline_save(
@@ -86,6 +95,7 @@ def _world() -> dict[str, str]:
             "deployments table": "/deployments/",
             "deployment page": f"/deployments/{deployment.pk}/",
             "monitoring": f"/deployments/{deployment.pk}/monitoring/",
+            "federated server": f"/deployments/{fedserver.pk}/",
             "pipelines": "/pipelines/",
             "pipeline page": "/pipelines/leaf-vote/",
             "pipeline editor": "/pipelines/leaf-vote/edit/",
