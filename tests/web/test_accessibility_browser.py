@@ -90,6 +90,7 @@ def _world() -> dict[str, str]:
         "pages": {
             "home": "/",
             "browse with facets": "/modules/?q=image&inference=1",
+            "browse other sources (gpt2)": "/modules/?q=gpt2",
             "module page": f"/modules/{longest.name}/",
             "deploy form": f"/deployments/new/{longest.name}/",
             "deployments table": "/deployments/",
