@@ -3,9 +3,9 @@ deployments run the current catalog version of the module and how many an older 
 for the signed-in user's own deployments on an older version an "Upgrade" link.
 
 The version that counts is the newest one that changed what runs (deployments.versions: a
-new commit or image, not a description edit). One query for the module's revisions, one
-aggregate over its deployments, plus one small query for the signed-in user's own older
-deployments only when the aggregate counted some.
+new commit or image, not a description edit). One query for the module's active deployments
+(most modules have none: no panel, nothing more), one for its revisions, plus one small query
+for the signed-in user's own older deployments only when there are some.
 Anonymous module pages are served from the catalog page cache, which is keyed by catalog
 changes only: for them the counts can be up to CATALOG_PAGE_CACHE_SECONDS old (signed-in
 visitors always get fresh counts).
@@ -13,7 +13,6 @@ visitors always get fresh counts).
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -28,19 +27,29 @@ MAX_UPGRADE_LINKS = 5
 
 
 def module_versions(request: HttpRequest, module) -> ModulePanel | None:
+    # Most modules have no active deployment: one small query, and no panel.
+    active = list(
+        Deployment.objects.filter(module=module, state__in=COUNTED).values_list(
+            "revision_number", "owner_id"
+        )
+    )
+    if not active:
+        return None
     versions = versions_of(module)
     runnable = versions.runnable or 0
     user = request.user
-    mine = Q(owner=user) if user.is_authenticated else Q(pk__in=[])
-    stats = Deployment.objects.filter(module=module, state__in=COUNTED).aggregate(
-        current=Count("pk", filter=Q(revision_number__gte=runnable)),
-        older=Count("pk", filter=Q(revision_number__lt=runnable)),
-        unversioned=Count("pk", filter=Q(revision_number__isnull=True)),
-        mine_older=Count("pk", filter=mine & Q(revision_number__lt=runnable)),
-    )
-    total = stats["current"] + stats["older"] + stats["unversioned"]
-    if not total:
-        return None
+    numbers = [number for number, _ in active if number is not None]
+    stats = {
+        "current": sum(1 for n in numbers if n >= runnable),
+        "older": sum(1 for n in numbers if n < runnable),
+        "unversioned": len(active) - len(numbers),
+        "mine_older": sum(
+            1
+            for number, owner in active
+            if number is not None and number < runnable and owner == user.pk
+        ),
+    }
+    total = len(active)
     upgrades = []
     if stats["mine_older"]:
         old = Deployment.objects.filter(
