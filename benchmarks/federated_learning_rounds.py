@@ -3,7 +3,7 @@ server's memory. Baseline, measured in the same run: the same numpy training (3 
 same epochs and evaluation, weights averaged in-process) without Flower, so the ratio is what
 the federation costs per round (gRPC, serialisation, the strategy) over the training itself.
 
-    .venv/bin/python benchmarks/federated_rounds.py [--rounds 10] [--clients 3]
+    .venv/bin/python benchmarks/federated_learning_rounds.py [--rounds 10] [--clients 3]
 
 The server is `python -m federated_learning.server` as the sandbox Nomad runs it, the
 clients `python -m federated_learning.client`, all on 127.0.0.1 with free ports; every
@@ -16,104 +16,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from federated_learning import model  # noqa: E402
-from federated_learning.options import job_env  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def peak_rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-
-def status(port: int, token: str) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/status.json", headers={"Authorization": f"Bearer {token}"}
-    )
-    with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 - loopback
-        return json.load(response)
+from tests.fixtures.flower_loopback import run_federated  # noqa: E402
 
 
 def federated(rounds: int, clients: int) -> tuple[list[float], int, float]:
     """(seconds per round, server peak RSS KiB, wall seconds from first client to done)."""
-    token = secrets.token_hex(16)
-    grpc_port, monitor_port = free_port(), free_port()
     options = {"rounds": rounds, "min_fit_clients": clients, "min_available_clients": clients}
-    env = {
-        **os.environ,
-        **job_env(options, token),
-        "NOMAD_IP_fedserver": "127.0.0.1",
-        "NOMAD_PORT_fedserver": str(grpc_port),
-        "NOMAD_IP_monitor": "127.0.0.1",
-        "NOMAD_PORT_monitor": str(monitor_port),
-    }
-    server = subprocess.Popen(  # noqa: S603 - our interpreter and module
-        [sys.executable, "-m", "federated_learning.server", "--max-seconds", "300"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    workers: list[subprocess.Popen] = []
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status(monitor_port, token)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the federated server did not start") from None
-                time.sleep(0.2)
-        started = time.perf_counter()
-        command = [sys.executable, "-m", "federated_learning.client", "--insecure"]
-        command += ["--address", f"127.0.0.1:{grpc_port}", "--token", token]
-        for i in range(1, clients + 1):
-            workers.append(
-                subprocess.Popen(  # noqa: S603 - our interpreter and module
-                    [*command, "--shard", f"{i}/{clients}"],
-                    cwd=ROOT,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        for worker in workers:
-            if worker.wait(timeout=240) != 0:
-                raise SystemExit(f"a client failed (exit {worker.returncode})")
-        wall = time.perf_counter() - started
-        final = status(monitor_port, token)
-        if final["state"] != "finished" or final["completed_rounds"] != rounds:
-            raise SystemExit(f"the run did not finish: {final['state']}, {final['error']}")
-        per_round = [r["seconds"] for r in final["rounds"]]
-        return per_round, peak_rss_kib(server.pid), wall
-    finally:
-        for process in [*workers, server]:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+    run = run_federated(options, clients, timeout=300)
+    if any(c.returncode for c in run.clients):
+        raise SystemExit(f"a client failed: {[c.returncode for c in run.clients]}")
+    final = run.status
+    if final["state"] != "finished" or final["completed_rounds"] != rounds:
+        raise SystemExit(f"the run did not finish: {final['state']}, {final['error']}")
+    return [r["seconds"] for r in final["rounds"]], run.server_rss_kib, run.wall_seconds
 
 
 BASELINE = """

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from catalog.metadata.licences import module_licence
+
 # Fields a harvest normalises from ai4-metadata and a curator may override, defined once
 # beside the normaliser and re-exported here, where the rest of the code imports them.
 from catalog.metadata.normalise import CURATABLE_FIELDS  # noqa: F401
@@ -128,6 +130,17 @@ class Module(models.Model):
     libraries = models.JSONField(default=list, blank=True)
     data_types = models.JSONField(default=list, blank=True)
     license = models.CharField(max_length=TEXT_MAX_LENGTHS["license"], blank=True)
+    # The licence the entry uses as an SPDX expression (catalog.metadata.licences): the
+    # repository's LICENSE file when GitHub recognised it, else the stated licence; "" when
+    # neither is a licence we recognise. Derived at save time; the Licence facet reads it.
+    license_spdx = models.CharField(
+        max_length=TEXT_MAX_LENGTHS["license"],
+        blank=True,
+        help_text=(
+            "SPDX expression of the licence the entry uses (the repository's LICENSE file when "
+            "GitHub recognised it, else the stated licence); empty when neither is recognised"
+        ),
+    )
     links = models.JSONField(default=dict, blank=True)
     doi = models.CharField(max_length=TEXT_MAX_LENGTHS["doi"], blank=True)
     created = models.DateField(null=True, blank=True)
@@ -236,11 +249,12 @@ class Module(models.Model):
         return self.origin == "ai4os" or bool(self.docker_image)
 
     def derive_flags(self) -> None:
-        """Badges follow the AI4 categories vocabulary."""
+        """Badges follow the AI4 categories vocabulary; the licence is read as SPDX."""
         categories = {c.strip().lower() for c in self.categories or []}
         self.trainable = "ai4 trainable" in categories
         self.inference = "ai4 inference" in categories
         self.pretrained = "ai4 pre trained" in categories
+        self.license_spdx = module_licence(self).spdx[: TEXT_MAX_LENGTHS["license"]]
 
 
 class FieldProvenance(models.Model):

@@ -29,6 +29,7 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from catalog.fair import links
+from deployments.federated_options import privacy_statement
 from deployments.models import Deployment, DeploymentState, PublishedCitation
 
 SCHEMA = Namespace("https://schema.org/")
@@ -214,6 +215,8 @@ def public_configuration(deployment: Deployment) -> dict[str, Any]:
     for key in PUBLIC_CONFIG_KEYS:
         if key in (deployment.config or {}):
             config[key] = deployment.config[key]
+    if "flower" in config:  # a federated run: the guarantees its options give, in words
+        config["federated_guarantees"] = privacy_statement(config["flower"])
     return config
 
 

@@ -216,14 +216,7 @@ class DeploymentForm(forms.Form):
                 "rclone_url",
                 "Storage needs all of URL, user and password (or none of them).",
             )
-        fit = data.get("flower_min_fit_clients")
-        available = data.get("flower_min_available_clients")
-        if fit is not None and available is not None and fit > available:
-            self.add_error(
-                "flower_min_fit_clients",
-                f"Training needs {fit} clients but only {available} are required to be "
-                "available: the minimum (fit) cannot exceed the minimum (available).",
-            )
+        self._clean_flower(data)
         if self.config.kind != "tool":
             image = self.config.sections["general"]["docker_image"].value
             if not image_allowed(image):
@@ -231,6 +224,37 @@ class DeploymentForm(forms.Form):
                     _image_refusal(f"This module's image {image} cannot be deployed")
                 )
         return data
+
+    def _clean_flower(self, data: dict[str, Any]) -> None:
+        """The rules across the federated options (strategy parameters, differential
+        privacy, the budget cap): the tool's own check, each message on its field."""
+        keys = [key for key in flower.OPTIONS if f"flower_{key}" in self.fields]
+        if not keys or any(f"flower_{key}" in self.errors for key in keys):
+            return  # a field is already wrong on its own: its message says what to fix
+        values = {key: data.get(f"flower_{key}") for key in keys}
+        self._flower_values = values  # add_error drops a refused field from cleaned_data
+        for key, message in flower.validate(values).items():
+            self.add_error(f"flower_{key}", message)
+
+    @property
+    def flower_budget(self):
+        """The privacy budget the form's federated options spend (None without DP or while
+        they are invalid): shown before launch so a data owner can agree to it."""
+        keys = [key for key in flower.OPTIONS if f"flower_{key}" in self.fields]
+        if not keys:
+            return None
+        if self.is_bound:
+            # Shown as long as each option is valid on its own: a budget beyond the cap is
+            # exactly what the owner needs to see next to its refusal.
+            values = getattr(self, "_flower_values", None)
+            if values is None:
+                return None
+        else:
+            values = {key: self[f"flower_{key}"].initial for key in keys}
+        try:
+            return flower.budget(values)
+        except (TypeError, ValueError):
+            return None
 
     def to_request(self, *, module) -> DeploymentRequest:
         """The validated values as the service's input (call after is_valid())."""
@@ -279,7 +303,7 @@ def _flower_field(key: str, param) -> forms.Field:
     if option.options:
         return forms.ChoiceField(
             label=label,
-            choices=[(o, o) for o in option.options],
+            choices=list(zip(option.options, option.labels or option.options, strict=True)),
             initial=param.value,
             help_text=param.description,
             error_messages={"invalid_choice": f"{label}: %(value)s is not offered."},
@@ -320,20 +344,3 @@ _ANIMALS = ("otter", "lynx", "heron", "ibex", "koala", "puffin", "gecko", "bison
 def _image_refusal(what: str) -> str:
     prefixes = ", ".join(settings.DEPLOY_ALLOWED_IMAGE_PREFIXES)
     return f"{what}: it must start with one of {prefixes}."
-
-
-class TryItForm(forms.Form):
-    """Inputs for one run of an OSCAR inference service."""
-
-    inputs = forms.CharField(
-        label="Inputs (JSON object)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": '{"top_k": 3}'}),
-        max_length=100_000,
-    )
-    file = forms.FileField(label="File", required=False)
-    mode = forms.ChoiceField(
-        label="Run",
-        choices=[("sync", "Now, and show the result"), ("async", "As a background job")],
-        initial="sync",
-    )

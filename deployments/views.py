@@ -1,8 +1,9 @@
-"""Deployment pages: the deploy form, the live table, details, delete, and try-it for OSCAR.
+"""Deployment pages: the deploy form, the live table, details, delete, and Try it for every
+inference deployment (generated from the model's metadata, answered by the OIP gateway).
 
 Every view is for signed-in users and only ever sees the user's own
 deployments (another user's ID is a 404). None waits on a backend except the
-OSCAR try-it actions, which are synchronous by nature.
+try-it actions, which are synchronous by nature.
 """
 
 from __future__ import annotations
@@ -21,8 +22,13 @@ from catalog.names import redirect_to_canonical
 from catalog.selectors import module_named, published_modules
 from deployments.backends import nomad_job
 from deployments.config import deploy_config, deployable_vos
-from deployments.forms import DeploymentForm, TryItForm
+from deployments.forms import DeploymentForm
 from deployments.models import Deployment
+from deployments.oip import gateway
+from deployments.oip.metadata import inference_url
+from deployments.oip.protocol import OipError, parse_request
+from deployments.oip.results import Result, present
+from deployments.oip.tryit import TryItForm, code_snippets
 from deployments.selectors import as_table_row, deployments_for_user
 from deployments.services import (
     CreateOutcome,
@@ -33,11 +39,10 @@ from deployments.services import (
     sync_problems,
 )
 from deployments.services.inference import (
-    build_payload,
+    can_infer,
     inference_job_logs,
     inference_job_submit,
     inference_jobs,
-    inference_run,
 )
 from deployments.services.quotas import quota_summary
 from deployments.traceability import provenance_context
@@ -157,16 +162,29 @@ def _render_detail(
     deployment: Deployment,
     *,
     try_form: TryItForm | None = None,
-    run_output: str = "",
+    result: Result | None = None,
     status: int = 200,
 ) -> HttpResponse:
     jobs, jobs_error = [], ""
-    is_service = deployment.backend == "oscar" and deployment.is_running
-    if is_service:
+    is_service = can_infer(deployment) and deployment.is_running
+    has_jobs = is_service and deployment.backend == "oscar"
+    if has_jobs:
         try:
             jobs = inference_jobs(deployment=deployment)
         except DeploymentError as exc:
             jobs_error = exc.message
+    tryit: dict | None = None
+    if is_service:
+        metadata = try_form.metadata if try_form else gateway.metadata_for(deployment)
+        base_url = inference_url(deployment, request)
+        tryit = {
+            "form": try_form or TryItForm(metadata=metadata, jobs=has_jobs),
+            "metadata": metadata,
+            "base_url": base_url,
+            "code": code_snippets(metadata=metadata, base_url=base_url),
+            "result": result,
+            "input_images": try_form.input_images if try_form and result else [],
+        }
     response = render(
         request,
         "deployments/detail.html",
@@ -176,8 +194,8 @@ def _render_detail(
             "row": as_table_row(deployment),
             "transitions": deployment.transitions.all(),
             "is_service": is_service,
-            "try_form": try_form or TryItForm(),
-            "run_output": run_output,
+            "has_jobs": has_jobs,
+            "tryit": tryit,
             "jobs": jobs,
             "jobs_error": jobs_error,
             "sandbox": settings.SANDBOX_MODE,
@@ -193,27 +211,36 @@ def _render_detail(
 @login_required
 @require_POST
 def deployment_run(request: HttpRequest, pk) -> HttpResponse:
-    """Run the OSCAR service on the user's input now (sync) or as a job (async)."""
+    """Try it: the form's inputs as an Open Inference Protocol request, answered by the
+    gateway (the code the OIP route runs), now (sync) or as an OSCAR job (async)."""
     deployment = _own(request, pk)
-    form = TryItForm(request.POST, request.FILES)
+    if not (can_infer(deployment) and deployment.is_running):
+        messages.error(request, "Only a running inference deployment can be tried.")
+        return redirect("deployments:detail", pk=deployment.pk)
+    has_jobs = deployment.backend == "oscar"
+    metadata = gateway.metadata_for(deployment)
+    form = TryItForm(request.POST, request.FILES, metadata=metadata, jobs=has_jobs)
     if not form.is_valid():
         return _render_detail(request, deployment, try_form=form, status=400)
-    upload = form.cleaned_data.get("file")
+    body = form.request_body()
     try:
-        payload = build_payload(
-            inputs_text=form.cleaned_data.get("inputs") or "",
-            file_name=upload.name if upload else "",
-            file_bytes=upload.read() if upload else None,
-        )
         if form.cleaned_data.get("mode") == "async":
+            payload = gateway.backend_payload(parse_request(body), metadata)
             inference_job_submit(deployment=deployment, payload=payload)
             messages.success(request, "Job submitted; it appears in the list below.")
             return redirect("deployments:detail", pk=deployment.pk)
-        output = inference_run(deployment=deployment, payload=payload)
-    except DeploymentError as exc:
+        answer = gateway.infer(
+            deployment=deployment,
+            name=metadata.name,
+            version=None,
+            body=body,
+            json_length=None,
+            source="tryit",
+        )
+    except (OipError, DeploymentError) as exc:
         form.add_error(None, exc.message)
         return _render_detail(request, deployment, try_form=form, status=400)
-    return _render_detail(request, deployment, try_form=form, run_output=output)
+    return _render_detail(request, deployment, try_form=form, result=present(answer))
 
 
 @login_required

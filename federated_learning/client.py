@@ -5,51 +5,202 @@
 The federated-server page shows this exact command with its address and token. `--insecure`
 is for a server reached without TLS (the sandbox, on loopback); through the platform's HTTPS
 router leave it out. Exit codes: 0 the server finished with us, 3 the token was refused,
-4 the server could not be reached within --wait seconds.
+4 the server could not be reached within --wait seconds, 5 the privacy settings the server
+announced are weaker than this client requires (nothing was trained or sent).
+
+The client enforces its side of the privacy settings. With the first instruction it prints
+what the server announced (central DP, where updates are clipped, the noise, local DP, the
+budget cap) and refuses to train when that is weaker than its own requirements
+(--require-dp, --min-noise-multiplier, --max-epsilon, --require-client-clipping). With
+client-side clipping it clips its update itself (Flower's clipping functions, as its
+fixedclipping_mod / adaptiveclipping_mod do); with local DP it clips and adds Gaussian noise
+itself before sending (as Flower's LocalDpMod does), so the server never sees the raw update.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import time
+from dataclasses import dataclass
 
 import grpc
 import numpy as np
 from flwr.client import NumPyClient, start_client
+from flwr.common.differential_privacy import (
+    add_gaussian_noise_inplace,
+    compute_adaptive_clip_model_update,
+    compute_clip_model_update,
+)
+from flwr.common.differential_privacy_constants import KEY_CLIPPING_NORM, KEY_NORM_BIT
 
-from federated_learning import model
+from federated_learning import model, privacy
 from federated_learning.auth import BearerTokenClientInterceptor
 
 REFUSED = 3
 UNREACHABLE = 4
+WEAKER_PRIVACY = 5
+
+
+class PrivacyRefused(RuntimeError):
+    """The server announced privacy settings weaker than this client requires."""
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What this client's own configuration demands of the server's settings."""
+
+    dp: bool = False
+    min_noise_multiplier: float = 0.0
+    max_epsilon: float | None = None
+    client_clipping: bool = False
+
+    def problems(self, announced: dict) -> list[str]:
+        found = []
+        central = bool(announced.get("aix.central_dp"))
+        if (self.dp or self.min_noise_multiplier) and not (
+            central or announced.get("aix.local_dp")
+        ):
+            found.append("differential privacy is required but the server runs without it")
+        noise = float(announced.get("aix.noise_multiplier") or 0.0)
+        if central and noise < self.min_noise_multiplier:
+            found.append(
+                f"the noise multiplier {noise:g} is below the required "
+                f"{self.min_noise_multiplier:g}"
+            )
+        if self.max_epsilon is not None:
+            planned = planned_epsilon(announced)
+            if planned is None or planned > self.max_epsilon:
+                shown = "unbounded" if planned is None else f"{planned:.2f}"
+                found.append(
+                    f"the run may spend ε = {shown}, above the accepted {self.max_epsilon:g}"
+                )
+        clipping = str(announced.get("aix.clipping") or "none")
+        if self.client_clipping and not (
+            clipping.startswith("client") or announced.get("aix.local_dp")
+        ):
+            found.append(f"clipping on this client is required but the server clips ({clipping})")
+        return found
+
+
+def planned_epsilon(announced: dict) -> float | None:
+    """ε at the announced δ the whole run may spend (bounded by the announced cap)."""
+    delta = float(announced.get("aix.delta") or 0.0)
+    rounds = int(announced.get("aix.rounds") or 0)
+    if announced.get("aix.central_dp"):
+        noise = float(announced.get("aix.noise_multiplier") or 0.0)
+    elif announced.get("aix.local_dp"):
+        noise = privacy.local_noise_multiplier(float(announced["aix.local_epsilon"]), delta)
+    else:
+        return None
+    if not 0 < delta < 1:
+        return None
+    planned = privacy.epsilon_for(noise, rounds, delta)
+    cap = float(announced.get("aix.epsilon_cap") or math.inf)
+    return None if math.isinf(min(planned, cap)) else min(planned, cap)
+
+
+def describe(announced: dict) -> str:
+    """The announced settings in words, printed before the client trains anything."""
+    if announced.get("aix.central_dp"):
+        central = (
+            f"central differential privacy, {announced.get('aix.clipping')} clipping to norm "
+            f"{float(announced.get('aix.clipping_norm') or 0):g}, noise multiplier "
+            f"{float(announced.get('aix.noise_multiplier') or 0):g}"
+        )
+    else:
+        central = "no central differential privacy"
+    local = (
+        f"local differential privacy at ε = {float(announced['aix.local_epsilon']):g} per round"
+        if announced.get("aix.local_dp")
+        else "no local differential privacy"
+    )
+    planned = planned_epsilon(announced)
+    cap = float(announced.get("aix.epsilon_cap") or 0)
+    budget = (
+        f"budget ε ≤ {planned:.2f} at δ = {float(announced.get('aix.delta') or 0):g} over "
+        f"{announced.get('aix.rounds')} rounds (cap {cap:g})"
+        if planned is not None
+        else "no privacy budget"
+    )
+    return (
+        f"The server announced: strategy {announced.get('aix.strategy')}; {central}; {local}; "
+        f"{budget}; secure aggregation off."
+    )
 
 
 class ShardClient(NumPyClient):
-    def __init__(self, shard: model.Shard, epochs: int, learning_rate: float) -> None:
+    def __init__(
+        self,
+        shard: model.Shard,
+        epochs: int,
+        learning_rate: float,
+        *,
+        requirements: Requirements | None = None,
+        padding: int = 0,
+        out=sys.stdout,
+    ) -> None:
         self.shard = shard
         self.epochs = epochs
         self.learning_rate = learning_rate
+        self.requirements = requirements or Requirements()
+        self.padding = padding
+        self.out = out
+        self.announced: dict | None = None
 
     def get_parameters(self, config):
-        return model.initial_weights()
+        # `padding` untrained parameters: a larger model for benchmarks and noise checks.
+        extra = [np.zeros(self.padding)] if self.padding else []
+        return model.initial_weights() + extra
+
+    def _check_announcement(self, config) -> None:
+        announced = {k: v for k, v in config.items() if str(k).startswith("aix.")}
+        if announced == self.announced:
+            return
+        self.announced = announced
+        print(describe(announced), file=self.out, flush=True)
+        problems = self.requirements.problems(announced)
+        if problems:
+            raise PrivacyRefused("; ".join(problems))
 
     def fit(self, parameters, config):
+        self._check_announcement(config)
+        received = [np.asarray(p, dtype=np.float64) for p in parameters]
         weights = model.train(
-            [np.asarray(p) for p in parameters],
+            received[:2],
             self.shard.x_train,
             self.shard.y_train,
             epochs=self.epochs,
             learning_rate=self.learning_rate,
         )
-        loss, accuracy = model.evaluate(weights, self.shard.x_train, self.shard.y_train)
-        return weights, len(self.shard.y_train), {"loss": loss, "accuracy": accuracy}
+        weights = weights + [p.copy() for p in received[2:]]
+        loss, accuracy = model.evaluate(weights[:2], self.shard.x_train, self.shard.y_train)
+        metrics = {"loss": loss, "accuracy": accuracy}
+        self._protect(weights, received, config, metrics)
+        return weights, len(self.shard.y_train), metrics
+
+    def _protect(self, weights, received, config, metrics) -> None:
+        """This client's side of the privacy settings, on the update it is about to send."""
+        clipping = str(config.get("aix.clipping") or "none")
+        if clipping == "client-fixed":
+            compute_clip_model_update(weights, received, float(config[KEY_CLIPPING_NORM]))
+        elif clipping == "client-adaptive":
+            metrics[KEY_NORM_BIT] = compute_adaptive_clip_model_update(
+                weights, received, float(config[KEY_CLIPPING_NORM])
+            )
+        if config.get("aix.local_dp"):
+            clip = float(config["aix.clipping_norm"])
+            compute_clip_model_update(weights, received, clip)
+            noise = privacy.local_noise_multiplier(
+                float(config["aix.local_epsilon"]), float(config["aix.delta"])
+            )
+            add_gaussian_noise_inplace(weights, noise * clip)
 
     def evaluate(self, parameters, config):
-        loss, accuracy = model.evaluate(
-            [np.asarray(p) for p in parameters], self.shard.x_test, self.shard.y_test
-        )
+        weights = [np.asarray(p) for p in parameters][:2]
+        loss, accuracy = model.evaluate(weights, self.shard.x_test, self.shard.y_test)
         return loss, len(self.shard.y_test), {"accuracy": accuracy, "loss": loss}
 
 
@@ -91,11 +242,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wait", type=float, default=60.0, help="seconds to keep trying to reach the server"
     )
+    parser.add_argument("--require-dp", action="store_true", help="refuse a run without DP")
+    parser.add_argument(
+        "--min-noise-multiplier", type=float, default=0.0, help="refuse less central DP noise"
+    )
+    parser.add_argument(
+        "--max-epsilon", type=float, help="refuse a run that may spend more privacy budget"
+    )
+    parser.add_argument(
+        "--require-client-clipping",
+        action="store_true",
+        help="refuse unless this client clips its own update (client-side clipping or local DP)",
+    )
+    parser.add_argument("--padding", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.getLogger("flwr").setLevel(logging.WARNING)
 
     index, count = args.shard
-    client = ShardClient(model.shard(index, count), args.epochs, args.learning_rate)
+    requirements = Requirements(
+        dp=args.require_dp,
+        min_noise_multiplier=args.min_noise_multiplier,
+        max_epsilon=args.max_epsilon,
+        client_clipping=args.require_client_clipping,
+    )
+    client = ShardClient(
+        model.shard(index, count),
+        args.epochs,
+        args.learning_rate,
+        requirements=requirements,
+        padding=max(0, args.padding),
+    )
     _with_token(args.token)
     deadline = time.monotonic() + args.wait
     while True:
@@ -103,11 +279,17 @@ def main(argv: list[str] | None = None) -> int:
             start_client(
                 server_address=args.address, client=client.to_client(), insecure=args.insecure
             )
+        except PrivacyRefused as exc:
+            print(f"Refused to take part: {exc}.", file=sys.stderr)
+            return WEAKER_PRIVACY
         except grpc.RpcError as exc:
             code = exc.code() if callable(getattr(exc, "code", None)) else None
             if code == grpc.StatusCode.UNAUTHENTICATED:
                 print("The server refused the token: check --token.", file=sys.stderr)
                 return REFUSED
+            if client.announced is not None:  # it was taking part: the server ended the run
+                print("The server ended the run early (see its page for why).", file=sys.stderr)
+                return UNREACHABLE
             if code == grpc.StatusCode.UNAVAILABLE and time.monotonic() < deadline:
                 time.sleep(1.0)
                 continue

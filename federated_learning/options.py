@@ -8,15 +8,19 @@ image's `fedserver/server.py` reads. Pure Python: the server process imports thi
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 from typing import Any
+
+from federated_learning import privacy
 
 TOOL_NAME = "ai4os-federated-server"
 SERVICE = "fedserver"
 TOKEN_SECRET = "federated_token"  # noqa: S105 - the key in the deployment's encrypted secrets
 
-# PAPI's option labels → our strategy keys. FedAvgOpt (a custom strategy of the ai4os image)
-# is not offered: it is not part of Flower.
+# PAPI's option labels → our strategy keys, each one of Flower's own implementations
+# (flwr.server.strategy). FedAvgOpt (a custom strategy of the ai4os image) is not offered: it
+# is not part of Flower.
 STRATEGIES = {
     "Federated Averaging (FedAvg)": "fedavg",
     "FedProx strategy (FedProx)": "fedprox",
@@ -25,9 +29,39 @@ STRATEGIES = {
     "Federated Averaging with Momentum (FedAvgM)": "fedavgm",
     "Adaptive Federated Optimization (FedOpt)": "fedopt",
     "Adaptive Federated Optimization using Yogi (FedYogi)": "fedyogi",
+    "Adaptive Federated Optimization using Adagrad (FedAdagrad)": "fedadagrad",
+    "Federated Trimmed Averaging (FedTrimmedAvg)": "fedtrimmedavg",
+    "Krum (Byzantine-robust selection)": "krum",
 }
+# One line each, shown beside the choice in the form.
+STRATEGY_NOTES = {
+    "fedavg": "averages the clients' models, weighted by their number of examples",
+    "fedprox": "FedAvg, with clients kept near the global model by a proximal term (mu)",
+    "fedadam": "FedAvg's average applied as a step of the Adam optimizer on the server",
+    "fedmedian": "the coordinate-wise median of the clients' models (robust to outliers)",
+    "fedavgm": "FedAvg with server-side momentum (learning rate, momentum)",
+    "fedopt": "FedAvg's average applied by a server optimizer (learning rate, tau)",
+    "fedyogi": "FedAvg's average applied as a step of the Yogi optimizer on the server",
+    "fedadagrad": "FedAvg's average applied as a step of the Adagrad optimizer on the server",
+    "fedtrimmedavg": "the average after dropping the largest and smallest values (beta)",
+    "krum": "keeps the model(s) closest to the others, tolerating malicious clients",
+}
+ADAPTIVE = ("fedopt", "fedadam", "fedyogi", "fedadagrad")
+# Central DP here is stated for an average of clipped updates (sensitivity C/m): the
+# strategies whose aggregate is that average. The others (median, trimmed mean, Krum, and
+# server optimizers that rescale the average) have another sensitivity the noise does not
+# account for, so the form refuses DP with them.
+DP_STRATEGIES = ("fedavg", "fedprox")
 DEFAULT_STRATEGY = "Federated Averaging (FedAvg)"
 MAX_ROUNDS = 1000
+
+# Where the updates are clipped with central DP (Flower's four wrappers).
+DP_CLIPPING = {
+    "Server-side, fixed": "server-fixed",
+    "Server-side, adaptive": "server-adaptive",
+    "Client-side, fixed": "client-fixed",
+    "Client-side, adaptive": "client-adaptive",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +72,8 @@ class Option:
     options: tuple[Any, ...] | None = None
     description: str = ""
     kind: type = int
+    # Shown labels of `options` when they differ from the values (the form's choices).
+    labels: tuple[str, ...] | None = None
 
 
 # Order is the form's order.
@@ -68,7 +104,8 @@ OPTIONS: dict[str, Option] = {
         "Federated aggregation strategy",
         DEFAULT_STRATEGY,
         options=tuple(STRATEGIES),
-        description="How the clients' models are aggregated.",
+        labels=tuple(f"{label}: {STRATEGY_NOTES[key]}" for label, key in STRATEGIES.items()),
+        description="How the clients' models are aggregated (Flower's implementations).",
         kind=str,
     ),
     "mu": Option(
@@ -86,14 +123,79 @@ OPTIONS: dict[str, Option] = {
         kind=float,
     ),
     "momentum": Option(
-        "Momentum", 0.0, (0, None), description="FedAvgM: server-side momentum.", kind=float
+        "Momentum",
+        0.0,
+        (0, None),
+        description="FedAvgM: server-side momentum, below 1.",
+        kind=float,
+    ),
+    "eta": Option(
+        "Server learning rate (adaptive)",
+        0.1,
+        (0, None),
+        description="FedOpt, FedAdam, FedYogi, FedAdagrad: the server optimizer's step size, "
+        "above 0 (Flower's default is 0.1; 0.01 for FedYogi).",
+        kind=float,
+    ),
+    "beta_1": Option(
+        "Beta 1 (adaptive)",
+        0.9,
+        (0, None),
+        description="FedOpt, FedAdam, FedYogi: first-moment decay, below 1.",
+        kind=float,
+    ),
+    "beta_2": Option(
+        "Beta 2 (adaptive)",
+        0.99,
+        (0, None),
+        description="FedOpt, FedAdam, FedYogi: second-moment decay, below 1.",
+        kind=float,
+    ),
+    "tau": Option(
+        "Tau (adaptive)",
+        1e-9,
+        (0, None),
+        description="FedOpt, FedAdam, FedYogi, FedAdagrad: the optimizer's degree of "
+        "adaptability, above 0 (Flower's default is 1e-9; 1e-3 for FedYogi).",
+        kind=float,
+    ),
+    "trim_beta": Option(
+        "Trimmed fraction",
+        0.2,
+        (0, None),
+        description="FedTrimmedAvg: the fraction of values cut at each end, below 0.5.",
+        kind=float,
+    ),
+    "krum_malicious": Option(
+        "Malicious clients tolerated",
+        0,
+        (0, None),
+        description="Krum: how many malicious clients a round tolerates (needs at least "
+        "2 × this + 3 clients per round).",
+    ),
+    "krum_keep": Option(
+        "Clients kept",
+        0,
+        (0, None),
+        description="Krum: 0 keeps the single best model (Krum); more averages that many "
+        "(Multi-Krum).",
     ),
     "dp": Option(
         "Differential privacy",
         False,
         options=(True, False),
-        description="Server-side fixed clipping with Gaussian noise on the aggregated update.",
+        description="Central DP: the clients' updates are clipped and Gaussian noise is added "
+        "to their average (FedAvg and FedProx).",
         kind=bool,
+    ),
+    "dp_clipping": Option(
+        "Clipping (with differential privacy)",
+        "Server-side, fixed",
+        options=tuple(DP_CLIPPING),
+        description="Where the updates are clipped: by the server, or by each client before "
+        "sending (the server then never sees an unclipped update); to a fixed norm, or to "
+        "one adapted each round towards a quantile of the updates' norms.",
+        kind=str,
     ),
     "mp": Option(
         "Metric privacy",
@@ -113,13 +215,58 @@ OPTIONS: dict[str, Option] = {
         "Number of sampled clients",
         2,
         (2, None),
-        description="Number of clients sampled on each FL round (with differential privacy).",
+        description="Number of clients sampled on each FL round (with differential privacy); "
+        "at most the minimum (fit).",
     ),
     "clip_norm": Option(
         "Clipping norm",
         0.1,
         (0.1, None),
-        description="Threshold value for the clipping.",
+        description="Threshold value for the clipping (the initial one with adaptive clipping).",
+        kind=float,
+    ),
+    "clip_quantile": Option(
+        "Target clipped quantile",
+        0.5,
+        (0, 1),
+        description="Adaptive clipping: the fraction of updates the norm should leave unclipped.",
+        kind=float,
+    ),
+    "clip_lr": Option(
+        "Clipping learning rate",
+        0.2,
+        (0, None),
+        description="Adaptive clipping: how fast the norm moves each round, above 0.",
+        kind=float,
+    ),
+    "delta": Option(
+        "Delta (δ)",
+        1e-5,
+        (0, None),
+        description="The δ the privacy budget ε is stated at, above 0 and below 1; choose it "
+        "below 1 / the number of people in the data.",
+        kind=float,
+    ),
+    "epsilon_cap": Option(
+        "Privacy budget cap (ε)",
+        10.0,
+        (0, None),
+        description="The server refuses to start a round that would take ε beyond this.",
+        kind=float,
+    ),
+    "local_dp": Option(
+        "Local differential privacy",
+        False,
+        options=(True, False),
+        description="Each client clips its update and adds noise itself before sending it "
+        "(Flower's LocalDpMod), at the per-round ε below; the clients enforce it.",
+        kind=bool,
+    ),
+    "local_epsilon": Option(
+        "Local ε per round",
+        0.5,
+        (0, 1),
+        description="Local DP: each client's ε per round, above 0 and at most 1 (at δ above).",
         kind=float,
     ),
 }
@@ -149,24 +296,182 @@ def parse_metrics(text: str) -> list[str]:
     return names
 
 
+# PAPI's variable names (those its nomad.hcl substitutes and the image reads), then ours for
+# the options PAPI does not have.
+ENV_NAMES = {
+    "rounds": "FEDERATED_ROUNDS",
+    "metric": "FEDERATED_METRIC",
+    "min_fit_clients": "FEDERATED_MIN_FIT_CLIENTS",
+    "min_available_clients": "FEDERATED_MIN_AVAILABLE_CLIENTS",
+    "strategy": "FEDERATED_STRATEGY",
+    "mu": "MU_FEDPROX",
+    "fl": "FEDAVGM_SERVER_FL",
+    "momentum": "FEDAVGM_SERVER_MOMENTUM",
+    "eta": "FEDOPT_ETA",
+    "beta_1": "FEDOPT_BETA_1",
+    "beta_2": "FEDOPT_BETA_2",
+    "tau": "FEDOPT_TAU",
+    "trim_beta": "TRIMMED_BETA",
+    "krum_malicious": "KRUM_MALICIOUS",
+    "krum_keep": "KRUM_KEEP",
+    "dp": "DP",
+    "dp_clipping": "DP_CLIPPING",
+    "mp": "METRIC_PRIVACY",
+    "noise_mult": "NOISE_MULT",
+    "sampled_clients": "SAMPLED_CLIENTS",
+    "clip_norm": "CLIP_NORM",
+    "clip_quantile": "CLIP_QUANTILE",
+    "clip_lr": "CLIP_LR",
+    "delta": "DP_DELTA",
+    "epsilon_cap": "DP_EPSILON_CAP",
+    "local_dp": "LOCAL_DP",
+    "local_epsilon": "LOCAL_EPSILON",
+}
+
+
 def job_env(options: dict[str, Any], token: str) -> dict[str, str]:
     """The main task's environment, with PAPI's variable names (values as strings)."""
     merged = {**defaults(), **(options or {})}
-    return {
-        "FEDERATED_ROUNDS": str(merged["rounds"]),
-        "FEDERATED_METRIC": str(merged["metric"]),
-        "FEDERATED_MIN_FIT_CLIENTS": str(merged["min_fit_clients"]),
-        "FEDERATED_MIN_AVAILABLE_CLIENTS": str(merged["min_available_clients"]),
-        "FEDERATED_STRATEGY": str(merged["strategy"]),
-        "MU_FEDPROX": str(merged["mu"]),
-        "FEDAVGM_SERVER_FL": str(merged["fl"]),
-        "FEDAVGM_SERVER_MOMENTUM": str(merged["momentum"]),
-        "DP": str(bool(merged["dp"])),
-        "METRIC_PRIVACY": str(bool(merged["mp"])),
-        "NOISE_MULT": str(merged["noise_mult"]),
-        "SAMPLED_CLIENTS": str(merged["sampled_clients"]),
-        "CLIP_NORM": str(merged["clip_norm"]),
-        # PAPI keeps the token in Vault and hands the job a Vault token to read it; this site
-        # keeps it encrypted with the deployment and passes it in the task's environment.
-        "FEDERATED_TOKEN": token,
+    env = {
+        name: str(bool(merged[key])) if OPTIONS[key].kind is bool else str(merged[key])
+        for key, name in ENV_NAMES.items()
     }
+    # PAPI keeps the token in Vault and hands the job a Vault token to read it; this site
+    # keeps it encrypted with the deployment and passes it in the task's environment.
+    env["FEDERATED_TOKEN"] = token
+    return env
+
+
+# --------------------------------------------------------------------------------------------
+# Rules across options: one check for the deploy form, PAPI's API and the server itself
+# --------------------------------------------------------------------------------------------
+def validate(values: dict[str, Any], *, check_budget: bool = True) -> dict[str, str]:
+    """What is wrong with a complete set of options (each within its own range already), as
+    {option key: message}; empty when the server can run them as given. `check_budget`: also
+    refuse settings whose rounds would spend more than the cap (the form; the server instead
+    runs the rounds that fit and refuses the next)."""
+    v = {**defaults(), **values}
+    errors: dict[str, str] = {}
+    strategy = STRATEGIES.get(v["strategy"], "")
+    if v["min_fit_clients"] > v["min_available_clients"]:
+        errors["min_fit_clients"] = (
+            f"Training needs {v['min_fit_clients']} clients but only "
+            f"{v['min_available_clients']} are required to be available: the minimum (fit) "
+            "cannot exceed the minimum (available)."
+        )
+    below_one = {"momentum": "Momentum", "beta_1": "Beta 1", "beta_2": "Beta 2"}
+    for key, label in below_one.items():
+        if v[key] >= 1:
+            errors[key] = f"{label} must be below 1 (it is {v[key]})."
+    for key, label in {"eta": "The server learning rate", "tau": "Tau"}.items():
+        if v[key] <= 0:
+            errors[key] = f"{label} must be above 0."
+    if not v["trim_beta"] < 0.5:
+        errors["trim_beta"] = "The trimmed fraction must be below 0.5 (it cuts at both ends)."
+    if strategy == "krum":
+        f, fit = v["krum_malicious"], v["min_fit_clients"]
+        if fit < 2 * f + 3:
+            errors["krum_malicious"] = (
+                f"Krum tolerates {f} malicious client{'s' if f != 1 else ''} only with at "
+                f"least {2 * f + 3} clients per round; the minimum (fit) is {fit}."
+            )
+        elif v["krum_keep"] > fit - f:
+            errors["krum_keep"] = (
+                f"Multi-Krum can keep at most {fit - f} models (minimum (fit) minus the "
+                "malicious clients tolerated)."
+            )
+    if not 0 < v["delta"] < 1:
+        errors["delta"] = "δ must be above 0 and below 1."
+    if v["epsilon_cap"] <= 0:
+        errors["epsilon_cap"] = "The privacy budget cap must be above 0."
+    if v["local_dp"] and not 0 < v["local_epsilon"] <= 1:
+        errors["local_epsilon"] = "The local ε per round must be above 0 and at most 1."
+    if v["dp"]:
+        _validate_central_dp(v, strategy, errors)
+    if check_budget and (v["dp"] or v["local_dp"]) and not errors:
+        spent = budget(v)
+        if spent is not None and spent.epsilon > spent.cap:
+            errors["epsilon_cap"] = (
+                f"These settings spend ε = {spent.epsilon_text} at δ = {spent.delta:g} over "
+                f"{spent.rounds} rounds, beyond the cap ε = {spent.cap:g}: at most "
+                f"{spent.rounds_within_cap} round{'s' if spent.rounds_within_cap != 1 else ''} "
+                "fit; raise the noise, run fewer rounds or raise the cap."
+            )
+    return errors
+
+
+def _validate_central_dp(v: dict[str, Any], strategy: str, errors: dict[str, str]) -> None:
+    if strategy not in DP_STRATEGIES:
+        errors["strategy"] = (
+            "Differential privacy is offered with FedAvg and FedProx: its noise is calibrated "
+            "to an average of clipped updates, which the other strategies do not compute."
+        )
+    if v["sampled_clients"] > v["min_fit_clients"]:
+        errors["sampled_clients"] = (
+            f"The noise is calibrated to {v['sampled_clients']} clients per round, but a round "
+            f"may run with {v['min_fit_clients']} (the minimum (fit)): the sampled clients "
+            "cannot exceed the minimum (fit)."
+        )
+    if DP_CLIPPING.get(v["dp_clipping"], "").endswith("adaptive"):
+        # Flower's adaptive clipping spends part of the noise on the clipped-count estimate
+        # (stddev = sampled clients / 20) and needs the multiplier below twice that.
+        limit = v["sampled_clients"] / 10
+        if v["noise_mult"] >= limit:
+            errors["noise_mult"] = (
+                f"Adaptive clipping with {v['sampled_clients']} sampled clients needs a noise "
+                f"multiplier below {limit:g} (Flower spends part of it on the clipped count); "
+                "use fixed clipping or more clients."
+            )
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The privacy budget a run's settings spend: ε at δ after `rounds` rounds."""
+
+    mode: str  # "central" or "local"
+    noise_multiplier: float
+    delta: float
+    rounds: int
+    cap: float
+    epsilon: float
+    rounds_within_cap: int
+
+    @property
+    def epsilon_text(self) -> str:
+        return "∞" if math.isinf(self.epsilon) else f"{self.epsilon:.2f}"
+
+    def after(self, rounds: int) -> float:
+        return privacy.epsilon_for(self.noise_multiplier, rounds, self.delta)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "noise_multiplier": self.noise_multiplier,
+            "delta": self.delta,
+            "rounds": self.rounds,
+            "epsilon": None if math.isinf(self.epsilon) else round(self.epsilon, 4),
+            "epsilon_cap": self.cap,
+            "rounds_within_cap": self.rounds_within_cap,
+        }
+
+
+def budget(values: dict[str, Any]) -> Budget | None:
+    """The budget of central DP (or, without it, of local DP per client); None without DP."""
+    v = {**defaults(), **values}
+    if v["dp"]:
+        mode, noise = "central", float(v["noise_mult"])
+    elif v["local_dp"]:
+        mode = "local"
+        noise = privacy.local_noise_multiplier(float(v["local_epsilon"]), float(v["delta"]))
+    else:
+        return None
+    delta, rounds, cap = float(v["delta"]), int(v["rounds"]), float(v["epsilon_cap"])
+    return Budget(
+        mode=mode,
+        noise_multiplier=noise,
+        delta=delta,
+        rounds=rounds,
+        cap=cap,
+        epsilon=privacy.epsilon_for(noise, rounds, delta),
+        rounds_within_cap=privacy.rounds_within(noise, delta, cap, MAX_ROUNDS),
+    )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import os
 import random
 import signal
@@ -41,20 +42,27 @@ from flwr.server import Server, ServerConfig
 from flwr.server.client_manager import SimpleClientManager
 from flwr.server.server import run_fl
 from flwr.server.strategy import (
+    DifferentialPrivacyClientSideAdaptiveClipping,
+    DifferentialPrivacyClientSideFixedClipping,
+    DifferentialPrivacyServerSideAdaptiveClipping,
     DifferentialPrivacyServerSideFixedClipping,
+    FedAdagrad,
     FedAdam,
     FedAvg,
     FedAvgM,
     FedMedian,
     FedOpt,
     FedProx,
+    FedTrimmedAvg,
     FedYogi,
+    Krum,
     Strategy,
 )
 from flwr.server.superlink.fleet.grpc_bidi.flower_service_servicer import FlowerServiceServicer
 
+from federated_learning import options
 from federated_learning.auth import BearerTokenServerInterceptor
-from federated_learning.options import MAX_ROUNDS, STRATEGIES, parse_metrics
+from federated_learning.options import DP_CLIPPING, MAX_ROUNDS, STRATEGIES, parse_metrics
 
 logger = logging.getLogger("fedserver")
 
@@ -87,6 +95,8 @@ class ServerSettings:
     sampled_clients: int
     clip_norm: float
     token: str
+    # Every option by its key (federated_learning.options), as the form and PAPI name them.
+    values: dict[str, Any]
     address: str
     monitor_address: str
     round_timeout: float | None
@@ -147,7 +157,16 @@ class ServerSettings:
                 f"FEDERATED_MIN_AVAILABLE_CLIENTS={min_available}"
             )
         token = text("FEDERATED_TOKEN")
+        values = _option_values(env, number, flag, text)
+        values.update(strategy=label, metric=text("FEDERATED_METRIC", "accuracy"))
+        # The same rules as the deploy form, but not its budget refusal: the server runs the
+        # rounds the cap allows and refuses the next one (Progress.check_budget).
+        problems = options.validate(values, check_budget=False)
+        if problems:
+            key, message = next(iter(problems.items()))
+            raise ConfigError(f"{options.ENV_NAMES[key]}: {message}")
         return cls(
+            values=values,
             rounds=number("FEDERATED_ROUNDS", int, "5", low=1, high=MAX_ROUNDS),
             metrics=metrics,
             min_fit_clients=min_fit,
@@ -169,6 +188,23 @@ class ServerSettings:
             max_seconds=optional_seconds("FEDSERVER_MAX_SECONDS"),
             linger_seconds=optional_seconds("FEDSERVER_LINGER_SECONDS"),
         )
+
+
+def _option_values(env: dict[str, str], number, flag, text) -> dict[str, Any]:
+    """The options PAPI's image does not read, from our variables (defaults when unset)."""
+    values: dict[str, Any] = {}
+    for key, name in options.ENV_NAMES.items():
+        option = options.OPTIONS[key]
+        if option.kind is bool:
+            values[key] = flag(name)
+        elif option.kind in (int, float):
+            low, high = option.range or (None, None)
+            values[key] = number(name, option.kind, str(option.value), low=low, high=high)
+        elif key == "dp_clipping":
+            values[key] = text(name, option.value)
+            if values[key] not in DP_CLIPPING:
+                raise ConfigError(f"{name}={values[key]!r} is not one of: {', '.join(DP_CLIPPING)}")
+    return values
 
 
 def _address(env: dict[str, str], label: str, default_port: int) -> str:
@@ -195,6 +231,9 @@ class Progress:
     error: str = ""
     _round_started: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.budget = options.budget(self.settings.values)
 
     def connected(self, peer: str) -> None:
         with self._lock:
@@ -225,11 +264,35 @@ class Progress:
         self.rounds.append(entry)
         return entry
 
-    def fitted(self, server_round: int, clients: int, failures: int) -> None:
+    def fitted(
+        self,
+        server_round: int,
+        clients: int,
+        failures: int,
+        update_norm: float | None = None,
+    ) -> None:
         with self._lock:
             entry = self._entry(server_round)
             entry.update(fit_clients=clients, failures=failures)
             entry["fit_seconds"] = round(time.monotonic() - self._round_started, 3)
+            if update_norm is not None:
+                entry["update_norm"] = update_norm  # ‖global after − global before‖₂
+            if self.budget is not None:
+                entry["epsilon"] = _rounded(self.budget.after(server_round))
+
+    def check_budget(self, server_round: int) -> None:
+        """Refuse to start a round that would take ε beyond the owner's cap."""
+        if self.budget is None:
+            return
+        after = self.budget.after(server_round)
+        if after > self.budget.cap:
+            spent = self.budget.after(server_round - 1)
+            raise BudgetExhausted(
+                f"Round {server_round} refused: it would take the privacy budget to "
+                f"ε = {after:.2f} at δ = {self.budget.delta:g}, beyond the cap "
+                f"ε = {self.budget.cap:g} (spent so far: ε = {spent:.2f} over "
+                f"{server_round - 1} round{'s' if server_round != 2 else ''})."
+            )
 
     def evaluated(
         self, server_round: int, loss: float | None, metrics: dict[str, Any], clients: int
@@ -259,6 +322,7 @@ class Progress:
                 "min_available_clients": s.min_available_clients,
                 "differential_privacy": s.dp,
                 "metric_privacy": s.metric_privacy,
+                "privacy": privacy_summary(s.values, self.budget),
                 "clients": [
                     {"peer": peer, "connected_at": at} for peer, at in sorted(self.clients.items())
                 ],
@@ -269,6 +333,51 @@ class Progress:
                 "finished_at": self.finished_at,
                 "error": self.error,
             }
+
+
+class BudgetExhausted(RuntimeError):
+    """The next round would spend more privacy budget than the owner's cap."""
+
+
+def _rounded(value: float) -> float | None:
+    return None if math.isinf(value) else round(value, 4)
+
+
+def privacy_summary(values: dict[str, Any], budget: options.Budget | None) -> dict[str, Any]:
+    """The guarantees of this run as the status (and the page, and the clients) state them."""
+    return {
+        "central_dp": bool(values["dp"]),
+        "clipping": values["dp_clipping"] if values["dp"] else None,
+        "noise_multiplier": values["noise_mult"] if values["dp"] else None,
+        "clipping_norm": values["clip_norm"] if values["dp"] else None,
+        "sampled_clients": values["sampled_clients"] if values["dp"] else None,
+        "local_dp": bool(values["local_dp"]),
+        "local_epsilon": values["local_epsilon"] if values["local_dp"] else None,
+        "delta": values["delta"] if budget else None,
+        "epsilon_cap": values["epsilon_cap"] if budget else None,
+        "budget": budget.as_dict() if budget else None,
+        "secure_aggregation": False,
+    }
+
+
+# What the server announces to every client with each round's instructions (the fit config),
+# so a partner site's client can check them against its own requirements before training.
+ANNOUNCED = {
+    "aix.central_dp": lambda v: bool(v["dp"]),
+    "aix.clipping": lambda v: DP_CLIPPING[v["dp_clipping"]] if v["dp"] else "none",
+    "aix.noise_multiplier": lambda v: float(v["noise_mult"]) if v["dp"] else 0.0,
+    "aix.clipping_norm": lambda v: float(v["clip_norm"]) if v["dp"] or v["local_dp"] else 0.0,
+    "aix.local_dp": lambda v: bool(v["local_dp"]),
+    "aix.local_epsilon": lambda v: float(v["local_epsilon"]) if v["local_dp"] else 0.0,
+    "aix.delta": lambda v: float(v["delta"]),
+    "aix.epsilon_cap": lambda v: float(v["epsilon_cap"]),
+    "aix.rounds": lambda v: int(v["rounds"]),
+    "aix.strategy": lambda v: str(v["strategy"]),
+}
+
+
+def announcement(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: read(values) for key, read in ANNOUNCED.items()}
 
 
 class RecordingClientManager(SimpleClientManager):
@@ -295,6 +404,7 @@ class RecordingStrategy(Strategy):
     def __init__(self, inner: Strategy, progress: Progress) -> None:
         self.inner = inner
         self.progress = progress
+        self._before: list | None = None
 
     def __repr__(self) -> str:
         return f"Recording({self.inner!r})"
@@ -303,12 +413,21 @@ class RecordingStrategy(Strategy):
         return self.inner.initialize_parameters(client_manager)
 
     def configure_fit(self, server_round, parameters, client_manager):
+        self.progress.check_budget(server_round)
         self.progress.round_started(server_round)
-        return self.inner.configure_fit(server_round, parameters, client_manager)
+        self._before = parameters_to_ndarrays(parameters) if parameters.tensors else None
+        instructions = self.inner.configure_fit(server_round, parameters, client_manager)
+        announced = announcement(self.progress.settings.values)
+        for _client, fit_ins in instructions:
+            fit_ins.config.update(announced)
+        return instructions
 
     def aggregate_fit(self, server_round, results, failures):
-        self.progress.fitted(server_round, len(results), len(failures))
-        return self.inner.aggregate_fit(server_round, results, failures)
+        aggregated, metrics = self.inner.aggregate_fit(server_round, results, failures)
+        self.progress.fitted(
+            server_round, len(results), len(failures), _update_norm(self._before, aggregated)
+        )
+        return aggregated, metrics
 
     def configure_evaluate(self, server_round, parameters, client_manager):
         return self.inner.configure_evaluate(server_round, parameters, client_manager)
@@ -320,6 +439,17 @@ class RecordingStrategy(Strategy):
 
     def evaluate(self, server_round, parameters):
         return self.inner.evaluate(server_round, parameters)
+
+
+def _update_norm(before: list | None, after: Parameters | None) -> float | None:
+    if before is None or after is None:
+        return None
+    new = parameters_to_ndarrays(after)
+    if len(new) != len(before):
+        return None
+    return float(
+        math.sqrt(sum(float(((n - b) ** 2).sum()) for n, b in zip(new, before, strict=True)))
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,7 +500,48 @@ class LazyFedYogi(_InitialFromClient, FedYogi):
     pass
 
 
+class LazyFedAdagrad(_InitialFromClient, FedAdagrad):
+    pass
+
+
+class UniformWeights(Strategy):
+    """With differential privacy, each client's update counts once in the average, whatever
+    its number of examples: the noise is calibrated to one clipped update among m (C/m), which
+    a weighting by examples would break (a client with most examples would move the average
+    by up to C)."""
+
+    def __init__(self, inner: Strategy) -> None:
+        self.inner = inner
+
+    def __repr__(self) -> str:
+        return f"UniformWeights({self.inner!r})"
+
+    def initialize_parameters(self, client_manager):
+        return self.inner.initialize_parameters(client_manager)
+
+    def configure_fit(self, server_round, parameters, client_manager):
+        return self.inner.configure_fit(server_round, parameters, client_manager)
+
+    def aggregate_fit(self, server_round, results, failures):
+        for _client, res in results:
+            res.num_examples = 1
+        return self.inner.aggregate_fit(server_round, results, failures)
+
+    def configure_evaluate(self, server_round, parameters, client_manager):
+        return self.inner.configure_evaluate(server_round, parameters, client_manager)
+
+    def aggregate_evaluate(self, server_round, results, failures):
+        return self.inner.aggregate_evaluate(server_round, results, failures)
+
+    def evaluate(self, server_round, parameters):
+        return self.inner.evaluate(server_round, parameters)
+
+
 def build_strategy(settings: ServerSettings) -> Strategy:
+    """Flower's own strategy for the chosen key, wrapped in Flower's central-DP wrapper of the
+    chosen clipping mode when DP is on (options.validate has already refused DP with a
+    strategy that does not average)."""
+    v = settings.values
     noise = settings.noise_multiplier * settings.clip_norm if settings.metric_privacy else 0.0
     common: dict[str, Any] = {
         "min_fit_clients": settings.min_fit_clients,
@@ -380,32 +551,54 @@ def build_strategy(settings: ServerSettings) -> Strategy:
         "fit_metrics_aggregation_fn": weighted_metrics(settings.metrics),
     }
     empty = Parameters(tensors=[], tensor_type="numpy.ndarray")
+    adaptive = {"eta": v["eta"], "tau": v["tau"], "initial_parameters": empty}
+    moments = {"beta_1": v["beta_1"], "beta_2": v["beta_2"]}
     kind = settings.strategy
-    strategy: Strategy
-    if kind == "fedprox":
-        strategy = FedProx(proximal_mu=settings.mu, **common)
-    elif kind == "fedmedian":
-        strategy = FedMedian(**common)
-    elif kind == "fedavgm":
-        strategy = FedAvgM(
+    builders = {
+        "fedavg": lambda: FedAvg(**common),
+        "fedprox": lambda: FedProx(proximal_mu=settings.mu, **common),
+        "fedmedian": lambda: FedMedian(**common),
+        "fedavgm": lambda: FedAvgM(
             server_learning_rate=settings.server_lr, server_momentum=settings.momentum, **common
+        ),
+        "fedopt": lambda: LazyFedOpt(**adaptive, **moments, **common),
+        "fedadam": lambda: LazyFedAdam(**adaptive, **moments, **common),
+        "fedyogi": lambda: LazyFedYogi(**adaptive, **moments, **common),
+        "fedadagrad": lambda: LazyFedAdagrad(**adaptive, **common),
+        "fedtrimmedavg": lambda: FedTrimmedAvg(beta=v["trim_beta"], **common),
+        "krum": lambda: Krum(
+            num_malicious_clients=v["krum_malicious"],
+            num_clients_to_keep=v["krum_keep"],
+            **common,
+        ),
+    }
+    strategy: Strategy = builders[kind]()
+    if not settings.dp:
+        return strategy
+    strategy = UniformWeights(strategy)
+    dp = {"noise_multiplier": settings.noise_multiplier}
+    sampled = {"num_sampled_clients": settings.sampled_clients}
+    adaptive_clip = {
+        "initial_clipping_norm": settings.clip_norm,
+        "target_clipped_quantile": v["clip_quantile"],
+        "clip_norm_lr": v["clip_lr"],
+    }
+    clipping = DP_CLIPPING[v["dp_clipping"]]
+    if clipping == "server-adaptive":
+        return DifferentialPrivacyServerSideAdaptiveClipping(
+            strategy, **dp, **sampled, **adaptive_clip
         )
-    elif kind == "fedopt":
-        strategy = LazyFedOpt(initial_parameters=empty, **common)
-    elif kind == "fedadam":
-        strategy = LazyFedAdam(initial_parameters=empty, **common)
-    elif kind == "fedyogi":
-        strategy = LazyFedYogi(initial_parameters=empty, **common)
-    else:
-        strategy = FedAvg(**common)
-    if settings.dp:
-        strategy = DifferentialPrivacyServerSideFixedClipping(
-            strategy,
-            noise_multiplier=settings.noise_multiplier,
-            clipping_norm=settings.clip_norm,
-            num_sampled_clients=settings.sampled_clients,
+    if clipping == "client-fixed":
+        return DifferentialPrivacyClientSideFixedClipping(
+            strategy, **dp, clipping_norm=settings.clip_norm, **sampled
         )
-    return strategy
+    if clipping == "client-adaptive":
+        return DifferentialPrivacyClientSideAdaptiveClipping(
+            strategy, **dp, **sampled, **adaptive_clip
+        )
+    return DifferentialPrivacyServerSideFixedClipping(
+        strategy, **dp, clipping_norm=settings.clip_norm, **sampled
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,6 +679,13 @@ def run(settings: ServerSettings) -> int:
         run_fl(
             server, ServerConfig(num_rounds=settings.rounds, round_timeout=settings.round_timeout)
         )
+    except BudgetExhausted as exc:  # the owner's cap: stop, say why, keep the rounds done
+        logger.warning("%s", exc)
+        progress.finish(error=str(exc))
+        grpc_server.stop(grace=1)
+        stop.wait(settings.linger_seconds)
+        monitor.shutdown()
+        return 1
     except Exception as exc:  # report it on the status page, then fail the task
         logger.exception("the federated run failed")
         progress.finish(error=f"{type(exc).__name__}: {exc}")

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
-from nomad.api import exceptions as nomad_exc
 
 from deployments.backends import nomad_job
+from deployments.backends.nomad import allocation_ports
 from deployments.services.secrets import SecretsUnreadable, decrypt_secrets
 from federated_learning import options as flower
 
@@ -98,36 +98,13 @@ def federated_info(deployment: Deployment) -> FederatedInfo:
 def _addresses(deployment: Deployment) -> tuple[str, str, bool]:
     """(Flower address, status URL, TLS?) per DEPLOY_FEDSERVER_ACCESS."""
     if settings.DEPLOY_FEDSERVER_ACCESS == "allocation":
-        ports = _allocation_ports(deployment)
+        ports = allocation_ports(deployment)
         if "fedserver" not in ports or "monitor" not in ports:
             raise LookupError("The server's allocation has no fedserver/monitor ports yet.")
         return ports["fedserver"], f"http://{ports['monitor']}/status.json", False
     urls, _main = nomad_job.endpoints_for(deployment)
     host = urls["fedserver"].removeprefix("https://")
     return f"{host}:443", f"{urls['monitor']}/status.json", True
-
-
-def _allocation_ports(deployment: Deployment) -> dict[str, str]:
-    """label → host:port of the deployment's running allocation, read from Nomad."""
-    from deployments.backends.nomad import client
-
-    namespace = deployment.nomad_namespace or nomad_job.namespace_for(deployment.vo)
-    try:
-        allocations = client(namespace).job.get_allocations(str(deployment.id))
-        running = [a for a in allocations or [] if a.get("ClientStatus") == "running"]
-        if not running:
-            raise LookupError("The server has no running allocation right now.")
-        newest = max(running, key=lambda a: a.get("CreateTime") or 0)
-        allocation = client(namespace).allocation.get_allocation(newest["ID"])
-    except nomad_exc.BaseNomadException as exc:
-        logger.warning("could not read the allocation of %s: %s", deployment.id, exc)
-        raise LookupError("Nomad did not tell where the server runs; retrying.") from exc
-    shared = (allocation.get("AllocatedResources") or {}).get("Shared") or {}
-    return {
-        str(p.get("Label")): f"{p.get('HostIP')}:{p.get('Value')}"
-        for p in shared.get("Ports") or []
-        if p.get("Label") and p.get("Value")
-    }
 
 
 def _read_status(url: str, token: str) -> tuple[dict[str, Any] | None, str]:

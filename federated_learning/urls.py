@@ -6,4 +6,5 @@ app_name = "federated_learning"
 
 urlpatterns = [
     path("deployments/<uuid:pk>/federated.json", views.status, name="status"),
+    path("federated-learning/budget.json", views.budget, name="budget"),
 ]

@@ -4,16 +4,18 @@ the panel polls (the panel itself is on the deployment's page through the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
 from django.views.decorators.http import require_GET
 
 from deployments.selectors import deployments_for_user
 from deployments.services import request_sync
+from federated_learning import options as flower
 from federated_learning.services import federated_info, is_federated
 
 if TYPE_CHECKING:
@@ -55,5 +57,45 @@ def status(request: HttpRequest, pk) -> JsonResponse:
             "state": deployment.state,
             "html": render_to_string("federated_learning/_panel.html", context, request=request),
         },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+# The options the budget depends on, as the deploy form names them (flower_<key>).
+BUDGET_KEYS = ("dp", "local_dp", "noise_mult", "rounds", "delta", "epsilon_cap", "local_epsilon")
+
+
+@require_GET
+def budget(request: HttpRequest) -> JsonResponse:
+    """The privacy budget of the deploy form's current values (its live preview): the same
+    accountant and rules as the form and the server. Values out of range give a message."""
+    values: dict[str, Any] = {}
+    for key in BUDGET_KEYS:
+        raw = request.GET.get(f"flower_{key}")
+        option = flower.OPTIONS[key]
+        if option.kind is bool:
+            values[key] = raw in ("on", "true", "True", "1")
+        elif raw not in (None, ""):
+            try:
+                values[key] = option.kind(raw)
+            except ValueError:
+                return _budget_reply(None, f"{option.name}: {raw!r} is not a number.")
+            low, high = option.range or (None, None)
+            if (low is not None and values[key] < low) or (high is not None and values[key] > high):
+                return _budget_reply(None, f"{option.name}: {raw} is out of range.")
+    problems = {k: m for k, m in flower.validate(values).items() if k in BUDGET_KEYS}
+    try:
+        spent = flower.budget(values)
+    except ValueError as exc:
+        return _budget_reply(None, str(exc))
+    return _budget_reply(spent, " ".join(problems.values()))
+
+
+def _budget_reply(spent: flower.Budget | None, problem: str) -> JsonResponse:
+    html = render_to_string("federated_learning/_budget_text.html", {"b": spent})
+    if problem:
+        html = conditional_escape(problem) + (" " + html if spent else "")
+    return JsonResponse(
+        {"budget": spent.as_dict() if spent else None, "problem": problem, "html": html},
         headers={"Cache-Control": "no-store"},
     )

@@ -73,7 +73,10 @@ class ErrorDocumentingAutoSchema(AutoSchema):
 
     def _error_response(self, code: str, description: str, headers: dict) -> dict:
         response = self._get_response_for_code(
-            OpenApiResponse(ErrorSerializer, description=description),
+            # A view may speak another protocol's error shape (the Open Inference Protocol's).
+            OpenApiResponse(
+                getattr(self.view, "error_serializer", ErrorSerializer), description=description
+            ),
             code,
             media_types=["application/json"],
         )

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # NUL or a lone surrogate in any form body is a 400 naming the field (marketplace/inputs).
+    "marketplace.inputs.form_text.FormTextMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -144,6 +146,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "deployments.tasks.sync_statuses": {"queue": "sync"},
     "deployments.tasks.reconcile_deployments": {"queue": "sync"},
+    "pipelines.tasks.reconcile_pipeline_runs": {"queue": "sync"},
     # Short and periodic: a long harvest on the harvest queue must not hold it up.
     "catalog.tasks.roll_up_usage": {"queue": "sync"},
     # Drift checks, pruning and the demo generator: a backlog there never delays the others.
@@ -240,6 +243,16 @@ DEPLOY_FEDSERVER_ACCESS = env.str(
     "DEPLOY_FEDSERVER_ACCESS", default="allocation" if SANDBOX_MODE else "endpoint"
 )
 DEPLOY_FEDSERVER_TIMEOUT = env.float("DEPLOY_FEDSERVER_TIMEOUT", default=2.0)
+# How this site reaches a Nomad deployment's DEEPaaS API for inference (Try it, the OIP
+# gateway): "endpoint" through its Traefik router, "allocation" at the allocation's `api`
+# port (the sandbox runs the real DEEPaaS server on loopback).
+DEPLOY_DEEPAAS_ACCESS = env.str(
+    "DEPLOY_DEEPAAS_ACCESS", default="allocation" if SANDBOX_MODE else "endpoint"
+)
+# Seconds one inference (a DEEPaaS predict, an OSCAR /run) may take before we answer 504.
+DEPLOY_INFERENCE_TIMEOUT = env.float("DEPLOY_INFERENCE_TIMEOUT", default=30.0)
+# Largest Open Inference Protocol request body accepted (JSON or binary tensors): 413 above.
+INFERENCE_MAX_REQUEST_BYTES = env.int("INFERENCE_MAX_REQUEST_BYTES", default=16 * 1024 * 1024)
 # Stamped into every job's Meta so one bulk query finds this site's jobs on a shared cluster.
 DEPLOY_INSTANCE = env.str("DEPLOY_INSTANCE", default="aix")
 OSCAR_ENDPOINT = env.str("OSCAR_ENDPOINT", default="http://127.0.0.1:8090").rstrip("/")
@@ -315,6 +328,20 @@ PIPELINES_POLL_SECONDS = env.float("PIPELINES_POLL_SECONDS", default=1.0)
 PIPELINES_RUN_TIMEOUT = env.float("PIPELINES_RUN_TIMEOUT", default=1800.0)
 PIPELINES_SYNC_TIMEOUT = env.float("PIPELINES_SYNC_TIMEOUT", default=120.0)
 PIPELINES_MAX_INPUT_FILES = env.int("PIPELINES_MAX_INPUT_FILES", default=200)
+# The run reconciler (pipelines.reconcile): a queued run whose task is older than this is
+# enqueued again; a worker that has not renewed its run's lease for PIPELINES_STALL_AFTER
+# seconds is presumed dead, and its run goes to another worker at most
+# PIPELINES_MAX_RECOVERIES times before it fails (services removed); a run queued for
+# PIPELINES_QUEUED_TIMEOUT seconds fails.
+PIPELINES_REQUEUE_AFTER = env.int("PIPELINES_REQUEUE_AFTER", default=60)
+# Longer than the slowest single call between renewals (a Try-it step: PIPELINES_SYNC_TIMEOUT).
+PIPELINES_STALL_AFTER = env.int("PIPELINES_STALL_AFTER", default=300)
+PIPELINES_MAX_RECOVERIES = env.int("PIPELINES_MAX_RECOVERIES", default=2)
+PIPELINES_QUEUED_TIMEOUT = env.int("PIPELINES_QUEUED_TIMEOUT", default=3600)
+CELERY_BEAT_SCHEDULE["pipelines-reconcile"] = {
+    "task": "pipelines.tasks.reconcile_pipeline_runs",
+    "schedule": env.float("PIPELINES_RECONCILE_INTERVAL", default=30.0),
+}
 CELERY_BEAT_SCHEDULE["deployments-sync-statuses"] = {
     "task": "deployments.tasks.sync_statuses",
     "schedule": DEPLOY_SYNC_INTERVAL,
@@ -328,6 +355,13 @@ CELERY_BEAT_SCHEDULE["deployments-reconcile"] = {
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marketplace.openapi.ErrorDocumentingAutoSchema",
+    # DRF's defaults with the one bounded JSON reader (marketplace/inputs): a body nested
+    # 5,000 deep, a 500-digit integer or a lone surrogate is a 400 naming the field.
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.inputs.drf.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -472,6 +506,9 @@ MONITORING_MIN_WINDOW = env.int("MONITORING_MIN_WINDOW", default=50)
 MONITORING_CHECK_INTERVAL = env.float("MONITORING_CHECK_INTERVAL", default=300.0)
 MONITORING_PRUNE_INTERVAL = env.float("MONITORING_PRUNE_INTERVAL", default=3600.0)
 MONITORING_SAMPLE_REQUESTS = env.int("MONITORING_SAMPLE_REQUESTS", default=600)
+# A sample-traffic stream whose progress is older than this has stopped (its worker died):
+# the Monitoring tab says so instead of a frozen count (monitoring.demo).
+MONITORING_SAMPLE_STALL_SECONDS = env.int("MONITORING_SAMPLE_STALL_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE["monitoring-schedule-checks"] = {
     "task": "monitoring.tasks.schedule_drift_checks",
     "schedule": MONITORING_CHECK_INTERVAL,
@@ -502,6 +539,8 @@ TEMPLATE_HOOKS = {
     "deployment_tabs": ["monitoring/_tabs.html"],
     # Below the deployment's details: the federated-learning panel (federated-server deployments).
     "deployment_panels": ["federated_learning/_section.html"],
+    # In the deploy form's federated fieldset: the privacy budget the options spend.
+    "deploy_form_flower": ["federated_learning/_budget.html"],
     "deployment_row_badges": ["monitoring/_drift_badge.html"],
 }
 

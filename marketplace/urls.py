@@ -27,6 +27,8 @@ urlpatterns = [
     # Deployments (deployments.urls, deployments.api): pages, REST API, PAPI-compatible routes.
     path("deployments/", include("deployments.urls")),
     path("api/v1/deployments/", include("deployments.api.urls")),
+    # Any ID (not only a UUID) so a malformed one still gets the protocol's error body.
+    path("api/v1/deployments/<str:pk>/", include("deployments.oip.urls")),
     path("", include("deployments.api.papi_urls")),
     # Composite pipelines (pipelines.urls, pipelines.api): editor, pages, runs, REST API.
     path("pipelines/", include("pipelines.urls")),

@@ -21,8 +21,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 
 from deployments.models import Deployment
@@ -34,6 +36,11 @@ from monitoring.services import monitor_for, record_feedback, record_payload
 
 logger = logging.getLogger(__name__)
 CHECK_EVERY = 50
+# The stream's heartbeat: its progress (with the time) is written every BEAT_EVERY requests;
+# a stream not done whose progress is older than MONITORING_SAMPLE_STALL_SECONDS has lost
+# its worker, and the Monitoring tab says it stopped instead of showing a frozen count.
+BEAT_EVERY = 5
+PROGRESS_TTL = 3600
 STATIONS = ["north", "south", "east", "west"]
 BEFORE = [0.4, 0.3, 0.2, 0.1]
 AFTER = [0.1, 0.2, 0.3, 0.4]
@@ -81,11 +88,33 @@ def progress_key(deployment_id) -> str:
     return f"monitoring:sample-traffic:{deployment_id}"
 
 
+def _beat(deployment_id, sent: int, total: int, *, done: bool = False) -> None:
+    progress = {"sent": sent, "total": total, "beat_at": time.time()}
+    cache.set(progress_key(deployment_id), {**progress, "done": done}, PROGRESS_TTL)
+
+
+def stream_requested(deployment_id, total: int) -> None:
+    """The click: progress starts at 0, so a stream no worker picks up is reported too."""
+    _beat(deployment_id, 0, total)
+
+
+def sample_progress(deployment_id) -> dict | None:
+    """The stream as the Monitoring tab shows it: sent / total, done, or stopped (its worker
+    stopped beating: killed, or never started)."""
+    progress = cache.get(progress_key(deployment_id))
+    if not progress:
+        return None
+    beat_at = progress.get("beat_at", 0.0)
+    stalled = time.time() - beat_at > settings.MONITORING_SAMPLE_STALL_SECONDS
+    return {**progress, "stopped": not progress.get("done") and stalled}
+
+
 def send_sample_traffic(*, deployment_id, total: int, seed: int = 7) -> dict:
     deployment = Deployment.objects.get(pk=deployment_id)
     monitor = monitor_for(deployment)
     rng = np.random.default_rng(seed)
     sent = failed = labelled = 0
+    _beat(deployment_id, 0, total)
     for index in range(total):
         payload = sample_payload(deployment, index, total, rng)
         if deployment.backend == Deployment.Backend.OSCAR:
@@ -102,12 +131,14 @@ def send_sample_traffic(*, deployment_id, total: int, seed: int = 7) -> dict:
                 deployment=deployment, payload=payload, latency_ms=latency, ok=True, source="demo"
             )
         sent += 1
+        if sent % BEAT_EVERY == 0:
+            _beat(deployment_id, sent, total)
         if sent % CHECK_EVERY == 0 or sent == total:
             labelled = _send_feedback(monitor, labelled, sent, total, rng)
-            cache.set(progress_key(deployment_id), {"sent": sent, "total": total}, 3600)
             if sent >= monitor.reference_size:
                 check_drift(deployment_id=deployment_id)
-    cache.set(progress_key(deployment_id), {"sent": sent, "total": total, "done": True}, 3600)
+            _beat(deployment_id, sent, total)  # a drift check may take a while
+    _beat(deployment_id, sent, total, done=True)
     return {"sent": sent, "failed": failed}
 
 

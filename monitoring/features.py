@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import json
 import logging
 import wave
 from typing import Any
 
 import numpy as np
 
+from marketplace.inputs import InputError
+from marketplace.inputs.json_body import load_json
 from monitoring.summaries import FEATURE_NAME, MAX_EMBEDDING, MAX_STRING, SummaryError
 from monitoring.summaries import _clean_value as clean_value
 
@@ -27,8 +28,9 @@ IMAGE_FORMATS = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
 
 def summary_from_payload(payload: bytes) -> dict[str, Any]:
     try:
-        inputs = json.loads(payload)
-    except ValueError:
+        # The payload was built (and its size bounded) by the "Try it" service.
+        inputs = load_json(payload, field="payload", max_bytes=len(payload) + 1)
+    except InputError:  # not JSON the site reads (a file, or hostile): only its size counts
         return {"payload_bytes": len(payload)}
     if not isinstance(inputs, dict):
         return {"payload_bytes": len(payload)}

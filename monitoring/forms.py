@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.conf import settings
 
+from marketplace.inputs import InputError
+from marketplace.inputs.json_body import load_json
 from monitoring import detectors
 from monitoring.models import Monitor
 from monitoring.summaries import FEATURE_NAME, SummaryError, _clean_value, feature_type
@@ -72,9 +72,14 @@ class MonitorSettingsForm(forms.Form):
         if upload.size > MAX_SAMPLE_BYTES:
             raise forms.ValidationError("The sample is larger than 2 MB.")
         try:
-            data = json.loads(upload.read(), parse_constant=float)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise forms.ValidationError(f"The sample is not valid JSON: {exc}.") from exc
+            data = load_json(
+                upload.read(),
+                field=upload.name,
+                max_bytes=MAX_SAMPLE_BYTES,
+                nonfinite_as_float=True,
+            )
+        except InputError as exc:
+            raise forms.ValidationError(f"The sample is not usable: {exc}.") from None
         return clean_sample(data, name=upload.name)
 
     def clean(self):

@@ -83,6 +83,7 @@ class InferenceSummary(models.Model):
         TRY_IT = "tryit", "Try it"
         COLLECTOR = "collector", "Collector"
         DEMO = "demo", "Sample traffic"
+        API = "api", "Inference API (Open Inference Protocol)"
 
     id = models.BigAutoField(primary_key=True)
     deployment = models.ForeignKey(

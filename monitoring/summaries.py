@@ -17,7 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from marketplace.inputs import InputError
+from marketplace.inputs.datetimes import parse_datetime_input
+from marketplace.inputs.json_body import load_json
 
 FEATURE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
 MAX_STRING = 128
@@ -28,11 +31,8 @@ MAX_ABS_NUMBER = 1e15
 MAX_LATENCY_MS = 24 * 3600 * 1000
 
 
-class SummaryError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class SummaryError(InputError):
+    """A summary or feedback the collector refuses, naming the field."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,12 @@ def feature_type(value: Any) -> str | None:
 
 
 def parse_body(body: bytes) -> Any:
-    """JSON text to Python, keeping NaN/Infinity as floats so validation can name the field."""
+    """JSON text to Python (the site's one bounded reader), keeping NaN/Infinity as floats
+    so validation can name the field."""
     try:
-        return json.loads(body or b"null", parse_constant=float)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SummaryError("body", f"not valid JSON ({exc})") from exc
+        return load_json(body or b"null", nonfinite_as_float=True)
+    except InputError as exc:
+        raise SummaryError(exc.field, exc.message) from None
 
 
 def clean_batch(data: Any, *, known_types: dict[str, str], store_raw: bool) -> list[CleanSummary]:
@@ -193,11 +194,12 @@ def _clean_at(value: Any, where: str) -> datetime:
     now = timezone.now()
     if value is None:
         return now
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is None:
+    if not isinstance(value, str):
         raise SummaryError(where, "must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z")
-    if timezone.is_naive(moment):
-        raise SummaryError(where, "must carry a time zone (Z or +01:00)")
+    try:
+        moment = parse_datetime_input(value, field=where, allow_date=False, require_zone=True)
+    except InputError as exc:
+        raise SummaryError(exc.field, exc.message) from None
     if moment > now + timedelta(minutes=5):
         raise SummaryError(where, "is in the future")
     if moment < now - timedelta(days=settings.MONITORING_RETENTION_DAYS):

@@ -11,7 +11,6 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -53,7 +52,7 @@ def _render_tab(
     monitor = selectors.monitor_of(deployment) or Monitor(deployment=deployment)
     buckets = selectors.traffic(deployment)
     new_token = request.session.pop(TOKEN_SESSION_KEY, {}).get(str(deployment.pk), "")
-    sample = cache.get(demo.progress_key(deployment.pk))
+    sample = demo.sample_progress(deployment.pk)
     return render(
         request,
         "monitoring/tab.html",
@@ -75,7 +74,7 @@ def _render_tab(
             "sandbox": settings.SANDBOX_MODE,
             "sample": sample,
             # The tab refreshes itself while sample traffic (and the checks it runs) go on.
-            "busy": bool(sample and not sample.get("done")),
+            "busy": bool(sample and not sample.get("done") and not sample.get("stopped")),
             "sample_requests": settings.MONITORING_SAMPLE_REQUESTS,
             "min_window": settings.MONITORING_MIN_WINDOW,
             "retention_days": settings.MONITORING_RETENTION_DAYS,
@@ -142,14 +141,13 @@ def monitoring_sample_traffic(request: HttpRequest, pk) -> HttpResponse:
     if deployment.backend == Deployment.Backend.OSCAR and not deployment.is_running:
         messages.error(request, "The service is not running yet; send traffic once it runs.")
     else:
-        # Under way from now on, so the page that follows already refreshes itself.
-        total = settings.MONITORING_SAMPLE_REQUESTS
-        cache.set(demo.progress_key(deployment.pk), {"sent": 0, "total": total}, 3600)
+        demo.stream_requested(deployment.pk, settings.MONITORING_SAMPLE_REQUESTS)
         _enqueue(
             request,
             send_sample_traffic,
             deployment,
-            f"Sending {total} sample requests; drift starts halfway. This page follows them.",
+            f"Sending {settings.MONITORING_SAMPLE_REQUESTS} sample requests; drift starts "
+            "halfway. This page follows them.",
         )
     return redirect("monitoring:tab", pk=deployment.pk)
 

@@ -395,23 +395,71 @@ class FlatStep:
     module: ModuleInfo | None = None
 
 
-def flatten(checked: Checked, resolver: Resolver, prefix: str = "") -> tuple[list[FlatStep], str]:
+class _Budget:
+    """Flattened steps still allowed: flattening stops as soon as a pipeline needs more than
+    MAX_STEPS services, so nesting public pipelines never multiplies the work."""
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+    def take(self, top_step: str) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise DefinitionError(
+                [
+                    Problem(
+                        top_step,
+                        "steps",
+                        f"With its sub-flows expanded this pipeline has more than {MAX_STEPS} "
+                        f"steps; a run has at most {MAX_STEPS} (every sub-flow step counts).",
+                    )
+                ]
+            )
+
+
+def flatten(
+    checked: Checked,
+    resolver: Resolver,
+    prefix: str = "",
+    *,
+    depth: int = 0,
+    budget: _Budget | None = None,
+    top_step: str = "",
+) -> tuple[list[FlatStep], str]:
     """Expand sub-pipelines into their steps (ids `<sub>-<inner>`), in run order.
-    Returns the steps and the id of the final one."""
+    Returns the steps and the id of the final one. Raises DefinitionError when the expanded
+    pipeline has more than MAX_STEPS steps or nests deeper than MAX_DEPTH (it stops there:
+    the work is bounded by the limits, not by what the sub-flows hold)."""
+    budget = budget or _Budget(MAX_STEPS)
     steps_by_id = {s["id"]: s for s in checked.definition["steps"]}
     out: list[FlatStep] = []
     ends: dict[str, str] = {}  # original id → flattened id producing its output
     for sid in checked.order:
         step = steps_by_id[sid]
         inputs = tuple(ends[s] for s in step["inputs"])
+        top = top_step or sid
         if step["kind"] == "pipeline":
             sub = checked.subpipelines[sid]
-            inner = validate(
-                sub.definition,
-                Resolver(resolver.module, resolver.pipeline, (*resolver.seen_pipelines, sub.name)),
-                depth=1,
+            try:
+                inner = validate(
+                    sub.definition,
+                    Resolver(
+                        resolver.module, resolver.pipeline, (*resolver.seen_pipelines, sub.name)
+                    ),
+                    depth=depth + 1,
+                )
+            except DefinitionError as exc:
+                raise DefinitionError(
+                    [Problem(top, "pipeline", f"Sub-flow '{sub.name}': {p}") for p in exc.problems]
+                ) from exc
+            inner_steps, inner_final = flatten(
+                inner,
+                resolver,
+                prefix=f"{prefix}{sid}-",
+                depth=depth + 1,
+                budget=budget,
+                top_step=top,
             )
-            inner_steps, inner_final = flatten(inner, resolver, prefix=f"{prefix}{sid}-")
             for flat in inner_steps:
                 # The sub-flow's own first steps read what the sub-pipeline step reads.
                 wired = flat.inputs or inputs
@@ -427,6 +475,7 @@ def flatten(checked: Checked, resolver: Resolver, prefix: str = "") -> tuple[lis
                 )
             ends[sid] = inner_final
             continue
+        budget.take(top)
         flat_id = f"{prefix}{sid}"
         module = checked.modules.get(sid)
         if step["kind"] == "join":

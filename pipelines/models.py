@@ -50,6 +50,11 @@ class PipelineVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+    # What the page needs, computed when it is saved (and when a sub-flow it follows
+    # changes), so no page view expands sub-flows: its steps once flattened, and whether
+    # every one of them serves synchronous inference (Try it). None: saved before these.
+    step_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    supports_sync = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +65,23 @@ class PipelineVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pipeline.name} v{self.number}"
+
+
+class SubflowUse(models.Model):
+    """`pipeline`'s latest version uses the pipeline named `name` as a sub-flow. Kept at save
+    time, so "who uses this one" is one indexed query, not a scan of every definition."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="subflow_uses")
+    name = models.SlugField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "name"], name="subflow_use_per_pipeline")
+        ]
+        indexes = [models.Index(fields=["name"], name="subflow_use_name")]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline.name} uses {self.name}"
 
 
 class RunState(models.TextChoices):
@@ -94,12 +116,24 @@ class PipelineRun(models.Model):
     # {"expected": n, "paths": {path: count}, "lost": n, "duplicated": n}
     object_counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # What the run page says while the run is not final: the queue was unreachable, its
+    # worker stopped and another picked it up (pipelines.reconcile).
+    notice = models.CharField(max_length=300, blank=True)
+    # When its task was last handed to the broker; None: the publish failed and the
+    # reconciler owes it one (deployments.services.enqueue.enqueue_row).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the worker executing it, renewed while it works (pipelines.lease); a run
+    # whose lease is older than PIPELINES_STALL_AFTER has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How often the reconciler handed it to another worker after its worker stopped.
+    recoveries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"], name="pipeline_run_state")]
 
     def __str__(self) -> str:
         return f"run {self.pk} of {self.pipeline.name} v{self.version.number}"

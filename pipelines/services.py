@@ -21,8 +21,8 @@ from django.utils.text import slugify
 from catalog.models import Module
 from catalog.usage import record_event
 from deployments.backends.base import BackendError, TransientBackendError
-from deployments.services.enqueue import send
-from pipelines import catalog_entry, oscar
+from marketplace.unique_names import create_with_unique_name
+from pipelines import catalog_entry, lease, oscar
 from pipelines.definition import (
     Checked,
     DefinitionError,
@@ -36,11 +36,18 @@ from pipelines.definition import (
     load_text,
     validate,
 )
-from pipelines.models import Pipeline, PipelineRun, PipelineVersion, RunInput, StepRun
+from pipelines.models import (
+    Pipeline,
+    PipelineRun,
+    PipelineVersion,
+    RunInput,
+    StepRun,
+    SubflowUse,
+)
+from pipelines.reconcile import QUEUE_DOWN, enqueue_run
 from pipelines.selectors import pipelines_using
 
 logger = logging.getLogger(__name__)
-RUN_TASK = "pipelines.tasks.execute_pipeline_run"
 RESERVED_NAMES = {"new", "runs"}  # page routes under /pipelines/
 
 
@@ -104,6 +111,20 @@ def check(document: dict[str, Any], *, name: str = "", owner_id: int | None = No
     return validate(document, resolver(saving=name, owner_id=owner_id))
 
 
+def expand(checked: Checked, *, owner_id: int | None) -> tuple[list[FlatStep], str]:
+    """The run's steps, sub-flows expanded; raises DefinitionError past the limits (the work
+    stops there: pipelines.definition.flatten)."""
+    return flatten(checked, resolver(owner_id=owner_id))
+
+
+def summary(flat: Sequence[FlatStep]) -> dict[str, Any]:
+    """What a version's page needs, stored with it (PipelineVersion)."""
+    return {
+        "step_count": len(flat),
+        "supports_sync": all(s.module is None or s.module.inference for s in flat),
+    }
+
+
 def check_text(text: str, *, name: str = "", owner_id: int | None = None) -> Checked:
     return check(load_text(text), name=name, owner_id=owner_id)
 
@@ -134,17 +155,39 @@ def provenance(checked: Checked) -> list[dict[str, Any]]:
 
 
 # -- pipelines -------------------------------------------------------------------------------
-def _unique_name(title: str) -> str:
-    base = slugify(title)[:80] or "pipeline"
-    name, n = base, 2
-    while name in RESERVED_NAMES or Pipeline.objects.filter(name=name).exists():
-        name, n = f"{base}-{n}", n + 1
-    return name
+def _create_pipeline(*, user, title: str, description: str, private: bool) -> Pipeline:
+    """The new pipeline under the first free name its title gives. A private pipeline's name
+    always ends in a random suffix, so it never holds a name someone else would be given
+    (their `my-flow` is never `my-flow-2` because of a pipeline they cannot see)."""
+    return create_with_unique_name(
+        Pipeline,
+        "name",
+        slugify(title)[:80].strip("-") or "pipeline",
+        lambda name: Pipeline.objects.create(
+            name=name, title=title[:200], description=description, owner=user, is_private=private
+        ),
+        max_length=100,
+        reserved=RESERVED_NAMES,
+        secret=private,
+    )
 
 
-def _check_visibility(checked: Checked, pipeline: Pipeline | None, *, private: bool) -> None:
+def _named_for(pipelines: Sequence[Pipeline], viewer_id: int | None) -> str:
+    """The pipelines' names as `viewer_id` may read them: public ones and their own by name,
+    everybody else's private ones only counted."""
+    shown = sorted(p.name for p in pipelines if not p.is_private or p.owner_id == viewer_id)
+    hidden = len(pipelines) - len(shown)
+    if hidden:
+        shown.append(f"{hidden} private pipeline{'s' if hidden > 1 else ''} of other people")
+    return ", ".join(shown)
+
+
+def _check_visibility(
+    checked: Checked, pipeline: Pipeline | None, *, private: bool, user_id: int
+) -> None:
     """A public pipeline is made of public parts (its page, entry and JSON-LD name them), and
-    a pipeline that public pipelines use as a sub-flow stays public."""
+    a pipeline that other people's pipelines (or a public one) use as a sub-flow stays public:
+    making it private would break theirs."""
     problems = []
     if not private:
         hidden = set(
@@ -162,14 +205,18 @@ def _check_visibility(checked: Checked, pipeline: Pipeline | None, *, private: b
             if sub.name in hidden
         ]
     elif pipeline is not None and not pipeline.is_private:
-        users = [p.name for p in pipelines_using(pipeline.name) if not p.is_private]
+        users = [
+            p
+            for p in pipelines_using(pipeline.name)
+            if not p.is_private or p.owner_id != pipeline.owner_id
+        ]
         if users:
             problems.append(
                 Problem(
                     "",
                     "private",
-                    f"Public pipelines use this one as a sub-flow ({', '.join(users)}), "
-                    "so it stays public.",
+                    "Other pipelines use this one as a sub-flow "
+                    f"({_named_for(users, user_id)}), so it stays public.",
                 )
             )
     if problems:
@@ -189,6 +236,9 @@ def pipeline_save(
 ) -> PipelineVersion:
     """Validate and store a new version (creating the pipeline on first save).
     Raises DefinitionError; nothing is written then, so the last good version stays.
+    The limits hold for the pipeline with its sub-flows expanded. A sub-flow is stored at the
+    version it resolved to, so a later version of it never changes (or breaks) this one; the
+    changes that could, deleting it or making it private, are refused while it is used.
     `private` None keeps the pipeline's visibility (public for a new one). A public pipeline's
     catalog entry is refreshed, a private one's withdrawn (pipelines.catalog_entry)."""
     title = (title or "").strip()
@@ -196,16 +246,13 @@ def pipeline_save(
         raise DefinitionError([Problem("", "title", "Give the pipeline a title.")])
     owner_id = pipeline.owner_id if pipeline else user.pk
     checked = check(document, name=pipeline.name if pipeline else "", owner_id=owner_id)
+    flat, _ = expand(checked, owner_id=owner_id)
     if private is None:
         private = bool(pipeline and pipeline.is_private)
-    _check_visibility(checked, pipeline, private=private)
+    _check_visibility(checked, pipeline, private=private, user_id=user.pk)
     if pipeline is None:
-        pipeline = Pipeline.objects.create(
-            name=_unique_name(title),
-            title=title[:200],
-            description=description,
-            owner=user,
-            is_private=private,
+        pipeline = _create_pipeline(
+            user=user, title=title, description=description, private=private
         )
     else:
         pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
@@ -223,16 +270,26 @@ def pipeline_save(
         provenance=provenance(checked),
         author=user,
         note=note[:300],
+        **summary(flat),
     )
+    _record_subflows(pipeline, checked)
     catalog_entry.refresh(version)
     return version
+
+
+def _record_subflows(pipeline: Pipeline, checked: Checked) -> None:
+    names = {sub.name for sub in checked.subpipelines.values()}
+    pipeline.subflow_uses.exclude(name__in=names).delete()
+    SubflowUse.objects.bulk_create(
+        [SubflowUse(pipeline=pipeline, name=name) for name in sorted(names)],
+        ignore_conflicts=True,
+    )
 
 
 # -- runs ------------------------------------------------------------------------------------
 def supports_sync(checked: Checked, *, owner_id: int | None = None) -> bool:
     """Try it needs every module to serve synchronous inference."""
-    steps, _ = flatten(checked, resolver(owner_id=owner_id))
-    return all(s.module is None or s.module.inference for s in steps)
+    return summary(expand(checked, owner_id=owner_id)[0])["supports_sync"]
 
 
 @transaction.atomic
@@ -259,11 +316,14 @@ def run_create(
         raise PipelineError(
             "This version no longer validates against the catalog: " + str(exc), exc.problems
         ) from exc
-    if mode == PipelineRun.Mode.SYNC and not supports_sync(checked, owner_id=owner_id):
+    try:
+        flat, final = expand(checked, owner_id=owner_id)
+    except DefinitionError as exc:
+        raise PipelineError(str(exc), exc.problems) from exc
+    if mode == PipelineRun.Mode.SYNC and not summary(flat)["supports_sync"]:
         raise PipelineError(
             "Try it needs every step to support synchronous inference; run it in the background."
         )
-    flat, final = flatten(checked, resolver(owner_id=owner_id))
     run = PipelineRun.objects.create(
         pipeline=version.pipeline, version=version, owner=user, mode=mode
     )
@@ -298,14 +358,19 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in base)[:200]
 
 
-def run_enqueue(run: PipelineRun) -> None:
-    transaction.on_commit(lambda: send(RUN_TASK, str(run.pk)))
+def run_enqueue(run: PipelineRun) -> dict[str, bool]:
+    """Hand the run to a worker once its row is committed. The answer's "enqueued" is False
+    when the broker refused it (the run then carries a notice saying so, and the reconciler
+    enqueues it again); absent while the commit is still pending."""
+    outcome: dict[str, bool] = {}
+    transaction.on_commit(lambda: outcome.update(enqueued=enqueue_run(run.pk)))
+    return outcome
 
 
 def _flat_steps(run: PipelineRun) -> tuple[list[FlatStep], str]:
     owner_id = run.pipeline.owner_id
     checked = check(run.version.definition, name=run.pipeline.name, owner_id=owner_id)
-    return flatten(checked, resolver(owner_id=owner_id))
+    return expand(checked, owner_id=owner_id)
 
 
 def _owner_sub(run: PipelineRun) -> str:
@@ -314,7 +379,8 @@ def _owner_sub(run: PipelineRun) -> str:
 
 def _fail(run: PipelineRun, message: str) -> None:
     run.state, run.error, run.finished_at = PipelineRun.State.FAILED, message[:2000], timezone.now()
-    run.save(update_fields=["state", "error", "finished_at"])
+    run.notice = ""
+    run.save(update_fields=["state", "error", "finished_at", "notice"])
 
 
 def run_execute(
@@ -322,10 +388,18 @@ def run_execute(
 ) -> PipelineRun:
     """Deploy the run's services, upload its inputs and follow it to the end (async mode),
     or call each step in turn (sync mode). Safe to call again after a crash: services that
-    exist are kept, inputs are re-uploaded under the same keys (no duplicates)."""
+    exist are kept, inputs are re-uploaded under the same keys (no duplicates). A run another
+    worker holds (its lease is alive, pipelines.lease) is left to it."""
+    if not lease.claim(run_id):
+        return PipelineRun.objects.select_related("version", "pipeline", "owner").get(pk=run_id)
+    try:
+        return _execute(run_id, poll=poll, timeout=timeout)
+    finally:
+        lease.release(run_id)
+
+
+def _execute(run_id: Any, *, poll: float | None, timeout: float | None) -> PipelineRun:
     run = PipelineRun.objects.select_related("version", "pipeline", "owner").get(pk=run_id)
-    if run.is_final:
-        return run
     try:
         flat, final = _flat_steps(run)
     except DefinitionError as exc:
@@ -333,12 +407,16 @@ def run_execute(
         return run
     wirings = oscar.wire(run.pk, flat, final)
     run.state, run.started_at = PipelineRun.State.DEPLOYING, run.started_at or timezone.now()
-    run.save(update_fields=["state", "started_at"])
+    run.notice = "" if run.notice == QUEUE_DOWN else run.notice  # a worker has it now
+    run.save(update_fields=["state", "started_at", "notice"])
     try:
         provider = oscar.minio_provider() if any(oscar.uses_join_image(s) for s in flat) else None
         oscar.create_services(
-            oscar.service_definition(
-                w, run_id=run.pk, owner_sub=_owner_sub(run), minio_provider=provider
+            _renewing(
+                run.pk,
+                oscar.service_definition(
+                    w, run_id=run.pk, owner_sub=_owner_sub(run), minio_provider=provider
+                ),
             )
             for w in wirings
         )
@@ -365,6 +443,12 @@ def run_execute(
     return run
 
 
+def _renewing(run_id, value):
+    """`value`, after renewing the run's lease (creating many services takes a while)."""
+    lease.renew(run_id)
+    return value
+
+
 def _execute_sync(run: PipelineRun, wirings: list[oscar.Wiring], final: str) -> None:
     run.state = PipelineRun.State.RUNNING
     run.save(update_fields=["state"])
@@ -384,6 +468,7 @@ def _execute_sync(run: PipelineRun, wirings: list[oscar.Wiring], final: str) -> 
                 payload = bytes(item.data)
             step.state = StepRun.State.RUNNING
             step.save(update_fields=["state"])
+            lease.renew(run.pk)
             try:
                 outputs[wiring.step.id] = oscar.run_sync(wiring.service, payload)
             except BackendError as exc:
@@ -428,6 +513,7 @@ def _execute_async(
             present = set(oscar.list_objects(s3, wiring.input_path))
             for item in inputs:
                 if item.name not in present:
+                    lease.renew(run.pk)  # 200 large inputs take a while
                     oscar.upload(s3, wiring.input_path, item.name, bytes(item.data))
     run.state = PipelineRun.State.RUNNING
     run.save(update_fields=["state"])
@@ -435,6 +521,7 @@ def _execute_async(
     deadline = time.monotonic() + (settings.PIPELINES_RUN_TIMEOUT if timeout is None else timeout)
     result_path = f"{run.bucket}/{oscar.RESULT_FOLDER}"
     while True:
+        lease.renew(run.pk)
         report = run_refresh(run, wirings, s3, len(inputs))
         if report.failed:
             _finish(run, wirings, s3, len(inputs), error=report.failed)
@@ -545,10 +632,11 @@ def _finish(
 
 
 def pipeline_delete(*, pipeline: Pipeline) -> None:
-    """Delete a pipeline and its runs; refused while another pipeline uses it as a sub-flow."""
+    """Delete a pipeline and its runs; refused while another pipeline uses it as a sub-flow
+    (naming only those its owner may see)."""
     users = pipelines_using(pipeline.name)
     if users:
-        names = ", ".join(p.name for p in users)
+        names = _named_for(users, pipeline.owner_id)
         raise PipelineError(f"Pipeline '{pipeline.name}' is a sub-flow of: {names}.")
     catalog_entry.withdraw(pipeline)
     pipeline.runs.all().delete()

@@ -17,6 +17,7 @@ def run_status(run: PipelineRun) -> dict[str, Any]:
         "state_label": run.get_state_display(),
         "final": run.is_final,
         "error": run.error,
+        "notice": run.notice,
         "bucket": run.bucket,
         "created_at": run.created_at.isoformat(),
         "started_at": run.started_at.isoformat() if run.started_at else None,

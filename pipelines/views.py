@@ -19,6 +19,7 @@ from pipelines.definition import AGGREGATORS, DefinitionError, load_text
 from pipelines.forms import PipelineForm, RunForm
 from pipelines.jsonld import pipeline_document
 from pipelines.models import Pipeline
+from pipelines.reconcile import QUEUE_DOWN
 from pipelines.services import (
     PipelineError,
     check,
@@ -26,7 +27,6 @@ from pipelines.services import (
     run_create,
     run_enqueue,
     run_execute,
-    supports_sync,
 )
 from pipelines.status import run_graph, run_status
 
@@ -138,9 +138,11 @@ def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: in
     version = selectors.version_of(pipeline, version_number)
     if version is None:
         raise Http404("No such version.")
+    # The definition against today's catalog (its own steps only: sub-flows are not
+    # expanded on a page view); whether Try it works was stored when it was saved.
     try:
-        checked = check(version.definition, name=pipeline.name, owner_id=pipeline.owner_id)
-        problems, sync_ok = [], supports_sync(checked, owner_id=pipeline.owner_id)
+        check(version.definition, name=pipeline.name, owner_id=pipeline.owner_id)
+        problems, sync_ok = [], bool(version.supports_sync)
     except DefinitionError as exc:
         problems, sync_ok = exc.problems, False
     runs = (
@@ -220,8 +222,10 @@ def pipeline_run(request: HttpRequest, pipeline: str) -> HttpResponse:
                 except BackendError as exc:
                     messages.error(request, f"Try it failed: {exc.message}")
             else:
-                run_enqueue(run)
-                messages.success(request, "The run is queued; its steps start in a moment.")
+                if run_enqueue(run).get("enqueued") is False:
+                    messages.warning(request, QUEUE_DOWN)
+                else:
+                    messages.success(request, "The run is queued; its steps start in a moment.")
             return redirect("pipelines:run-detail", run_id=run.pk)
     else:
         error = " ".join(form.non_field_errors()) or "Check the run form."

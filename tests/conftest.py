@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.axe",
     "tests.fixtures.faults",
+    "tests.fixtures.inference",
 ]
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent

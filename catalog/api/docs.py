@@ -26,6 +26,7 @@ MODULE_EXAMPLE = {
     "libraries": ["PyTorch"],
     "data_types": ["Image", "Video"],
     "license": "AGPL-3.0",
+    "license_spdx": "AGPL-3.0-only",
     "doi": "",
     "created": "2023-06-01",
     "updated": "2025-07-26",
@@ -65,7 +66,7 @@ LIST_PARAMETERS = [
             ("category", "AI4 category"),
             ("library", "ML library"),
             ("data_type", "data type"),
-            ("license", "licence"),
+            ("license", "licence, as an SPDX expression (`license_spdx`), any case"),
             ("tag", "free tag"),
         )
     ],

@@ -23,6 +23,7 @@ LIST_FIELDS = (
     "libraries",
     "data_types",
     "license",
+    "license_spdx",
     "doi",
     "created",
     "updated",

@@ -14,7 +14,6 @@ import yaml
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -56,6 +55,8 @@ from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.changes import changes_since
 from catalog.models import HarvestRun, Module
 from catalog.search import HEAVY_FIELDS, search_modules
+from marketplace.inputs import InputError
+from marketplace.inputs.datetimes import parse_datetime_input
 from marketplace.serializers import ErrorSerializer
 
 API_VERSION = "1.0.0"
@@ -307,6 +308,11 @@ class ToolProvenanceView(ModuleProvenanceView):
 class AI4MetadataExportView(CatalogAPIMixin, APIView):
     """ai4-metadata v2 document of a module's curated current state (JSON or YAML)."""
 
+    def perform_content_negotiation(self, request, force=False):
+        # The URL's suffix chooses the format: `Accept: application/yaml` (what Signposting's
+        # `describedby` names for .yml) must not be refused for want of a YAML renderer.
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         summary="ai4-metadata v2 export",
         description=(
@@ -438,27 +444,11 @@ def parse_since(raw: str | None) -> dt.datetime:
             errors={"since": ["required"]},
         )
     try:
-        moment = parse_datetime(text.replace(" ", "+"))
-        if moment is None:
-            day = parse_date(text)
-            moment = dt.datetime.combine(day, dt.time.min) if day else None
-    except ValueError:
-        moment = None
-    if moment is None:
+        # A "+" in a query string arrives as a space: 2025-01-31T00:00:00 01:00.
+        return parse_datetime_input(text.replace(" ", "+"), field="since")
+    except InputError as exc:
         raise BadParameter(
-            f"“since” must be an ISO 8601 date or date-time such as 2025-01-31T00:00:00Z, "
-            f"not “{text[:40]}”.",
-            errors={"since": ["invalid"]},
-        )
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=dt.UTC)
-    try:
-        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
-        return moment.astimezone(dt.UTC)
-    except OverflowError:
-        raise BadParameter(
-            f"“since” is outside the calendar once moved to UTC: “{text[:40]}”.",
-            errors={"since": ["out of range"]},
+            f"“since” {exc.message}, not “{text[:40]}”.", errors={"since": [exc.message]}
         ) from None
 
 

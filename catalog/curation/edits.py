@@ -29,6 +29,8 @@ from catalog.metadata.values import DATE_FIELDS, LIST_FIELDS, TEXT_FIELDS, TEXT_
 from catalog.models import CURATABLE_FIELDS, Module, ModuleRevision
 from catalog.services.publish import apply_effective, effective_values
 from marketplace.auth import audit
+from marketplace.inputs import InputError
+from marketplace.inputs.json_body import load_json
 from marketplace.models import AuditEvent
 
 TEXT_MAX_LENGTH = 100_000
@@ -301,9 +303,9 @@ def _clean_resources(value: Any) -> dict:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError as exc:
-            raise ValidationError(f"Should be JSON: {exc}.") from exc
+            value = load_json(value, field="resources")
+        except InputError as exc:
+            raise ValidationError(f"Should be JSON: {exc.message}.") from None
     if not isinstance(value, dict):
         raise ValidationError('Should be a mapping, e.g. {"inference": {"cpu": 1}}.')
     if len(json.dumps(value)) > RESOURCES_MAX_BYTES:

@@ -32,6 +32,7 @@ from catalog.fair.fair4ml import CONTEXT as FAIR4ML_CONTEXT
 from catalog.fair.fair4ml import FAIR4ML as FAIR4ML_NS
 from catalog.fair.fair4ml import fair4ml_terms
 from catalog.fair.parts import add_parts
+from catalog.metadata.licences import licence_uris, module_licence, spdx_uri
 from catalog.models import FieldProvenance, HarvestRun, Module
 
 SCHEMA = Namespace("https://schema.org/")
@@ -39,7 +40,6 @@ IT6 = Namespace("http://data.europa.eu/it6/")
 FAIR4ML = Namespace(FAIR4ML_NS)  # RDA FAIR4ML: schema.org for machine-learning models
 # DCAT 3 term missing from rdflib's closed DCAT namespace.
 DCAT_RESOURCE = URIRef(str(DCAT) + "resource")
-SPDX_LICENSES = "https://spdx.org/licenses/"
 
 _CONTEXT_FILE = (
     pathlib.Path(ai4_metadata.__file__).parent / "assets/json-ld/mldcat-ap-context-2.0.0.jsonld"
@@ -91,6 +91,7 @@ def _mldcatap(module: Module, *, include_additions: bool = True) -> tuple[dict[s
         )
     )
     mapped["@context"] = copy.deepcopy(mldcatap_context())
+    _set_licence_document(mapped, module)
     subject = URIRef(fair_links.page_url(module))
     mldcat.rewrite_mapping(mapped, module, str(subject))
     mapped_graph = Graph().parse(data=json.dumps(mapped), format="json-ld")
@@ -114,12 +115,23 @@ def mldcatap_document(module: Module) -> dict[str, Any]:
     return _mldcatap(module)[0]
 
 
+def _set_licence_document(mapped: dict, module: Module) -> None:
+    """dct:license names the record's licence in the EU vocabulary where it maps, else by its
+    SPDX URI; an unrecognised licence stays a labelled node, never a made-up IRI (the
+    package's mapping would turn "Apache 2.0" into …/licence/Apache_2.0)."""
+    licence = module_licence(module)
+    uris = licence_uris(licence.spdx)
+    if uris:
+        mapped["license"] = {"uri": uris[-1], "title": licence.spdx, "type": "LicenseDocument"}
+    elif licence.spdx or module.license:  # a compound expression, or words we cannot read
+        mapped["license"] = {"title": licence.spdx or module.license, "type": "LicenseDocument"}
+    else:
+        mapped.pop("license", None)
+
+
 def _license_iri(module: Module) -> URIRef | None:
-    if module.github_license and module.github_license not in ("NOASSERTION", "other"):
-        return URIRef(SPDX_LICENSES + module.github_license)
-    if module.license.startswith(("http://", "https://")):
-        return URIRef(module.license)
-    return None
+    uri = spdx_uri(module_licence(module).spdx)
+    return URIRef(uri) if uri else None
 
 
 def _add_schema_org(graph: Graph, subject: URIRef, module: Module, document: dict) -> None:

@@ -1,10 +1,11 @@
 """FAIR routes mounted at the site root: /catalog.jsonld, /sitemap.xml, /robots.txt, /feed/,
-/oai, the JSON-LD contexts (/ns/contexts/) and the vocabularies (/vocabularies/)."""
+/oai, the JSON-LD contexts (/ns/contexts/), the vocabularies (/vocabularies/) and each entry's
+Signposting linksets."""
 
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from catalog.fair import views
+from catalog.fair import signposting, views
 from catalog.fair.contexts import context_view
 from catalog.fair.oai.views import oai_endpoint
 from catalog.fair.robots import robots_txt
@@ -19,4 +20,10 @@ urlpatterns = [
     path("oai", oai_endpoint, name="oai"),
     path("ns/contexts/<slug:name>/<str:version>.jsonld", context_view, name="jsonld-context"),
     path("", include("catalog.vocabularies.urls")),
+    path(
+        "modules/<slug:name>/linkset.json",
+        signposting.linkset_json_view,
+        name="linkset-json",
+    ),
+    path("modules/<slug:name>/linkset", signposting.linkset_text_view, name="linkset"),
 ]

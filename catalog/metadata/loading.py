@@ -17,6 +17,9 @@ import yaml
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from marketplace.inputs import InputError
+from marketplace.inputs.text import check_text
+
 from .problems import WARNING, MetadataError, MetadataProblem
 
 MAX_DOCUMENT_BYTES = 256 * 1024
@@ -295,6 +298,8 @@ def _check_values(data: dict, lines: dict[Path, int], filename: str) -> None:
             )
         if isinstance(value, dict):
             for key, item in value.items():
+                if isinstance(key, str):
+                    _check_text(filename, lines, (*path, key), key)
                 if not isinstance(key, str):
                     line = lines.get((*path, str(key)))
                     _fail(
@@ -313,6 +318,8 @@ def _check_values(data: dict, lines: dict[Path, int], filename: str) -> None:
                 f"{filename} has {value} as a number, which JSON cannot hold.",
                 dotted(path),
             )
+        elif isinstance(value, str):
+            _check_text(filename, lines, path, value)
         elif value is not None and not isinstance(value, str | int | float):
             _fail(
                 filename,
@@ -320,6 +327,14 @@ def _check_values(data: dict, lines: dict[Path, int], filename: str) -> None:
                 f"{filename} has a value of a type metadata cannot hold.",
                 dotted(path),
             )
+
+
+def _check_text(filename: str, lines: dict[Path, int], path: Path, value: str) -> None:
+    """No NUL or lone surrogate (a JSON column refuses them): the site's one text check."""
+    try:
+        check_text(value, field=dotted(path) or filename)
+    except InputError as exc:
+        _fail(filename, lines.get(path), f"{filename}: {exc}.", dotted(path))
 
 
 def dotted(path: Path) -> str | None:

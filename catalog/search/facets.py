@@ -64,7 +64,7 @@ class FacetRow:
         self.triples_but_source = tuple(t for t in self.triples if t[0] != "source")
 
 
-_FIELDS = ("id", "stamp", "license", *BADGES, *LIST_FACETS.values())
+_FIELDS = ("id", "stamp", "license_spdx", *BADGES, *LIST_FACETS.values())
 
 
 def stamp_expression() -> Cast:

@@ -43,7 +43,7 @@ def source_counts(
         if facet == "source" or not chosen:
             continue
         if facet == "license":
-            where.append(f"lower(btrim(m.{_column('license')})) = ANY(%s)")
+            where.append(f"lower(btrim(m.{_column('license_spdx')})) = ANY(%s)")
         else:
             where.append(
                 f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({_array(LIST_FACETS[facet])}) v "  # noqa: S608

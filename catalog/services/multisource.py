@@ -47,6 +47,7 @@ from catalog.sources.huggingface import HuggingFaceSource
 from marketplace.auth import audit
 from marketplace.auth.permissions import can_curate
 from marketplace.models import AuditEvent
+from marketplace.unique_names import create_with_unique_name
 
 from .publish import ProvenanceSource, publish_upstream
 
@@ -409,8 +410,7 @@ def _store(
                     if p.get("severity") == "error"
                 )
                 return "failed", set()
-            target = _new_entry(record)
-            target.save()  # the record points at it; publishing below fills it in
+            target = _new_entry(record)  # saved: the record points at it; publishing fills it
             result = "new"
         values = record.values if good or stored is None else stored.values
         row = stored or SourceRecord(kind=record.kind, record_id=record.record_id)
@@ -461,19 +461,24 @@ def _target(
 
 
 def _new_entry(record: ExternalRecord) -> Module:
+    """A new entry for `record`, saved under the first free catalog name its id gives."""
     readable = re.sub(r"[/_.:]+", "-", record.record_id)  # 10.5281/zenodo.1 → 10-5281-zenodo-1
     base = slugify(f"{NAME_PREFIX[record.kind]}-{readable}")[:190].strip("-")
-    name, n = base, 1
-    while Module.objects.filter(name=name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    return Module(
-        name=name,
-        kind=Module.Kind.MODULE,
-        origin=record.kind,
-        source_labels=[LABELS[record.kind]],
-        repository_url=record.repository_url[:500] if repository_key(record.repository_url) else "",
-    )
+
+    def create(name: str) -> Module:
+        module = Module(
+            name=name,
+            kind=Module.Kind.MODULE,
+            origin=record.kind,
+            source_labels=[LABELS[record.kind]],
+            repository_url=(
+                record.repository_url[:500] if repository_key(record.repository_url) else ""
+            ),
+        )
+        module.save(force_insert=True)
+        return module
+
+    return create_with_unique_name(Module, "name", base, create, max_length=200)
 
 
 def _is_primary(row: SourceRecord, module: Module) -> bool:
@@ -619,7 +624,6 @@ def split_record(*, record: SourceRecord, author, reason: str, via: str = "web")
             revision=record.revision,
         )
         entry = _new_entry(external)
-        entry.save()
         upstream = {k: v for k, v in record.values.items() if k != "facts"}
         source = ProvenanceSource(
             kind=record.kind,

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from catalog.metadata.licences import record_licence
 from catalog.metadata.values import coerce_value, json_form, jsonable, model_form
 from catalog.models import (
     CURATABLE_FIELDS,
@@ -235,6 +236,7 @@ def _publish(
         module.metadata_version = version[:32]
         dirty.add("metadata_version")
 
+    extra = _with_licence_problems(module, extra)
     other = []
     for name, value in extra.items():
         if getattr(module, name) != value:
@@ -248,6 +250,8 @@ def _publish(
         fields = set(dirty)
         if "categories" in fields:
             fields |= {"trainable", "inference", "pretrained"}
+        if fields & {"license", "github_license"}:
+            fields.add("license_spdx")
         if fields - BOOKKEEPING_FIELDS - {"upstream"} or changes:
             fields.add("modified_at")
         module.save(update_fields=sorted(fields))
@@ -272,6 +276,24 @@ def _publish(
             snapshot=after,
         )
     return PublishResult(changed_fields, other, revision)
+
+
+def _with_licence_problems(module: Module, extra: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A harvest's problems plus what a maintainer should know about the entry's licence (not
+    recognised as SPDX, or different from the LICENSE file), read from the values published
+    now: every source reports licences the same way because they all publish through here."""
+    if "problems" not in extra:
+        return extra
+    repository = extra.get("github_license", module.github_license)
+    licence = record_licence(stated=module.license, repository=repository or "")
+    file = extra.get("metadata_file", module.metadata_file) or ""
+    found = [p for p in licence.problems(file) if p not in extra["problems"]]
+    if not found:
+        return extra
+    merged = {**extra, "problems": [*extra["problems"], *found]}
+    if merged.get("last_harvest_status") == Module.HarvestStatus.OK:
+        merged["last_harvest_status"] = Module.HarvestStatus.WARNING
+    return merged
 
 
 def _flag_overrides(overrides: Mapping[str, CuratedOverride], upstream: Mapping[str, Any]) -> None:

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from catalog.models import CuratedOverride, FieldProvenance, Module, ModuleRevision
 from catalog.selectors import module_named
+from marketplace.unique_names import create_with_unique_name
 
 FORMAT = "ai-exchange-catalog"
 VERSION = 1
@@ -190,23 +191,20 @@ def _user(person: dict | None, cache: dict):
     )
     if user is None:
         username = key[1] or key[0] or person.get("name") or "imported-person"
-        user = users.create(
-            username=_unique_username(username[:140]),
-            email=key[1],
-            oidc_sub=key[0] or None,
-            display_name=person.get("name", ""),
-            is_active=False,
+        user = create_with_unique_name(
+            get_user_model(),
+            "username",
+            username[:140],
+            lambda name: users.create(
+                username=name,
+                email=key[1],
+                oidc_sub=key[0] or None,
+                display_name=person.get("name", ""),
+                is_active=False,
+            ),
+            max_length=150,
         )
         user.set_unusable_password()
         user.save(update_fields=["password"])
     cache[key] = user
     return user
-
-
-def _unique_username(base: str) -> str:
-    users = get_user_model().objects
-    candidate, suffix = base, 1
-    while users.filter(username=candidate).exists():
-        suffix += 1
-        candidate = f"{base}-{suffix}"
-    return candidate

@@ -151,7 +151,7 @@ def _document(item: Mapping[str, Any], record: ExternalRecord) -> dict:
         links["docker_image"] = record.docker_image
     return {
         "title": item.get("name"),
-        "summary": description.split("\n\n", 1)[0][:300],
+        "summary": description,  # its first paragraph, as plain text (external.mapped)
         "description": description,
         "tags": keywords,
         "license": item.get("license") if isinstance(item.get("license"), str) else "",

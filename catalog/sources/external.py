@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from catalog.metadata.normalise import normalise
+from catalog.metadata.plain_text import summary_from_markdown
 
 # The part of a DOI after the resolver: "10.5281/zenodo.5764892".
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)", re.IGNORECASE)
@@ -73,8 +74,12 @@ def problem(
 
 
 def mapped(document: Mapping[str, Any]) -> dict[str, Any]:
-    """An ai4-metadata v2 shaped document → our normalised fields (the one mapping path)."""
+    """An ai4-metadata v2 shaped document → our normalised fields (the one mapping path).
+
+    Sources hand over their Markdown (a model card, a description) as ``summary``: the
+    summary becomes the plain text of its first paragraph, so no card shows Markdown."""
     values = normalise(dict(document))
+    values["summary"] = summary_from_markdown(values["summary"])
     for derived in ("trainable", "inference", "pretrained", "metadata_version"):
         values.pop(derived, None)
     return values

@@ -26,6 +26,7 @@ from django.conf import settings
 
 from .external import ExternalRecord, Listing, check_keys, limit_of, mapped, problem
 from .http import HttpClient, NotFound, SourceError
+from .task_map import data_types_for, tasks_for
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ QUERY_KEYS = ("author", "search", "filter", "pipeline_tag", "limit")
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)
 # Tags that are structured facts (licence, region, arXiv id…) rather than subject keywords.
 _FACT_TAG = re.compile(r"^[a-z_]+:")
+# Tags the Hub sets about its own services, not about the model's subject.
+_HUB_MARKERS = {"autotrain_compatible", "endpoints_compatible", "text-generation-inference"}
+# Files of trained weights, as the Hub's listing names them (siblings).
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".h5", ".onnx", ".msgpack", ".ckpt", ".pt", ".pth")
 # Card keys some authors use to point at the code repository.
 _REPOSITORY_KEYS = ("repository", "source_code", "code_repository", "github", "repo")
 
@@ -224,23 +229,36 @@ def _license(info: Any, card: Mapping[str, Any]) -> str:
 
 
 def _document(info: Any, card: Mapping[str, Any], readme: str, record: ExternalRecord) -> dict:
-    """The model as an ai4-metadata v2 document (what fits; the rest stays in facts)."""
+    """The model as an ai4-metadata v2 document (what fits; the rest stays in facts).
+
+    Tasks and data types are the catalog's labels for the pipeline tag (``task_map``), not the
+    Hub's slug. Badges say only what the Hub states: Inference when it marks the model
+    ``endpoints_compatible`` (deployable for inference), Pre-trained when the listing names
+    weight files."""
     body = _FRONT_MATTER.sub("", readme, count=1).strip()
     title = card.get("model_name") if isinstance(card.get("model_name"), str) else ""
-    tags = [t for t in info.tags or [] if isinstance(t, str) and not _FACT_TAG.match(t)]
+    hub_tags = [t for t in info.tags or [] if isinstance(t, str)]
+    tags = [
+        t
+        for t in hub_tags
+        if not _FACT_TAG.match(t) and t != info.pipeline_tag and t not in _HUB_MARKERS
+    ]
     libraries = [info.library_name] if info.library_name else []
     categories = []
-    if info.pipeline_tag:  # the Hub says it answers a task: an inference model
+    if "endpoints_compatible" in hub_tags:
         categories.append("AI4 inference")
+    if _has_weights(info):
+        categories.append("AI4 pre trained")
     links = {"documentation": record.url}
     if record.facts.get("repository_stated"):
         links["source_code"] = record.repository_url
     return {
         "title": title or info.id.split("/", 1)[1],
-        "summary": _first_paragraph(body),
+        "summary": body,  # its first paragraph, as plain text (external.mapped)
         "description": body,
         "tags": tags,
-        "tasks": [info.pipeline_tag] if info.pipeline_tag else [],
+        "tasks": tasks_for(info.pipeline_tag or ""),
+        "data-type": data_types_for(info.pipeline_tag or ""),
         "categories": categories,
         "libraries": libraries,
         "license": _license(info, card),
@@ -253,11 +271,6 @@ def _document(info: Any, card: Mapping[str, Any], readme: str, record: ExternalR
     }
 
 
-def _first_paragraph(markdown: str, limit: int = 300) -> str:
-    for block in re.split(r"\n\s*\n", markdown):
-        text = block.strip()
-        if not text or text.startswith(("#", "<", "!", "|", "```", "---", "[!")):
-            continue
-        text = re.sub(r"\s+", " ", text)
-        return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-    return ""
+def _has_weights(info: Any) -> bool:
+    files = [getattr(s, "rfilename", "") or "" for s in getattr(info, "siblings", None) or []]
+    return any(name.lower().endswith(WEIGHT_SUFFIXES) for name in files)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from catalog.fair import links as fair_links
 from catalog.fair.fair4ml import FAIR4ML, fair4ml_terms
 from catalog.fair.parts import embedded_parts
+from catalog.metadata.licences import licence_reference
 from catalog.models import Module
 
 
@@ -45,8 +46,9 @@ def module_jsonld(module: Module) -> dict[str, Any]:
     keywords = [t for t in (*module.tags, *module.tasks) if isinstance(t, str) and t.strip()]
     if keywords:
         document["keywords"] = keywords
-    if module.license:
-        document["license"] = module.license
+    licence = licence_reference(module)
+    if licence:
+        document["license"] = licence
     if module.created:
         document["dateCreated"] = module.created.isoformat()
     if module.updated:

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from catalog.fair.links import docker_hub_url
+from catalog.metadata.licences import module_licence, spdx_uri
 from catalog.models import CURATABLE_FIELDS, FieldProvenance, Module, ModuleRevision
 
 # Label and order of the links shown in a module header; other keys follow, titled.
@@ -49,6 +50,31 @@ FIELD_LABELS = {
     "docker_image": "Docker image",
 }
 VALUE_PREVIEW_CHARS = 120
+
+
+@dataclass(frozen=True)
+class LicenceFacts:
+    """The entry's licence as its page shows it: the SPDX licence the record uses (linked),
+    and, when the metadata and the repository's LICENSE file disagree, both and which wins."""
+
+    spdx: str  # the SPDX expression the record uses, "" when unknown
+    url: str  # its page on spdx.org, "" for a compound expression
+    stated: str  # the licence as the metadata states it
+    repository: str  # the LICENSE file's SPDX id, "" when GitHub did not recognise one
+    note: str  # which one the record uses and why, when they disagree
+    unrecognised: bool  # something is stated, but not a licence we recognise
+
+
+def licence_facts(module: Module) -> LicenceFacts:
+    licence = module_licence(module)
+    return LicenceFacts(
+        spdx=licence.spdx,
+        url=spdx_uri(licence.spdx),
+        stated=licence.metadata.stated,
+        repository=licence.repository.spdx,
+        note=licence.explanation(),
+        unrecognised=not licence.spdx and bool(licence.metadata.stated),
+    )
 
 
 def is_web_url(value: Any) -> bool:

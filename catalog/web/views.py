@@ -75,6 +75,7 @@ def module_detail(request: HttpRequest, name: str) -> HttpResponse:
         "module": module,
         "body_html": module_body_html(module),
         "links": presenters.module_links(module),
+        "licence": presenters.licence_facts(module),
         "docker_tags": presenters.docker_tags(module),
         "docker_tags_note": presenters.docker_tags_note(provenance),
         "provenance": presenters.provenance_rows(module, provenance),

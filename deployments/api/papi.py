@@ -12,7 +12,6 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,8 +23,10 @@ from deployments.backends.owner import owner_sub
 from deployments.config import docker_image_of
 from deployments.federated_options import federated_options
 from deployments.models import Deployment
+from deployments.oip.metadata import inference_url
 from deployments.selectors import deployments_for_user
 from deployments.services import DeploymentError, deployment_delete, request_sync
+from marketplace.inputs.drf import BoundedJSONParser
 from marketplace.serializers import ErrorSerializer
 
 flower = federated_options()  # the tool's `flower` section (federated_learning.options)
@@ -87,7 +88,8 @@ def summary(deployment: Deployment) -> dict[str, Any]:
             "memory_MB": deployment.ram_mb,
             "disk_MB": deployment.disk_mb,
         },
-        "endpoints": dict(deployment.endpoints or {}),
+        # "oip": the Open Inference Protocol routes AI Exchange serves for the deployment.
+        "endpoints": {**(deployment.endpoints or {}), **_oip_endpoint(deployment)},
         "active_endpoints": [deployment.main_endpoint] if deployment.is_running else [],
         "main_endpoint": deployment.main_endpoint,
         "alloc_ID": deployment.alloc_id,
@@ -97,6 +99,11 @@ def summary(deployment: Deployment) -> dict[str, Any]:
     if deployment.kind == "tool" and deployment.module is not None:
         data["tool_name"] = deployment.module.name
     return data
+
+
+def _oip_endpoint(deployment: Deployment) -> dict[str, str]:
+    url = inference_url(deployment)
+    return {"oip": url} if url else {}
 
 
 def _flatten(body: Any) -> dict[str, Any]:
@@ -160,12 +167,17 @@ OUTCOME_SCHEMA = {
         "status": {"type": "string", "enum": ["success", "fail"]},
         "job_ID": {"type": "string", "format": "uuid"},
         "error_msg": {"type": "string"},
+        # Ours, beside PAPI's shape: every refusal by PAPI's `section.key`.
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
     },
 }
 
 
 class PapiDeployments(DeploymentAPIView):
-    parser_classes = [JSONParser]  # PAPI takes JSON bodies only (FastAPI models)
+    parser_classes = [BoundedJSONParser]  # PAPI takes JSON bodies only (FastAPI models)
 
     @extend_schema(
         operation_id="papi_deployments_list",
@@ -220,8 +232,30 @@ class PapiDeployments(DeploymentAPIView):
             via="papi",
         )
         if error is not None:
-            return Response({"status": "fail", "error_msg": error["detail"]})
+            return Response(_papi_failure(error))
         return Response({"status": "success", "job_ID": str(outcome.deployment.pk)})
+
+
+# Form field → PAPI's `section.key`, to name the field a refusal is about.
+PAPI_NAMES = {
+    field: f"{section}.{key}"
+    for section, keys in SECTIONS.items()
+    for key, field in keys.items()
+    if field
+}
+
+
+def _papi_failure(error: dict[str, Any]) -> dict[str, Any]:
+    """PAPI's failure shape; its message names the field (`flower.noise_mult: ...`), and
+    `errors` lists every refusal by PAPI's names."""
+    errors = {
+        PAPI_NAMES.get(field, field): messages
+        for field, messages in error.get("errors", {}).items()
+    }
+    if not errors:
+        return {"status": "fail", "error_msg": error["detail"]}
+    name, messages = next(iter(errors.items()))
+    return {"status": "fail", "error_msg": f"{name}: {messages[0]}", "errors": errors}
 
 
 class PapiDeployment(DeploymentAPIView):

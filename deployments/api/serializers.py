@@ -11,6 +11,7 @@ from rest_framework import serializers
 from catalog.fair import links
 from deployments import citation
 from deployments.models import Deployment, DigestSource, PublishedCitation
+from deployments.oip.metadata import inference_url
 from deployments.selectors import open_url
 
 
@@ -29,6 +30,9 @@ class DeploymentSerializer(serializers.ModelSerializer):
     resources = serializers.SerializerMethodField()
     endpoints = serializers.SerializerMethodField()
     open_url = serializers.SerializerMethodField()
+    inference_url = serializers.SerializerMethodField(
+        help_text="Base URL of the Open Inference Protocol (v2) routes; '' when none"
+    )
     citation = serializers.SerializerMethodField()
     # "" (digest unknown) is a value too, so the schema's enum must list it.
     image_digest_source = serializers.ChoiceField(
@@ -57,6 +61,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "endpoints",
             "main_endpoint",
             "open_url",
+            "inference_url",
             "revision_number",
             "source_commit",
             "image_digest",
@@ -87,6 +92,9 @@ class DeploymentSerializer(serializers.ModelSerializer):
 
     def get_open_url(self, obj: Deployment) -> str:
         return open_url(obj)
+
+    def get_inference_url(self, obj: Deployment) -> str:
+        return inference_url(obj)
 
     @extend_schema_field(CitationSerializer)
     def get_citation(self, obj: Deployment) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +35,7 @@ from deployments.services import (
     deployment_delete,
     request_sync,
 )
+from marketplace.inputs.drf import BoundedJSONParser
 from marketplace.serializers import ErrorSerializer
 
 
@@ -95,7 +95,7 @@ ID_PARAMETER = OpenApiParameter(
 
 
 class DeploymentListCreate(DeploymentAPIView):
-    parser_classes = [JSONParser]  # the body is documented (and read) as a JSON object
+    parser_classes = [BoundedJSONParser]  # the body is documented (and read) as a JSON object
 
     @extend_schema(
         operation_id="deployments_list",

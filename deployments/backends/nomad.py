@@ -278,3 +278,24 @@ def _placement_failure(evaluations: list[dict[str, Any]]) -> BackendStatus | Non
                 "Try fewer resources or another GPU model.",
             )
     return None
+
+
+def allocation_ports(deployment: Deployment) -> dict[str, str]:
+    """label → host:port of the deployment's running allocation, read from Nomad."""
+    namespace = deployment.nomad_namespace or nomad_job.namespace_for(deployment.vo)
+    try:
+        allocations = client(namespace).job.get_allocations(str(deployment.id))
+        running = [a for a in allocations or [] if a.get("ClientStatus") == "running"]
+        if not running:
+            raise LookupError("The server has no running allocation right now.")
+        newest = max(running, key=lambda a: a.get("CreateTime") or 0)
+        allocation = client(namespace).allocation.get_allocation(newest["ID"])
+    except nomad_exc.BaseNomadException as exc:
+        logger.warning("could not read the allocation of %s: %s", deployment.id, exc)
+        raise LookupError("Nomad did not tell where the server runs; retrying.") from exc
+    shared = (allocation.get("AllocatedResources") or {}).get("Shared") or {}
+    return {
+        str(p.get("Label")): f"{p.get('HostIP')}:{p.get('Value')}"
+        for p in shared.get("Ports") or []
+        if p.get("Label") and p.get("Value")
+    }

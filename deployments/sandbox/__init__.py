@@ -31,9 +31,11 @@ OSCAR: ``services`` (name → definition), ``jobs`` (service → job → info),
 Known differences from the real systems
 ---------------------------------------
 Nomad:
-- Nothing runs, except main tasks whose image is in ``runners`` (the demo and the tests run the
-  federated server's image this way, as a local process on loopback ports; NOMAD_PORT_<label>
-  is then the host port, as for raw_exec, not the container port as for docker).
+- Nothing runs, except main tasks whose image (or command line) is in ``runners`` (the demo and
+  the tests run the federated server's image this way, and every DEEPaaS API as the real
+  DEEPaaS server with a sandbox model plugin, ``deployments.sandbox.deepaas_runner``), as local
+  processes on loopback ports; NOMAD_PORT_<label> is then the host port, as for raw_exec, not
+  the container port as for docker).
 - ``POST /v1/jobs/parse`` answers 501 (no HCL parser in the standard library): submit JSON jobs.
 - Scheduling is a feasibility check only: node eligibility, job/group/task constraints
   (``=``, ``!=``, ``regexp``, ``set_contains*``, ``is_set``, numeric comparisons; other
@@ -54,9 +56,10 @@ Nomad:
   Anything else is a 400 ``failed to read filter expression: ...``.
 - Namespaces are a fixed set (``namespaces``); ACL is a single management token.
 OSCAR:
-- No Kubernetes, MinIO or Knative: sync runs answer ``fake_prediction()`` (the decoded input
-  echoed with a deterministic fake label), async jobs only change phase with time and log fixed
-  lines. Volumes, federation, metrics and quotas are not served.
+- No Kubernetes, MinIO or Knative: sync runs answer ``fake_prediction()`` (the arguments
+  echoed, files described by size and digest, and an emulated label derived from the input's
+  first file, labelled ``"emulated": true``), async jobs only change phase with time and log
+  fixed lines. Volumes, federation, metrics and quotas are not served.
 - Storage (``storage=``, an S3 server such as ``deployments.sandbox.s3.SandboxS3``): creating a
   service creates its input/output buckets, ``/system/config`` hands out the provider, and a
   poller (every ``poll_interval`` s, not MinIO's webhook) turns each new object under an input
@@ -88,6 +91,11 @@ from deployments.sandbox.oscar_emulator import OscarEmulator
 # Images whose main task the sandbox Nomad really runs (``NomadEmulator(runners=...)``): the
 # federated-server tool's image runs our Flower server on loopback, bounded in time.
 FEDERATED_SERVER_IMAGE = "ai4oshub/ai4os-federated-server"
+# Any module's DEEPaaS API ("deep-start --deepaas") runs as the real DEEPaaS server with the
+# sandbox model plugin (deployments.sandbox.deepaas_runner), in its own virtual environment:
+# the demo's run command adds these (and prepares the environment first).
+DEEPAAS_COMMAND = "deep-start --deepaas"
+DEEPAAS_RUNNERS = {DEEPAAS_COMMAND: [sys.executable, "-m", "deployments.sandbox.deepaas_runner"]}
 SANDBOX_RUNNERS = {
     FEDERATED_SERVER_IMAGE: [
         sys.executable,
@@ -99,6 +107,7 @@ SANDBOX_RUNNERS = {
 }
 
 __all__ = [
+    "DEEPAAS_RUNNERS",
     "SANDBOX_RUNNERS",
     "Call",
     "LoopbackServer",

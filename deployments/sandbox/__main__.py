@@ -12,7 +12,8 @@ import signal
 import threading
 from types import FrameType
 
-from deployments.sandbox import SANDBOX_RUNNERS
+from deployments.sandbox import DEEPAAS_RUNNERS, SANDBOX_RUNNERS
+from deployments.sandbox.deepaas_runner import ensure_venv
 from deployments.sandbox.nomad_emulator import DEFAULT_TIMELINE, NomadEmulator
 from deployments.sandbox.oscar_emulator import DEFAULT_JOB_TIMELINE, OscarEmulator
 from deployments.sandbox.s3 import SandboxS3
@@ -46,7 +47,18 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="port of the S3 server (moto) playing OSCAR's MinIO for pipelines; 0 = any",
     )
+    parser.add_argument(
+        "--no-deepaas",
+        action="store_true",
+        help="do not run the real DEEPaaS server for DEEPaaS deployments (no virtualenv)",
+    )
     args = parser.parse_args(argv)
+    runners = dict(SANDBOX_RUNNERS)
+    if not args.no_deepaas:
+        # DEEPaaS pins libraries we do not: it gets its own virtual environment, built once.
+        print("SANDBOX preparing DEEPaaS's virtual environment (once)…", flush=True)
+        print(f"SANDBOX DEEPaaS server: {ensure_venv()}", flush=True)
+        runners |= DEEPAAS_RUNNERS
     # OSCAR's storage provider: a real S3 API on loopback, so pipeline steps chain through
     # buckets as on a cluster.
     s3 = SandboxS3(port=args.s3_port).start()
@@ -55,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.nomad_port,
         token=args.nomad_token,
         timeline={"pending": args.pending, "running": args.running},
-        runners=SANDBOX_RUNNERS,
+        runners=runners,
     )
     # Sandbox mode: the demo hands OSCAR the signed-in user's OIDC token, which the emulator
     # cannot verify, so any unexpired JWT with a `sub` is accepted. Never expose this port.
@@ -74,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"SANDBOX S3 server (OSCAR's MinIO) listening on {s3.endpoint}", flush=True)
     print(
         "These are emulators: no container is ever started (a federated server runs as a "
-        "local Flower process on loopback). Ctrl-C to stop.",
+        "local Flower process, a DEEPaaS API as the real DEEPaaS server with an emulated "
+        "model, on loopback). Ctrl-C to stop.",
         flush=True,
     )
 

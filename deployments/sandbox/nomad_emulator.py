@@ -777,12 +777,13 @@ class NomadEmulator(LoopbackServer):
 
     def _run_task(self, alloc: dict[str, Any]) -> None:
         for task in self._group_tasks(alloc):
-            image = str((task.get("Config") or {}).get("image") or "")
-            command = self.runners.get(parse_docker_image(image)[0])
+            command = self._runner_for(task)
             if command is None or _lifecycle(task)[0] != "main":
                 continue
             env = {**os.environ, **{k: str(v) for k, v in (task.get("Env") or {}).items()}}
             env |= _nomad_task_env(alloc, task)
+            # What the container would have been, for a runner that plays several images.
+            env["AIX_TASK_IMAGE"] = str((task.get("Config") or {}).get("image") or "")
             self._processes[alloc["ID"]] = _TaskProcess.start(command, env)
             return
 
@@ -1058,12 +1059,19 @@ class NomadEmulator(LoopbackServer):
         due = self._submitted[key] + self.timeline["running"]
         self._at(due, lambda: self._start(key, alloc["ID"]))
 
+    def _runner_for(self, task: dict[str, Any]) -> list[str] | None:
+        """The command that plays this task: by image repository, else by the task's own
+        command line (e.g. "deep-start --deepaas": any module's DEEPaaS API)."""
+        config = task.get("Config") or {}
+        image = str(config.get("image") or "")
+        by_image = self.runners.get(parse_docker_image(image)[0])
+        if by_image is not None:
+            return by_image
+        words = [str(config.get("command") or ""), *[str(a) for a in config.get("args") or []]]
+        return self.runners.get(" ".join(w for w in words if w))
+
     def _runs_locally(self, group: dict[str, Any]) -> bool:
-        for task in group.get("Tasks") or []:
-            image = str((task.get("Config") or {}).get("image") or "")
-            if parse_docker_image(image)[0] in self.runners:
-                return True
-        return False
+        return any(self._runner_for(task) for task in group.get("Tasks") or [])
 
     def _allocated_resources(self, group: dict[str, Any], node: dict[str, Any]) -> dict:
         cpu = node["NodeResources"]["Cpu"]

@@ -54,7 +54,6 @@ _STRING_FIELDS = (
     "name image script cpu memory total_cpu total_memory log_level vo visibility cluster_id"
 ).split()
 _GO_TYPES = {bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
-_LABELS = ("cat", "dog", "bird", "fish", "horse", "ship", "truck", "plane")
 
 
 class OscarError(Exception):
@@ -93,24 +92,52 @@ def _decoded(payload: bytes) -> bytes:
         return payload
 
 
-def fake_prediction(service: str, payload: bytes) -> dict[str, Any]:
-    """The deterministic output of a sync run: the decoded input echoed back with a fake
-    prediction derived from a hash of service name and input (same input, same answer)."""
+def fake_prediction(service: str, payload: bytes, model: str = "") -> dict[str, Any]:
+    """The deterministic, honest output of a sync run: the emulated prediction of `model`
+    (the service's image; the service name without one) on the input's first file, or on
+    the input itself when it has none, labelled as emulated. The arguments are echoed; a
+    file is described (size, digest), never echoed."""
     data = _decoded(payload)
     try:
         parsed: Any = json.loads(data) if data else None
     except ValueError:
-        parsed = data.decode("utf-8", errors="replace")
-    digest = hashlib.sha256(service.encode() + b"\0" + data).digest()
-    return {
+        parsed = data.decode("utf-8", errors="replace")[:200]
+    files, basis = [], data
+    if isinstance(parsed, dict) and isinstance(parsed.get("oscar-files"), list):
+        for item in parsed.pop("oscar-files"):
+            try:
+                content = base64.b64decode((item or {}).get("data") or "", validate=True)
+            except (ValueError, binascii.Error, AttributeError):
+                continue
+            files.append(
+                {
+                    "key": str(item.get("key") or ""),
+                    "file_format": str(item.get("file_format") or ""),
+                    "bytes": len(content),
+                    "sha256": hashlib.sha256(content).hexdigest()[:16],
+                }
+            )
+            basis = content if len(files) == 1 else basis
+    prediction = functions.predict(model or service, basis)
+    answer = {
         "service": service,
         "sandbox": True,
+        "emulated": True,
+        "note": prediction["note"],
         "input": parsed,
-        "prediction": {
-            "label": _LABELS[digest[0] % len(_LABELS)],
-            "probability": round(0.5 + digest[1] / 510, 3),
-        },
+        "prediction": {"label": prediction["label"], "probability": prediction["score"]},
+        "labels": prediction["labels"],
     }
+    if files:
+        answer["input_files"] = files
+    return answer
+
+
+def _model_of(service: dict[str, Any]) -> str:
+    """What a service "is" for the emulated answer: its image without tag or digest, so
+    every deployment of one module answers alike."""
+    image = str(service.get("image") or "")
+    return image.split("@", 1)[0].rsplit(":", 1)[0] if image else ""
 
 
 class OscarEmulator(LoopbackServer):
@@ -444,7 +471,7 @@ class OscarEmulator(LoopbackServer):
         if "AIX_SANDBOX_FUNCTION" in variables:
             data = _decoded(request.body)
             return Response.text(200, functions.run(variables, data).decode())
-        return Response.json(200, fake_prediction(name, request.body))
+        return Response.json(200, fake_prediction(name, request.body, _model_of(service)))
 
     def _submit_job(self, request: Request, user: str | None, name: str) -> Response:
         service = self._service_or_404(name)
@@ -453,7 +480,7 @@ class OscarEmulator(LoopbackServer):
         self._jobs[name][str(uuid.uuid4())] = {
             "created": self._clock(),
             "wall": datetime.now(UTC),
-            "output": json.dumps(fake_prediction(name, request.body)),
+            "output": json.dumps(fake_prediction(name, request.body, _model_of(service))),
             "failure": failure,
         }
         return Response.empty(201)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from uuid import UUID
 
+from django.db import models
 from django.utils import timezone
 
 from deployments.models import Deployment
@@ -34,15 +35,34 @@ def send(task_name: str, *args: str) -> bool:
     return True
 
 
-def enqueue_submit(deployment_id: UUID, *, recorded: bool = False) -> bool:
-    """Publish the submit task and keep `enqueued_at` truthful. `recorded`: the caller
-    already set it optimistically (the create path), so only a failure costs a write."""
-    ok = send(SUBMIT_TASK, str(deployment_id))
+def enqueue_row(
+    model: type[models.Model], pk: object, task_name: str, *, recorded: bool = False
+) -> bool:
+    """Publish `task_name(pk)` and keep the row's `enqueued_at` truthful (None: the publish
+    failed, so the reconciler owes it one). `recorded`: the caller already set it
+    optimistically, so only a failure costs a write. Deployments and pipeline runs share it."""
+    ok = send(task_name, str(pk))
     if ok and not recorded:
-        Deployment.objects.filter(pk=deployment_id).update(enqueued_at=timezone.now())
+        model.objects.filter(pk=pk).update(enqueued_at=timezone.now())
     elif not ok and recorded:
-        Deployment.objects.filter(pk=deployment_id).update(enqueued_at=None)
+        model.objects.filter(pk=pk).update(enqueued_at=None)
     return ok
+
+
+def requeue_each(ids, enqueue) -> int:
+    """The reconciler's loop: `enqueue(id)` for each id until the broker refuses one (it is
+    still down: the next round tries again). How many were enqueued."""
+    count = 0
+    for pk in ids:
+        if not enqueue(pk):
+            break
+        count += 1
+    return count
+
+
+def enqueue_submit(deployment_id: UUID, *, recorded: bool = False) -> bool:
+    """Publish the submit task and keep `enqueued_at` truthful."""
+    return enqueue_row(Deployment, deployment_id, SUBMIT_TASK, recorded=recorded)
 
 
 def enqueue_delete(deployment_id: UUID) -> bool:

@@ -1,7 +1,11 @@
-"""Try an OSCAR inference service: synchronous runs and asynchronous jobs.
+"""Inference through AI Exchange: synchronous runs of an OSCAR service or of a Nomad
+deployment's DEEPaaS API, and OSCAR's asynchronous jobs.
 
 Input follows PAPI's OSCAR script: a JSON object whose keys become
-`deepaas-cli predict --key value`, with uploaded files under `oscar-files`.
+`deepaas-cli predict --key value`, with uploaded files under `oscar-files`; for DEEPaaS on
+Nomad the same keys become predict arguments. `inference_run` is the one path every caller
+takes (Try it, the Open Inference Protocol gateway, the demo traffic): it bounds the time,
+and announces each run (`inference_completed`) so monitoring and usage record it once.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from typing import Any
 
 from django.conf import settings
 
-from deployments.backends import BackendError
+from deployments.backends import BackendError, deepaas
 from deployments.backends.oscar import OscarBackend, OscarJob
 from deployments.models import Deployment, DeploymentState
 from deployments.services.errors import DeploymentError
 from deployments.signals import inference_completed
+from marketplace.inputs import InputError
+from marketplace.inputs.json_body import load_json
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +41,9 @@ def build_payload(
     inputs: dict[str, Any] = {}
     if inputs_text.strip():
         try:
-            inputs = json.loads(inputs_text)
-        except ValueError as exc:
-            raise DeploymentError(f"Inputs must be a JSON object: {exc}.") from exc
+            inputs = load_json(inputs_text, field="inputs")
+        except InputError as exc:
+            raise DeploymentError(f"Inputs must be a JSON object: {exc}.") from None
         if not isinstance(inputs, dict):
             raise DeploymentError('Inputs must be a JSON object, e.g. {"top_k": 3}.')
     if file_bytes is not None:
@@ -67,13 +73,29 @@ def _require_running_service(deployment: Deployment) -> OscarBackend:
     return OscarBackend()
 
 
+def can_infer(deployment: Deployment) -> bool:
+    """An inference deployment: an OSCAR service or a Nomad DEEPaaS API."""
+    return deployment.backend == Deployment.Backend.OSCAR or (
+        deployment.service == Deployment.Service.DEEPAAS
+    )
+
+
 def inference_run(*, deployment: Deployment, payload: bytes, source: str = "tryit") -> str:
-    """Run the service synchronously; its output text. Raises DeploymentError.
+    """Run the model synchronously; its output text. Raises DeploymentError.
     Every run is announced (inference_completed), whether it succeeded or not."""
-    backend = _require_running_service(deployment)
+    if not can_infer(deployment):
+        raise DeploymentError("Only inference deployments (a DEEPaaS API) can be tried.")
+    if deployment.state != DeploymentState.RUNNING:
+        raise DeploymentError(
+            f"The deployment is {deployment.get_state_display().lower()}, not running yet."
+        )
     started = time.perf_counter()
+    timeout = settings.DEPLOY_INFERENCE_TIMEOUT
     try:
-        output = backend.run(deployment, payload)
+        if deployment.backend == Deployment.Backend.OSCAR:
+            output = OscarBackend().run(deployment, payload, timeout=timeout)
+        else:
+            output = deepaas.predict(deepaas.api_base(deployment), payload, timeout=timeout)
     except BackendError as exc:
         _announce(deployment, payload, started, ok=False, source=source)
         raise DeploymentError(exc.message) from exc

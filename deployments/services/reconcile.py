@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from deployments.models import Deployment, DeploymentState
-from deployments.services.enqueue import enqueue_delete, enqueue_submit
+from deployments.services.enqueue import enqueue_delete, enqueue_submit, requeue_each
 from deployments.services.state import transition
 
 logger = logging.getLogger(__name__)
@@ -54,24 +54,28 @@ def reconcile(*, now: datetime | None = None) -> ReconcileReport:
     ).filter(
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - requeue_after * SUBMIT_STALE_FACTOR)
     )
-    for deployment_id in [*stale_queued.values_list("pk", flat=True)[:500]] + [
-        *stale_submitting.values_list("pk", flat=True)[:500]
-    ]:
-        if enqueue_submit(deployment_id):
-            report.requeued += 1
-        else:
-            break  # the broker is still down; try again next round
+    report.requeued = requeue_each(
+        [
+            *stale_queued.values_list("pk", flat=True)[:500],
+            *stale_submitting.values_list("pk", flat=True)[:500],
+        ],
+        enqueue_submit,
+    )
     stale_deleting = Deployment.objects.filter(
         state=S.DELETING, state_changed_at__lt=now - requeue_after
     ).values_list("pk", flat=True)[:500]
-    for deployment_id in stale_deleting:
-        if enqueue_delete(deployment_id):
-            report.deletes_requeued += 1
-        else:
-            break
+    report.deletes_requeued = requeue_each(stale_deleting, enqueue_delete)
     if report.requeued or report.timed_out or report.deletes_requeued:
         logger.info("reconcile: %s", report)
     return report
+
+
+def duration_text(seconds: float) -> str:
+    """How long a timeout's reason says it waited: 45 seconds, 1 minute, 15 minutes."""
+    if seconds < 60:
+        return f"{round(seconds)} seconds"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def _time_out_stuck(now: datetime) -> int:
@@ -82,9 +86,7 @@ def _time_out_stuck(now: datetime) -> int:
         limit = now - timedelta(seconds=seconds)
         field = "created_at" if state == S.QUEUED else "state_changed_at"
         stuck = Deployment.objects.filter(state=state, **{f"{field}__lt": limit})[:500]
-        minutes = max(1, round(seconds / 60))
-        duration = f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
-        reason = TIMEOUT_REASONS[state].format(duration=duration)
+        reason = TIMEOUT_REASONS[state].format(duration=duration_text(seconds))
         for deployment in stuck:
             if transition(deployment, S.ERROR, reason=reason, expected=[state]):
                 count += 1

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
+from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -88,7 +89,7 @@ class SummaryCollector(DeploymentAPIView):
                 parse_body(body), known_types=monitor.feature_types, store_raw=monitor.store_raw
             )
         except SummaryError as exc:
-            return Response({"detail": str(exc), "field": exc.field}, status=400)
+            return Response(exc.as_response_body(), status=400)
         rows = record_summaries(monitor=monitor, summaries=summaries, source="collector")
         return Response(
             {"stored": len(rows), "first_id": rows[0].pk, "last_id": rows[-1].pk}, status=201
@@ -114,6 +115,11 @@ def collector_request(request: Request, pk):
         body = request._request.body
     except RequestDataTooBig:
         refusal = Response({"detail": "The body is too large.", "field": "body"}, status=413)
+        return None, None, refusal
+    except RawPostDataException:  # a multipart form, already read as one (FormTextMiddleware)
+        refusal = Response(
+            {"detail": "body: must be JSON, not a form.", "field": "body"}, status=400
+        )
         return None, None, refusal
     return monitor, body, None
 
@@ -142,7 +148,7 @@ class FeedbackCollector(SummaryCollector):
         try:
             updated = record_feedback(monitor=monitor, labels=clean_feedback(parse_body(body)))
         except SummaryError as exc:
-            return Response({"detail": str(exc), "field": exc.field}, status=400)
+            return Response(exc.as_response_body(), status=400)
         return Response({"updated": updated})
 
 

@@ -183,6 +183,11 @@ class PipelineRunSerializer(serializers.Serializer):
     state_label = serializers.CharField()
     final = serializers.BooleanField()
     error = serializers.CharField(allow_blank=True)
+    notice = serializers.CharField(
+        allow_blank=True,
+        help_text="What happened to the run on the way: the task queue was unreachable (it "
+        "starts by itself when the queue is back), its worker stopped and another took over.",
+    )
     bucket = serializers.CharField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)

@@ -9,13 +9,14 @@ import binascii
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deployments.backends.base import BackendError
+from marketplace.inputs.drf import BoundedJSONParser
 from marketplace.serializers import ErrorSerializer
 from pipelines import selectors
 from pipelines.api.serializers import (
@@ -193,6 +194,7 @@ class PipelineValidate(PipelinesAPIView):
             return Response({"detail": "Send exactly one of `definition` and `yaml`."}, 400)
         try:
             checked = check(_document(data), owner_id=request.user.pk)
+            sync = supports_sync(checked, owner_id=request.user.pk)  # expands: limits checked
         except DefinitionError as exc:
             return Response(
                 {
@@ -210,7 +212,7 @@ class PipelineValidate(PipelinesAPIView):
                 "definition": checked.definition,
                 "yaml": dump_yaml(checked.definition),
                 "order": checked.order,
-                "supports_sync": supports_sync(checked, owner_id=request.user.pk),
+                "supports_sync": sync,
                 "problems": [],
             }
         )
@@ -231,7 +233,7 @@ def _files(data: dict) -> list[tuple[str, bytes]]:
 
 class PipelineRuns(APIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
@@ -290,7 +292,8 @@ class PipelineRuns(APIView):
             except BackendError as exc:
                 return Response({"detail": exc.message}, status=status.HTTP_502_BAD_GATEWAY)
             return Response(run_status(run))
-        run_enqueue(run)
+        if run_enqueue(run).get("enqueued") is False:
+            run.refresh_from_db(fields=["notice", "enqueued_at"])  # it says the queue is down
         return Response(run_status(run), status=status.HTTP_202_ACCEPTED)
 
 

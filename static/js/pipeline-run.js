@@ -76,6 +76,11 @@
         if (cell) cell.setAttribute("data-step-state", s.state);
         updateNode(s);
       });
+      var notice = root.querySelector("[data-run-notice]");
+      if (notice && notice.textContent !== (data.notice || "")) {
+        notice.textContent = data.notice || "";
+        notice.hidden = !data.notice;
+      }
       if (live) live.textContent = "";
       if (data.final) { window.location.reload(); return false; }
     },

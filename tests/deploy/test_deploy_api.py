@@ -114,7 +114,12 @@ def test_papi_create_answers_fail_with_papi_style_message(client, db):
     module = ModuleFactory()
     body = {"general": {"docker_image": module.docker_image}, "hardware": {"cpu_num": 11}}
     response = _post(client, f"/v1/deployments/modules?vo={VO}", body)
-    assert response.json() == {"status": "fail", "error_msg": "CPU cores can be at most 10."}
+    # PAPI's shape; the message names the field by PAPI's section.key, and `errors` has them all.
+    assert response.json() == {
+        "status": "fail",
+        "error_msg": "hardware.cpu_num: CPU cores can be at most 10.",
+        "errors": {"hardware.cpu_num": ["CPU cores can be at most 10."]},
+    }
     unknown = _post(client, "/v1/deployments/modules", {"gpu": {"gpu_num": 1}})
     assert unknown.status_code == 400
     assert unknown.json()["detail"] == "The key `gpu` in not a valid parameter."

@@ -5,8 +5,6 @@ unable to place, a task that fails, Nomad down during sync, two workers racing: 
 ends in one job (or none) and a status that says what happened.
 """
 
-import socket
-
 import pytest
 
 from deployments.models import Deployment
@@ -63,26 +61,6 @@ def test_worker_killed_during_submit_is_redelivered_and_makes_one_job(
     assert len(_register_calls(nomad)) == 2
     assert list(nomad.jobs) == [str(deployment.pk)]
     assert any("nothing was created twice" in r for r in _reasons(deployment))
-
-
-@pytest.fixture
-def broker_unreachable():
-    """This process publishes to a closed loopback port until `restore()` is called."""
-    from marketplace.celery import app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    saved = app.conf.broker_url
-
-    def point_at(url: str) -> None:
-        app.conf.broker_url = url
-        app._pool = None  # connection pools are cached per app; drop them
-        app.amqp._producer_pool = None
-
-    point_at(f"redis://127.0.0.1:{closed_port}/15")
-    yield lambda: point_at(saved)
-    point_at(saved)
 
 
 def test_broker_down_at_click_records_queued_and_reconciler_submits_later(

@@ -67,7 +67,7 @@ def test_try_inference_service_runs_a_file_and_a_background_job(
 ):
     start_worker()
     user = DeployerFactory()
-    module = ModuleFactory(categories=["AI4 inference"])
+    module = ModuleFactory(categories=["AI4 inference"], data_types=["Audio"])
     client.force_login(user)
     form_page = client.get(f"/deployments/new/{module.name}/?backend=oscar")
     assert "Create inference service" in form_page.content.decode()
@@ -95,16 +95,18 @@ def test_try_inference_service_runs_a_file_and_a_background_job(
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    # The form is generated from the model's inputs: an audio module takes one audio file.
+    detail = client.get(f"/deployments/{deployment.pk}/")
+    assert list(detail.context["tryit"]["form"].fields) == ["data", "mode"]
     upload = SimpleUploadedFile("bird.wav", b"RIFF fake audio", content_type="audio/wav")
-    result = client.post(
-        f"/deployments/{deployment.pk}/run/",
-        {"inputs": '{"top_k": 2}', "file": upload, "mode": "sync"},
-    )
+    result = client.post(f"/deployments/{deployment.pk}/run/", {"data": upload, "mode": "sync"})
     assert result.status_code == 200
-    output = result.context["run_output"]
-    assert '"prediction"' in output and '"top_k": 2' in output
+    output = result.context["tryit"]["result"]
+    assert '"prediction"' in output.json_text and '"file_format": "wav"' in output.json_text
+    assert output.emulated
 
-    client.post(f"/deployments/{deployment.pk}/run/", {"inputs": '{"a": 1}', "mode": "async"})
+    again = SimpleUploadedFile("bird.wav", b"RIFF fake audio", content_type="audio/wav")
+    client.post(f"/deployments/{deployment.pk}/run/", {"data": again, "mode": "async"})
     assert len(oscar.jobs[deployment.oscar_service]) == 1
     job_name = next(iter(oscar.jobs[deployment.oscar_service]))
     detail = client.get(f"/deployments/{deployment.pk}/").content.decode()
@@ -123,14 +125,14 @@ def test_bad_inputs_to_a_service_get_a_clear_message(
 ):
     start_worker()
     user = DeployerFactory()
-    module = ModuleFactory()
+    module = ModuleFactory(data_types=["Tabular"])
     client.force_login(user)
     deployment = deploy_on_oscar_through_the_form(client, module, ram=1000)
     response = client.post(
-        f"/deployments/{deployment.pk}/run/", {"inputs": "[1, 2", "mode": "sync"}
+        f"/deployments/{deployment.pk}/run/", {"features": "1, two", "mode": "sync"}
     )
     assert response.status_code == 400
-    assert "Inputs must be a JSON object" in response.content.decode()
+    assert "Give numbers separated by commas" in response.content.decode()
 
 
 @pytest.mark.django_db

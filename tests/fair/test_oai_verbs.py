@@ -75,7 +75,7 @@ def test_get_record_in_oai_dc(oai):
     identifiers = dc.xpath("dc:identifier/text()", namespaces=NS)
     assert f"http://127.0.0.1:8000/modules/{module.name}/" in identifiers
     assert "https://doi.org/10.5281/zenodo.42" in identifiers
-    assert dc.findtext("dc:rights", namespaces=NS) == "MIT"
+    assert dc.findtext("dc:rights", namespaces=NS) == "https://spdx.org/licenses/MIT"
     assert set(module.tags) <= set(dc.xpath("dc:subject/text()", namespaces=NS))
 
 

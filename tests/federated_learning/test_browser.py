@@ -36,6 +36,12 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     page.get_by_role("link", name="Launch").click()
     page.get_by_label("Title").fill("flower demo")
     page.get_by_label("Number of rounds").fill("5")
+    # The privacy budget is shown before launch, and follows the options as they change.
+    budget = page.locator("[data-fed-budget]")
+    assert "no differential privacy" in budget.inner_text()
+    page.get_by_label("Differential privacy", exact=True).check()
+    page.get_by_label("Noise multiplier").fill("2")
+    budget.filter(has_text="ε = 4.98 at δ = 1e-05 after 5 rounds").wait_for(timeout=15_000)
     _doc_screenshot(page, "federated-form")
     page.get_by_role("button", name="Deploy").click()
     page.wait_for_url(re.compile(r"/deployments/$"))
@@ -56,6 +62,10 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
 
     summary.filter(has_text="Finished: 5 of 5 rounds completed.").wait_for(timeout=30_000)
     assert page.locator("[data-fed-rounds] tbody tr").count() == 5
+    assert (
+        "ε = 4.98 at δ = 1e-05 for all 5 rounds" in page.locator("[data-fed-budget]").inner_text()
+    )
+    assert page.locator("[data-fed-epsilon]").last.inner_text() == "4.98"
     assert page.evaluate("window.__marker") == "same page"  # updated in place, no reload
     _doc_screenshot(page, "federated-rounds")
     assert page.problems == []

@@ -76,6 +76,7 @@ def test_the_job_carries_papis_variables_the_token_and_the_image_command(
         flower_metric="['accuracy', 'loss']",
         flower_dp="on",
         flower_noise_mult=0.5,
+        flower_epsilon_cap=100,  # 7 rounds at 0.5 spend ε ≈ 34 at δ = 1e-5
     )
     assert response.status_code == 302
     deployment = Deployment.objects.get(owner=user)

@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from deployments.models import Deployment
+from federated_learning.options import defaults
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import REPO_ROOT, wait_for
 
@@ -46,8 +47,12 @@ def federated_form(token: str, **overrides) -> dict:
         "flower_sampled_clients": 2,
         "flower_clip_norm": 0.1,
     }
+    # Every other federated option at its default, as the page renders it (an unticked box
+    # is not sent).
+    for key, value in defaults().items():
+        data.setdefault(f"flower_{key}", value)
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: v for k, v in data.items() if v is not None and v is not False}
 
 
 def commands_on_page(page: str) -> list[list[str]]:

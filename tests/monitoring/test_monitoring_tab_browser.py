@@ -2,6 +2,8 @@
 reload, never says "Not checked yet" next to "last checked", describes each chart's axes in
 words, and is offered only on deployments monitoring applies to."""
 
+import time
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -28,7 +30,7 @@ def test_the_tab_follows_sample_traffic_and_says_what_its_axes_are(
     Monitor.objects.update_or_create(
         deployment=deployment, defaults={"last_checked_at": timezone.now()}
     )
-    cache.set(demo.progress_key(deployment.pk), {"sent": 0, "total": 400}, 60)
+    demo.stream_requested(deployment.pk, 400)  # what "Send sample traffic" records
     sign_in(page, live_server, deployment.owner)
     page.goto(f"{live_server.url}/deployments/{deployment.pk}/monitoring/")
     status = page.locator("[data-verdict]").inner_text()
@@ -44,7 +46,11 @@ def test_the_tab_follows_sample_traffic_and_says_what_its_axes_are(
             == 201
         )
         check_drift(deployment_id=deployment.pk)
-    cache.set(demo.progress_key(deployment.pk), {"sent": 400, "total": 400, "done": True}, 60)
+    cache.set(
+        demo.progress_key(deployment.pk),
+        {"sent": 400, "total": 400, "done": True, "beat_at": time.time()},
+        60,
+    )
 
     page.get_by_text("400 requests recorded").wait_for(timeout=15_000)
     assert page.evaluate("window.__marker") == "same page"

@@ -29,14 +29,14 @@ def test_sample_traffic_through_the_sandbox_service_turns_the_tab_to_drift(
     start_worker(MONITORING_SAMPLE_REQUESTS="400")
     deployment = _running_service(client, oscar)
 
-    # "Try it" records a summary of the request (features of the inputs, latency, ok).
+    # "Try it" (a form generated from the model's inputs: a tabular model takes numbers)
+    # records a summary of the request (features of the inputs, latency, ok).
     result = client.post(
-        f"/deployments/{deployment.pk}/run/",
-        {"inputs": '{"top_k": 2, "lang": "en"}', "mode": "sync"},
+        f"/deployments/{deployment.pk}/run/", {"features": "2, 3.5", "mode": "sync"}
     )
     assert result.status_code == 200
     tried = InferenceSummary.objects.get(deployment=deployment)
-    assert (tried.source, tried.ok, tried.features) == ("tryit", True, {"top_k": 2, "lang": "en"})
+    assert (tried.source, tried.ok, tried.features) == ("tryit", True, {"features": [2.0, 3.5]})
     assert tried.latency_ms > 0
 
     page = client.post(f"/deployments/{deployment.pk}/monitoring/sample-traffic/", follow=True)

@@ -27,10 +27,13 @@ def test_each_source_becomes_entries_with_their_source(multisource):
     assert gpt2.origin == "huggingface"
     assert gpt2.title == "gpt2"
     assert gpt2.license == "mit"
-    assert gpt2.tasks == ["text-generation"]
+    # The pipeline tag "text-generation", in the catalog's task and data-type vocabulary.
+    assert gpt2.tasks == ["Natural Language Processing", "Generative Models"]
+    assert gpt2.data_types == ["Text"]
     assert gpt2.libraries == ["transformers"]
     assert gpt2.doi == "10.57967/hf/0039"
-    assert gpt2.inference and not gpt2.trainable  # a pipeline tag: Inference, nothing more
+    # The Hub marks it endpoints_compatible and lists model.safetensors; nothing says trainable.
+    assert gpt2.inference and gpt2.pretrained and not gpt2.trainable
     assert gpt2.summary.startswith("Test the whole generation capabilities")
     assert "causal language modeling" in gpt2.description
     assert gpt2.source_labels == ["Hugging Face"]

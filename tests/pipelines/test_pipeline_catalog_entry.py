@@ -24,6 +24,11 @@ def _body(response) -> str:
     return response.content.decode()
 
 
+def _private_name() -> str:
+    """A private pipeline's name ends in a random suffix (marketplace.unique_names)."""
+    return Pipeline.objects.get(title="Leaf vote").name
+
+
 def _save(client, modules, *, private=False, title="Leaf vote", yaml_text=None, url=None):
     a, b = modules
     data = {
@@ -110,27 +115,29 @@ def test_a_private_pipeline_is_nowhere_but_its_owners_pages(client, modules):
     owner = DeployerFactory()
     client.force_login(owner)
     assert _save(client, modules, private=True).status_code == 302
-    assert not Module.objects.filter(name=ENTRY).exists()
-    mine = client.get("/pipelines/leaf-vote/").content.decode()
+    name = _private_name()
+    entry = f"pipeline-{name}"
+    assert not Module.objects.filter(name=entry).exists()
+    mine = client.get(f"/pipelines/{name}/").content.decode()
     assert "data-private" in mine
-    assert [p["name"] for p in client.get("/api/v1/pipelines/").json()] == ["leaf-vote"]
+    assert [p["name"] for p in client.get("/api/v1/pipelines/").json()] == [name]
 
     for viewer in (None, DeployerFactory()):
         client.logout()
         if viewer:
             client.force_login(viewer)
-        assert client.get("/pipelines/leaf-vote/").status_code == 404
-        assert client.get("/pipelines/leaf-vote/definition.yaml").status_code == 404
-        assert client.get("/pipelines/leaf-vote/pipeline.jsonld").status_code == 404
-        assert client.get("/api/v1/pipelines/leaf-vote/").status_code == 404
+        assert client.get(f"/pipelines/{name}/").status_code == 404
+        assert client.get(f"/pipelines/{name}/definition.yaml").status_code == 404
+        assert client.get(f"/pipelines/{name}/pipeline.jsonld").status_code == 404
+        assert client.get(f"/api/v1/pipelines/{name}/").status_code == 404
         assert client.get("/api/v1/pipelines/").json() == []
-        assert "leaf-vote" not in client.get("/pipelines/").content.decode()
-        assert client.get(f"/modules/{ENTRY}/").status_code == 404
-        assert ENTRY not in client.get("/api/v1/modules/", {"kind": "pipeline"}).content.decode()
-        assert ENTRY not in client.get("/catalog/pipelines/").content.decode()
+        assert name not in client.get("/pipelines/").content.decode()
+        assert client.get(f"/modules/{entry}/").status_code == 404
+        assert entry not in client.get("/api/v1/modules/", {"kind": "pipeline"}).content.decode()
+        assert entry not in client.get("/catalog/pipelines/").content.decode()
         oai = client.get("/oai", {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"})
-        assert ENTRY not in _body(oai)
-        assert ENTRY not in _body(client.get("/catalog.jsonld"))
+        assert entry not in _body(oai)
+        assert entry not in _body(client.get("/catalog.jsonld"))
 
 
 def test_nobody_else_reuses_a_private_pipeline_as_a_sub_flow(client, modules):
@@ -139,7 +146,7 @@ def test_nobody_else_reuses_a_private_pipeline_as_a_sub_flow(client, modules):
     client.force_login(DeployerFactory())
     response = client.post(
         "/api/v1/pipeline-validation/",
-        {"yaml": "input_type: Image\nsteps:\n- id: sub\n  pipeline: leaf-vote\n"},
+        {"yaml": f"input_type: Image\nsteps:\n- id: sub\n  pipeline: {_private_name()}\n"},
         content_type="application/json",
     )
     assert response.json()["valid"] is False
@@ -205,19 +212,21 @@ def test_publish_pipelines_writes_missing_entries(client, modules):
 def test_a_public_pipeline_is_made_of_public_parts(client, modules):
     client.force_login(DeployerFactory())
     _save(client, modules, private=True)
-    outer = "input_type: Image\nsteps:\n- id: inner\n  pipeline: leaf-vote\n"
+    leaf = _private_name()
+    outer = f"input_type: Image\nsteps:\n- id: inner\n  pipeline: {leaf}\n"
     response = _save(client, modules, title="Outer", yaml_text=outer)
     assert response.status_code == 400
     text = response.content.decode()
     assert 'data-problem-step="inner"' in text
-    assert "Pipeline &#x27;leaf-vote&#x27; is private" in text
+    assert f"Pipeline &#x27;{leaf}&#x27; is private" in text
     assert _save(client, modules, title="Outer", yaml_text=outer, private=True).status_code == 302
 
     # A pipeline that a public one uses stays public.
-    _save(client, modules, url="/pipelines/leaf-vote/edit/")
-    _save(client, modules, title="Outer", yaml_text=outer, url="/pipelines/outer/edit/")
-    assert not Pipeline.objects.get(name="outer").is_private
-    response = _save(client, modules, private=True, url="/pipelines/leaf-vote/edit/")
+    _save(client, modules, url=f"/pipelines/{leaf}/edit/")
+    outer_name = Pipeline.objects.get(title="Outer").name
+    _save(client, modules, title="Outer", yaml_text=outer, url=f"/pipelines/{outer_name}/edit/")
+    assert not Pipeline.objects.get(name=outer_name).is_private
+    response = _save(client, modules, private=True, url=f"/pipelines/{leaf}/edit/")
     assert response.status_code == 400
-    assert "Public pipelines use this one as a sub-flow (outer)" in response.content.decode()
-    assert not Pipeline.objects.get(name="leaf-vote").is_private
+    assert f"Other pipelines use this one as a sub-flow ({outer_name})" in response.content.decode()
+    assert not Pipeline.objects.get(name=leaf).is_private

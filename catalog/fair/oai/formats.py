@@ -10,6 +10,7 @@ from catalog.fair import links as fair_links
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.oai.xmlout import element
 from catalog.fair.parts import part_urls
+from catalog.metadata.licences import licence_reference
 from catalog.models import Module
 
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -68,8 +69,9 @@ def oai_dc(module: Module) -> str:
             parts.append(element("dc:relation", document["links"][key]))
     for part in part_urls(module):  # a pipeline's modules and sub-pipelines
         parts.append(element("dc:relation", part))
-    if module.license:
-        parts.append(element("dc:rights", module.license))
+    licence = licence_reference(module)
+    if licence:
+        parts.append(element("dc:rights", licence))
     parts.append(element("dc:language", "en"))
     parts.append("</oai_dc:dc>")
     return "".join(parts)

@@ -17,6 +17,8 @@ from catalog.fair.oai.formats import FORMATS
 from catalog.fair.oai.xmlout import element, text
 from catalog.models import Module
 from catalog.selectors import module_named
+from marketplace.inputs import InputError
+from marketplace.inputs.datetimes import parse_datetime_input
 
 VERBS = {
     # verb: (required, optional, accepts resumptionToken)
@@ -27,8 +29,9 @@ VERBS = {
     "ListIdentifiers": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"}), True),
     "ListRecords": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"}), True),
 }
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+# OAI-PMH's two granularities; the calendar itself is checked by the site's one date reader.
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
 
 
 class OAIError(Exception):
@@ -96,22 +99,27 @@ def parse_arguments(data: Mapping) -> tuple[str, dict[str, str]]:
     return verb, arguments
 
 
-def parse_date(value: str, *, end: bool) -> dt.datetime:
-    if DAY.match(value):
-        day = dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.UTC)
-        return day + dt.timedelta(days=1) if end else day
-    if SECOND.match(value):
-        moment = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-        return moment + dt.timedelta(seconds=1) if end else moment
-    raise OAIError(
-        "badArgument",
-        f"“{value[:40]}” is not a UTC datestamp (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ).",
-    )
+def parse_date(value: str, *, end: bool, argument: str) -> dt.datetime:
+    """The first moment ``from`` names, or the first moment after ``until`` (``end``)."""
+    if DAY.fullmatch(value):
+        step = dt.timedelta(days=1)
+    elif SECOND.fullmatch(value):
+        step = dt.timedelta(seconds=1)
+    else:
+        raise OAIError(
+            "badArgument",
+            f"“{value[:40]}” is not a UTC datestamp (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ).",
+        )
+    try:
+        moment = parse_datetime_input(value, field=argument)
+    except InputError as exc:
+        raise OAIError("badArgument", f"{exc}.") from None
+    return moment + step if end else moment
 
 
 def check_dates(from_: str | None, until: str | None) -> tuple[dt.datetime | None, ...]:
-    start = parse_date(from_, end=False) if from_ else None
-    stop = parse_date(until, end=True) if until else None
+    start = parse_date(from_, end=False, argument="from") if from_ else None
+    stop = parse_date(until, end=True, argument="until") if until else None
     if from_ and until:
         if len(from_) != len(until):
             raise OAIError("badArgument", "from and until must have the same granularity.")

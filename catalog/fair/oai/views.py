@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.fair.oai import protocol
 from catalog.fair.oai.xmlout import attr, element, text
+from marketplace.inputs.form_text import refuses_bad_text_itself
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def _body(verb: str, arguments: dict[str, str]) -> Iterable[str]:
 
 
 @csrf_exempt
+@refuses_bad_text_itself  # OAI-PMH answers badArgument, in its own XML
 @require_http_methods(["GET", "HEAD", "POST"])
 def oai_endpoint(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET

@@ -1,7 +1,8 @@
 """Run the whole site on one machine with no outside services: the README's first command.
 
 It migrates the embedded SQLite database, loads the offline demo catalog, then
-supervises three child processes until Ctrl-C:
+supervises three child processes (each in its own process group, marketplace.supervisor)
+until Ctrl-C or until one of them exits:
 
 - the sandbox Nomad and OSCAR emulators (labelled as a sandbox everywhere in the UI),
 - a Celery worker with an embedded beat, on Redis if one answers on localhost,
@@ -15,7 +16,6 @@ code a production deployment runs, pointed at local stand-ins.
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from urllib.parse import urlparse
@@ -23,6 +23,8 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from marketplace.supervisor import Supervisor
 
 SANDBOX_OSCAR_USER = "oscar"
 SANDBOX_OSCAR_PASSWORD = "oscar-sandbox"  # noqa: S105 - the local emulator's fixed demo login
@@ -50,6 +52,10 @@ def _choose_broker() -> str:
     if _port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379):
         return redis_url
     return "filesystem://"
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -136,10 +142,13 @@ class Command(BaseCommand):
             )
         )
 
-        children: list[tuple[str, subprocess.Popen]] = []
+        supervisor = Supervisor()
+        # Children lead their own groups, so a terminal's Ctrl-C reaches only us; a SIGTERM
+        # (docker stop, systemd) takes the same way out as Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             for name, command in commands:
-                children.append((name, subprocess.Popen(command, env=child_env)))  # noqa: S603
+                supervisor.start(name, command, child_env)
                 if name == "sandbox":
                     self._wait_for_port(nomad_port)
             broker_label = "Redis" if broker.startswith("redis") else "embedded file broker"
@@ -152,11 +161,13 @@ class Command(BaseCommand):
                     "  Press Ctrl-C to stop.\n"
                 )
             )
-            self._supervise(children)
+            name, code = supervisor.wait_for_exit()
+            self.stderr.write(f"{name} exited with code {code}; stopping the demo.")
         except KeyboardInterrupt:
             pass
         finally:
-            self._stop(children)
+            # Each child's whole process group: a killed worker's beat goes too.
+            supervisor.stop()
 
     def _wait_for_port(self, port: int, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -165,24 +176,3 @@ class Command(BaseCommand):
                 return
             time.sleep(0.1)
         raise RuntimeError(f"the sandbox emulator did not start on port {port}")
-
-    def _supervise(self, children) -> None:
-        """Wait until a child exits: then say which and stop the others."""
-        while True:
-            for name, process in children:
-                code = process.poll()
-                if code is not None:
-                    self.stderr.write(f"{name} exited with code {code}; stopping the demo.")
-                    return
-            time.sleep(0.5)
-
-    def _stop(self, children) -> None:
-        for _name, process in children:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for _name, process in children:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()

@@ -1,0 +1,164 @@
+"""Calls on a running DEEPaaS API (v2) of a Nomad deployment: its model, its predict
+arguments, and a prediction.
+
+Where the API answers: through the Traefik router (`https://api-<host>.<domain>`) on a
+cluster, or straight at the allocation's `api` port read from Nomad
+(`DEPLOY_DEEPAAS_ACCESS="allocation"`, the sandbox, where the real DEEPaaS server runs on
+loopback). The JSON input is the one PAPI's OSCAR script takes (keys → predict arguments,
+`oscar-files` → uploaded files), so Try it, the demo traffic and the OIP gateway hand every
+backend the same document.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import requests
+from django.conf import settings
+
+from deployments.backends.base import PermanentBackendError, TransientBackendError
+
+if TYPE_CHECKING:
+    from deployments.models import Deployment
+
+# A DEEPaaS API's model and arguments do not change while it runs, nor does its
+# allocation's address: ask once a minute, not on every inference (forgotten on a failure).
+_CACHE_SECONDS = 60.0
+_cache: dict[str, tuple[float, DeepaasModel]] = {}
+_addresses: dict[str, tuple[float, str]] = {}
+# Kept-alive connections to the APIs (each inference would otherwise open one).
+_session = requests.Session()
+
+
+@dataclass(frozen=True)
+class PredictArgument:
+    name: str
+    kind: str  # file, integer, number, string, boolean
+    required: bool
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    default: Any = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DeepaasModel:
+    name: str
+    arguments: tuple[PredictArgument, ...]
+
+
+def api_base(deployment: Deployment) -> str:
+    if settings.DEPLOY_DEEPAAS_ACCESS == "allocation":
+        from deployments.backends.nomad import allocation_ports
+
+        key = str(deployment.pk)
+        cached = _addresses.get(key)
+        if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
+            return cached[1]
+        try:
+            ports = allocation_ports(deployment)
+        except LookupError as exc:
+            raise TransientBackendError(str(exc)) from exc
+        if "api" not in ports:
+            raise TransientBackendError("The deployment's DEEPaaS API has no port yet.")
+        _addresses[key] = (time.monotonic(), f"http://{ports['api']}")
+        return _addresses[key][1]
+    url = (deployment.endpoints or {}).get("api", "")
+    if not url:
+        raise PermanentBackendError("This deployment has no DEEPaaS API endpoint.")
+    return url.removesuffix("/ui").rstrip("/")
+
+
+def _call(method: str, url: str, *, timeout: float, **kwargs) -> requests.Response:
+    try:
+        response = _session.request(method, url, timeout=timeout, **kwargs)
+    except requests.Timeout as exc:
+        raise TransientBackendError("The DEEPaaS API did not answer in time.") from exc
+    except requests.RequestException as exc:
+        _forget(url)
+        raise TransientBackendError(
+            f"The DEEPaaS API cannot be reached ({type(exc).__name__})."
+        ) from exc
+    if response.status_code >= 500:
+        raise TransientBackendError(f"The DEEPaaS API failed (HTTP {response.status_code}).")
+    if response.status_code >= 400:
+        raise PermanentBackendError(
+            f"The DEEPaaS API refused the request (HTTP {response.status_code}: "
+            f"{response.text.strip()[:300]})."
+        )
+    return response
+
+
+def _forget(url: str) -> None:
+    """An API that stopped answering may have moved (a new allocation): ask Nomad again."""
+    for key, (_at, base) in list(_addresses.items()):
+        if url.startswith(base):
+            _addresses.pop(key, None)
+            _cache.pop(base, None)
+
+
+def describe(base: str) -> DeepaasModel:
+    """The first model the API serves and its predict arguments (from its OpenAPI document)."""
+    cached = _cache.get(base)
+    if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
+        return cached[1]
+    timeout = settings.DEPLOY_INFERENCE_TIMEOUT
+    try:
+        models = _call("GET", f"{base}/v2/models/", timeout=timeout).json()["models"]
+        name = str(models[0]["id"])
+        spec = _call("GET", f"{base}/swagger.json", timeout=timeout).json()
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise PermanentBackendError("The DEEPaaS API's model list could not be read.") from exc
+    operation = (spec.get("paths") or {}).get(f"/v2/models/{name}/predict/", {}).get("post", {})
+    arguments = tuple(
+        _argument(p) for p in operation.get("parameters") or [] if p.get("in") != "header"
+    )
+    model = DeepaasModel(name, arguments)
+    _cache[base] = (time.monotonic(), model)
+    return model
+
+
+def _argument(parameter: dict[str, Any]) -> PredictArgument:
+    kind = "file" if parameter.get("type") == "file" else str(parameter.get("type") or "string")
+    return PredictArgument(
+        name=str(parameter.get("name")),
+        kind=kind,
+        required=bool(parameter.get("required")),
+        choices=tuple(str(c) for c in parameter.get("enum") or ()),
+        minimum=parameter.get("minimum"),
+        maximum=parameter.get("maximum"),
+        default=parameter.get("default"),
+        description=str(parameter.get("description") or "")[:300],
+    )
+
+
+def predict(base: str, payload: bytes, *, timeout: float | None = None) -> str:
+    """Run a prediction on the JSON input `payload`; the API's answer as text."""
+    model = describe(base)
+    try:
+        inputs = json.loads(payload)
+    except ValueError as exc:
+        raise PermanentBackendError("The input is not a JSON object.") from exc
+    files = {}
+    for item in inputs.pop("oscar-files", None) or []:
+        key = str(item.get("key") or "data")
+        extension = str(item.get("file_format") or "bin")
+        files[key] = (f"input.{extension}", base64.b64decode(item.get("data") or ""))
+    query = {
+        key: json.dumps(value) if isinstance(value, list | dict) else str(value)
+        for key, value in inputs.items()
+    }
+    response = _call(
+        "POST",
+        f"{base}/v2/models/{model.name}/predict/",
+        params=query,
+        files=files or None,
+        headers={"Accept": "application/json"},
+        timeout=timeout or settings.DEPLOY_INFERENCE_TIMEOUT,
+    )
+    return response.text

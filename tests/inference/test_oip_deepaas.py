@@ -1,0 +1,90 @@
+"""The Open Inference Protocol gateway of a sandbox Nomad DEEPaaS deployment, whose API is
+the real DEEPaaS server (the `deepaas` package) with the sandbox model plugin: metadata from
+DEEPaaS's own predict arguments, inference with tritonclient, answers checked against the
+protocol's OpenAPI document, bad input never reaching DEEPaaS."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import requests
+import tritonclient.http as triton
+from PIL import Image
+
+from marketplace.auth.tokens import create_token
+from monitoring.models import InferenceSummary
+from tests.factories import DeployerFactory, ModuleFactory
+from tests.fixtures.inference import OipTarget, running_deepaas_deployment
+
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture
+def deepaas_model(transactional_db, live_server, deepaas_nomad) -> OipTarget:
+    owner = DeployerFactory()
+    module = ModuleFactory(data_types=["Image"], docker_image="ai4oshub/plants-classification")
+    deployment = running_deepaas_deployment(owner=owner, module=module)
+    _row, secret = create_token(user=owner, name="oip")
+    return OipTarget(deployment, secret, live_server.url)
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
+    client = triton.InferenceServerClient(deepaas_model.triton_url)
+    headers = deepaas_model.headers
+    assert client.is_server_ready(headers=headers)
+
+    # The inputs are DEEPaaS's own predict arguments (read from its OpenAPI document).
+    metadata = client.get_model_metadata(deepaas_model.model, headers=headers)
+    oip_schema.check(metadata, "metadata_model_response")
+    inputs = {i["name"]: i for i in metadata["inputs"]}
+    assert (inputs["data"]["datatype"], inputs["data"]["parameters"]["content"]) == (
+        "BYTES",
+        "file",
+    )
+    assert inputs["top_k"]["datatype"] == "INT64"
+    assert (inputs["top_k"]["parameters"]["minimum"], inputs["top_k"]["parameters"]["maximum"]) == (
+        1,
+        3,
+    )
+
+    image = triton.InferInput("data", [1], "BYTES")
+    image.set_data_from_numpy(np.array([_png()], dtype=np.object_))
+    top_k = triton.InferInput("top_k", [1], "INT64")
+    top_k.set_data_from_numpy(np.array([2], dtype=np.int64))
+    result = client.infer(deepaas_model.model, [image, top_k], headers=headers)
+    oip_schema.check(result.get_response(), "inference_response")
+    answer = json.loads(result.as_numpy("output")[0])
+    # DEEPaaS wraps a schemaless model's answer; the plugin's is derived from the image.
+    predictions = answer["predictions"]
+    assert predictions["emulated"] is True and len(predictions["labels"]) == 2
+    again = client.infer(deepaas_model.model, [image, top_k], headers=headers)
+    assert json.loads(again.as_numpy("output")[0]) == answer
+    summary = InferenceSummary.objects.filter(deployment=deepaas_model.deployment).first()
+    assert summary is not None and summary.source == "api"
+
+    # Out of DEEPaaS's declared range: 400 naming the input, before DEEPaaS is called.
+    body = {
+        "inputs": [
+            {"name": "data", "shape": [1], "datatype": "BYTES", "data": ["aGVsbG8="]},
+            {"name": "top_k", "shape": [1], "datatype": "INT64", "data": [9]},
+        ]
+    }
+    refused = requests.post(
+        f"{deepaas_model.url}/v2/models/{deepaas_model.model}/infer",
+        json=body,
+        headers=deepaas_model.headers,  # tritonclient added its own headers to `headers`
+        timeout=10,
+    )
+    assert refused.status_code == 400
+    oip_schema.check(refused.json(), "inference_error_response")
+    assert "'top_k'" in refused.json()["error"] and "maximum 3" in refused.json()["error"]
+    assert InferenceSummary.objects.filter(deployment=deepaas_model.deployment).count() == 2

@@ -1,0 +1,231 @@
+"""The Open Inference Protocol gateway of a sandbox OSCAR service, called by an unmodified
+third-party client (tritonclient[http]) and checked against the protocol's OpenAPI
+document: health, metadata, inference with an image and with a number tensor, and the
+protocol's errors. Bad input never reaches the backend."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+
+import numpy as np
+import pytest
+import requests
+import tritonclient.http as triton
+from django.utils import timezone
+from PIL import Image
+from tritonclient.utils import InferenceServerException
+
+from marketplace.auth.tokens import create_token
+from monitoring.models import InferenceSummary
+from tests.factories import DeployerFactory, ModuleFactory
+from tests.fixtures.inference import OipTarget, running_oscar_deployment
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def owner(transactional_db):
+    return DeployerFactory()
+
+
+def _target(owner, live_server, data_types) -> OipTarget:
+    module = ModuleFactory(data_types=data_types, categories=["AI4 inference"])
+    deployment = running_oscar_deployment(owner=owner, module=module)
+    _token, secret = create_token(user=owner, name="oip")
+    return OipTarget(deployment, secret, live_server.url)
+
+
+@pytest.fixture
+def image_model(owner, live_server, deploy_settings, oscar) -> OipTarget:
+    return _target(owner, live_server, ["Image"])
+
+
+@pytest.fixture
+def tabular_model(owner, live_server, deploy_settings, oscar) -> OipTarget:
+    return _target(owner, live_server, ["Tabular"])
+
+
+def _runs(oscar, target: OipTarget) -> int:
+    return sum(1 for c in oscar.calls if c.method == "POST" and c.path.startswith("/run/"))
+
+
+def test_health_and_metadata_through_tritonclient(image_model, oip_schema):
+    client = triton.InferenceServerClient(image_model.triton_url)
+    headers = image_model.headers
+    assert client.is_server_live(headers=headers)
+    assert client.is_server_ready(headers=headers)
+    assert client.is_model_ready(image_model.model, headers=headers)
+    metadata = client.get_model_metadata(image_model.model, headers=headers)
+    assert metadata["name"] == image_model.model
+    assert metadata["platform"] == "deepaas_oscar"
+    assert [(i["name"], i["datatype"], i["shape"]) for i in metadata["inputs"]] == [
+        ("data", "BYTES", [1])
+    ]
+    assert metadata["inputs"][0]["parameters"]["content"] == "file"
+    oip_schema.check(metadata, "metadata_model_response")
+    for path in ("/v2", "/v2/health/live", "/v2/health/ready"):
+        answer = requests.get(image_model.url + path, headers=headers, timeout=10)
+        assert answer.status_code == 200
+    oip_schema.check(
+        requests.get(image_model.url + "/v2", headers=headers, timeout=10).json(),
+        "metadata_server_response",
+    )
+
+
+def test_infer_an_image_with_tritonclient_is_deterministic_and_recorded(
+    image_model, oscar, oip_schema
+):
+    client = triton.InferenceServerClient(image_model.triton_url)
+    image = np.array([_png((10, 200, 30))], dtype=np.object_)
+    tensor = triton.InferInput("data", [1], "BYTES")
+    tensor.set_data_from_numpy(image)  # binary tensor extension, tritonclient's default
+    first = client.infer(image_model.model, [tensor], headers=image_model.headers)
+    answer = json.loads(first.as_numpy("output")[0])
+    again = client.infer(image_model.model, [tensor], headers=image_model.headers)
+    assert json.loads(again.as_numpy("output")[0]) == answer  # same image, same answer
+    assert answer["emulated"] is True
+    assert first.get_response()["parameters"] == {"emulated": True}
+    oip_schema.check(first.get_response(), "inference_response")
+
+    # Recorded exactly as Try it records: one summary per request, with the file's features.
+    summaries = InferenceSummary.objects.filter(deployment=image_model.deployment)
+    assert summaries.count() == 2
+    assert {s.source for s in summaries} == {"api"}
+    assert "file_bytes" in summaries.first().features or summaries.first().features
+
+
+def test_infer_a_number_tensor_as_json(tabular_model, oip_schema):
+    body = {
+        "id": "42",
+        "inputs": [{"name": "features", "shape": [3], "datatype": "FP64", "data": [1.5, 2, 3]}],
+    }
+    answer = requests.post(
+        f"{tabular_model.url}/v2/models/{tabular_model.model}/infer",
+        json=body,
+        headers=tabular_model.headers,
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    oip_schema.check(answer.json(), "inference_response")
+    assert answer.json()["id"] == "42"
+    output = json.loads(answer.json()["outputs"][0]["data"][0])
+    assert output["emulated"] is True
+
+    client = triton.InferenceServerClient(tabular_model.triton_url)
+    tensor = triton.InferInput("features", [3], "FP64")
+    tensor.set_data_from_numpy(np.array([1.5, 2, 3], dtype=np.float64), binary_data=False)
+    result = client.infer(tabular_model.model, [tensor], headers=tabular_model.headers)
+    assert json.loads(result.as_numpy("output")[0]) == output
+
+
+BAD_TENSORS = (
+    # (tensor, words the error must contain): each names the input and what is wrong.
+    (
+        {"name": "features", "shape": [2], "datatype": "FP64", "data": [1, 2, 3]},
+        ["'features'", "shape [2] holds 2"],
+    ),
+    (
+        {"name": "features", "shape": [1, 3], "datatype": "FP64", "data": [1, 2, 3]},
+        ["'features'", "[-1] expected"],
+    ),
+    (
+        {"name": "features", "shape": [3], "datatype": "INT32", "data": [1, 2, 3]},
+        ["'features'", "INT32 given, FP64 expected"],
+    ),
+    (
+        {"name": "features", "shape": [2], "datatype": "FP64", "data": ["a", 2]},
+        ["'features'", "not a valid FP64"],
+    ),
+    (
+        {"name": "colour", "shape": [1], "datatype": "BYTES", "data": ["red"]},
+        ["'colour'", "not an input of this model"],
+    ),
+)
+
+
+def test_bad_tensors_are_400_naming_the_input_and_never_reach_the_backend(
+    tabular_model, oscar, oip_schema
+):
+    before = _runs(oscar, tabular_model)
+    for tensor, words in BAD_TENSORS:
+        answer = requests.post(
+            f"{tabular_model.url}/v2/models/{tabular_model.model}/infer",
+            json={"inputs": [tensor]},
+            headers=tabular_model.headers,
+            timeout=10,
+        )
+        assert answer.status_code == 400, tensor
+        oip_schema.check(answer.json(), "inference_error_response")
+        for word in words:
+            assert word in answer.json()["error"]
+    assert _runs(oscar, tabular_model) == before
+
+
+def test_tritonclient_sees_the_protocol_error(tabular_model):
+    client = triton.InferenceServerClient(tabular_model.triton_url)
+    tensor = triton.InferInput("features", [2], "INT64")
+    tensor.set_data_from_numpy(np.array([1, 2], dtype=np.int64))
+    with pytest.raises(InferenceServerException, match="INT64 given, FP64 expected"):
+        client.infer(tabular_model.model, [tensor], headers=tabular_model.headers)
+
+
+def test_unknown_model_too_large_body_and_expired_token(tabular_model, settings, oip_schema):
+    url = f"{tabular_model.url}/v2/models/no-such-model/infer"
+    body = {"inputs": [{"name": "features", "shape": [1], "datatype": "FP64", "data": [1]}]}
+    unknown = requests.post(url, json=body, headers=tabular_model.headers, timeout=10)
+    assert unknown.status_code == 404
+    oip_schema.check(unknown.json(), "inference_error_response")
+    assert "Unknown model 'no-such-model'" in unknown.json()["error"]
+    metadata = requests.get(
+        f"{tabular_model.url}/v2/models/no-such-model", headers=tabular_model.headers, timeout=10
+    )
+    assert metadata.status_code == 404
+    oip_schema.check(metadata.json(), "metadata_model_error_response")
+
+    settings.INFERENCE_MAX_REQUEST_BYTES = 1024
+    big = {
+        "inputs": [{"name": "features", "shape": [500], "datatype": "FP64", "data": [1.0] * 500}]
+    }
+    too_large = requests.post(
+        f"{tabular_model.url}/v2/models/{tabular_model.model}/infer",
+        json=big,
+        headers=tabular_model.headers,
+        timeout=10,
+    )
+    assert too_large.status_code == 413
+    oip_schema.check(too_large.json(), "inference_error_response")
+
+    _row, expired = create_token(
+        user=tabular_model.deployment.owner,
+        name="short",
+        expires_at=timezone.now() + datetime.timedelta(seconds=1),
+    )
+    from marketplace.models import ApiToken
+
+    ApiToken.objects.filter(pk=_row.pk).update(expires_at=timezone.now())
+    refused = requests.post(
+        f"{tabular_model.url}/v2/models/{tabular_model.model}/infer",
+        json=body,
+        headers={"Authorization": f"Bearer {expired}"},
+        timeout=10,
+    )
+    assert refused.status_code == 401
+    oip_schema.check(refused.json(), "inference_error_response")
+    assert "expired" in refused.json()["error"]
+
+
+def test_another_users_deployment_is_unknown(tabular_model, oip_schema):
+    _row, stranger = create_token(user=DeployerFactory(), name="other")
+    answer = requests.get(
+        f"{tabular_model.url}/v2/models/{tabular_model.model}",
+        headers={"Authorization": f"Bearer {stranger}"},
+        timeout=10,
+    )
+    assert answer.status_code == 404
+    oip_schema.check(answer.json(), "metadata_model_error_response")

@@ -1,0 +1,89 @@
+"""A person in a real browser tries a sandbox image classifier: the form is generated from
+the model's inputs, the result is drawn by type and never widens the page, the answer is
+labelled as emulated and the same image gets the same answer; the copied tritonclient
+snippet, run in a shell, prints the same answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from marketplace.auth.tokens import create_token
+from tests.factories import DeployerFactory, ModuleFactory
+from tests.fixtures.browser import sign_in
+from tests.fixtures.inference import running_oscar_deployment
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _noisy_png(path) -> bytes:
+    """A photo-like PNG of ~200 KB (noise does not compress): its base64 echo is what once
+    made the page 92,655 px wide."""
+    pixels = np.random.default_rng(3).integers(0, 255, (256, 256, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path, format="PNG")
+    return path.read_bytes()
+
+
+def _label(page) -> str:
+    return page.locator("[data-labels] tbody tr").first.locator("td").first.inner_text()
+
+
+def test_try_an_image_model_renders_by_type_and_matches_the_code_panel(
+    page, live_server, transactional_db, deploy_settings, oscar, tmp_path, screenshot
+):
+    owner = DeployerFactory()
+    module = ModuleFactory(title="Plant classifier", data_types=["Image"])
+    deployment = running_oscar_deployment(owner=owner, module=module)
+    image = tmp_path / "input.png"
+    assert len(_noisy_png(image)) > 150_000
+    sign_in(page, live_server, owner)
+
+    page.goto(f"{live_server.url}/deployments/{deployment.pk}/")
+    page.get_by_label("Data").set_input_files(str(image))
+    page.get_by_role("button", name="Run").click()
+    result = page.locator("[data-result]")
+    result.wait_for()
+    screenshot(page, "tryit-image-result")
+
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the page is {width} px wide"
+    assert page.get_by_alt_text("The image you sent").is_visible()
+    assert page.locator("[data-labels] tbody tr").count() == 3
+    assert "Emulated" in page.locator("[data-emulated]").inner_text()
+    label = _label(page)
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    # The same image again: the same answer.
+    page.get_by_label("Data").set_input_files(str(image))
+    page.get_by_role("button", name="Run").click()
+    page.locator("[data-result]").wait_for()
+    assert _label(page) == label
+    assert page.problems == []
+
+    # The code panel's Python, run as a newcomer would, prints the same answer.
+    page.get_by_text("The same call from code").click()
+    snippet = page.locator("#code-python").inner_text()
+    _row, secret = create_token(user=owner, name="shell")
+    script = tmp_path / "snippet.py"
+    script.write_text(snippet)
+    run = subprocess.run(  # noqa: S603 - our interpreter on the page's snippet
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env={**os.environ, "AIX_TOKEN": secret},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    printed = json.loads(run.stdout)
+    assert printed["prediction"]["label"] == label
+    assert printed["emulated"] is True
