@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from catalog.models import ModuleRevision
 from deployments import citation, datasets, panels
 from deployments.models import Deployment, DigestSource, PublishedCitation
+from deployments.versions import module_versions, needs_upgrade
 from marketplace.auth.permissions import can_curate
 
 
@@ -21,13 +21,19 @@ def provenance_context(request, deployment: Deployment) -> dict:
     if module is not None and module.repository_url and deployment.source_commit:
         commit_url = f"{module.repository_url.rstrip('/')}/tree/{deployment.source_commit}"
     current = None
+    newer = False
     upgrade_url = ""
     if module is not None and deployment.revision_number is not None:
-        current = current_revision_number(module)
-        if current and current > deployment.revision_number and deployment.is_running:
+        # The version that counts is the newest that changed what runs (commit, image);
+        # a later description edit is not a new version of this deployment.
+        versions = module_versions(module)
+        current = versions.runnable
+        newer = needs_upgrade(deployment.revision_number, versions)
+        if newer and deployment.is_running:
             upgrade_url = panels.upgrade_url(deployment, module)
     return {
         "current_number": current,
+        "newer_version": newer,
         "upgrade_url": upgrade_url,
         "revision_number": deployment.revision_number,
         "source_commit": deployment.source_commit,
@@ -50,12 +56,3 @@ def provenance_context(request, deployment: Deployment) -> dict:
             for d in (deployment.config or {}).get("datasets") or []
         ],
     }
-
-
-def current_revision_number(module) -> int | None:
-    return (
-        ModuleRevision.objects.filter(module=module)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 180
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 28
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,11 @@ def line_chart(
     threshold: float | None = None,
     threshold_label: str = "",
     y_max: float | None = None,
+    x_axis: str = "",
+    y_axis: str = "",
 ) -> SafeString:
+    """A line chart; `x_axis` and `y_axis` say in words (with units) what the axes are, drawn
+    on the chart and repeated in its description (axes_caption gives the words for a caption)."""
     points = [v for s in series for v in s.values if v is not None]
     top = max([*points, threshold or 0.0, 1e-9]) if y_max is None else y_max
     top = _nice(top * 1.1)
@@ -48,7 +52,11 @@ def line_chart(
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(description)} '
+        f"{escape(axes_caption(x_axis, y_axis))}</desc>",
+        f'<text class="axis-title" x="{LEFT}" y="{TOP - 10}">{escape(y_axis)}</text>',
+        f'<text class="axis-title" x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 8}" '
+        f'text-anchor="middle">{escape(x_axis)}</text>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
         f'y2="{TOP + plot_h}"/>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
@@ -72,6 +80,61 @@ def line_chart(
             parts.append(f'<circle class="{escape(s.css)}" cx="{a:.1f}" cy="{b:.1f}" r="2.5"/>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def histogram_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    bins: list[tuple[str, float, float]],
+    x_axis: str,
+    y_axis: str,
+) -> SafeString:
+    """Two bars per bin, reference (grey) beside current window (blue), as shares in %.
+    `bins` is [(label, reference %, window %)]; every bin is also in the description."""
+    top = _nice(max([r for _, r, _ in bins] + [w for _, _, w in bins] + [1.0]) * 1.1)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(len(bins), 1)
+    bar = max(slot / 2 - 2, 1)
+
+    def height(value: float) -> float:
+        return plot_h * min(value, top) / top
+
+    words = "; ".join(f"{label}: {r:.0f}% then {w:.0f}%" for label, r, w in bins)
+    parts = [
+        f'<svg class="chart histogram" id="{escape(chart_id)}" role="img" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(description)} {escape(words)}. '
+        f"{escape(axes_caption(x_axis, y_axis))}</desc>",
+        f'<text class="axis-title" x="{LEFT}" y="{TOP - 10}">{escape(y_axis)}</text>',
+        f'<text class="axis-title" x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 8}" '
+        f'text-anchor="middle">{escape(x_axis)}</text>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
+        f'y2="{TOP + plot_h}"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
+        f'<text class="tick" x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{_fmt(top)}</text>',
+        f'<text class="tick" x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end">0</text>',
+    ]
+    for i, (label, ref, win) in enumerate(bins):
+        x = LEFT + i * slot + 1
+        for offset, value, css in ((0, ref, "bar-reference"), (bar + 1, win, "bar-window")):
+            h = height(value)
+            parts.append(
+                f'<rect class="{css}" x="{x + offset:.1f}" y="{TOP + plot_h - h:.1f}" '
+                f'width="{bar:.1f}" height="{h:.1f}"><title>{escape(label)}: '
+                f"{value:.0f}%</title></rect>"
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def axes_caption(x_axis: str, y_axis: str) -> str:
+    """The axes in words, for a caption under the chart."""
+    return f"Vertical axis: {y_axis}. Horizontal axis: {x_axis}." if x_axis or y_axis else ""
 
 
 def _nice(value: float) -> float:

@@ -1,6 +1,11 @@
-"""The sandbox's "Send sample traffic": a bounded stream of weather-station requests whose
-inputs drift halfway (temperature warms by 1.5 standard deviations, the station mix turns
-around; humidity stays put), sent through the same recording path real traffic takes.
+"""The sandbox's "Send sample traffic": a bounded stream of requests shaped like the deployed
+module's inputs (its metadata's data types), whose inputs drift halfway, sent through the
+same recording path real traffic takes:
+
+- an image module gets small PNG images (as the Try-it form sends files) that turn brighter
+  halfway (mean intensity about 90 → 150 of 255); their size stays put;
+- anything else gets weather-station features (temperature warms by 1.5 standard
+  deviations, the station mix turns around; humidity stays put).
 
 OSCAR services are called for real (the sandbox emulator answers) through
 `inference_run`, so the Try-it recording records them; a Nomad DEEPaaS deployment has no
@@ -13,6 +18,7 @@ Monitoring tab fills in while the stream runs.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -23,7 +29,7 @@ from django.core.cache import cache
 
 from deployments.models import Deployment
 from deployments.services.errors import DeploymentError
-from deployments.services.inference import inference_run
+from deployments.services.inference import build_payload, inference_run
 from monitoring.drift import check_drift
 from monitoring.models import InferenceSummary
 from monitoring.services import monitor_for, record_feedback, record_payload
@@ -48,6 +54,34 @@ def sample_inputs(index: int, total: int, rng: np.random.Generator) -> dict:
         "wind_speed": round(float(rng.gamma(2.0, 2.0)), 2),
         "station": str(rng.choice(STATIONS, p=AFTER if drifted else BEFORE)),
     }
+
+
+IMAGE_SIZES = [(64, 64), (96, 72), (72, 96)]
+
+
+def takes_images(deployment: Deployment) -> bool:
+    module = deployment.module
+    return module is not None and "image" in {str(t).lower() for t in module.data_types or []}
+
+
+def sample_image(index: int, total: int, rng: np.random.Generator) -> bytes:
+    """One small PNG, brighter after the halfway point."""
+    from PIL import Image
+
+    width, height = IMAGE_SIZES[int(rng.integers(len(IMAGE_SIZES)))]
+    mean = 150.0 if index >= total // 2 else 90.0
+    pixels = np.clip(rng.normal(mean, 25.0, size=(height, width)), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def sample_payload(deployment: Deployment, index: int, total: int, rng) -> bytes:
+    """One demo request in the shape the module takes."""
+    if takes_images(deployment):
+        # The same document the Try-it form sends with an uploaded image.
+        return build_payload(file_name="sample.png", file_bytes=sample_image(index, total, rng))
+    return json.dumps(sample_inputs(index, total, rng)).encode()
 
 
 def progress_key(deployment_id) -> str:
@@ -82,7 +116,7 @@ def send_sample_traffic(*, deployment_id, total: int, seed: int = 7) -> dict:
     sent = failed = labelled = 0
     _beat(deployment_id, 0, total)
     for index in range(total):
-        payload = json.dumps(sample_inputs(index, total, rng)).encode()
+        payload = sample_payload(deployment, index, total, rng)
         if deployment.backend == Deployment.Backend.OSCAR:
             try:
                 inference_run(deployment=deployment, payload=payload, source="demo")

@@ -59,7 +59,7 @@ def reference_of(monitor: Monitor) -> dict[str, Any] | None:
         "first_id": rows[0][0],
         "last_id": rows[-1][0],
         "count": len(rows),
-        "values": _columns(features for _, features in rows),
+        "values": columns(features for _, features in rows),
     }
     Monitor.objects.filter(pk=monitor.pk).update(reference_sample=frozen)
     monitor.reference_sample = frozen
@@ -81,12 +81,12 @@ def window_of(monitor: Monitor, reference: dict[str, Any]) -> Window | None:
         last_id=rows[-1][0],
         start=rows[0][1],
         end=rows[-1][1],
-        values=_columns(features for _, _, features in rows),
+        values=columns(features for _, _, features in rows),
         count=len(rows),
     )
 
 
-def _columns(feature_dicts) -> dict[str, list]:
+def columns(feature_dicts) -> dict[str, list]:
     columns: dict[str, list] = {}
     for features in feature_dicts:
         for name, value in features.items():

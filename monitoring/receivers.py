@@ -12,7 +12,7 @@ def record_inference(sender, *, deployment, payload, latency_ms, ok, source, **k
     # One transaction: the usage count and the summary are one commit, not one per statement
     # (each inference through the gateway waits for it).
     with transaction.atomic():
-        count_inference_calls(deployment)
+        count_inference_calls(deployment, source=source)
         record_payload(
             deployment=deployment, payload=payload, latency_ms=latency_ms, ok=ok, source=source
         )

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from deployments.models import Deployment, DeploymentState
 from monitoring import charts, detectors
+from monitoring.distributions import feature_histograms
 from monitoring.models import DriftCheck, DriftResult, InferenceSummary, Monitor, Notification
 
 TRAFFIC_SAMPLE = 5000  # the traffic charts read at most this many recent requests
@@ -38,6 +39,7 @@ class FeaturePanel:
     history: dict[str, list[DriftResult]] = field(default_factory=dict)
     charts: list[dict] = field(default_factory=list)
     verdict: str = "none"
+    histogram: dict | None = None  # reference vs current window (monitoring.distributions)
 
 
 def monitor_of(deployment: Deployment) -> Monitor | None:
@@ -76,13 +78,20 @@ def traffic(deployment: Deployment) -> list[TrafficBucket]:
     return buckets
 
 
-def traffic_charts(buckets: list[TrafficBucket]) -> list:
+TRAFFIC_X_AXIS = "time (UTC), one point per interval"
+
+
+def traffic_charts(buckets: list[TrafficBucket]) -> list[dict]:
     if not buckets:
         return []
     labels = (f"{buckets[0].start:%Y-%m-%d %H:%M:%S}", f"{buckets[-1].start:%H:%M:%S} UTC")
     total = sum(b.requests for b in buckets)
     errors = sum(b.errors for b in buckets)
-    return [
+    axes = [
+        (TRAFFIC_X_AXIS, "requests and errors per interval (count)"),
+        (TRAFFIC_X_AXIS, "latency per interval (milliseconds)"),
+    ]
+    svgs = [
         charts.line_chart(
             chart_id="chart-requests",
             title="Requests and errors over time",
@@ -92,6 +101,8 @@ def traffic_charts(buckets: list[TrafficBucket]) -> list:
                 charts.Series("errors", [b.errors for b in buckets], "series-error"),
             ],
             x_labels=labels,
+            x_axis=axes[0][0],
+            y_axis=axes[0][1],
         ),
         charts.line_chart(
             chart_id="chart-latency",
@@ -102,7 +113,13 @@ def traffic_charts(buckets: list[TrafficBucket]) -> list:
                 charts.Series("p95", [b.p95 for b in buckets], "series-b"),
             ],
             x_labels=labels,
+            x_axis=axes[1][0],
+            y_axis=axes[1][1],
         ),
+    ]
+    return [
+        {"svg": svg, "caption": charts.axes_caption(x, y)}
+        for svg, (x, y) in zip(svgs, axes, strict=True)
     ]
 
 
@@ -137,6 +154,9 @@ def feature_panels(deployment: Deployment) -> list[FeaturePanel]:
         panel.charts = [
             _detector_chart(panel.feature, key, rows) for key, rows in panel.history.items()
         ]
+    histograms = feature_histograms(monitor_of(deployment))
+    for panel in panels.values():
+        panel.histogram = histograms.get(panel.feature)
     order = {"drift": 0, "warning": 1, "ok": 2}
     return sorted(panels.values(), key=lambda p: (order.get(p.verdict, 3), p.feature))
 
@@ -165,6 +185,12 @@ def _detector_chart(feature: str, key: str, rows: list[DriftResult]) -> dict:
         cap = (threshold or 1) * 6
         values = [min(v, cap) if v is not None else None for v in values]
     verdicts = ", ".join(r.verdict for r in rows[-5:])
+    x_axis = "drift checks in time order (UTC)"
+    y_axis = {
+        "−log10 p-value": "−log10 of the p-value (higher means stronger evidence of drift)",
+        "error rate": "error rate of labelled requests in the window (0 to 1)",
+        "distance": "distance between reference and window distributions (unitless)",
+    }[unit]
     svg = charts.line_chart(
         chart_id=f"chart-{feature}-{key}",
         title=f"{label} on {feature}, {unit} per check",
@@ -181,8 +207,16 @@ def _detector_chart(feature: str, key: str, rows: list[DriftResult]) -> dict:
         threshold=threshold,
         threshold_label=f"drift threshold ({unit})",
         y_max=cap,
+        x_axis=x_axis,
+        y_axis=y_axis,
     )
-    return {"detector": key, "label": label, "svg": svg, "rows": rows}
+    return {
+        "detector": key,
+        "label": label,
+        "svg": svg,
+        "rows": rows,
+        "caption": charts.axes_caption(x_axis, y_axis),
+    }
 
 
 def drift_badges(deployment_ids) -> dict[str, Monitor]:

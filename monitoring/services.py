@@ -105,7 +105,7 @@ def record_summaries(
         new_types |= summary.types
     last_id = max(row.pk for row in rows)
     if count_usage:
-        count_inference_calls(monitor.deployment, len(rows))
+        count_inference_calls(monitor.deployment, len(rows), source=source)
     if new_types:
         locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
         locked.feature_types = {**new_types, **locked.feature_types}
@@ -144,9 +144,21 @@ def record_payload(
     return rows[0]
 
 
-def count_inference_calls(deployment: Deployment, calls: int = 1) -> None:
-    """Report `calls` inference calls of `deployment` to the catalog's usage counters."""
-    record_event("inference_calls", module_ids=[deployment.module_id], count=calls)
+# Traffic that is not people using a module: the demo's sample traffic.
+NOT_USAGE_SOURCES = frozenset({"demo"})
+
+
+def counts_as_usage(source: str) -> bool:
+    """Whether a request is usage: never the demo's traffic, never anything in the sandbox
+    (its deployments are emulated), so demo clicks cannot drive "Most used"."""
+    return source not in NOT_USAGE_SOURCES and not settings.SANDBOX_MODE
+
+
+def count_inference_calls(deployment: Deployment, calls: int = 1, *, source: str) -> None:
+    """Report `calls` inference calls of `deployment` to the catalog's usage counters, when
+    they count as usage (counts_as_usage)."""
+    if counts_as_usage(source):
+        record_event("inference_calls", module_ids=[deployment.module_id], count=calls)
 
 
 @dataclass(frozen=True)
@@ -182,6 +194,39 @@ def update_settings(*, deployment: Deployment, values: MonitorSettings) -> Monit
     monitor.save()
     if not values.store_raw:
         InferenceSummary.objects.filter(deployment=deployment).exclude(raw="").update(raw="")
+    return monitor
+
+
+class ReferenceError_(Exception):
+    """A reference that cannot be taken (too few requests); the message says why."""
+
+
+def reset_reference_to_last(*, deployment: Deployment, count: int) -> Monitor:
+    """Freeze the last `count` recorded requests as the new reference ("this is normal now"):
+    later checks compare the requests after them against it."""
+    from monitoring.drift import columns  # drift reads this module's helpers
+
+    rows = list(
+        InferenceSummary.objects.filter(deployment=deployment)
+        .order_by("-id")
+        .values_list("id", "features")[:count]
+    )
+    if len(rows) < 2:
+        raise ReferenceError_(
+            f"Only {len(rows)} request{'s' if len(rows) != 1 else ''} recorded: a reference "
+            "needs at least 2."
+        )
+    rows.reverse()
+    monitor = monitor_for(deployment)
+    monitor.reference_sample = {
+        "kind": "last_n",
+        "first_id": rows[0][0],
+        "last_id": rows[-1][0],
+        "count": len(rows),
+        "values": columns(features for _, features in rows),
+    }
+    monitor.last_checked_summary_id = 0
+    monitor.save(update_fields=["reference_sample", "last_checked_summary_id", "updated_at"])
     return monitor
 
 

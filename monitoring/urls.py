@@ -13,5 +13,10 @@ urlpatterns = [
         name="sample-traffic",
     ),
     path("deployments/<uuid:pk>/monitoring/check/", views.monitoring_check_now, name="check"),
+    path(
+        "deployments/<uuid:pk>/monitoring/reference/",
+        views.monitoring_reset_reference,
+        name="reset-reference",
+    ),
     path("notifications/", views.notifications, name="notifications"),
 ]

@@ -22,7 +22,14 @@ from deployments.selectors import deployments_for_user
 from monitoring import demo, detectors, selectors
 from monitoring.forms import MonitorSettingsForm
 from monitoring.models import Monitor, Notification
-from monitoring.services import MonitorSettings, is_monitorable, issue_token, update_settings
+from monitoring.services import (
+    MonitorSettings,
+    ReferenceError_,
+    is_monitorable,
+    issue_token,
+    reset_reference_to_last,
+    update_settings,
+)
 
 logger = logging.getLogger(__name__)
 TOKEN_SESSION_KEY = "monitoring-new-token"  # noqa: S105 - a session key, not a secret
@@ -45,6 +52,7 @@ def _render_tab(
     monitor = selectors.monitor_of(deployment) or Monitor(deployment=deployment)
     buckets = selectors.traffic(deployment)
     new_token = request.session.pop(TOKEN_SESSION_KEY, {}).get(str(deployment.pk), "")
+    sample = demo.sample_progress(deployment.pk)
     return render(
         request,
         "monitoring/tab.html",
@@ -64,7 +72,9 @@ def _render_tab(
             ),
             "detectors": detectors.DETECTORS.values(),
             "sandbox": settings.SANDBOX_MODE,
-            "sample": demo.sample_progress(deployment.pk),
+            "sample": sample,
+            # The tab refreshes itself while sample traffic (and the checks it runs) go on.
+            "busy": bool(sample and not sample.get("done") and not sample.get("stopped")),
             "sample_requests": settings.MONITORING_SAMPLE_REQUESTS,
             "min_window": settings.MONITORING_MIN_WINDOW,
             "retention_days": settings.MONITORING_RETENTION_DAYS,
@@ -137,7 +147,7 @@ def monitoring_sample_traffic(request: HttpRequest, pk) -> HttpResponse:
             send_sample_traffic,
             deployment,
             f"Sending {settings.MONITORING_SAMPLE_REQUESTS} sample requests; drift starts "
-            "halfway. Reload this page to watch.",
+            "halfway. This page follows them.",
         )
     return redirect("monitoring:tab", pk=deployment.pk)
 
@@ -149,6 +159,31 @@ def monitoring_check_now(request: HttpRequest, pk) -> HttpResponse:
     from monitoring.tasks import check_deployment_drift
 
     _enqueue(request, check_deployment_drift, deployment, "A drift check is queued.")
+    return redirect("monitoring:tab", pk=deployment.pk)
+
+
+@login_required
+@require_POST
+def monitoring_reset_reference(request: HttpRequest, pk) -> HttpResponse:
+    """ "Reset reference to the last N requests": what the model sees now becomes normal."""
+    deployment = _own(request, pk)
+    try:
+        count = int(request.POST.get("count", ""))
+    except ValueError:
+        count = 0
+    if not 2 <= count <= settings.MONITORING_MAX_SUMMARIES_PER_DEPLOYMENT:
+        messages.error(request, "Give the number of recent requests to use, at least 2.")
+        return redirect("monitoring:tab", pk=deployment.pk)
+    try:
+        monitor = reset_reference_to_last(deployment=deployment, count=count)
+    except ReferenceError_ as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"The reference is now the last {monitor.reference_sample['count']} requests; "
+            "the next check compares the requests after them with it.",
+        )
     return redirect("monitoring:tab", pk=deployment.pk)
 
 

@@ -42,3 +42,29 @@ def run_status(run: PipelineRun) -> dict[str, Any]:
         "objects": run.object_counts or None,
         "result": run.result,
     }
+
+
+def run_graph(run: PipelineRun) -> list[dict[str, Any]]:
+    """The run's steps as the run page draws them: each with the steps it reads.
+
+    Who reads whom is recovered from the wiring a run stores (a producer writes into
+    `<bucket>/<reader>/in`, or `<bucket>/<reader>/in/<producer>` for a join), so the graph
+    shows the flattened steps that actually ran, sub-pipelines included."""
+    steps = list(run.steps.all())
+    reads: dict[str, list[str]] = {s.step_id: [] for s in steps}
+    for step in steps:
+        for path in step.output_paths:
+            parts = path.split("/")
+            if len(parts) >= 3 and parts[2] == "in" and parts[1] in reads:
+                reads[parts[1]].append(step.step_id)
+    return [
+        {
+            "id": s.step_id,
+            "label": s.label,
+            "kind": s.kind,
+            "state": s.state,
+            "state_label": s.get_state_display(),
+            "inputs": reads[s.step_id],
+        }
+        for s in steps
+    ]

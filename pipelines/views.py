@@ -28,7 +28,7 @@ from pipelines.services import (
     run_enqueue,
     run_execute,
 )
-from pipelines.status import run_status
+from pipelines.status import run_graph, run_status
 
 STARTER = """input_type: Image
 steps: []
@@ -247,7 +247,12 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
     return render(
         request,
         "pipelines/run.html",
-        {"run": run, "outputs": outputs, "sandbox": settings.SANDBOX_MODE},
+        {
+            "run": run,
+            "outputs": outputs,
+            "graph": run_graph(run),
+            "sandbox": settings.SANDBOX_MODE,
+        },
     )
 
 

@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.deploy",
     "tests.fixtures.auth",
     "tests.fixtures.browser",
+    "tests.fixtures.axe",
     "tests.fixtures.faults",
     "tests.fixtures.inference",
 ]

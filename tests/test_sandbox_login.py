@@ -1,4 +1,5 @@
 """Sandbox sign-in exists only in the demo and never becomes a back door."""
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -13,9 +14,7 @@ def test_sandbox_login_does_not_exist_outside_the_demo(client, settings):
 
 def test_sandbox_curator_signs_in_and_lands_on_next(client, settings, django_user_model):
     settings.SANDBOX_MODE = True
-    response = client.post(
-        "/accounts/sandbox-login/", {"profile": "curator", "next": "/modules/"}
-    )
+    response = client.post("/accounts/sandbox-login/", {"profile": "curator", "next": "/modules/"})
     assert response.status_code == 302
     assert response["Location"] == "/modules/"
     user = django_user_model.objects.get(username="sandbox-curator")

@@ -46,6 +46,9 @@ def module_usage(request: HttpRequest, module) -> ModulePanel:
                 "metric": metric,
                 "label": LABELS[metric],
                 "total": sum(values),
+                # The axes in words: bar height from 0 to the busiest day, one bar per day.
+                "peak": max(values, default=0),
+                "first_day": days[0],
                 "svg": bar_chart(
                     chart_id=f"usage-{metric}",
                     title=f"{LABELS[metric]}, last {len(values)} days",

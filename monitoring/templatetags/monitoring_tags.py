@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import template
 
 from monitoring import selectors
+from monitoring.services import is_monitorable
 
 register = template.Library()
 
@@ -25,3 +26,9 @@ def drift_monitor_for(context: template.Context, deployment_id: str):
 @register.simple_tag(takes_context=True)
 def unread_notifications(context: template.Context) -> int:
     return selectors.unread_notifications(context.get("user"))
+
+
+@register.filter
+def monitorable(deployment) -> bool:
+    """Whether monitoring applies (inference deployments): the tab shows only then."""
+    return is_monitorable(deployment)

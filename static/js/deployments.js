@@ -2,7 +2,8 @@
  * Progressive only: without this file the page is complete and has a Refresh link.
  * Polls the table's data-status-url every 4 s while the page is visible (the shared
  * poller, poller.js) and updates each row (badge, error, Open and Delete buttons) in
- * place. New or vanished rows are announced with a refresh link rather than guessed. */
+ * place. A row whose deployment is gone (deleted) says so at once and loses its actions;
+ * a new deployment is announced with a refresh link rather than guessed. */
 (function () {
   "use strict";
   var table = document.querySelector("[data-status-url]");
@@ -42,6 +43,19 @@
     setHidden(tr.querySelector('[data-action="delete"]'), !data.deletable);
   }
 
+  // The status endpoint no longer lists a deleted deployment: the row says so and keeps no
+  // action that would lead nowhere.
+  function markGone(tr) {
+    tr.classList.add("is-gone");
+    var badge = tr.querySelector("[data-state]");
+    if (badge) {
+      badge.className = "badge status-deleted";
+      badge.setAttribute("data-state", "deleted");
+      badge.textContent = "Deleted";
+    }
+    tr.querySelectorAll("[data-action]").forEach(function (action) { setHidden(action, true); });
+  }
+
   function say(text) {
     if (live) { live.textContent = text; }
   }
@@ -56,13 +70,15 @@
       seen[data.id] = true;
       if (rows[data.id]) { update(rows[data.id], data); } else if (isList) { changed = true; }
     });
+    var gone = [];
     Object.keys(rows).forEach(function (id) {
-      if (!seen[id] && isList) {
-        rows[id].classList.add("is-gone");
-        changed = true;
+      if (!seen[id] && !rows[id].classList.contains("is-gone")) {
+        markGone(rows[id]);
+        gone.push(rows[id].querySelector('[data-cell="title"]').textContent.trim());
       }
     });
-    say(changed ? "The list changed: refresh to see it." : "");
+    say(changed ? "The list changed: refresh to see it." :
+      gone.length ? "Deleted: " + gone.join(", ") + "." : "");
     var waiting = payload.deployments.some(function (d) { return d.state === "queued"; });
     setHidden(document.querySelector("[data-queued-notice]"), !waiting);
   }

@@ -3,7 +3,8 @@
  * after options.interval ms, only while the page is visible (it asks at once when the page
  * comes back). options.onError(error) is told of a failed request, then it retries after
  * options.retry ms (default: the interval); options.delay is the first wait (default: the
- * interval). onData returning false stops the loop. Loaded before the scripts that use it
+ * interval). onData returning false stops the loop. options.as = "text" hands over the
+ * body as text (a page to take fragments from) instead of JSON. Loaded before the scripts that use it
  * (defer keeps the order); no inline script (CSP). */
 (function () {
   "use strict";
@@ -20,10 +21,11 @@
 
     function tick() {
       clearTimeout(timer);
-      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      var asText = options.as === "text";
+      fetch(url, { headers: { "Accept": asText ? "text/html" : "application/json" }, credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) { throw new Error("HTTP " + response.status); }
-          return response.json();
+          return asText ? response.text() : response.json();
         })
         .then(function (payload) { return options.onData(payload) === false ? null : interval; })
         .catch(function (error) {

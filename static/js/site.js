@@ -1,6 +1,8 @@
 /* Progressive enhancement only: every page works without this file.
  * - Browse form: submit when a filter or the sort changes; leave empty fields out of the URL.
- * - [data-copy="#id"] buttons copy that element's text. */
+ * - [data-copy="#id"] buttons copy that element's text.
+ * - A box that scrolls sideways (code, a wide table, a graph) is keyboard-focusable, so it
+ *   can be scrolled without a mouse (WCAG 2.1.1; axe's scrollable-region-focusable). */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -42,4 +44,26 @@
       setTimeout(function () { button.textContent = label; }, 1500);
     });
   });
+
+  var SCROLLERS = "pre, code, .table-scroll, .pipeline-canvas-wrap, [data-scrollable]";
+  function focusableScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+  focusableScrollers();
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(focusableScrollers, 150);
+  });
+  window.AIX = window.AIX || {};
+  window.AIX.focusableScrollers = focusableScrollers;
 })();

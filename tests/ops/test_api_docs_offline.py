@@ -1,5 +1,6 @@
 """The API docs pages load their assets from this site, not a CDN: they work offline and
 under the production Content Security Policy (self only)."""
+
 import re
 
 import pytest

@@ -1,4 +1,5 @@
 """docker/.env.example documents every setting the application reads from the environment."""
+
 import re
 from pathlib import Path
 

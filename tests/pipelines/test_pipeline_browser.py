@@ -116,5 +116,15 @@ def test_the_canvas_follows_the_yaml_and_removes_steps(
     page.get_by_label("Title").fill("Broken")
     page.get_by_role("button", name="Save pipeline").click()
     assert "is not valid YAML" in page.locator("[data-problems]").inner_text()
+    # A problem the server names on a step is marked on that step in the canvas.
+    page.get_by_label("Definition (YAML)").fill(
+        "input_type: Image\nsteps:\n- id: a\n  module: plants-classification\n"
+        "  inputs:\n  - ghost\n"
+    )
+    page.get_by_role("button", name="Save pipeline").click()
+    node = page.locator('[data-node="a"]')
+    node.wait_for()
+    assert "has-problem" in node.get_attribute("class")
+    assert "No step named 'ghost'" in node.get_attribute("aria-label")
     # (The page answers 400, which Chromium logs as a console error: that one is expected.)
     assert [p for p in page.problems if "status of 400" not in p] == []
