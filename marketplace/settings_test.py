@@ -40,7 +40,7 @@ TEST_ARTIFACTS_DIR = VAR_DIR.parent / "test-artifacts"
 # Whole-page caching is exercised by its own tests; elsewhere each test sees fresh pages.
 CATALOG_PAGE_CACHE_SECONDS = 0
 # Tests see a change on the next request.
-CATALOG_PAGE_FINGERPRINT_SECONDS = 0
+CATALOG_GENERATION_POLL_SECONDS = 0
 CATALOG_PAGE_LOCAL_CACHE_BYTES = 0
 # The Nomad emulator runs federated servers on loopback: reach them at their allocation.
 DEPLOY_FEDSERVER_ACCESS = "allocation"
