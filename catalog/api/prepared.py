@@ -148,10 +148,12 @@ class PreparedReadMiddleware:
         # The view must give the whole body, uncompressed: validators and gzip are ours.
         meta = request.META
         saved = {name: meta.pop(name) for name in CONDITIONAL_HEADERS if name in meta}
+        request.__dict__.pop("headers", None)  # `request.headers` is cached from META
         try:
             response = self.get_response(request)
         finally:
-            request.META.update(saved)
+            meta.update(saved)
+            request.__dict__.pop("headers", None)
         if not (
             getattr(response, "prepared_read", False)
             and response.status_code in PREPARED_STATUS
