@@ -38,10 +38,10 @@ def github_webhook(request: HttpRequest) -> JsonResponse:
         content_type = request.headers.get("Content-Type", "")
         form_payload = request.POST.get("payload") if "form-urlencoded" in content_type else None
         payload = webhooks.parse_payload(body, content_type, form_payload)
+        webhooks.check_rate(webhooks.repository_of(payload))
         plan = webhooks.plan_push(payload)
         if plan.ignored:
             return _answer(202, "ignored", f"Nothing to harvest: {plan.ignored}.")
-        webhooks.check_rate(plan.repository)
         delivery = request.headers.get("X-GitHub-Delivery", "")
         if not webhooks.first_delivery(delivery, body):
             return _answer(200, "duplicate", "This delivery was already acted on; ignored.")

@@ -101,7 +101,7 @@ def forget_delivery(delivery: str, body: bytes) -> None:
 
 def check_rate(repository: str) -> None:
     limit = settings.GITHUB_WEBHOOK_MAX_PER_MINUTE
-    if not limit:
+    if not limit or not repository:
         return
     key = f"webhook:rate:{repository.lower()}"
     cache.add(key, 0, RATE_WINDOW_SECONDS)
@@ -117,15 +117,20 @@ def check_rate(repository: str) -> None:
         )
 
 
+def repository_of(payload: dict) -> str:
+    repository = payload.get("repository")
+    return str(repository.get("full_name") or "") if isinstance(repository, dict) else ""
+
+
 def plan_push(payload: dict) -> PushPlan:
-    repository = str((payload.get("repository") or {}).get("full_name") or "")
+    repository = repository_of(payload)
     plan = PushPlan(repository)
     ref = str(payload.get("ref") or "")
     if not repository or not ref.startswith("refs/heads/"):
         plan.ignored = "not a push to a branch"
         return plan
     branch = ref.removeprefix("refs/heads/")
-    default_branch = str((payload.get("repository") or {}).get("default_branch") or "")
+    default_branch = str(payload["repository"].get("default_branch") or "")
     paths = _touched_paths(payload)
     for spec in (CatalogSpec.parse(text) for text in settings.HARVEST_CATALOGS):
         if spec.full_name.lower() != repository.lower():
