@@ -38,6 +38,9 @@ from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
 CACHE_KEY = "catalog:generation"
+# Kept a while, not forever (nothing in the shared cache lives forever); when it lapses the
+# next read starts a new value, and every representation is prepared once more.
+CACHE_SECONDS = 7 * 86400
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def bump(**_signal_arguments) -> None:
 
 
 def _publish() -> None:
-    cache.set(CACHE_KEY, f"{uuid.uuid4().hex}:{time.time():.6f}", None)
+    cache.set(CACHE_KEY, f"{uuid.uuid4().hex}:{time.time():.6f}", CACHE_SECONDS)
     _forget()
 
 
@@ -88,7 +91,7 @@ def read() -> Generation:
     shared = cache.get(CACHE_KEY)
     if shared is None:
         # First read after Redis was emptied: start a value every process will share.
-        cache.add(CACHE_KEY, f"{uuid.uuid4().hex}:{time.time():.6f}", None)
+        cache.add(CACHE_KEY, f"{uuid.uuid4().hex}:{time.time():.6f}", CACHE_SECONDS)
         shared = cache.get(CACHE_KEY) or ""  # "" with Redis away: the fingerprint alone
     state = Module.objects.aggregate(newest=Max("modified_at"), count=Count("id"))
     newest = state["newest"]
