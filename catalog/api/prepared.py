@@ -25,7 +25,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache as memoize
 from functools import wraps
@@ -100,8 +102,24 @@ def _paths(pattern: str) -> re.Pattern:
 
 def _key(request: HttpRequest, token: str) -> str:
     query = sorted(request.GET.lists())
-    parts = [token, request.path_info, repr(query), request.headers.get("Accept", "")]
+    # No Accept means */* (RFC 9110): both name the same answer.
+    accept = request.headers.get("Accept", "").strip() or "*/*"
+    parts = [token, request.path_info, repr(query), accept]
     return "prepared:" + hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+_preparing_guard = threading.Lock()
+_preparing_locks: dict[str, threading.Lock] = {}
+
+
+@contextmanager
+def _preparing(key: str):
+    with _preparing_guard:
+        lock = _preparing_locks.setdefault(key, threading.Lock())
+    with lock:
+        yield
+    with _preparing_guard:
+        _preparing_locks.pop(key, None)
 
 
 def local_bytes() -> int:
@@ -127,20 +145,29 @@ class PreparedReadMiddleware:
             return self.get_response(request)
         current = generation.current()
         key = _key(request, current.token)
+        entry = self._stored(key, seconds)
+        if entry is None:
+            # One request per key prepares it in this process; the others wait for its bytes
+            # instead of all building the same answer at once after a change.
+            with _preparing(key):
+                entry = self._stored(key, seconds)
+                if entry is None:
+                    response, entry = self._prepare(request, current)
+                    if entry is None:
+                        return response  # not preparable (an error, a cookie): as answered
+                    if entry.status == 200:  # a made-up name stays in this process's LRU
+                        cache.set(key, entry, seconds)
+                    self._keep_locally(key, entry, seconds)
+        request.resolver_match = _Route(entry.view_name)
+        return serve(request, entry)
+
+    def _stored(self, key: str, seconds: int) -> Prepared | None:
         entry = _local.get(key)
         if entry is None:
             entry = cache.get(key)
             if entry is not None:
                 self._keep_locally(key, entry, seconds)
-        if entry is None:
-            response, entry = self._prepare(request, current)
-            if entry is None:
-                return response  # not preparable (an error, a cookie): as the view answered
-            if entry.status == 200:  # a miss on a made-up name stays in this process's LRU
-                cache.set(key, entry, seconds)
-            self._keep_locally(key, entry, seconds)
-        request.resolver_match = _Route(entry.view_name)
-        return serve(request, entry)
+        return entry
 
     def _prepare(
         self, request: HttpRequest, current: generation.Generation
