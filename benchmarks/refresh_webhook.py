@@ -44,11 +44,19 @@ SECRET = "benchmark-webhook-secret"  # noqa: S105 - loopback only
 def served_title(base: str) -> str:
     import requests
 
-    return requests.get(f"{base}/v1/catalog/modules/{NAME}/metadata", timeout=10).json()["title"]
+    return requests.get(f"{base}/v1/catalog/modules/{NAME}/metadata", timeout=60).json()["title"]
 
 
 def retitle(fakes: Fakes, base: str, title: str) -> None:
     fakes.ask(("replace", REPOSITORY, "ai4-metadata.yml", served_title(base), title))
+
+
+def _drop(database_url: str) -> None:
+    import psycopg
+
+    server, name = database_url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -58,7 +66,7 @@ def main() -> None:
     import requests
 
     fakes = Fakes(times=1, latency=args.latency, sample=1)
-    database_url, drop_database = create_database(use_sqlite=False)
+    database_url, _ = create_database(use_sqlite=False)
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
     env = production_env(
         DATABASE_URL=database_url,
@@ -99,31 +107,25 @@ def main() -> None:
             env=env,
         )
         with gunicorn(env, workers=2, threads=4) as base:
-            served_title(base)  # warm: the prepared answer exists before the change
+            for _ in range(4):  # warm both workers: the prepared answer exists before the change
+                served_title(base)
 
-            # 1. refresh?item_name= after a change, then unchanged
+            # 1. refresh?item_name= unchanged (the worker's first: cold), then after a change
+            def refresh() -> tuple[dict, float, dict]:
+                fakes.ask("clear")
+                start = time.perf_counter()
+                answer = requests.put(
+                    f"{base}/v1/catalog/modules/refresh?item_name={NAME}",
+                    headers={"Authorization": f"Bearer {TOKEN}"},
+                    timeout=60,
+                ).json()
+                served = served_title(base)
+                return answer | {"served": served}, time.perf_counter() - start, fakes.ask("counts")
+
+            same, unchanged_seconds, unchanged_counts = refresh()
             retitle(fakes, base, "Shoreline extraction (refreshed)")
-            fakes.ask("clear")
-            start = time.perf_counter()
-            answer = requests.put(
-                f"{base}/v1/catalog/modules/refresh?item_name={NAME}",
-                headers={"Authorization": f"Bearer {TOKEN}"},
-                timeout=30,
-            ).json()
-            title = served_title(base)
-            changed_seconds = time.perf_counter() - start
-            changed_counts = fakes.ask("counts")
-            assert title == "Shoreline extraction (refreshed)", (title, answer)
-            fakes.ask("clear")
-            start = time.perf_counter()
-            same = requests.put(
-                f"{base}/v1/catalog/modules/refresh?item_name={NAME}",
-                headers={"Authorization": f"Bearer {TOKEN}"},
-                timeout=30,
-            ).json()
-            served_title(base)
-            unchanged_seconds = time.perf_counter() - start
-            unchanged_counts = fakes.ask("counts")
+            answer, changed_seconds, changed_counts = refresh()
+            assert answer["served"] == "Shoreline extraction (refreshed)", answer
 
             # 2. push webhook → served
             branch = requests.get(f"{base}/api/v1/modules/{NAME}/", timeout=10).json()
@@ -167,7 +169,7 @@ def main() -> None:
             f"changed {answer.get('changed_fields')}"
         )
         print(
-            f"refresh?item_name= unchanged: {unchanged_seconds:.2f} s; "
+            f"refresh?item_name= unchanged (first in this worker): {unchanged_seconds:.2f} s; "
             f"{same.get('upstream_requests')} upstream requests, all conditional: "
             f"{unchanged_counts['200'] == 0} ({unchanged_counts['304']} answered 304)"
         )
@@ -180,7 +182,7 @@ def main() -> None:
             worker.terminate()
             worker.wait(timeout=30)
         fakes.stop()
-        drop_database()
+        _drop(database_url)
 
 
 if __name__ == "__main__":
