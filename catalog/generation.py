@@ -15,9 +15,10 @@ The token combines two things, so that no kind of write can slip past it:
   indexed aggregate), which catches any write that moves `modified_at` or adds or removes
   a row, even one that forgot to bump.
 
-A bump happens at once and again when the transaction commits: a reader that rebuilt a
-representation from the old rows in between stores it under a token that is replaced at
-commit. Each process trusts the token it read for CATALOG_GENERATION_POLL_SECONDS, so a
+A bump inside a transaction happens when it commits (once, however many rows it wrote):
+until then other processes see the old rows, and a reader that rebuilds a representation
+just before the new token is published stores it under the old token, which is never used
+again. Each process trusts the token it read for CATALOG_GENERATION_POLL_SECONDS, so a
 change reaches every process within that time (a second by default), and a cache hit costs
 neither a query nor a Redis round trip in between.
 """
@@ -54,9 +55,13 @@ _memo: tuple[float, Generation | None] = (0.0, None)
 
 
 def bump(**_signal_arguments) -> None:
-    """Make every representation of the catalog stale (now, and again at commit)."""
-    _publish()
-    transaction.on_commit(_publish)
+    """Make every representation of the catalog stale: now, or when the transaction commits
+    (once per transaction however many rows it writes; nothing if it rolls back)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _publish()
+    elif not any(callback is _publish for _, callback, _ in connection.run_on_commit):
+        transaction.on_commit(_publish)
 
 
 def _publish() -> None:
