@@ -65,6 +65,9 @@ def test_refresh_of_one_item_harvests_it_alone_and_says_what_changed(harvested, 
     assert again["conditional_requests"] == again["upstream_requests"] > 0
     assert harvested.full_downloads() == 0
 
+    # Named in another case, the item is found and answered in the catalog's spelling.
+    assert _refresh(client, NAME.upper()).json()["item"] == NAME
+
     unknown = _refresh(client, "no-such-module")
     assert (unknown.status_code, unknown.json()) == (
         400,
