@@ -14,7 +14,6 @@ import logging
 
 from django.conf import settings
 from django.db.models import F
-from django.db.models.functions import Lower
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -105,8 +104,9 @@ def _catalog(kind: str):
     return published_modules().filter(kind=kind, origin="ai4os")
 
 
-# The catalog's .gitmodules order, as PAPI lists them; rows no harvest placed yet go last.
-CATALOG_ORDER = (F("catalog_position").asc(nulls_last=True), Lower("name"))
+# The catalog's .gitmodules order, as PAPI lists them; rows no harvest placed yet (the demo
+# snapshot, other sources) go last, by name as before.
+CATALOG_ORDER = (F("catalog_position").asc(nulls_last=True), "name")
 
 
 def _items(kind: str, tag_filter: TagFilter, *, only: tuple[str, ...] = ()):

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 NAME = "socib-shoreline-extraction"
 REPOSITORY = "ai4os-hub/socib-shoreline-extraction"
+CATALOG = "ai4os-hub/modules-catalog"
 TOKEN = "jenkins-token"  # noqa: S105 - a test token
 SECRET = "webhook-secret"  # noqa: S105 - a test secret
 
@@ -31,6 +32,21 @@ def _refresh(client, name: str):
     return client.put(
         f"/v1/catalog/modules/refresh?item_name={name}", HTTP_AUTHORIZATION=f"Bearer {TOKEN}"
     )
+
+
+def test_names_follow_the_catalogs_gitmodules_order(harvested, client, settings):
+    from catalog.sources.gitmodules import parse_gitmodules
+
+    text = harvested.github.corpus.get(CATALOG).head.files[".gitmodules"].decode()
+    listing = parse_gitmodules(text, allowed_owners=settings.HARVEST_ALLOWED_OWNERS)
+    published = set(
+        Module.objects.filter(status="active", is_hidden=False).values_list("name", flat=True)
+    )
+
+    names = client.get("/v1/catalog/modules").json()
+
+    assert names == [entry.name for entry in listing.submodules if entry.name in published]
+    assert names != sorted(names)  # the fixture catalog is not in name order
 
 
 def test_refresh_of_one_item_harvests_it_alone_and_says_what_changed(harvested, client, settings):
