@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0009_module_kind_pipeline_and_parts'),
+        ("catalog", "0009_module_kind_pipeline_and_parts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='module',
-            name='catalog_position',
+            model_name="module",
+            name="catalog_position",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]
