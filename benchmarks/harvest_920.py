@@ -81,6 +81,11 @@ def serve_fakes(conn, times: int, latency: float, sample: int) -> None:
                     "304": sum(1 for r in logs if r.status == 304),
                 }
             )
+        elif isinstance(command, tuple) and command[0] == "replace":
+            # ("replace", repo, path, old, new): a commit that edits one file
+            _, repo, path, old, new = command
+            text = corpus.get(repo).head.files[path].decode()
+            conn.send(github.set_file(repo, path, text.replace(old, new, 1)))
         else:
             github.stop()
             dockerhub.stop()
@@ -159,6 +164,9 @@ def main() -> None:
     parser.add_argument("--times", type=int, default=20, help="copies of the 46 modules")
     parser.add_argument("--sample", type=int, default=92, help="modules in the serial baseline")
     parser.add_argument("--sqlite", action="store_true", help="throwaway SQLite, not PostgreSQL")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip (b): first harvest and re-harvest only"
+    )
     args = parser.parse_args()
 
     fakes = Fakes(times=args.times, latency=args.latency, sample=args.sample)
@@ -201,8 +209,12 @@ def main() -> None:
         print(
             f"(c) re-harvest unchanged: {n_again} modules in {t_again:.2f} s; "
             f"{again.http_requests} requests ({counts['304']} answered 304), "
-            f"{counts['200']} full downloads; {again.modules_unchanged} unchanged"
+            f"{counts['200']} full downloads; {again.modules_unchanged} unchanged; per module: "
+            f"{again.http_requests / n_again:.2f} requests, {counts['304'] / n_again:.2f} "
+            f"conditional (304), {counts['200'] / n_again:.2f} full downloads"
         )
+        if args.no_baseline:
+            return
 
         # (b) baseline: one request at a time, on a sample, cold cache
         wipe()

@@ -11,3 +11,7 @@ class CatalogConfig(AppConfig):
         from marketplace.metrics import register_state_gauges
 
         register_state_gauges("catalog", catalog_gauges)
+
+        from catalog import generation
+
+        generation.connect_signals()

@@ -112,6 +112,9 @@ class Module(models.Model):
     branch_declared = models.CharField(max_length=200, blank=True)
     branch = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Where the catalog's .gitmodules lists it (from 1, across the configured catalogs): PAPI
+    # lists names in that order. Null until a harvest reads the listing.
+    catalog_position = models.PositiveIntegerField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     # Moderation by curators.

@@ -34,3 +34,22 @@ def roll_up_usage() -> int:
     from catalog.usage.rollup import roll_up
 
     return roll_up().summaries_written
+
+
+@shared_task(
+    name="catalog.tasks.harvest_items",
+    autoretry_for=(HarvestAlreadyRunning,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=12,
+)
+def harvest_items(kind: str, names: list[str], trigger: str = "webhook") -> list[int]:
+    """Harvest these modules of one kind, one after the other (a push webhook, a refresh
+    that found a harvest running). Retried while another harvest holds the lock; safe to run
+    twice (an unchanged module costs conditional requests and publishes nothing)."""
+    from catalog.services.refresh import catalogs_of
+
+    runs = []
+    for name in names:
+        runs.append(harvest(catalogs=catalogs_of(kind), only=name, trigger=trigger).pk)
+    return runs

@@ -176,7 +176,9 @@ HARVEST_CONCURRENCY = env.int("HARVEST_CONCURRENCY", default=16)
 HARVEST_HTTP_TIMEOUT = env.float("HARVEST_HTTP_TIMEOUT", default=15.0)
 HARVEST_HTTP_RETRIES = env.int("HARVEST_HTTP_RETRIES", default=4)
 HARVEST_MAX_WAIT_SECONDS = env.float("HARVEST_MAX_WAIT_SECONDS", default=900.0)
-HARVEST_INTERVAL_HOURS = env.float("HARVEST_INTERVAL_HOURS", default=24.0)
+# Hourly: an unchanged module costs only conditional requests (304s, which GitHub does not
+# count against the rate limit); webhooks (GITHUB_WEBHOOK_SECRET) make pushes faster still.
+HARVEST_INTERVAL_HOURS = env.float("HARVEST_INTERVAL_HOURS", default=1.0)
 README_MAX_BYTES = env.int("README_MAX_BYTES", default=512 * 1024)
 
 # --- External sources (catalog.services.multisource) ----------------------------
@@ -406,6 +408,15 @@ MIDDLEWARE += [
 FAIR_MODULE_PAGE_ROUTES = ["catalog:module-detail", "catalog:tool-detail"]
 # Bearer token of PUT /v1/catalog/{modules,tools}/refresh (PAPI's Jenkins token); empty = off.
 PAPI_REFRESH_TOKEN = env.str("PAPI_REFRESH_TOKEN", default="")
+# `refresh?item_name=` waits this long for the one-module harvest; a slower one answers 202
+# and publishes when it is done.
+PAPI_REFRESH_TIMEOUT_SECONDS = env.float("PAPI_REFRESH_TIMEOUT_SECONDS", default=10.0)
+# GitHub push webhooks (POST /api/v1/webhooks/github, docs/operations.md): the secret set on
+# GitHub (empty: the endpoint answers 404), how long a delivery is remembered against replays,
+# and how many events a repository may send a minute.
+GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
+GITHUB_WEBHOOK_REPLAY_DAYS = env.float("GITHUB_WEBHOOK_REPLAY_DAYS", default=7.0)
+GITHUB_WEBHOOK_MAX_PER_MINUTE = env.int("GITHUB_WEBHOOK_MAX_PER_MINUTE", default=30)
 OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="catalog@ai-exchange.example.org")
 OAI_REPOSITORY_IDENTIFIER = env.str("OAI_REPOSITORY_IDENTIFIER", default="")  # SITE_URL host
 OAI_PAGE_SIZE = env.int("OAI_PAGE_SIZE", default=100)
@@ -559,9 +570,10 @@ TEMPLATE_HOOKS = {
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Anonymous catalog pages are cached until the catalog changes (0 turns it off).
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
-# How long a process trusts the catalog fingerprint it last read: a change reaches cached
-# anonymous pages at most this late, and a cache hit costs no query (0: read it every time).
-CATALOG_PAGE_FINGERPRINT_SECONDS = env.float("CATALOG_PAGE_FINGERPRINT_SECONDS", default=1.0)
+# How long a process trusts the catalog generation it last read (catalog.generation): a change
+# reaches cached pages and prepared machine reads on every process at most this late, and a
+# cache hit costs no query in between (0: read it on every request).
+CATALOG_GENERATION_POLL_SECONDS = env.float("CATALOG_GENERATION_POLL_SECONDS", default=0.5)
 # Paths of the pages views mark with cache_anonymous_page (the others skip the cache read).
 CATALOG_PAGE_CACHE_PATHS = env.str(
     "CATALOG_PAGE_CACHE_PATHS", default=r"^/((modules|tools)/([\w-]+/)?)?$"
@@ -573,6 +585,26 @@ CATALOG_PAGE_LOCAL_CACHE_BYTES = env.int("CATALOG_PAGE_LOCAL_CACHE_BYTES", defau
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.gzip.GZipMiddleware"),
     "catalog.web.page_cache.AnonymousPageCacheMiddleware",
+)
+
+# Machine reads (PAPI catalog routes, REST module list and detail) are answered from bytes
+# prepared once per catalog change (catalog.api.prepared): kept this long in Redis (0: off)...
+CATALOG_PREPARED_SECONDS = env.int("CATALOG_PREPARED_SECONDS", default=3600)
+# ...and, per process, up to this many bytes in memory in front of Redis (0: off).
+CATALOG_PREPARED_LOCAL_BYTES = env.int("CATALOG_PREPARED_LOCAL_BYTES", default=32 * 2**20)
+# Cache-Control max-age of those answers: how long clients and proxies reuse them unasked.
+CATALOG_PREPARED_MAX_AGE = env.int("CATALOG_PREPARED_MAX_AGE", default=60)
+CATALOG_PREPARED_PATHS = env.str(
+    "CATALOG_PREPARED_PATHS",
+    default=(
+        r"^/(v1/catalog/(modules|tools)(/detail|/tags|/[^/]+/(metadata|config))?"
+        r"|api/v1/(modules|tools)/([^/]+/)?)$"
+    ),
+)
+# Before the page cache and GZip: a hit skips every middleware below it and DRF's throttle.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("catalog.web.page_cache.AnonymousPageCacheMiddleware"),
+    "catalog.api.prepared.PreparedReadMiddleware",
 )
 
 # --- Usage statistics (catalog.usage, docs/usage.md) ---------------------------

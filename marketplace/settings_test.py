@@ -41,7 +41,10 @@ TEST_ARTIFACTS_DIR = VAR_DIR.parent / "test-artifacts"
 # Whole-page caching is exercised by its own tests; elsewhere each test sees fresh pages.
 CATALOG_PAGE_CACHE_SECONDS = 0
 # Tests see a change on the next request.
-CATALOG_PAGE_FINGERPRINT_SECONDS = 0
+CATALOG_GENERATION_POLL_SECONDS = 0
 CATALOG_PAGE_LOCAL_CACHE_BYTES = 0
+# Prepared machine reads likewise (tests/api/test_prepared_reads.py turns them on, through the
+# live server, for every kind of write).
+CATALOG_PREPARED_SECONDS = 0
 # The Nomad emulator runs federated servers on loopback: reach them at their allocation.
 DEPLOY_FEDSERVER_ACCESS = "allocation"

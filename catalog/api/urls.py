@@ -6,7 +6,7 @@ and later write endpoints slot in next to their read twins.
 
 from django.urls import path, re_path
 
-from catalog.api import views
+from catalog.api import views, webhooks
 
 NAME = r"(?P<name>[^/]+)"
 
@@ -41,4 +41,5 @@ urlpatterns = [
     path("harvest-runs/", runs.as_view({"get": "list"}), name="harvest-run-list"),
     path("harvest-runs/<str:pk>/", runs.as_view({"get": "retrieve"}), name="harvest-run-detail"),
     path("changes/", views.ChangesView.as_view(), name="changes"),
+    path("webhooks/github", webhooks.github_webhook, name="github-webhook"),
 ]

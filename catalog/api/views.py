@@ -34,6 +34,7 @@ from catalog.api.errors import BadParameter, api_exception_handler
 from catalog.api.filters import module_query, reject_unknown
 from catalog.api.lookups import published_module
 from catalog.api.pagination import SearchPagination, StandardPagination
+from catalog.api.prepared import PreparedReadMixin
 from catalog.api.renderers import JSONLDRenderer, TurtleRenderer
 from catalog.api.serializers import (
     ChangeSerializer,
@@ -146,7 +147,7 @@ def _canonical_query(request) -> str:
         ],
     ),
 )
-class ModuleViewSet(CatalogAPIMixin, viewsets.GenericViewSet):
+class ModuleViewSet(PreparedReadMixin, CatalogAPIMixin, viewsets.GenericViewSet):
     """Published modules, tools and pipelines (`kind` filter); tools alone under /api/v1/tools/."""
 
     kind = ""

@@ -93,3 +93,18 @@ class PapiValidationErrorSerializer(serializers.Serializer):
 
 class PapiMessageSerializer(serializers.Serializer):
     message = serializers.CharField()
+
+
+class PapiRefreshAnswerSerializer(PapiMessageSerializer):
+    """PAPI's `message`, plus what a one-item refresh did (absent for the whole catalog)."""
+
+    item = serializers.CharField(required=False)
+    changed = serializers.BooleanField(required=False)
+    outcome = serializers.ChoiceField(
+        ["new", "updated", "unchanged", "running", "queued"], required=False
+    )
+    changed_fields = serializers.ListField(child=serializers.CharField(), required=False)
+    harvest_run = serializers.IntegerField(required=False, allow_null=True)
+    upstream_requests = serializers.IntegerField(required=False)
+    conditional_requests = serializers.IntegerField(required=False)
+    full_downloads = serializers.IntegerField(required=False)

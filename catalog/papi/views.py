@@ -13,6 +13,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -20,18 +21,20 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from catalog.api.prepared import PreparedReadMixin
 from catalog.api.throttling import CatalogAnonThrottle
 from catalog.fair import jsonld
 from catalog.fair.ai4_export import ai4_metadata_document
 from catalog.fair.negotiation import accept_qualities
 from catalog.models import Module
 from catalog.papi.serializers import (
-    PapiMessageSerializer,
     PapiMetadataAnswerSerializer,
+    PapiRefreshAnswerSerializer,
     PapiSummarySerializer,
 )
 from catalog.papi.tags import TagFilter
 from catalog.selectors import module_named, published_modules
+from catalog.services.refresh import HarvestAlreadyRunning, refresh_item
 from marketplace.serializers import ErrorSerializer
 
 logger = logging.getLogger(__name__)
@@ -72,7 +75,9 @@ class IgnoreAccept(BaseContentNegotiation):
         return parsers[0] if parsers else None
 
 
-class PapiView(APIView):
+class PapiView(PreparedReadMixin, APIView):
+    """GET answers are prepared once per catalog change (catalog.api.prepared)."""
+
     authentication_classes: list = []
     permission_classes: list = []
     throttle_classes = [CatalogAnonThrottle]
@@ -99,8 +104,15 @@ def _catalog(kind: str):
     return published_modules().filter(kind=kind, origin="ai4os")
 
 
-def _items(kind: str, tag_filter: TagFilter):
-    modules = _catalog(kind).order_by("name")
+# The catalog's .gitmodules order, as PAPI lists them; rows no harvest placed yet (the demo
+# snapshot, other sources) go last, by name as before.
+CATALOG_ORDER = (F("catalog_position").asc(nulls_last=True), "name")
+
+
+def _items(kind: str, tag_filter: TagFilter, *, only: tuple[str, ...] = ()):
+    modules = _catalog(kind).order_by(*CATALOG_ORDER)
+    if only:
+        modules = modules.only(*only)
     return [m for m in modules if not tag_filter or tag_filter.matches(m.tags or [])]
 
 
@@ -146,7 +158,8 @@ class CatalogListView(PapiView):
         tags=["papi"],
     )
     def get(self, request, kind: str):
-        items = _items(KINDS[kind], TagFilter.from_querydict(request.query_params))
+        tag_filter = TagFilter.from_querydict(request.query_params)
+        items = _items(KINDS[kind], tag_filter, only=("name", "tags"))
         return JsonResponse([m.name for m in items], safe=False)
 
 
@@ -294,48 +307,107 @@ def _task_arguments(task, item_name: str) -> dict:
     return arguments
 
 
+def _bearer_refusal(request) -> JsonResponse | None:
+    """PAPI's check (FastAPI HTTPBearer + the Jenkins token): no bearer credentials → 401
+    "Not authenticated"; other credentials → 401 "Invalid authorization token."."""
+    expected = getattr(settings, "PAPI_REFRESH_TOKEN", "")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        response = detail(401, "Not authenticated")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    if not expected or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        return detail(401, "Invalid authorization token.")
+    return None
+
+
 class RefreshView(PapiView):
     @extend_schema(
-        summary="PAPI: refresh the catalog (queue a harvest)",
+        summary="PAPI: refresh one item now, or queue a harvest of the whole catalog",
         description=(
             "Bearer token = settings.PAPI_REFRESH_TOKEN (PAPI's Jenkins token). With "
-            "`item_name`, only that item is re-harvested."
+            "`item_name`, that item alone is harvested now (conditional requests only) and the "
+            "answer says what changed, within PAPI_REFRESH_TIMEOUT_SECONDS; a slower harvest "
+            "answers 202 and publishes when done. Without it, a harvest of every catalog is "
+            "queued. See docs/papi.md."
         ),
         parameters=[KIND_PARAMETER, OpenApiParameter("item_name", str)],
         request=None,
         responses={
-            200: PapiMessageSerializer,
+            200: PapiRefreshAnswerSerializer,
+            202: PapiRefreshAnswerSerializer,
             400: ErrorSerializer,
             401: ErrorSerializer,
             503: ErrorSerializer,
         },
-        examples=[OpenApiExample("Done", value={"message": "Cache refreshed successfully"})],
+        examples=[
+            OpenApiExample(
+                "One item refreshed",
+                value={
+                    "message": "Cache refreshed successfully",
+                    "item": "ai4os-demo-app",
+                    "changed": True,
+                    "outcome": "updated",
+                    "changed_fields": ["summary"],
+                    "harvest_run": 42,
+                    "upstream_requests": 5,
+                    "conditional_requests": 4,
+                    "full_downloads": 1,
+                },
+            )
+        ],
         tags=["papi"],
     )
     def put(self, request, kind: str):
-        expected = getattr(settings, "PAPI_REFRESH_TOKEN", "")
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if (
-            not expected
-            or scheme.lower() != "bearer"
-            or not hmac.compare_digest(token.strip().encode(), expected.encode())
-        ):
-            return detail(401, "Invalid token")
+        refused = _bearer_refusal(request)
+        if refused is not None:
+            return refused
         item_kind = KINDS[kind]
         item_name = request.query_params.get("item_name", "").strip()
-        known = module_named(item_name, Module.objects.filter(kind=item_kind))
-        if item_name and known is None:
-            return detail(400, f"{item_name} is not an available {item_kind}.")
-        item_name = known.name if known is not None else ""
+        if item_name:
+            return _refresh_one(item_kind, item_name)
         task = _harvest_task()
         if task is None:
             return detail(503, "Harvesting is not set up on this server; nothing was queued.")
         try:
-            task.delay(**_task_arguments(task, item_name))
+            task.delay(**_task_arguments(task, ""))
         except Exception:  # the broker is down: say so instead of pretending
             logger.exception("papi refresh: could not queue the harvest")
             return detail(503, "Could not queue the harvest (task broker unavailable); retry.")
-        if item_name:
-            return JsonResponse({"message": "Cache refreshed successfully"})
         return JsonResponse({"message": "Catalog refreshed successfully"})
+
+
+def _refresh_one(item_kind: str, item_name: str) -> JsonResponse:
+    """Harvest one item now (a new one too: the catalog listing is read first, as PAPI does)."""
+    known = module_named(item_name, Module.objects.filter(kind=item_kind))
+    name = known.name if known is not None else item_name
+    try:
+        outcome = refresh_item(
+            kind=item_kind,
+            name=name,
+            trigger="papi-refresh",
+            timeout=settings.PAPI_REFRESH_TIMEOUT_SECONDS,
+        )
+    except HarvestAlreadyRunning:
+        return _queue_item(item_kind, name)
+    if outcome.finished and outcome.message.startswith("No module named"):
+        return detail(400, f"{item_name} is not an available {item_kind}.")
+    if not outcome.finished:
+        answer = {"message": "Refresh still running; the item is served when it finishes"}
+        return JsonResponse(answer | outcome.as_dict(), status=202)
+    if outcome.outcome == "failed":
+        problem = outcome.message or "the module could not be read; its last good version stays"
+        return detail(502, f"Could not refresh {name}: {problem}")
+    return JsonResponse({"message": "Cache refreshed successfully"} | outcome.as_dict())
+
+
+def _queue_item(item_kind: str, name: str) -> JsonResponse:
+    from catalog.tasks import harvest_items
+
+    try:
+        harvest_items.delay(item_kind, [name], trigger="papi-refresh")
+    except Exception:
+        logger.exception("papi refresh: could not queue %s", name)
+        return detail(503, "A harvest is running and the refresh could not be queued; retry.")
+    answer = {"message": "A harvest is running; this item is refreshed right after it"}
+    return JsonResponse(answer | {"item": name, "outcome": "queued"}, status=202)

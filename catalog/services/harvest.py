@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from catalog import generation
 from catalog.models import CuratedOverride, HarvestRun, Module
 from catalog.selectors import with_name_lower
 from catalog.sources.cache import DatabaseHttpCache
@@ -365,6 +366,7 @@ def _harvest(
             progress(Progress(done, total, job.name, job.result, _detail(job)))
     _reset_broken_connection(unless_usable=True)  # idle through the pipeline: still there?
     _mark_harvested(touched, confirmed, run)
+    _record_positions(jobs)
     if not only:
         _withdraw(run, catalogs, progress)
         # Other sources after the AI4OS modules, so their records can join those modules.
@@ -462,6 +464,24 @@ def _mark_harvested(module_ids: list[int], good_ids: list[int], run: HarvestRun)
         Module.objects.filter(pk__in=good_ids[start : start + _MARK_CHUNK]).update(
             last_good_harvest_at=now
         )
+    if module_ids:
+        generation.bump()  # the REST detail shows the harvest times; updates send no signal
+
+
+def _record_positions(jobs: list[ModuleJob]) -> None:
+    """Each module's place in its catalog's .gitmodules (PAPI's order of names), written only
+    where it moved: one query to read them, one statement per moved module."""
+    wanted = {job.name.lower(): job.index for job in jobs}
+    rows = with_name_lower(Module.objects.all()).filter(name_lower__in=list(wanted))
+    moved = [
+        (pk, wanted[name.lower()])
+        for pk, name, position in rows.values_list("pk", "name", "catalog_position")
+        if position != wanted[name.lower()]
+    ]
+    for pk, position in moved:
+        Module.objects.filter(pk=pk).update(catalog_position=position)
+    if moved:
+        generation.bump()  # a queryset update sends no signal
 
 
 def _withdraw(
@@ -492,6 +512,7 @@ def _withdraw(
         Module.objects.filter(name__in=names).update(
             status=Module.Status.WITHDRAWN, withdrawn_at=now, modified_at=now
         )
+        generation.bump()
         run.modules_withdrawn += len(names)
         for index, name in enumerate(names, 1):
             logger.info("withdrawn: %s (no longer in %s)", name, spec.full_name)

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from catalog import generation
 from catalog.models import Module
 from catalog.usage import pageviews
 from catalog.usage.events import METRICS
@@ -114,4 +115,6 @@ def refresh_summaries(*, today: date) -> int:
         updates.append(Module(pk=module_id, usage_summary=summary, usage_score=score))
     # bulk_update never touches modified_at (auto_now acts in save() only).
     Module.objects.bulk_update(updates, ["usage_summary", "usage_score"], batch_size=500)
+    if updates:
+        generation.bump()  # the REST answers show usage; bulk_update sends no signal
     return len(updates)

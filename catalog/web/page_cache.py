@@ -1,9 +1,9 @@
 """Whole-page cache for anonymous visitors, invalidated by any change to the catalog.
 
-Pages are keyed by a fingerprint of the catalog (module count and newest `modified_at`,
-one indexed aggregate query, trusted for CATALOG_PAGE_FINGERPRINT_SECONDS per process), so
-a harvest, a curator's edit or a moderation action makes every cached page stale at once,
-with no invalidation bookkeeping to forget.
+Pages are keyed by the catalog generation (catalog.generation: bumped by every write to
+the catalog, trusted for CATALOG_GENERATION_POLL_SECONDS per process), so a harvest, a
+curator's edit, a moderation action or a federated source makes every cached page stale
+at once, with no invalidation bookkeeping to forget.
 
 Views opt in with `cache_anonymous_page`; `AnonymousPageCacheMiddleware`, early in the
 middleware stack (before GZip, sessions, CSRF and authentication), stores what the stack
@@ -24,42 +24,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 
-from catalog.models import Module
+from catalog import generation
 from catalog.usage.pageviews import count_page_view
 from catalog.web import local_page_cache
 
 SHAREABLE_STATUS = (200, 404, 410)
 
 
-def catalog_fingerprint() -> str:
-    state = Module.objects.aggregate(newest=Max("modified_at"), count=Count("id"))
-    newest = state["newest"].timestamp() if state["newest"] else 0
-    return f"{state['count']}:{newest}"
-
-
-_fingerprint: tuple[float, str] = (0.0, "")
-
-
 def _current_fingerprint() -> str:
-    """The fingerprint, read at most once per CATALOG_PAGE_FINGERPRINT_SECONDS per process."""
-    global _fingerprint
-    ttl = settings.CATALOG_PAGE_FINGERPRINT_SECONDS
-    now = time.monotonic()
-    read_at, value = _fingerprint
-    if ttl <= 0 or now - read_at >= ttl or not value:
-        value = catalog_fingerprint()
-        _fingerprint = (now, value)
-    return value
+    """The catalog generation's token (catalog.generation), shared with the machine reads."""
+    return generation.current().token
 
 
 @functools.cache
