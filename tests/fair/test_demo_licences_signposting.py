@@ -29,17 +29,17 @@ def demo(django_db_setup, django_db_blocker):
     """The whole demo, committed and served by a live server of this module's own (the
     `live_server` fixture would empty the database after every test), loaded once; the
     database is emptied afterwards, as transactional tests leave it. Yields the site URL."""
-    from catalog.services.demo_federated import load_federated_snapshot
     from pytest_django.live_server_helper import LiveServer
 
     from catalog.services.demo import load_demo_snapshot
+    from catalog.services.demo_multisource import load_multisource_snapshot
 
     with django_db_blocker.unblock():
         server = LiveServer("127.0.0.1:0")
         try:
             with override_settings(SITE_URL=server.url):
                 load_demo_snapshot()
-                load_federated_snapshot()
+                load_multisource_snapshot()
                 yield server.url
         finally:
             server.stop()

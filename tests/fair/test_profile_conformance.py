@@ -1,5 +1,5 @@
 """Records the EOSC accepts: everything we publish as DCAT / MLDCAT-AP — /catalog.jsonld, each
-entry's JSON-LD by content negotiation (modules, tools, pipelines, federated entries), PAPI's
+entry's JSON-LD by content negotiation (modules, tools, pipelines, entries from other sources), PAPI's
 `profile=mldcatap`, OAI-PMH's `dcat_rdfxml` — fetched over HTTP and validated with pyshacl
 against the official SEMIC shapes in ../shared/spec/shapes, as the harvesters do.
 
@@ -143,7 +143,7 @@ def test_every_document_of_the_demo_catalog_conforms_to_both_profiles(client, sh
 
 @pytest.mark.django_db(transaction=True)
 def test_every_document_of_the_fixture_harvest_conforms_to_both_profiles(
-    client, shapes, federated, upstream
+    client, shapes, multisource, upstream
 ):
     from catalog.services.harvest import harvest
 

@@ -90,12 +90,12 @@ def hostile_site(client):
     )
 
     # An entry from another source whose record carries hostile values.
-    federated = ModuleFactory(name="xss-from-hub", title=BREAKOUT, summary=text)
+    from_hub = ModuleFactory(name="xss-from-hub", title=BREAKOUT, summary=text)
     now = timezone.now()
     SourceRecord.objects.create(
         kind=SourceRecord.Kind.HUGGINGFACE,
         record_id=f"hub/{hashlib.sha1(text.encode()).hexdigest()[:8]}",  # noqa: S324
-        module=federated,
+        module=from_hub,
         url="https://huggingface.co/hub/xss",
         fetched_at=now,
         checked_at=now,
@@ -111,7 +111,7 @@ def hostile_site(client):
         "deployments": [*deployments, monitored],
         "monitored": monitored,
         "curated": curated,
-        "federated": federated,
+        "from_hub": from_hub,
     }
 
 
@@ -142,7 +142,7 @@ def test_public_pages_with_user_text_run_nothing_for_anonymous_visitors(
             f"/modules/{entry.name}/",
             "/modules/?page_size=100",
             f"/modules/{hostile_site['curated'].name}/",
-            f"/modules/{hostile_site['federated'].name}/",
+            f"/modules/{hostile_site['from_hub'].name}/",
             "/modules/?source=huggingface",
         ],
     )
@@ -170,7 +170,7 @@ def test_owner_pages_with_user_text_run_nothing(page, live_server, hostile_site)
 
 def test_curation_pages_with_user_text_run_nothing(page, live_server, hostile_site):
     sign_in(page, live_server, hostile_site["curator"])
-    curated, federated = hostile_site["curated"].name, hostile_site["federated"].name
+    curated, from_hub = hostile_site["curated"].name, hostile_site["from_hub"].name
     _visit_all(
         page,
         live_server.url,
@@ -180,6 +180,6 @@ def test_curation_pages_with_user_text_run_nothing(page, live_server, hostile_si
             f"/modules/{curated}/curate/",
             f"/modules/{curated}/curate/history/",
             f"/modules/{curated}/curate/history/1/",
-            f"/modules/{federated}/curate/sources/",
+            f"/modules/{from_hub}/curate/sources/",
         ],
     )
