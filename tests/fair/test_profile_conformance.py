@@ -1,5 +1,5 @@
 """Records the EOSC accepts: everything we publish as DCAT / MLDCAT-AP — /catalog.jsonld, each
-entry's JSON-LD by content negotiation (modules, tools, pipelines, entries from other sources), PAPI's
+entry's JSON-LD by content negotiation (modules, tools, pipelines, other sources' entries), PAPI's
 `profile=mldcatap`, OAI-PMH's `dcat_rdfxml` — fetched over HTTP and validated with pyshacl
 against the official SEMIC shapes in ../shared/spec/shapes, as the harvesters do.
 
