@@ -251,13 +251,25 @@ class Module(models.Model):
         Entries only another source publishes are shown with a "view at source" link."""
         return self.origin == "ai4os" or bool(self.docker_image)
 
+    @property
+    def inference_at_source(self) -> bool:
+        """Its source serves it for inference, but our backends cannot run it: shown as
+        "Inference at source" with a link there, never as the Inference badge or facet."""
+        return _states_inference(self.categories) and not self.is_runnable
+
     def derive_flags(self) -> None:
-        """Badges follow the AI4 categories vocabulary; the licence is read as SPDX."""
+        """Badges follow the AI4 categories vocabulary; the licence is read as SPDX.
+        Inference means "deployable for inference here", so an entry only another source can
+        run does not count in the Inference facet (see inference_at_source)."""
         categories = {c.strip().lower() for c in self.categories or []}
         self.trainable = "ai4 trainable" in categories
-        self.inference = "ai4 inference" in categories
+        self.inference = _states_inference(self.categories) and self.is_runnable
         self.pretrained = "ai4 pre trained" in categories
         self.license_spdx = module_licence(self).spdx[: TEXT_MAX_LENGTHS["license"]]
+
+
+def _states_inference(categories: list[str] | None) -> bool:
+    return "ai4 inference" in {c.strip().lower() for c in categories or [] if isinstance(c, str)}
 
 
 class FieldProvenance(models.Model):

@@ -33,7 +33,9 @@ def test_each_source_becomes_entries_with_their_source(multisource):
     assert gpt2.libraries == ["transformers"]
     assert gpt2.doi == "10.57967/hf/0039"
     # The Hub marks it endpoints_compatible and lists model.safetensors; nothing says trainable.
-    assert gpt2.inference and gpt2.pretrained and not gpt2.trainable
+    # Inference there, not here: no Docker image, so no Inference badge of ours.
+    assert gpt2.inference_at_source and not gpt2.inference
+    assert gpt2.pretrained and not gpt2.trainable
     assert gpt2.summary.startswith("Test the whole generation capabilities")
     assert "causal language modeling" in gpt2.description
     assert gpt2.source_labels == ["Hugging Face"]

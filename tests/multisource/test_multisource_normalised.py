@@ -23,7 +23,9 @@ def _task_vocabulary() -> set[str]:
 
 def _badges(html: str) -> set[str]:
     header = html[html.index('class="module-header"') : html.index('class="module-facts"')]
-    return set(re.findall(r'class="badge badge-(trainable|inference|pretrained)"', header))
+    return set(
+        re.findall(r'class="badge badge-(trainable|inference|at-source|pretrained)"', header)
+    )
 
 
 def test_tasks_summaries_and_badges_say_what_the_source_states(multisource):
@@ -58,6 +60,7 @@ def test_tasks_summaries_and_badges_say_what_the_source_states(multisource):
     gpt2 = Client().get("/modules/hf-openai-community-gpt2/").content.decode()
     assert _badges(gpt2) == set()
     resnet = Client().get("/modules/hf-microsoft-resnet-50/").content.decode()
-    assert _badges(resnet) == {"inference"}  # endpoints_compatible; no weight file listed
+    # endpoints_compatible, so served for inference at the Hub (not here); no weight file listed
+    assert _badges(resnet) == {"at-source"}
     bert_page = Client().get("/modules/hf-google-bert-bert-base-uncased/").content.decode()
-    assert _badges(bert_page) == {"inference", "pretrained"}  # and model.safetensors
+    assert _badges(bert_page) == {"at-source", "pretrained"}  # and model.safetensors

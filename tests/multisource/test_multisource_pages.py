@@ -10,7 +10,7 @@ import re
 import pytest
 from django.test import Client
 
-from catalog.models import SourceRecord
+from catalog.models import Module, SourceRecord
 from catalog.services.harvest import harvest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,14 +47,25 @@ def test_cards_say_where_an_entry_comes_from(catalog):
     assert "also on AI-on-Demand" in card[:3000]
 
 
-def test_an_entry_we_cannot_run_offers_view_at_source_not_deploy(catalog):
+def test_an_entry_we_cannot_run_offers_inference_at_source_not_deploy(catalog):
+    """gpt2 is served for inference by the Hub, not by us: no Inference badge (the badge and
+    its facet mean "deployable for inference here"), "Inference at source" linking there."""
     html = Client().get("/modules/hf-openai-community-gpt2/").content.decode()
     assert "Train (DEEPaaS)" not in html and "Sign in to deploy" not in html
     record = SourceRecord.objects.get(record_id="openai-community/gpt2")
     assert f'href="{record.url}"' in html
-    assert "View at Hugging Face" in html
-    assert '<span class="badge badge-inference">Inference</span>' in html
+    assert "Inference at Hugging Face" in html
+    assert "badge-inference" not in html
+    assert '<span class="badge badge-at-source"' in html and "Inference at source</span>" in html
     assert "badge-trainable" not in html
+
+    # The Inference facet counts only what can be deployed here.
+    browse = Client().get("/modules/").content.decode()
+    deployable = Module.objects.filter(inference=True)
+    assert _facet(browse, "Capabilities").get("Inference", 0) == deployable.count()
+    assert not deployable.filter(origin="huggingface").exists()
+    hub_only = Client().get("/modules/", {"inference": "true", "source": "Hugging Face"})
+    assert "gpt2" not in hub_only.content.decode()
 
 
 def test_the_source_validation_report_is_shown_in_plain_words(catalog):
