@@ -252,7 +252,7 @@ def parse_dataset(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m federated_learning.client")
+    parser = argparse.ArgumentParser(prog="aix-fl-client")
     parser.add_argument("--address", required=True, help="the server's HOST:PORT")
     parser.add_argument("--token", required=True, help="the deployment's federated token")
     parser.add_argument("--shard", type=parse_shard, default=(1, 1), help="INDEX/COUNT")

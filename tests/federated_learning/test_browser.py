@@ -54,6 +54,18 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     summary = page.locator("[data-fed-summary]")
     summary.filter(has_text=re.compile(r"[Ww]aiting for")).wait_for(timeout=30_000)
     _doc_screenshot(page, "federated-join")
+    # Nothing a browser cannot open is linked: gRPC, the token-guarded status, an idle IDE port.
+    assert page.locator("[data-endpoints]").count() == 0
+    # The client is installed, not checked out: a console script, each command with a copy
+    # button whose result is announced.
+    assert page.locator("[data-fed-install]").inner_text() == "pip install ai-exchange"
+    assert shlex.split(commands.first.inner_text())[0] == "aix-fl-client"
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy command for shard 1").click()
+    page.locator("#copy-status").filter(
+        has_text="Command for shard 1 copied to the clipboard."
+    ).wait_for(timeout=5_000)
+    assert page.evaluate("navigator.clipboard.readText()") == commands.first.inner_text()
 
     clients = [run_client(shlex.split(commands.nth(i).inner_text())) for i in range(2)]
     for process in clients:
@@ -61,6 +73,13 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
         assert code == 0, output
 
     summary.filter(has_text="Finished: 5 of 5 rounds completed.").wait_for(timeout=30_000)
+    # Loss and accuracy per round are drawn as they arrive, axes described in words.
+    loss_chart = page.get_by_role("img", name="Loss per round")
+    assert loss_chart.locator("circle").count() == 5
+    assert page.get_by_role("img", name="Metrics per round").locator("circle").count() == 5
+    assert "after round 5" in loss_chart.locator("desc").inner_text()
+    axes = page.locator("[data-fed-chart] [data-axes]").first.inner_text()
+    assert axes.startswith("Vertical axis: loss") and "Horizontal axis: training round" in axes
     assert page.locator("[data-fed-rounds] tbody tr").count() == 5
     assert (
         "ε = 4.98 at δ = 1e-05 for all 5 rounds" in page.locator("[data-fed-budget]").inner_text()
