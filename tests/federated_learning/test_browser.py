@@ -77,7 +77,7 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     loss_chart = page.get_by_role("img", name="Loss per round")
     assert loss_chart.locator("circle").count() == 5
     assert page.get_by_role("img", name="Metrics per round").locator("circle").count() == 5
-    assert "after round 5" in loss_chart.locator("desc").inner_text()
+    assert "after round 5" in loss_chart.locator("desc").text_content()
     axes = page.locator("[data-fed-chart] [data-axes]").first.inner_text()
     assert axes.startswith("Vertical axis: loss") and "Horizontal axis: training round" in axes
     assert page.locator("[data-fed-rounds] tbody tr").count() == 5
