@@ -54,8 +54,6 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     summary = page.locator("[data-fed-summary]")
     summary.filter(has_text=re.compile(r"[Ww]aiting for")).wait_for(timeout=30_000)
     _doc_screenshot(page, "federated-join")
-    # Nothing a browser cannot open is linked: gRPC, the token-guarded status, an idle IDE port.
-    assert page.locator("[data-endpoints]").count() == 0
     # The client is installed, not checked out: a console script, each command with a copy
     # button whose result is announced.
     assert page.locator("[data-fed-install]").inner_text() == "pip install ai-exchange"
@@ -87,4 +85,10 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     assert page.locator("[data-fed-epsilon]").last.inner_text() == "4.98"
     assert page.evaluate("window.__marker") == "same page"  # updated in place, no reload
     _doc_screenshot(page, "federated-rounds")
+    # Served while running, the page links nothing a browser cannot open: Flower's gRPC port,
+    # the token-guarded status JSON, an IDE port with no IDE behind it.
+    page.reload()
+    assert page.get_by_role("rowheader", name="Status").count() == 1
+    assert page.get_by_role("rowheader", name="Endpoints").count() == 0
+    assert page.locator("a[href*='fedserver-'], a[href*='monitor-'], a[href*='ide-']").count() == 0
     assert page.problems == []

@@ -57,7 +57,7 @@ def federated_form(token: str, **overrides) -> dict:
 
 def commands_on_page(page: str) -> list[list[str]]:
     """The join commands as a person copies them from the page."""
-    found = re.findall(r"<pre class=\"fed-command\" data-fed-command>(.*?)</pre>", page, re.S)
+    found = re.findall(r"<pre [^>]*data-fed-command>(.*?)</pre>", page, re.S)
     return [shlex.split(html.unescape(text)) for text in found]
 
 
