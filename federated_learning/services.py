@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 # The client as a partner site runs it: the console script of our package (pyproject.toml,
 # [project.scripts]); `python -m federated_learning.client` is the same program.
 CLIENT_COMMAND = "aix-fl-client"
-CLIENT_PACKAGE = "ai-exchange"
 
 
 @dataclass
@@ -55,8 +54,9 @@ class FederatedInfo:
 
     @staticmethod
     def client_install() -> str:
-        """What a partner site runs once to get the client: no checkout of our source tree."""
-        return shlex.join(["pip", "install", CLIENT_PACKAGE])
+        """What a partner site runs once to get the client, without our source tree (where
+        this site publishes the package: DEPLOY_FEDSERVER_CLIENT_INSTALL)."""
+        return settings.DEPLOY_FEDSERVER_CLIENT_INSTALL
 
     def as_dict(self) -> dict[str, Any]:
         return {
