@@ -12,6 +12,7 @@ import pytest
 from deployments.models import Deployment
 from tests.deploy.test_deploy_browser import _sign_in
 from tests.factories import DeployerFactory, ModuleFactory
+from tests.fixtures.axe import axe_violations, overflow, widest
 from tests.federated_learning.test_flow import TOOL, finished, run_client
 from tests.fixtures.deploy import REPO_ROOT
 
@@ -25,7 +26,7 @@ def _doc_screenshot(page, name: str) -> None:
 
 
 def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
-    page, live_server, transactional_db, deploy_settings, nomad, start_worker
+    page, ui_page, live_server, transactional_db, deploy_settings, nomad, start_worker
 ):
     start_worker()
     user = DeployerFactory()
@@ -92,3 +93,13 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     assert page.get_by_role("rowheader", name="Endpoints").count() == 0
     assert page.locator("a[href*='fedserver-'], a[href*='monitor-'], a[href*='ide-']").count() == 0
     assert page.problems == []
+
+    # The finished panel (charts, copy buttons, table) is axe-clean and never widens the page.
+    _sign_in(ui_page, live_server, user)
+    ui_page.goto(f"{live_server.url}/deployments/{deployment.pk}/")
+    ui_page.get_by_role("img", name="Loss per round").wait_for()
+    assert axe_violations(ui_page) == []
+    for width in (1280, 375):
+        ui_page.set_viewport_size({"width": width, "height": 900})
+        assert overflow(ui_page) <= 0, f"{width} px: {widest(ui_page)}"
+    assert ui_page.problems == []
