@@ -12,8 +12,8 @@ import pytest
 from deployments.models import Deployment
 from tests.deploy.test_deploy_browser import _sign_in
 from tests.factories import DeployerFactory, ModuleFactory
-from tests.fixtures.axe import axe_violations, overflow, widest
 from tests.federated_learning.test_flow import TOOL, finished, run_client
+from tests.fixtures.axe import axe_violations, overflow, widest
 from tests.fixtures.deploy import REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -65,6 +65,11 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
         has_text="Command for shard 1 copied to the clipboard."
     ).wait_for(timeout=5_000)
     assert page.evaluate("navigator.clipboard.readText()") == commands.first.inner_text()
+    # The panel's next refresh leaves the keyboard focus on the button, not on <body>.
+    with page.expect_response(lambda response: "federated.json" in response.url):
+        pass
+    focused = "document.activeElement && document.activeElement.getAttribute('data-copy')"
+    assert page.evaluate(focused) == "#fed-command-1"
 
     clients = [run_client(shlex.split(commands.nth(i).inner_text())) for i in range(2)]
     for process in clients:
