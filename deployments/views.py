@@ -190,6 +190,7 @@ def _render_detail(
         "deployments/detail.html",
         {
             "deployment": deployment,
+            "endpoints": nomad_job.browser_endpoints(deployment),
             "provenance": provenance_context(request, deployment),
             "row": as_table_row(deployment),
             "transitions": deployment.transitions.all(),

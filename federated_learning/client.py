@@ -205,6 +205,17 @@ class ShardClient(NumPyClient):
         return loss, len(self.shard.y_test), {"accuracy": accuracy, "loss": loss}
 
 
+class _WithoutStartClientDeprecation(logging.Filter):
+    """Drops exactly Flower's "start_client() is deprecated" banner. Its replacement, the
+    `flower-supernode` CLI, speaks the SuperLink Fleet API; the server this client joins runs
+    Flower's legacy gRPC (grpc-bidi) transport (federated_learning.server, the AI4OS
+    federated-server image), which only start_client speaks in flwr 1.30. The call is the right
+    one for that server, so the banner would only alarm a partner site's operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any("start_client() is deprecated" in str(arg) for arg in record.args or ())
+
+
 def _with_token(token: str) -> None:
     """Send the token on every call: Flower's client has no hook for call metadata, so its
     channel factory is wrapped to add our interceptor (what ai4flwr's client plugin does
@@ -241,7 +252,7 @@ def parse_dataset(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m federated_learning.client")
+    parser = argparse.ArgumentParser(prog="aix-fl-client")
     parser.add_argument("--address", required=True, help="the server's HOST:PORT")
     parser.add_argument("--token", required=True, help="the deployment's federated token")
     parser.add_argument("--shard", type=parse_shard, default=(1, 1), help="INDEX/COUNT")
@@ -276,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         # This site's data stays here; the line is what its operators cite for the run.
         print(f"This client trains on dataset {landing_url(dataset)}")
     logging.getLogger("flwr").setLevel(logging.WARNING)
+    logging.getLogger("flwr").addFilter(_WithoutStartClientDeprecation())
 
     index, count = args.shard
     requirements = Requirements(

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from deployments.models import Deployment
 
 logger = logging.getLogger(__name__)
-CLIENT_MODULE = "federated_learning.client"
+# The client as a partner site runs it: the console script of our package (pyproject.toml,
+# [project.scripts]); `python -m federated_learning.client` is the same program.
+CLIENT_COMMAND = "aix-fl-client"
 
 
 @dataclass
@@ -44,11 +46,17 @@ class FederatedInfo:
         """The exact command a demo client joins with."""
         if not (self.address and self.token):
             return ""
-        parts = ["python", "-m", CLIENT_MODULE, "--address", self.address]
+        parts = [CLIENT_COMMAND, "--address", self.address]
         parts += ["--token", self.token, "--shard", shard]
         if not self.tls:
             parts.append("--insecure")
         return shlex.join(parts)
+
+    @staticmethod
+    def client_install() -> str:
+        """What a partner site runs once to get the client, without our source tree (where
+        this site publishes the package: DEPLOY_FEDSERVER_CLIENT_INSTALL)."""
+        return settings.DEPLOY_FEDSERVER_CLIENT_INSTALL
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +65,7 @@ class FederatedInfo:
             "client_commands": [self.client_command(f"{i}/2") for i in (1, 2)]
             if self.address
             else [],
+            "client_install": self.client_install(),
             "status": self.status,
             "problem": self.problem,
         }

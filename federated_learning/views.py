@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from deployments.selectors import deployments_for_user
 from deployments.services import request_sync
 from federated_learning import options as flower
+from federated_learning.progress import round_charts
 from federated_learning.services import federated_info, is_federated
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 def panel_context(deployment: Deployment) -> dict:
     """The panel's template context: the server's status, its rounds as table rows (one
-    value per configured metric) and the join commands."""
+    value per configured metric) and as charts, and the join commands."""
     info = federated_info(deployment)
     status = info.status or {}
     metrics = status.get("metrics") or []
@@ -36,6 +37,7 @@ def panel_context(deployment: Deployment) -> dict:
     return {
         "fed": info,
         "rounds": rounds,
+        "charts": round_charts(rounds, metrics),
         "commands": [info.client_command(f"{i}/2") for i in (1, 2)],
         "deployment": deployment,
     }

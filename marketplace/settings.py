@@ -256,6 +256,12 @@ DEPLOY_FEDSERVER_ACCESS = env.str(
     "DEPLOY_FEDSERVER_ACCESS", default="allocation" if SANDBOX_MODE else "endpoint"
 )
 DEPLOY_FEDSERVER_TIMEOUT = env.float("DEPLOY_FEDSERVER_TIMEOUT", default=2.0)
+# What a partner site runs once to get the federated-learning client (the `aix-fl-client`
+# console script of this package), shown with a copy button on a federated server's page. Set
+# it to where this site publishes the package (a private index, a wheel URL, a git URL).
+DEPLOY_FEDSERVER_CLIENT_INSTALL = env.str(
+    "DEPLOY_FEDSERVER_CLIENT_INSTALL", default="pip install ai-exchange"
+)
 # How this site reaches a Nomad deployment's DEEPaaS API for inference (Try it, the OIP
 # gateway): "endpoint" through its Traefik router, "allocation" at the allocation's `api`
 # port (the sandbox runs the real DEEPaaS server on loopback).

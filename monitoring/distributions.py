@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from monitoring import charts
+from marketplace import charts
 from monitoring.drift import window_of
 from monitoring.models import Monitor
 

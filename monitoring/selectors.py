@@ -12,7 +12,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from deployments.models import Deployment, DeploymentState
-from monitoring import charts, detectors
+from marketplace import charts
+from monitoring import detectors
 from monitoring.distributions import feature_histograms
 from monitoring.models import DriftCheck, DriftResult, InferenceSummary, Monitor, Notification
 

@@ -52,6 +52,20 @@ def ports_of(deployment: Deployment) -> tuple[tuple[str, ...], str]:
     return SERVICE_PORTS[deployment.service]
 
 
+def browser_endpoints(deployment: Deployment) -> dict[str, str]:
+    """The endpoints a person can open in a browser, as the deployment page links them. A
+    federated server's are not pages: Flower's port speaks gRPC (its panel gives the address to
+    connect clients to), the monitor serves status JSON behind the deployment's token (the panel
+    shows it), and its IDE port has nothing listening unless the service is an IDE."""
+    endpoints = dict(deployment.endpoints or {})
+    if is_federated(deployment):
+        endpoints.pop("fedserver", None)
+        endpoints.pop("monitor", None)
+        if deployment.service == flower.SERVICE:
+            endpoints.pop("ide", None)
+    return endpoints
+
+
 def job_name(deployment: Deployment) -> str:
     if is_federated(deployment):
         prefix = "tool-fl"

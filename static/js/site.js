@@ -41,9 +41,26 @@
     navigator.clipboard.writeText(source.textContent.trim()).then(function () {
       var label = button.textContent;
       button.textContent = "Copied";
+      announceCopy(button.getAttribute("data-copy-label") || "Text");
       setTimeout(function () { button.textContent = label; }, 1500);
     });
   });
+
+  // A screen reader may not read a button's changed text: say it in one polite live region,
+  // kept outside the parts that pollers replace.
+  function announceCopy(what) {
+    var region = document.getElementById("copy-status");
+    if (!region) {
+      region = document.createElement("p");
+      region.id = "copy-status";
+      region.className = "visually-hidden";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
+    region.textContent = "";
+    setTimeout(function () { region.textContent = what + " copied to the clipboard."; }, 50);
+  }
 
   var SCROLLERS = "pre, code, .table-scroll, .pipeline-canvas-wrap, [data-scrollable]";
   function focusableScrollers() {

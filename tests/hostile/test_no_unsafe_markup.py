@@ -41,7 +41,8 @@ AUDITED_MARK_SAFE = {
     ("marketplace/templatetags/template_hooks.py", "template_hook"): "auto-escaped templates",
     ("catalog/usage/charts.py", "bar_chart"): "every text escaped, numbers formatted",
     ("catalog/usage/charts.py", "numbers_table"): "labels escaped, numbers and ISO dates",
-    ("monitoring/charts.py", "line_chart"): "every text escaped, numbers formatted",
+    ("marketplace/charts.py", "line_chart"): "every text escaped, numbers formatted",
+    ("marketplace/charts.py", "histogram_chart"): "every text escaped, numbers formatted",
 }
 MARKING_CALLS = {"mark_safe", "SafeString", "SafeText", "mark_for_escaping"}
 

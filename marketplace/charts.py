@@ -1,4 +1,5 @@
-"""Server-side SVG line charts: readable without JavaScript, with a title and a text
+"""Server-side SVG line charts and histograms, shared by the apps that draw them (monitoring,
+federated learning): readable without JavaScript, with a title and a text
 description for screen readers (each chart also has a table of its numbers beside it)."""
 
 from __future__ import annotations
