@@ -238,10 +238,21 @@ def deployment_run(request: HttpRequest, pk) -> HttpResponse:
             json_length=None,
             source="tryit",
         )
-    except (OipError, DeploymentError) as exc:
-        form.add_error(None, exc.message)
-        return _render_detail(request, deployment, try_form=form, status=400)
+    except OipError as exc:
+        if exc.status < 500:  # the inputs do not fit the model: say so on the form
+            form.add_error(None, exc.message)
+            return _render_detail(request, deployment, try_form=form, status=400)
+        return _backend_failed(request, deployment, form, exc.message)
+    except DeploymentError as exc:
+        return _backend_failed(request, deployment, form, exc.message)
     return _render_detail(request, deployment, try_form=form, result=present(answer))
+
+
+def _backend_failed(request, deployment, form, message: str) -> HttpResponse:
+    """The inputs were fine but the model or its backend failed: the attempt is shown (and
+    counted in monitoring as an error) with the form kept as it was, not as a form error."""
+    messages.error(request, f"The model did not answer: {message}")
+    return _render_detail(request, deployment, try_form=form)
 
 
 @login_required

@@ -6,11 +6,13 @@ error names the input and what is wrong with it, as the protocol's `{"error": ..
 
 from __future__ import annotations
 
-import json
 import math
 import struct
 from dataclasses import dataclass, field
 from typing import Any
+
+from marketplace.inputs import InputError
+from marketplace.inputs.json_body import load_json
 
 # Datatype → check of one JSON element (the protocol's table; FP16/BF16 travel as numbers).
 _INTEGER_RANGES = {
@@ -104,9 +106,11 @@ def parse_request(body: bytes, *, json_length: int | None = None) -> InferReques
     if json_length is not None and not 0 <= json_length <= len(body):
         raise OipError("Inference-Header-Content-Length is larger than the body.")
     try:
-        document = json.loads(header_bytes)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise OipError(f"The request body is not JSON: {exc}.") from exc
+        # The site's one bounded JSON reader: nesting, huge integers, NUL and lone surrogates
+        # are the client's error (400), never a RecursionError (500). The view bounds the size.
+        document = load_json(bytes(header_bytes), max_bytes=len(header_bytes) or 1)
+    except InputError as exc:
+        raise OipError(f"The request's JSON is refused: {exc}.") from exc
     if not isinstance(document, dict):
         raise OipError("The request body must be a JSON object with an `inputs` list.")
     request_id = document.get("id", "")

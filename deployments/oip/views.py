@@ -36,6 +36,9 @@ _ERROR = OpenApiResponse(InferenceErrorSerializer, description="The protocol's e
 
 
 class OipView(APIView):
+    # Every answer, a refused form body included, is in the protocol's error shape: the
+    # gateway reads the body itself and refuses what it cannot take (marketplace.inputs).
+    refuses_bad_text_itself = True
     permission_classes = [IsAuthenticated]
     error_serializer = InferenceErrorSerializer
 

@@ -48,7 +48,12 @@ class FormTextMiddleware:
             FORM_TYPES
         ):
             return None
-        if getattr(view_func, "refuses_bad_text_itself", False):
+        # A function view says so with the decorator; a class-based one (DRF's as_view keeps
+        # the class as `cls`) with the same attribute on the class.
+        view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+        if getattr(view_func, "refuses_bad_text_itself", False) or getattr(
+            view_class, "refuses_bad_text_itself", False
+        ):
             return None
         try:
             check_form_body(request)

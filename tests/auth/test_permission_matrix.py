@@ -87,6 +87,14 @@ OWNER_PAGE = {"anonymous": 302, "user": 302, "other_curator": 404, "curator": 40
 module_kwargs = lambda world: {"name": world.module.name}  # noqa: E731
 deployment_kwargs = lambda world: {"pk": world.deployment.pk}  # noqa: E731
 pipeline_kwargs = lambda world: {"pipeline": world.pipeline.name}  # noqa: E731
+
+
+def oip_kwargs(world) -> dict:
+    from deployments.oip.metadata import model_name
+
+    return {"pk": world.deployment.pk, "model": model_name(world.deployment)}
+
+
 SIGNED_IN_400 = {"anonymous": 302, "user": 400, "other_curator": 400, "curator": 400, "admin": 400}
 API_SIGNED_IN_400 = {**SIGNED_IN_400, "anonymous": 401}
 
@@ -163,10 +171,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("deployments:delete", "POST"): Route(OWNER_PAGE, deployment_kwargs),
     # Making a deployment's citation record public (or private again): the owner only.
     ("deployments:publish", "POST"): Route(OWNER_PAGE, deployment_kwargs),
-    ("deployments:run", "POST"): Route(
-        {"anonymous": 302, "user": 400, "other_curator": 404, "curator": 404, "admin": 404},
-        deployment_kwargs,
-    ),
+    # Try it: the matrix deployment is not running, so its owner is sent back to its page
+    # with a message; nobody else learns that it exists.
+    ("deployments:run", "POST"): Route(OWNER_PAGE, deployment_kwargs),
     # --- deployments (API) ----------------------------------------------------------------
     ("deployments-api:list", "POST"): Route(
         {"anonymous": 401, "user": 400, "other_curator": 400, "curator": 400, "admin": 400},
@@ -221,6 +228,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("monitoring:token", "POST"): Route(OWNER_PAGE, deployment_kwargs),
     ("monitoring:check", "POST"): Route(OWNER_PAGE, deployment_kwargs),
     # The demo generator exists in the sandbox only (SANDBOX_MODE is off here).
+    ("monitoring:reset-reference", "POST"): Route(OWNER_PAGE, deployment_kwargs),
     ("monitoring:sample-traffic", "POST"): Route(
         {"anonymous": 302, "user": 404, "other_curator": 404, "curator": 404, "admin": 404},
         deployment_kwargs,
@@ -240,6 +248,21 @@ MATRIX: dict[tuple[str, str], Route] = {
         lambda world: {"feedback": [{"id": 1, "correct": True}]},
         api=True,
     ),
+    # --- the Open Inference Protocol gateway: the deployment's owner only ----------------------
+    ("oip:infer", "POST"): Route(
+        {"anonymous": 401, "user": 400, "other_curator": 404, "curator": 404, "admin": 404},
+        oip_kwargs,
+        api=True,
+    ),
+    # Version "1" is not the version the model runs: the protocol's 404 even for its owner.
+    ("oip:version-infer", "POST"): Route(
+        {"anonymous": 401, "user": 404, "other_curator": 404, "curator": 404, "admin": 404},
+        lambda world: {**oip_kwargs(world), "version": "1"},
+        api=True,
+    ),
+    # GitHub's push webhook answers GitHub's signature only, never a person's credentials;
+    # without GITHUB_WEBHOOK_SECRET (as here) it does not exist (404).
+    ("api:github-webhook", "POST"): Route(same_for_all(404), api=True),
     # PAPI's catalog refresh takes the Jenkins token only: no person's credentials open it.
     ("papi:refresh", "PUT"): Route(same_for_all(401), lambda world: {"kind": "modules"}, api=True),
 }

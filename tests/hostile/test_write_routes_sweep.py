@@ -29,6 +29,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from deployments.oip.metadata import model_name
 from tests.factories import VO, DeploymentFactory, UserFactory, add_revision
 from tests.hostile.sweep import (
     CORE_JSON,
@@ -96,6 +97,8 @@ def site(django_db_setup, django_db_blocker):
             "collector": {"HTTP_AUTHORIZATION": f"Bearer {collector_token}"},
             "values": {
                 "id": str(deployment.pk),
+                "model": model_name(deployment),  # the OIP routes' model of this deployment
+                "version": "1",
                 "name": module.name,
                 "pipeline": version.pipeline.name,
                 "kind": "modules",
