@@ -49,20 +49,15 @@ def line_chart(
         return TOP + plot_h * (1 - min(value, top) / top)
 
     parts = [
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
-        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
-        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-desc">{escape(description)} '
-        f"{escape(axes_caption(x_axis, y_axis))}</desc>",
-        f'<text class="axis-title" x="{LEFT}" y="{TOP - 10}">{escape(y_axis)}</text>',
-        f'<text class="axis-title" x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 8}" '
-        f'text-anchor="middle">{escape(x_axis)}</text>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
-        f'y2="{TOP + plot_h}"/>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
-        f'<text class="tick" x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{_fmt(top)}</text>',
-        f'<text class="tick" x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end">0</text>',
+        *_frame(
+            chart_id=chart_id,
+            css="chart",
+            title=title,
+            description=description,
+            x_axis=x_axis,
+            y_axis=y_axis,
+            top=top,
+        ),
         f'<text class="tick" x="{LEFT}" y="{HEIGHT - 8}">{escape(x_labels[0])}</text>',
         f'<text class="tick" x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end">'
         f"{escape(x_labels[1])}</text>",
@@ -81,6 +76,30 @@ def line_chart(
             parts.append(f'<circle class="{escape(s.css)}" cx="{a:.1f}" cy="{b:.1f}" r="2.5"/>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def _frame(
+    *, chart_id: str, css: str, title: str, description: str, x_axis: str, y_axis: str, top: float
+) -> list[str]:
+    """The parts every chart shares: the labelled SVG element, its title and description
+    (with the axes in words), the axis titles, the two axes and the 0 / top ticks."""
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    return [
+        f'<svg class="{css}" id="{escape(chart_id)}" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(description)} '
+        f"{escape(axes_caption(x_axis, y_axis))}</desc>",
+        f'<text class="axis-title" x="{LEFT}" y="{TOP - 10}">{escape(y_axis)}</text>',
+        f'<text class="axis-title" x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 8}" '
+        f'text-anchor="middle">{escape(x_axis)}</text>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
+        f'y2="{TOP + plot_h}"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
+        f'<text class="tick" x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{_fmt(top)}</text>',
+        f'<text class="tick" x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end">0</text>',
+    ]
 
 
 def histogram_chart(
@@ -103,23 +122,15 @@ def histogram_chart(
         return plot_h * min(value, top) / top
 
     words = "; ".join(f"{label}: {r:.0f}% then {w:.0f}%" for label, r, w in bins)
-    parts = [
-        f'<svg class="chart histogram" id="{escape(chart_id)}" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
-        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
-        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-desc">{escape(description)} {escape(words)}. '
-        f"{escape(axes_caption(x_axis, y_axis))}</desc>",
-        f'<text class="axis-title" x="{LEFT}" y="{TOP - 10}">{escape(y_axis)}</text>',
-        f'<text class="axis-title" x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 8}" '
-        f'text-anchor="middle">{escape(x_axis)}</text>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
-        f'y2="{TOP + plot_h}"/>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
-        f'<text class="tick" x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{_fmt(top)}</text>',
-        f'<text class="tick" x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end">0</text>',
-    ]
+    parts = _frame(
+        chart_id=chart_id,
+        css="chart histogram",
+        title=title,
+        description=f"{description} {words}.",
+        x_axis=x_axis,
+        y_axis=y_axis,
+        top=top,
+    )
     for i, (label, ref, win) in enumerate(bins):
         x = LEFT + i * slot + 1
         for offset, value, css in ((0, ref, "bar-reference"), (bar + 1, win, "bar-window")):
