@@ -263,7 +263,7 @@ class Module(models.Model):
         run does not count in the Inference facet (see inference_at_source)."""
         categories = {c.strip().lower() for c in self.categories or []}
         self.trainable = "ai4 trainable" in categories
-        self.inference = _states_inference(self.categories) and self.is_runnable
+        self.inference = "ai4 inference" in categories and self.is_runnable
         self.pretrained = "ai4 pre trained" in categories
         self.license_spdx = module_licence(self).spdx[: TEXT_MAX_LENGTHS["license"]]
 
