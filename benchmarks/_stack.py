@@ -139,6 +139,36 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1):
         process.wait(timeout=20)
 
 
+@contextmanager
+def celery_worker(env: dict[str, str], queues: str, concurrency: int = 1):
+    """A Celery worker of the project on `queues`, as production runs one; stopped on exit."""
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "marketplace",
+            "worker",
+            "-Q",
+            queues,
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"bench-{os.getpid()}-{free_port()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 @dataclass
 class LoadResult:
     url: str

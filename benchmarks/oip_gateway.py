@@ -6,9 +6,11 @@ The sandbox Nomad emulator runs the deployment's DEEPaaS API as the real DEEPaaS
 (deployments/sandbox/deepaas_runner.py, its own virtualenv) on loopback. Direct: POST
 /v2/models/<model>/predict/ with the image as multipart, as the gateway sends it. Through the
 gateway: POST /api/v1/deployments/<id>/v2/models/<name>/infer with a JSON BYTES tensor and a
-personal token, under gunicorn (production settings, 2 workers × 8 threads); each request is
-authenticated, checked against the metadata, translated, recorded (monitoring summary, usage)
-and answered in the protocol's shape.
+personal token, under gunicorn (production settings, 2 workers × 8 threads, Redis); each
+request is authenticated, checked against the metadata, translated, answered in the protocol's
+shape and recorded (monitoring summary, usage) after the answer: a Celery worker on the
+monitoring queue drains the inference journal, and the run ends by checking that every
+inference it made was recorded exactly once.
 
     .venv/bin/python benchmarks/oip_gateway.py [--requests 300]
 
@@ -31,7 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BENCH_DATABASE", "aix_bench_oip")
 
-from benchmarks._stack import gunicorn, production_env, recreate_database  # noqa: E402
+from benchmarks._stack import (  # noqa: E402
+    celery_worker,
+    gunicorn,
+    production_env,
+    recreate_database,
+)
 
 
 def _png() -> bytes:
@@ -88,8 +95,12 @@ def main() -> None:
     ensure_venv()
     nomad = NomadEmulator(timeline={"pending": 0.1, "running": 0.2}, runners=DEEPAAS_RUNNERS)
     nomad.start()
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
     env = production_env(
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        MONITORING_JOURNAL_KEY=f"bench-{os.getpid()}:inference-journal",
         NOMAD_ADDR=nomad.base_url,
         DEPLOY_DEEPAAS_ACCESS="allocation",
     )
@@ -132,7 +143,8 @@ def main() -> None:
             )
             return "" if answer.status_code == 200 else answer.text[:200]
 
-        with gunicorn(env, workers=2, threads=8) as site:
+        calls = 0
+        with celery_worker(env, "monitoring"), gunicorn(env, workers=2, threads=8) as site:
             url = f"{site}/api/v1/deployments/{deployment.pk}/v2/models/{module.name}/infer"
             headers = {"Authorization": f"Bearer {secret}"}
 
@@ -142,17 +154,32 @@ def main() -> None:
 
             measure(direct, 20, 1)  # warm-up: connections, caches, the model's metadata
             measure(gateway, 20, 1)
+            calls += 20
             print(f"{args.requests} inferences per measurement, image {len(image)} bytes")
             for clients in (1, 16):
                 d50, d99 = measure(direct, args.requests, clients)
                 g50, g99 = measure(gateway, args.requests, clients)
+                calls += args.requests
                 print(
                     f"{clients:>2} clients  direct p50 {d50:6.1f} ms p99 {d99:6.1f} ms | "
                     f"gateway p50 {g50:6.1f} ms p99 {g99:6.1f} ms | "
                     f"added p50 {g50 - d50:+.1f} ms, p99 ratio {g99 / d99:.2f}"
                 )
+            print(f"recorded: {_recorded(deployment, calls):,} summaries of {calls:,} inferences")
     finally:
         nomad.stop()
+
+
+def _recorded(deployment, expected: int, timeout: float = 60.0) -> int:
+    """Monitoring summaries of the deployment once the journal is drained (or the timeout)."""
+    from monitoring.models import InferenceSummary
+
+    deadline = time.monotonic() + timeout
+    while True:
+        count = InferenceSummary.objects.filter(deployment=deployment).count()
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 
-from deployments.models import Deployment, DeploymentState
+from deployments.models import Deployment, DeploymentState, DeploymentTransition
+from marketplace.recently_read import RecentlyRead
 
 S = DeploymentState
 # Badge colours follow the dashboard: waiting orange, starting yellow, running green.
@@ -34,6 +39,50 @@ def deployments_for_user(user) -> QuerySet[Deployment]:
         .select_related("module")
         .order_by("-created_at")
     )
+
+
+# The columns an inference reads besides the deployment's own: the module's name in URLs and
+# data types for the model's metadata, and whether (and how) monitoring records the request.
+# The rest (README, metadata, provenance, reference samples...) is large and not read per
+# request; deferred columns are still read on access, should any code need them.
+_INFERENCE_COLUMNS = {
+    "module": {"id", "name", "kind", "data_types", "docker_image"},
+    "monitor": {"deployment", "enabled", "store_raw"},
+}
+# Deployments read moments ago for an inference (marketplace.recently_read), emptied by any
+# write in this process to a deployment, a monitor, or a deployment's state (state changes
+# are a queryset update plus a DeploymentTransition row: the row's signal stands for both).
+_recent_routes = RecentlyRead()
+for _sender in (Deployment, DeploymentTransition, "monitoring.Monitor"):
+    post_save.connect(_recent_routes.clear, sender=_sender, dispatch_uid=f"routes-{_sender}")
+    post_delete.connect(_recent_routes.clear, sender=_sender, dispatch_uid=f"routes-del-{_sender}")
+
+
+def deployment_for_inference(user, pk: uuid.UUID) -> Deployment | None:
+    """One of the user's deployments by ID, read for an inference request, in one query
+    with its module and monitor (a deployment never monitored has none). A client calling
+    many times a second reads it once per INFERENCE_ROUTE_RECHECK_SECONDS."""
+    key = (user.pk, pk)
+    found = _recent_routes.get(key, max_age=settings.INFERENCE_ROUTE_RECHECK_SECONDS)
+    if found is None:
+        deferred = [
+            f"{relation}__{field.name}"
+            for relation in _INFERENCE_COLUMNS
+            for field in Deployment._meta.get_field(relation).related_model._meta.concrete_fields
+            if field.name not in _INFERENCE_COLUMNS[relation]
+        ]
+        found = (
+            deployments_for_user(user)
+            .filter(pk=pk)
+            .select_related("monitor")
+            .defer(*deferred)
+            .order_by()
+            .first()
+        )
+        if found is None:
+            return None
+        _recent_routes.put(key, found)
+    return copy.copy(found)  # the kept instance is shared between threads
 
 
 def inference_services_for_module(user, module) -> QuerySet[Deployment]:

@@ -5,6 +5,7 @@ hints) can be recomputed from PostgreSQL, so an unreachable Redis must make the 
 slower, never broken. Django's RedisCache raises on connection errors; this subclass turns
 them into misses and logs the outage at most once a minute per process.
 """
+
 import functools
 import logging
 import time

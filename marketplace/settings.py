@@ -272,6 +272,10 @@ DEPLOY_DEEPAAS_ACCESS = env.str(
 DEPLOY_INFERENCE_TIMEOUT = env.float("DEPLOY_INFERENCE_TIMEOUT", default=30.0)
 # Largest Open Inference Protocol request body accepted (JSON or binary tensors): 413 above.
 INFERENCE_MAX_REQUEST_BYTES = env.int("INFERENCE_MAX_REQUEST_BYTES", default=16 * 1024 * 1024)
+# The deployment an inference goes to, read moments ago, is reused for this long by the
+# process that read it (deployments.selectors.deployment_for_inference); a change made in
+# that process is seen at once, one made elsewhere within this. 0 reads it every request.
+INFERENCE_ROUTE_RECHECK_SECONDS = env.float("INFERENCE_ROUTE_RECHECK_SECONDS", default=1.0)
 # Stamped into every job's Meta so one bulk query finds this site's jobs on a shared cluster.
 DEPLOY_INSTANCE = env.str("DEPLOY_INSTANCE", default="aix")
 OSCAR_ENDPOINT = env.str("OSCAR_ENDPOINT", default="http://127.0.0.1:8090").rstrip("/")
@@ -388,6 +392,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["catalog.api.throttling.CatalogAnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="600/minute")},
 }
+# A personal token found in the database is trusted for this long in the process that found
+# it (marketplace.recently_read): a revocation reaches the other processes within it, the
+# process that revoked at once. 0 reads the token on every request.
+API_TOKEN_RECHECK_SECONDS = env.float("API_TOKEN_RECHECK_SECONDS", default=1.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Exchange API",
     "DESCRIPTION": "The FAIR catalog of AI modules: read it, harvest it, deploy from it.",
@@ -546,6 +554,22 @@ CELERY_BEAT_SCHEDULE["monitoring-prune"] = {
     "task": "monitoring.tasks.prune_monitoring_data",
     "schedule": MONITORING_PRUNE_INTERVAL,
     "options": {"expires": MONITORING_PRUNE_INTERVAL},
+}
+# Each inference's summary and usage count are written after its answer has gone: the
+# request appends a record to a Redis list, the monitoring queue drains it (monitoring.journal).
+# Without Redis, or with the list at MONITORING_JOURNAL_MAX records, requests write their own.
+INFERENCE_RECORDING_IN_BACKGROUND = env.bool(
+    "INFERENCE_RECORDING_IN_BACKGROUND", default=bool(REDIS_URL)
+)
+MONITORING_JOURNAL_KEY = env.str("MONITORING_JOURNAL_KEY", default="aix:inference-journal")
+MONITORING_JOURNAL_MAX = env.int("MONITORING_JOURNAL_MAX", default=100_000)
+MONITORING_JOURNAL_BATCH = env.int("MONITORING_JOURNAL_BATCH", default=500)
+# The backstop drain, for records whose kick was lost (a killed process, the broker away).
+MONITORING_JOURNAL_DRAIN_SECONDS = env.float("MONITORING_JOURNAL_DRAIN_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["monitoring-drain-journal"] = {
+    "task": "monitoring.tasks.drain_inference_journal",
+    "schedule": MONITORING_JOURNAL_DRAIN_SECONDS,
+    "options": {"expires": MONITORING_JOURNAL_DRAIN_SECONDS},
 }
 # Drift notifications go out by e-mail through Django's mail backend (console by default).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

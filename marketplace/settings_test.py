@@ -21,6 +21,10 @@ USAGE_REDIS_URL = REDIS_URL
 USAGE_KEY_PREFIX = "aix-test-usage"
 # Each view is counted before the answer leaves (tests read the counts right after).
 USAGE_COUNT_IN_BACKGROUND = False
+# Likewise each inference is recorded before its answer leaves; tests/monitoring/
+# test_inference_journal.py turns the background journal on.
+INFERENCE_RECORDING_IN_BACKGROUND = False
+MONITORING_JOURNAL_KEY = _env.str("MONITORING_JOURNAL_KEY", default="aix-test:inference-journal")
 CACHES = {
     "default": {
         "BACKEND": "marketplace.cache.FailSoftRedisCache",

@@ -181,3 +181,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message[:60]
+
+
+class JournalCursor(models.Model):
+    """How far the inference journal (monitoring.journal) has been written: the Redis
+    numbering's epoch and the last record number stored. Updated in the transaction that
+    stores the records, so a drain that dies before trimming the journal is not repeated."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    epoch = models.CharField(max_length=32, blank=True)
+    last_seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} journal at {self.epoch}:{self.last_seq}"

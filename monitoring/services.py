@@ -161,6 +161,16 @@ def count_inference_calls(deployment: Deployment, calls: int = 1, *, source: str
         record_event("inference_calls", module_ids=[deployment.module_id], count=calls)
 
 
+def count_inference_calls_of_modules(counts: dict[tuple[int, str], int]) -> None:
+    """Report inference calls counted by (module id, source): one upsert per module."""
+    per_module: dict[int, int] = {}
+    for (module_id, source), calls in counts.items():
+        if counts_as_usage(source):
+            per_module[module_id] = per_module.get(module_id, 0) + calls
+    for module_id, calls in sorted(per_module.items()):
+        record_event("inference_calls", module_ids=[module_id], count=calls)
+
+
 @dataclass(frozen=True)
 class MonitorSettings:
     enabled: bool

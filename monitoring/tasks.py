@@ -5,7 +5,7 @@ twice."""
 from celery import shared_task
 from django.conf import settings
 
-from monitoring import demo
+from monitoring import demo, journal
 from monitoring.drift import check_drift
 from monitoring.services import monitors_due, prune
 
@@ -40,3 +40,10 @@ def send_sample_traffic(deployment_id: str) -> dict:
     return demo.send_sample_traffic(
         deployment_id=deployment_id, total=settings.MONITORING_SAMPLE_REQUESTS
     )
+
+
+@shared_task(name="monitoring.tasks.drain_inference_journal", acks_late=True)
+def drain_inference_journal() -> dict:
+    """Write the inference records requests left in the journal (kicked by the requests,
+    and on the beat as a backstop). Safe to run twice at once: the cursor row serialises."""
+    return {"written": journal.drain()}

@@ -12,6 +12,7 @@ backend the same document.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -30,8 +31,18 @@ if TYPE_CHECKING:
 _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, DeepaasModel]] = {}
 _addresses: dict[str, tuple[float, str]] = {}
-# Kept-alive connections to the APIs (each inference would otherwise open one).
+# Kept-alive connections to the APIs (each inference would otherwise open one). The proxy
+# and CA settings of the environment are read once per API (`_environment`), not by requests
+# on every call (that scan of os.environ cost about a millisecond per inference).
 _session = requests.Session()
+_session.trust_env = False
+_environment_session = requests.Session()
+
+
+@functools.lru_cache(maxsize=512)
+def _environment(origin: str) -> dict[str, Any]:
+    """The proxies, CA bundle and certificate the environment sets for `origin`."""
+    return _environment_session.merge_environment_settings(origin, {}, None, None, None)
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,10 @@ def api_base(deployment: Deployment) -> str:
 
 def _call(method: str, url: str, *, timeout: float, **kwargs) -> requests.Response:
     try:
-        response = _session.request(method, url, timeout=timeout, **kwargs)
+        origin = "/".join(url.split("/", 3)[:3])
+        response = _session.request(
+            method, url, timeout=timeout, **{**_environment(origin), **kwargs}
+        )
     except requests.Timeout as exc:
         raise TransientBackendError("The DEEPaaS API did not answer in time.") from exc
     except requests.RequestException as exc:

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from deployments.models import Deployment
 from deployments.oip import gateway
 from deployments.oip.protocol import OipError
-from deployments.selectors import deployments_for_user
+from deployments.selectors import deployment_for_inference
 
 TAG = "Open Inference Protocol"
 
@@ -56,7 +56,7 @@ class OipView(APIView):
 
     def deployment(self, request: Request, pk: str) -> Deployment:
         try:
-            found = deployments_for_user(request.user).filter(pk=uuid.UUID(pk)).first()
+            found = deployment_for_inference(request.user, uuid.UUID(pk))
         except ValueError:
             found = None
         if found is None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from marketplace.auth import audit
 from marketplace.models import ApiToken, AuditEvent, User
+from marketplace.recently_read import RecentlyRead
 
 # Recognisable at a glance and by secret scanners; tells the API which check to run.
 TOKEN_PREFIX = "aix_"  # noqa: S105 - a prefix, not a secret
@@ -69,18 +73,37 @@ def revoke_token(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
+# Tokens found moments ago (marketplace.recently_read): a client calling the API many times
+# a second is looked up once per API_TOKEN_RECHECK_SECONDS. Revoking a token, or changing
+# or deactivating its user, empties it in this process at once.
+_recent = RecentlyRead()
+for _model in (ApiToken, User):
+    post_save.connect(_recent.clear, sender=_model, dispatch_uid=f"tokens-recent-{_model.__name__}")
+    post_delete.connect(
+        _recent.clear, sender=_model, dispatch_uid=f"tokens-recent-del-{_model.__name__}"
+    )
+
+
 def user_for_secret(secret: str) -> tuple[User, ApiToken] | None:
     """The active user and token for a bearer secret, or None if it is unknown or spent."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_secret(secret), revoked_at__isnull=True)
-        .first()
-    )
+    digest = hash_secret(secret)
     now = timezone.now()
-    if token is None or (token.expires_at and token.expires_at <= now):
+    token = _recent.get(digest, max_age=settings.API_TOKEN_RECHECK_SECONDS)
+    if token is None:
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(token_hash=digest, revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            return None
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        _recent.put(digest, token)
+    if token.expires_at and token.expires_at <= now:
         return None
-    if not token.user.is_active:
-        return None
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # Each request gets its own objects: the kept ones are shared between threads.
+    token = copy.copy(token)
+    token.user = copy.copy(token.user)
     return token.user, token

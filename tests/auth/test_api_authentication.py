@@ -58,11 +58,16 @@ def test_personal_token_is_shown_once_and_authorises_api_writes(oidc_login):
     assert (event.via, event.actor.oidc_sub) == ("api", "tokyo")
 
 
-def test_revoked_token_is_refused(oidc_login):
+@pytest.mark.parametrize("used_before", [False, True], ids=["unused", "used-just-before"])
+def test_revoked_token_is_refused(oidc_login, used_before):
     module = harvest()
     browser = Client(enforce_csrf_checks=True)
     oidc_login(browser, "ulla", role="curator")
     secret = create_token(browser)
+    if used_before:
+        # Found a moment ago, so kept for a second (API_TOKEN_RECHECK_SECONDS): revoking
+        # must still take effect on the very next request.
+        assert patch_title(Client(), module, **bearer(secret)).status_code == 200
     page = browser.get("/accounts/")
 
     browser.post(

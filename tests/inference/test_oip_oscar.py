@@ -229,3 +229,18 @@ def test_another_users_deployment_is_unknown(tabular_model, oip_schema):
     )
     assert answer.status_code == 404
     oip_schema.check(answer.json(), "metadata_model_error_response")
+
+
+def test_a_deployment_deleted_right_after_a_call_is_refused_on_the_next(tabular_model, oip_schema):
+    # The deployment read for the first call is kept a second (INFERENCE_ROUTE_RECHECK_SECONDS);
+    # deleting it must still show on the very next call.
+    from deployments.services.delete import deployment_delete
+
+    url = f"{tabular_model.url}/v2/models/{tabular_model.model}/infer"
+    body = {"inputs": [{"name": "features", "shape": [1], "datatype": "FP64", "data": [1]}]}
+    assert requests.post(url, json=body, headers=tabular_model.headers, timeout=10).ok
+
+    deployment_delete(deployment=tabular_model.deployment)
+    refused = requests.post(url, json=body, headers=tabular_model.headers, timeout=10)
+    assert refused.status_code == 503, refused.text
+    oip_schema.check(refused.json(), "inference_error_response")
