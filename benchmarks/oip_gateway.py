@@ -152,9 +152,11 @@ def main() -> None:
                 answer = session.post(url, json=body, headers=headers, timeout=30)
                 return "" if answer.status_code == 200 else answer.text[:200]
 
-            measure(direct, 20, 1)  # warm-up: connections, caches, the model's metadata
-            measure(gateway, 20, 1)
-            calls += 20
+            # Warm-up: connections, caches, the model's metadata, in every gunicorn worker
+            # and thread (16 clients spread their connections over both workers).
+            measure(direct, 20, 1)
+            measure(gateway, 64, 16)
+            calls += 64
             print(f"{args.requests} inferences per measurement, image {len(image)} bytes")
             for clients in (1, 16):
                 d50, d99 = measure(direct, args.requests, clients)

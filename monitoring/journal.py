@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 from collections import defaultdict
@@ -84,6 +85,8 @@ _client_url = ""
 _append_script = None
 _trim_script = None
 _last_kick: dict[str, float] = {}  # journal key → when this process last asked for a drain
+_kicks: queue.SimpleQueue[str] = queue.SimpleQueue()
+_kicker: threading.Thread | None = None
 # After a Redis error, records are written inline for a while (per Redis URL) instead of
 # each request waiting for a connection timeout.
 _down_until: dict[str, float] = {}
@@ -156,19 +159,31 @@ def record(record_: InferenceRecord) -> None:
 
 
 def _kick() -> None:
-    """Ask the monitoring queue for a drain, at most once a second per process (the beat
-    drain covers a kick that is lost)."""
+    """Ask the monitoring queue for a drain, at most once a second per process, from a
+    thread of its own so no request waits for the broker (the beat drain covers a kick
+    that is lost with its process)."""
+    global _kicker
     key = settings.MONITORING_JOURNAL_KEY
     now = time.monotonic()
     if now - _last_kick.get(key, float("-inf")) < 1.0:
         return
     _last_kick[key] = now
+    with _lock:
+        if _kicker is None or not _kicker.is_alive():
+            _kicker = threading.Thread(target=_send_kicks, name="journal-kicker", daemon=True)
+            _kicker.start()
+    _kicks.put(key)
+
+
+def _send_kicks() -> None:
     from monitoring.tasks import drain_inference_journal
 
-    try:
-        drain_inference_journal.apply_async(countdown=0.5, expires=60)
-    except Exception as exc:  # noqa: BLE001 - the broker being away must not fail an answer
-        logger.warning("could not ask for a journal drain (the beat drain will): %s", exc)
+    while True:
+        _kicks.get()
+        try:
+            drain_inference_journal.apply_async(countdown=0.5, expires=60)
+        except Exception as exc:  # noqa: BLE001 - the broker being away is the beat's to cover
+            logger.warning("could not ask for a journal drain (the beat drain will): %s", exc)
 
 
 def drain(*, batch: int | None = None, max_seconds: float = 20.0) -> int:
