@@ -33,6 +33,7 @@ from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
 from catalog.sources.http import HttpClient, SourceError
 from marketplace.metrics import HARVEST_DURATION, HARVEST_OUTCOMES
 
+from .catalog_entry import stored_entry
 from .harvest_lock import HarvestLock
 from .harvest_module import (
     CatalogRef,
@@ -300,7 +301,13 @@ def _harvest(
     catalogs: list[tuple[CatalogSpec, Gitmodules]] = []
     unreachable: list[str] = []
     jobs: list[ModuleJob] = []
-    for spec in specs:
+    known = stored_entry(specs, only) if only else None
+    if known is not None:
+        # A module the last harvest stored: its entry is in the database, the catalog's
+        # .gitmodules is not read (a new name still is, below).
+        entry, ref, position = known
+        jobs.append(ModuleJob(position or 0, entry, ref, None, False))
+    for spec in specs if known is None else ():
         try:
             ref, listing = _read_catalog(spec, github)
         except (SourceError, ValueError) as exc:
@@ -339,18 +346,23 @@ def _harvest(
     _attach_modules(jobs)
     _prefetch(jobs, github, dockerhub, client)
 
+    one = bool(only) and len(jobs) == 1
     context = Context(
         run=run,
         github=github,
         dockerhub=dockerhub,
         readme_max_bytes=settings.README_MAX_BYTES,
         force=force,
+        one_module=one,
     )
+    # One module: both stages in this thread (no pools to start, no connections to open),
+    # its requests made concurrently inside them (Context.one_module).
+    workers = (1, 1) if one else (settings.HARVEST_CONCURRENCY, settings.HARVEST_CONCURRENCY)
     pipeline: Pipeline[ModuleJob] = Pipeline(
         first=lambda job: read_github(job, context),
         second=lambda job: read_dockerhub_and_publish(job, context),
         on_error=record_crash,
-        workers=(settings.HARVEST_CONCURRENCY, settings.HARVEST_CONCURRENCY),
+        workers=workers,
         names=("harvest-github", "harvest-dockerhub"),
     )
     touched: list[int] = []
@@ -366,7 +378,8 @@ def _harvest(
             progress(Progress(done, total, job.name, job.result, _detail(job)))
     _reset_broken_connection(unless_usable=True)  # idle through the pipeline: still there?
     _mark_harvested(touched, confirmed, run)
-    _record_positions(jobs)
+    if known is None:  # the listing was read: each module's place in it
+        _record_positions(jobs)
     if not only:
         _withdraw(run, catalogs, progress)
         # Other sources after the AI4OS modules, so their records can join those modules.
