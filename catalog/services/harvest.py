@@ -5,9 +5,13 @@ A run reads each catalog's ``.gitmodules``, then every listed module through a t
 pipeline (GitHub, then Docker Hub and publishing; ``settings.HARVEST_CONCURRENCY`` workers per
 stage), and finally withdraws the modules a catalog no longer lists. A broken or unreachable
 module is recorded (its problems, the run's errors) and keeps its last good values; an
-unreachable catalog fails the run and withdraws nothing. The database is the lock: the unique
-constraint on running HarvestRuns refuses a second run (:class:`HarvestAlreadyRunning`), and
-on PostgreSQL an advisory lock tells a live run from a dead one (``harvest_lock``).
+unreachable catalog fails the run and withdraws nothing. A run of one module (``only``: a
+refresh, a push webhook) that the database already knows takes its catalog entry from there
+(``catalog_entry``) instead of reading ``.gitmodules``, and runs in the calling thread with
+its independent requests made at once (``Context.one_module``). The database is the lock:
+the unique constraint on running HarvestRuns refuses a second run
+(:class:`HarvestAlreadyRunning`), and on PostgreSQL an advisory lock tells a live run from a
+dead one (``harvest_lock``).
 """
 
 from __future__ import annotations
@@ -177,9 +181,12 @@ def _fail_abandoned_runs(*, all_running_are_dead: bool) -> None:
         cutoff = timezone.now() - timedelta(hours=settings.HARVEST_STALE_RUN_HOURS)
         running = running.filter(started_at__lt=cutoff)
         why = f"still running after {settings.HARVEST_STALE_RUN_HOURS:g} hours (its process died)"
-    for run in running:
+    abandoned = list(running.only("pk", "started_at"))
+    if not abandoned:  # the usual case: one query, no write
+        return
+    for run in abandoned:
         logger.warning("harvest #%s abandoned since %s: marked failed", run.pk, run.started_at)
-    running.update(
+    HarvestRun.objects.filter(pk__in=[run.pk for run in abandoned]).update(
         status=RunStatus.FAILED,
         finished_at=timezone.now(),
         message=f"Abandoned: {why}; marked failed by the next harvest.",
