@@ -13,9 +13,15 @@ Request plan per module, chosen to keep both the first harvest and a re-harvest 
    limit, and because the URL names a commit SHA its content is immutable, so (3) and (4) are
    served from the cache on every later harvest without a request.
 
+   A file whose blob (named in the tree) is the same as at the commit read last time is not
+   downloaded at all: the cached bytes of that commit are the file at this one too.
+
 So a first harvest costs 3 API units + 1–3 raw downloads per module, and a re-harvest of an
-unchanged module costs a single 304 (free with a token). The contents API (base64 inside JSON,
-1 MB limit, one API unit per file) and GraphQL (needs a token) were not better on both counts.
+unchanged module costs a single 304 (free with a token). A refresh of one module (the
+single-module path) asks for (1) and (2) at once, and for (3) together with the metadata
+file it read last time, so a changed module costs two round trips. The contents API (base64
+inside JSON, 1 MB limit, one API unit per file) and GraphQL (needs a token) were not better
+on both counts.
 """
 
 from __future__ import annotations
