@@ -133,6 +133,7 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1):
             time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")
+        wait_until_idle(f"127.0.0.1:{port}")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -167,6 +168,32 @@ def celery_worker(env: dict[str, str], queues: str, concurrency: int = 1):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def wait_until_idle(bind: str, *, quiet_seconds: float = 0.5, limit: float = 60.0) -> None:
+    """Wait until gunicorn's master and workers (the processes started with `--bind bind`)
+    have used no CPU for `quiet_seconds`: every worker has booted (each imports the site as
+    it starts), so a measurement does not share the CPU with a worker still starting."""
+
+    def cpu_ticks() -> int:
+        total = 0
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and bind.encode() in (proc / "cmdline").read_bytes():
+                    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                    total += int(fields[11]) + int(fields[12])  # utime + stime
+            except OSError:
+                continue
+        return total
+
+    deadline = time.monotonic() + limit
+    last = cpu_ticks()
+    while time.monotonic() < deadline:
+        time.sleep(quiet_seconds)
+        now = cpu_ticks()
+        if now == last:
+            return
+        last = now
 
 
 @dataclass

@@ -19,14 +19,19 @@ A bump inside a transaction happens when it commits (once, however many rows it 
 until then other processes see the old rows, and a reader that rebuilds a representation
 just before the new token is published stores it under the old token, which is never used
 again. Each process trusts the token it read for CATALOG_GENERATION_POLL_SECONDS, so a
-change reaches every process within that time (a second by default), and a cache hit costs
-neither a query nor a Redis round trip in between.
+cache hit costs neither a query nor a Redis round trip in between; and each bump is
+announced on a Redis channel that every reading process listens to (one thread each), so
+the process forgets the token it trusts the moment the catalog changes: a refresh's new
+values are served by every process as soon as it answers, not a poll interval later. With
+Redis away nothing is announced, and the poll interval (0.5 s by default) is the bound.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+import os
 import threading
 import time
 import uuid
@@ -38,7 +43,14 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
+logger = logging.getLogger(__name__)
+
 CACHE_KEY = "catalog:generation"
+# Wait before listening again after the announcements' connection failed (Redis restarting).
+LISTEN_RETRY_SECONDS = 1.0
+# A burst of bumps (a full harvest publishes module after module) makes a process forget its
+# token at most this often; the first bump of a burst is acted on at once.
+FORGET_AT_MOST_EVERY_SECONDS = 0.1
 # Kept a while, not forever (nothing in the shared cache lives forever); when it lapses the
 # next read starts a new value, and every representation is prepared once more.
 CACHE_SECONDS = 7 * 86400
@@ -52,6 +64,8 @@ class Generation:
 
 _lock = threading.Lock()
 _memo: tuple[float, Generation | None] = (0.0, None)
+_forgotten = 0  # how many times the memo was dropped: a read that overlapped a drop is not kept
+_listening_pid = 0  # the process whose listener runs (a forked child starts its own)
 
 
 def bump(**_signal_arguments) -> None:
@@ -65,27 +79,93 @@ def bump(**_signal_arguments) -> None:
 
 
 def _publish() -> None:
-    cache.set(CACHE_KEY, f"{uuid.uuid4().hex}:{time.time():.6f}", CACHE_SECONDS)
+    value = f"{uuid.uuid4().hex}:{time.time():.6f}"
+    cache.set(CACHE_KEY, value, CACHE_SECONDS)
     _forget()
+    _announce(value)
 
 
 def _forget() -> None:
-    global _memo
+    global _memo, _forgotten
     with _lock:
         _memo = (0.0, None)
+        _forgotten += 1
+
+
+def _redis():
+    """The shared cache's Redis client and the channel bumps are announced on, or (None, "")
+    when the cache is not Redis (one process in development: `_forget` is enough)."""
+    backend = getattr(cache, "_cache", None)
+    if backend is None or not hasattr(backend, "get_client"):
+        return None, ""
+    client = backend.get_client(write=True)
+    db = client.connection_pool.connection_kwargs.get("db", 0)
+    # Channels are server-wide, not per database: the database and prefix keep sites apart.
+    return client, f"{cache.make_key(CACHE_KEY)}:{db}:bumped"
+
+
+def _announce(value: str) -> None:
+    try:
+        client, channel = _redis()
+        if client is not None:
+            client.publish(channel, value)
+    except Exception as exc:  # Redis away: other processes see it within the poll interval
+        logger.info("catalog generation bump not announced: %s", exc)
+
+
+def _listen_for_bumps() -> None:
+    """Start this process's listener once (again in a forked child)."""
+    global _listening_pid
+    if _listening_pid == os.getpid():
+        return
+    with _lock:
+        if _listening_pid == os.getpid():
+            return
+        _listening_pid = os.getpid()
+    threading.Thread(target=_listen, name="catalog-generation", daemon=True).start()
+
+
+def _listen() -> None:
+    while True:
+        try:
+            client, channel = _redis()
+            if client is None:
+                return
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.subscribe(channel)
+                _forget()  # a bump while we were not subscribed would have been missed
+                for _message in pubsub.listen():
+                    _forget()
+                    time.sleep(FORGET_AT_MOST_EVERY_SECONDS)
+                    drained = False
+                    while pubsub.get_message(timeout=0) is not None:
+                        drained = True
+                    if drained:  # bumps during the pause: forget what was read meanwhile
+                        _forget()
+            finally:
+                pubsub.close()
+        except Exception as exc:  # the poll interval covers the gap; try again shortly
+            logger.info("not listening for catalog generation bumps: %s", exc)
+        time.sleep(LISTEN_RETRY_SECONDS)
 
 
 def current() -> Generation:
     """The generation, read at most once per CATALOG_GENERATION_POLL_SECONDS per process."""
     global _memo
     ttl = settings.CATALOG_GENERATION_POLL_SECONDS
+    if ttl <= 0:
+        return read()
+    _listen_for_bumps()
     now = time.monotonic()
     read_at, value = _memo
-    if value is not None and ttl > 0 and now - read_at < ttl:
+    if value is not None and now - read_at < ttl:
         return value
+    forgotten = _forgotten
     value = read()
     with _lock:
-        _memo = (now, value)
+        if forgotten == _forgotten:  # no bump arrived while reading: trust it
+            _memo = (now, value)
     return value
 
 

@@ -425,6 +425,10 @@ PAPI_REFRESH_TOKEN = env.str("PAPI_REFRESH_TOKEN", default="")
 # `refresh?item_name=` waits this long for the one-module harvest; a slower one answers 202
 # and publishes when it is done.
 PAPI_REFRESH_TIMEOUT_SECONDS = env.float("PAPI_REFRESH_TIMEOUT_SECONDS", default=10.0)
+# Called by each web worker as it starts (marketplace/wsgi.py), so that no request pays for
+# a first use: the metadata validators and the SPDX licence index a refresh's harvest builds
+# (~0.5 s once per process).
+WARM_UP_ON_START = ["catalog.metadata.validation.warm_up", "catalog.metadata.licences.warm_up"]
 # GitHub push webhooks (POST /api/v1/webhooks/github, docs/operations.md): the secret set on
 # GitHub (empty: the endpoint answers 404), how long a delivery is remembered against replays,
 # and how many events a repository may send a minute.

@@ -1,11 +1,16 @@
 import os
+from importlib import import_module
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
-from django.urls import get_resolver
+from django.utils.module_loading import import_string
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 application = get_wsgi_application()
-# Import every view while the worker boots rather than in the first requests it serves:
-# the URLconf pulls in the drift detectors, RDF and Flower (about 2 s), and a cold worker
-# given eight requests at once held all eight for 5–8 s (benchmarks/oip_gateway.py).
-get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
+# Import the URLconf, and with it every view, while the worker starts rather than in its
+# first requests: it pulls in the drift detectors, RDF and Flower (2-3 s), and a cold worker
+# given eight requests at once held all eight for 5-8 s (benchmarks/oip_gateway.py); then
+# what the apps ask to have ready (settings.WARM_UP_ON_START).
+import_module(settings.ROOT_URLCONF)
+for path in settings.WARM_UP_ON_START:
+    import_string(path)()

@@ -166,6 +166,12 @@ def _licensing():
     return get_spdx_licensing()
 
 
+def warm_up() -> None:
+    """Load the SPDX licence index and build its tokenizer now (settings.WARM_UP_ON_START):
+    the first licence read in a process costs about 0.1 s, which a refresh would wait for."""
+    read_licence("Apache-2.0")
+
+
 @functools.cache
 def _versioned_aliases() -> dict[str, str]:
     """Folded deprecated SPDX ids → current id (``agpl-3.0`` → ``AGPL-3.0-only``).

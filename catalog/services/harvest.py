@@ -5,9 +5,13 @@ A run reads each catalog's ``.gitmodules``, then every listed module through a t
 pipeline (GitHub, then Docker Hub and publishing; ``settings.HARVEST_CONCURRENCY`` workers per
 stage), and finally withdraws the modules a catalog no longer lists. A broken or unreachable
 module is recorded (its problems, the run's errors) and keeps its last good values; an
-unreachable catalog fails the run and withdraws nothing. The database is the lock: the unique
-constraint on running HarvestRuns refuses a second run (:class:`HarvestAlreadyRunning`), and
-on PostgreSQL an advisory lock tells a live run from a dead one (``harvest_lock``).
+unreachable catalog fails the run and withdraws nothing. A run of one module (``only``: a
+refresh, a push webhook) that the database already knows takes its catalog entry from there
+(``catalog_entry``) instead of reading ``.gitmodules``, and runs in the calling thread with
+its independent requests made at once (``Context.one_module``). The database is the lock:
+the unique constraint on running HarvestRuns refuses a second run
+(:class:`HarvestAlreadyRunning`), and on PostgreSQL an advisory lock tells a live run from a
+dead one (``harvest_lock``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from catalog.sources.gitmodules import Gitmodules, parse_gitmodules
 from catalog.sources.http import HttpClient, SourceError
 from marketplace.metrics import HARVEST_DURATION, HARVEST_OUTCOMES
 
+from .catalog_entry import stored_entry
 from .harvest_lock import HarvestLock
 from .harvest_module import (
     CatalogRef,
@@ -176,9 +181,12 @@ def _fail_abandoned_runs(*, all_running_are_dead: bool) -> None:
         cutoff = timezone.now() - timedelta(hours=settings.HARVEST_STALE_RUN_HOURS)
         running = running.filter(started_at__lt=cutoff)
         why = f"still running after {settings.HARVEST_STALE_RUN_HOURS:g} hours (its process died)"
-    for run in running:
+    abandoned = list(running.only("pk", "started_at"))
+    if not abandoned:  # the usual case: one query, no write
+        return
+    for run in abandoned:
         logger.warning("harvest #%s abandoned since %s: marked failed", run.pk, run.started_at)
-    running.update(
+    HarvestRun.objects.filter(pk__in=[run.pk for run in abandoned]).update(
         status=RunStatus.FAILED,
         finished_at=timezone.now(),
         message=f"Abandoned: {why}; marked failed by the next harvest.",
@@ -300,7 +308,13 @@ def _harvest(
     catalogs: list[tuple[CatalogSpec, Gitmodules]] = []
     unreachable: list[str] = []
     jobs: list[ModuleJob] = []
-    for spec in specs:
+    known = stored_entry(specs, only) if only else None
+    if known is not None:
+        # A module the last harvest stored: its entry is in the database, the catalog's
+        # .gitmodules is not read (a new name still is, below).
+        entry, ref, position = known
+        jobs.append(ModuleJob(position or 0, entry, ref, None, False))
+    for spec in specs if known is None else ():
         try:
             ref, listing = _read_catalog(spec, github)
         except (SourceError, ValueError) as exc:
@@ -339,18 +353,23 @@ def _harvest(
     _attach_modules(jobs)
     _prefetch(jobs, github, dockerhub, client)
 
+    one = bool(only) and len(jobs) == 1
     context = Context(
         run=run,
         github=github,
         dockerhub=dockerhub,
         readme_max_bytes=settings.README_MAX_BYTES,
         force=force,
+        one_module=one,
     )
+    # One module: both stages in this thread (no pools to start, no connections to open),
+    # its requests made concurrently inside them (Context.one_module).
+    workers = (1, 1) if one else (settings.HARVEST_CONCURRENCY, settings.HARVEST_CONCURRENCY)
     pipeline: Pipeline[ModuleJob] = Pipeline(
         first=lambda job: read_github(job, context),
         second=lambda job: read_dockerhub_and_publish(job, context),
         on_error=record_crash,
-        workers=(settings.HARVEST_CONCURRENCY, settings.HARVEST_CONCURRENCY),
+        workers=workers,
         names=("harvest-github", "harvest-dockerhub"),
     )
     touched: list[int] = []
@@ -366,7 +385,8 @@ def _harvest(
             progress(Progress(done, total, job.name, job.result, _detail(job)))
     _reset_broken_connection(unless_usable=True)  # idle through the pipeline: still there?
     _mark_harvested(touched, confirmed, run)
-    _record_positions(jobs)
+    if known is None:  # the listing was read: each module's place in it
+        _record_positions(jobs)
     if not only:
         _withdraw(run, catalogs, progress)
         # Other sources after the AI4OS modules, so their records can join those modules.

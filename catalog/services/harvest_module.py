@@ -29,6 +29,7 @@ from catalog.sources.dockerhub import DockerFacts, DockerHubSource, ImageRef, pa
 from catalog.sources.github import GitHubSource, RepoFile, RepoFiles, RepoState
 from catalog.sources.gitmodules import Submodule
 from catalog.sources.http import SourceError
+from catalog.sources.pending import Pending
 
 from .publish import ProvenanceSource, publish_upstream
 
@@ -71,6 +72,7 @@ class ModuleJob:
     notes: list[dict] = dataclasses.field(default_factory=list)
     # Stage two
     docker: DockerFacts | None = None
+    docker_early: tuple[str, Pending[DockerFacts]] | None = None  # (image, its facts being read)
     docker_problems: list[dict] = dataclasses.field(default_factory=list)
     result: str = ""  # new | updated | unchanged | invalid | unreachable
     problems: list[dict] = dataclasses.field(default_factory=list)
@@ -95,19 +97,29 @@ class Context:
     dockerhub: DockerHubSource
     readme_max_bytes: int
     force: bool
+    # A refresh of one module: its independent requests are made at once (Pending), the
+    # branch head and metadata file read last time are asked for before they are known to
+    # be needed. A full harvest keeps one request in flight per worker.
+    one_module: bool = False
 
 
 # --- stage one: GitHub ---------------------------------------------------------------------------
 def read_github(job: ModuleJob, ctx: Context) -> None:
     job.state = job.outcome = job.files = None
     job.metadata_unchanged, job.failure, job.notes = False, "", []
+    module = job.module
+    if ctx.one_module:
+        _start_dockerhub(job, ctx)
     try:
-        job.state = ctx.github.repo_state(job.entry.full_name, job.entry.branch)
+        job.state = ctx.github.repo_state(
+            job.entry.full_name,
+            job.entry.branch,
+            known_branch=module.branch if ctx.one_module and module is not None else "",
+        )
     except SourceError as exc:
         job.failure = f"Could not read {job.entry.repository_url}: {exc}"
         return
     job.notes = [p.as_dict() for p in job.state.notes]
-    module = job.module
     if (
         not ctx.force
         and module is not None
@@ -119,7 +131,13 @@ def read_github(job: ModuleJob, ctx: Context) -> None:
         job.metadata_unchanged = True
         return
     try:
-        job.files = ctx.github.repo_files(job.state, readme_max_bytes=ctx.readme_max_bytes)
+        job.files = ctx.github.repo_files(
+            job.state,
+            readme_max_bytes=ctx.readme_max_bytes,
+            previous_commit=module.source_commit if module is not None else "",
+            likely=[module.metadata_file] if module is not None else [],
+            concurrent=ctx.one_module,
+        )
     except SourceError as exc:
         job.failure = f"Could not read the files of {job.entry.repository_url}: {exc}"
         return
@@ -152,6 +170,9 @@ def read_dockerhub_and_publish(job: ModuleJob, ctx: Context) -> None:
     job.docker, job.docker_problems, job.problems, job.touched_only = None, [], [], False
     if job.state is not None and not job.failure:
         _read_dockerhub(job, ctx)
+    if job.docker_early is not None:  # GitHub failed: the run still counts its requests
+        job.docker_early[1].wait()
+        job.docker_early = None
     _publish(job, ctx)
 
 
@@ -178,8 +199,22 @@ def dockerhub_image(reference: str) -> tuple[ImageRef | None, dict | None]:
     return image, None
 
 
+def _start_dockerhub(job: ModuleJob, ctx: Context) -> None:
+    """Read the image the module had while GitHub is read (its metadata may name another,
+    which is then read after it)."""
+    job.docker_early = None
+    reference = job.module.docker_image if job.module is not None else ""
+    image = dockerhub_image(reference)[0] if reference else None
+    if image is not None:
+        job.docker_early = (reference, Pending(lambda: ctx.dockerhub.image_facts(image)))
+
+
 def _read_dockerhub(job: ModuleJob, ctx: Context) -> None:
+    early, job.docker_early = job.docker_early, None
     reference = _image_of(job)
+    if early is not None and early[0] != reference:
+        early[1].wait()
+        early = None
     if not reference:
         return
     image, problem = dockerhub_image(reference)
@@ -187,7 +222,7 @@ def _read_dockerhub(job: ModuleJob, ctx: Context) -> None:
         job.docker_problems.append(problem)
         return
     try:
-        job.docker = ctx.dockerhub.image_facts(image)
+        job.docker = early[1].result() if early is not None else ctx.dockerhub.image_facts(image)
     except SourceError as exc:
         job.docker_problems.append(
             _docker_problem(f"Docker Hub has no readable facts for {image.name}: {exc}")

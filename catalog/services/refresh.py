@@ -3,18 +3,21 @@
 `PUT /v1/catalog/{kind}/refresh?item_name=NAME` (PAPI's route, called by the module's CI)
 and GitHub push webhooks use it. The harvest reads only the catalogs of that kind and only
 that module, with the stored validators, so an unchanged module costs conditional requests
-alone. It runs in its own thread with its own database connection (a harvest never runs
-inside a request's transaction); the caller waits up to `timeout` seconds, and a slower
-harvest goes on and publishes when it is done.
+alone. It runs on one of a few long-lived threads with their own database connections (a
+harvest never runs inside a request's transaction); the caller waits up to `timeout`
+seconds, and a slower harvest goes on and publishes when it is done. The threads outlive
+each refresh so that their connections do too (CONN_MAX_AGE, as for requests): a new
+connection is a new PostgreSQL backend, whose first queries on each table are the slowest.
 """
 
 from __future__ import annotations
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as StillRunning
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections
 
 from catalog.models import HarvestRun, ModuleRevision
 
@@ -53,27 +56,28 @@ def catalogs_of(kind: str) -> list[CatalogSpec]:
     return [spec for spec in specs if spec.kind == kind]
 
 
+# One harvest runs at a time (the lock); a second thread answers a concurrent refresh at
+# once (HarvestAlreadyRunning: queued) while the first is still reading.
+_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="refresh")
+
+
 def refresh_item(*, kind: str, name: str, trigger: str, timeout: float) -> RefreshOutcome:
     """Harvest `name` alone and say what changed. Raises HarvestAlreadyRunning when another
     harvest holds the lock (it will read the module itself)."""
-    done: dict[str, object] = {}
 
-    def work() -> None:
+    def work() -> HarvestRun:
+        close_old_connections()  # as a request starts: drop a connection gone bad or too old
         try:
-            done["run"] = harvest(catalogs=catalogs_of(kind), only=name, trigger=trigger)
-        except BaseException as exc:  # handed to the waiting request
-            done["error"] = exc
+            return harvest(catalogs=catalogs_of(kind), only=name, trigger=trigger)
         finally:
-            connection.close()
+            close_old_connections()  # as a request ends: kept for CONN_MAX_AGE seconds
 
-    worker = threading.Thread(target=work, name=f"refresh-{name}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
+    running = _threads.submit(work)
+    try:
+        run = running.result(timeout)  # raises HarvestAlreadyRunning, or a bug the caller logs
+    except StillRunning:
         return RefreshOutcome(name, finished=False)
-    if isinstance(done.get("error"), BaseException):
-        raise done["error"]  # HarvestAlreadyRunning, or a bug the caller logs
-    return describe(name, done["run"])
+    return describe(name, run)
 
 
 def describe(name: str, run: HarvestRun) -> RefreshOutcome:

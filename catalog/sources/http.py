@@ -256,6 +256,19 @@ class HttpClient:
         self.stats.add(cache_hits=1)
         return _from_cache(entry, requested=False)
 
+    def same_body(self, url: str, source: Fetched) -> Fetched:
+        """``source``'s body as the body of ``url``, an immutable URL known to serve the same
+        bytes (the same git blob at another commit): kept for ``url`` with no request."""
+        # Downloaded when the source was; confirmed now (git names content by its hash).
+        now = timezone.now()
+        entry = CachedResponse(
+            url, "", "", source.content_type, source.body, source.fetched_at, now
+        )
+        if self.cache is not None:
+            self.cache.store(entry)
+        self.stats.add(cache_hits=1)
+        return _from_cache(entry, requested=False)
+
     def prefetch(self, urls) -> None:
         """Load the cache entries of many URLs in a few queries (see DatabaseHttpCache)."""
         if self.cache is not None:

@@ -9,8 +9,9 @@ import json
 import uuid
 
 import pytest
+import requests
 
-from catalog.models import HarvestRun, Module
+from catalog.models import FieldProvenance, HarvestRun, Module
 from tests.factories import ModuleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,6 +90,85 @@ def test_refresh_of_one_item_harvests_it_alone_and_says_what_changed(harvested, 
         400,
         {"detail": "no-such-module is not an available module."},
     )
+
+
+def _upstream_requests(harvested) -> list[str]:
+    return [
+        f"{r.status} {r.path}"
+        for log in (harvested.github.requests, harvested.dockerhub.requests)
+        for r in log
+    ]
+
+
+def test_refreshing_a_known_module_over_http_reads_only_that_module(
+    harvested, live_server, settings
+):
+    """The refresh takes the module's catalog entry from the database: no request for the
+    catalog (its .gitmodules, its repository), at most 6 upstream requests, and the same
+    provenance as a full harvest writes."""
+    settings.PAPI_REFRESH_TOKEN = TOKEN
+    listed_before = FieldProvenance.objects.get(module__name=NAME, field="branch_declared")
+    _retitle(harvested, "Shoreline extraction, over HTTP")
+    head = harvested.github.head_sha(REPOSITORY)
+    harvested.clear_logs()
+
+    response = requests.put(
+        f"{live_server.url}/v1/catalog/modules/refresh?item_name={NAME}",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+
+    answer = response.json()
+    assert response.status_code == 200, answer
+    assert (answer["outcome"], answer["changed_fields"]) == ("updated", ["title"])
+    made = _upstream_requests(harvested)
+    assert not [line for line in made if CATALOG in line], made  # .gitmodules nor the repo
+    assert len(made) <= 6, made
+    assert answer["upstream_requests"] == len(made)
+    title = FieldProvenance.objects.get(module__name=NAME, field="title")
+    assert (title.source_kind, title.commit_sha) == ("github_file", head)
+    assert title.source_url == f"https://github.com/{REPOSITORY}/blob/{head}/ai4-metadata.yml"
+    readme = FieldProvenance.objects.get(module__name=NAME, field="readme")
+    # The README did not change: its bytes are the cached blob, its source this commit.
+    assert not [line for line in made if "README" in line], made
+    assert readme.commit_sha == head
+    listed = FieldProvenance.objects.get(module__name=NAME, field="branch_declared")
+    assert (listed.source_url, listed.commit_sha) == (
+        listed_before.source_url,
+        listed_before.commit_sha,
+    )
+    module = Module.objects.get(name=NAME)
+    assert (module.source_commit, module.title) == (head, "Shoreline extraction, over HTTP")
+    served = requests.get(f"{live_server.url}/v1/catalog/modules/{NAME}/metadata", timeout=30)
+    assert served.json()["title"] == "Shoreline extraction, over HTTP"
+
+
+def test_refreshing_a_name_the_database_does_not_know_reads_the_catalog(
+    harvested, live_server, settings
+):
+    settings.PAPI_REFRESH_TOKEN = TOKEN
+    files = harvested.github.corpus.get(REPOSITORY).head.files
+    harvested.github.add_repo("ai4os-hub/brand-new-module", dict(files))
+    gitmodules = harvested.github.corpus.get(CATALOG).head.files[".gitmodules"].decode()
+    harvested.github.set_file(
+        CATALOG,
+        ".gitmodules",
+        gitmodules
+        + '[submodule "brand-new-module"]\n\tpath = brand-new-module\n'
+        + "\turl = https://github.com/ai4os-hub/brand-new-module\n",
+    )
+    harvested.clear_logs()
+
+    response = requests.put(
+        f"{live_server.url}/v1/catalog/modules/refresh?item_name=brand-new-module",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+
+    assert (response.status_code, response.json()["outcome"]) == (200, "new"), response.json()
+    assert harvested.github.requests.count(r"/modules-catalog/.*\.gitmodules$") == 1
+    listed = FieldProvenance.objects.get(module__name="brand-new-module", field="branch_declared")
+    assert listed.source_url.startswith(f"https://github.com/{CATALOG}/blob/")
 
 
 @pytest.fixture

@@ -44,7 +44,8 @@ def _pick(harvested) -> Module:
 
 
 def _new_commit(github, module: Module, **changes) -> None:
-    """A new upstream commit (new SHA: nothing cached), optionally changing metadata keys."""
+    """A new upstream commit (new SHA: its tree is read again, the metadata file downloaded;
+    files whose blob did not change come from the cache), optionally changing metadata keys."""
     text = github.corpus.get(module.repository).head.files["ai4-metadata.yml"].decode()
     doc = yaml.safe_load(text)
     doc.update(changes)
@@ -188,6 +189,8 @@ def test_a_readme_far_larger_than_announced_is_cut_off_with_bounded_memory(harve
     settings.README_MAX_BYTES = 256 * 1024
     module = _pick(harvested)
     _new_commit(harvested.github, module)
+    # An edited README: a new blob, so it is downloaded (an unchanged one is not).
+    harvested.github.set_file(module.repository, module.readme_path, "# Edited\n")
     huge = b"# big\n" + b"A" * (40 * 1024 * 1024)  # the tree says a few kB; the body is 40 MB
     harvested.github.fail_next(
         rf"^/raw/{re.escape(module.repository)}/[0-9a-f]+/README", 200, body=huge, headers={}
