@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -34,7 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._stack import PYTHON, gunicorn, manage, production_env  # noqa: E402
+from benchmarks._stack import (  # noqa: E402
+    celery_worker,
+    gunicorn,
+    manage,
+    production_env,
+)
 from benchmarks.harvest_920 import CATALOG, Fakes, create_database  # noqa: E402
 
 NAME = "socib-shoreline-extraction"
@@ -96,31 +100,10 @@ def main() -> None:
         PAPI_REFRESH_TOKEN=TOKEN,
         GITHUB_WEBHOOK_SECRET=SECRET,
     )
-    worker = None
     try:
         manage("migrate", "--noinput", env=env)
         manage("harvest", env=env)
-        worker = subprocess.Popen(  # noqa: S603
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "marketplace",
-                "worker",
-                "-Q",
-                "harvest",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "WARNING",
-                "-n",
-                f"bench-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        with gunicorn(env, workers=2, threads=4) as base:
+        with celery_worker(env, "harvest"), gunicorn(env, workers=2, threads=4) as base:
             for _ in range(4):  # warm both workers: the prepared answer exists before the change
                 served_title(base)
 
@@ -207,9 +190,6 @@ def main() -> None:
             f"(answer {pushed.status_code} {pushed.json().get('status')})"
         )
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
         fakes.stop()
         _drop(database_url)
 
