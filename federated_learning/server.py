@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from flwr.common import Parameters, parameters_to_ndarrays
+from flwr.common import EvaluateIns, Parameters, parameters_to_ndarrays
 from flwr.common.grpc import generic_create_grpc_server
 from flwr.proto.transport_pb2_grpc import add_FlowerServiceServicer_to_server
 from flwr.server import Server, ServerConfig
@@ -433,7 +433,7 @@ class RecordingStrategy(Strategy):
         self.progress = progress
         self.audit_dir = audit_dir
         self._before: list | None = None
-        self._fitted: set[str] | None = None
+        self._fitted: list | None = None
 
     def __repr__(self) -> str:
         return f"Recording({self.inner!r})"
@@ -452,7 +452,7 @@ class RecordingStrategy(Strategy):
         return instructions
 
     def aggregate_fit(self, server_round, results, failures):
-        self._fitted = {proxy.cid for proxy, _ in results}
+        self._fitted = [proxy for proxy, _ in results]
         if self.audit_dir:
             _audit(self.audit_dir, server_round, results)
         aggregated, metrics = self.inner.aggregate_fit(server_round, results, failures)
@@ -462,11 +462,13 @@ class RecordingStrategy(Strategy):
         return aggregated, metrics
 
     def configure_evaluate(self, server_round, parameters, client_manager):
-        instructions = self.inner.configure_evaluate(server_round, parameters, client_manager)
         if self.progress.settings.values["secagg"] and self._fitted is not None:
-            # A client that dropped out of the round is not asked to evaluate: Flower's
-            # evaluation waits for every reply without a deadline.
-            instructions = [(c, ins) for c, ins in instructions if c.cid in self._fitted]
+            # The clients whose masked update is in the aggregate evaluate it; not one that
+            # dropped out of the round: Flower's evaluation waits for every reply without a
+            # deadline, and its sampling would wait for the minimum number of clients.
+            instructions = [(proxy, EvaluateIns(parameters, {})) for proxy in self._fitted]
+        else:
+            instructions = self.inner.configure_evaluate(server_round, parameters, client_manager)
         announced = announcement(self.progress.settings.values) | {"aix.round": server_round}
         for _client, evaluate_ins in instructions:
             evaluate_ins.config.update(announced)
