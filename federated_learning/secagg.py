@@ -208,6 +208,7 @@ def leave_at_stage_mod(msg: Message, context: Context, call_next):
     if stage and configs is not None and configs.get(Key.STAGE) == stage:
         print(f"Leaving the run at the SecAgg+ stage {stage!r}.", flush=True)
         os.kill(int(os.environ[CLIENT_PID]), signal.SIGKILL)
+        os.kill(os.getppid(), signal.SIGKILL)  # its SuperExec, which started this process
         sys.exit(1)
     return call_next(msg, context)
 
