@@ -50,6 +50,8 @@ class FederatedInfo:
         parts += ["--token", self.token, "--shard", shard]
         if not self.tls:
             parts.append("--insecure")
+        if self.options.get("secagg"):
+            parts.append("--secure-aggregation")  # the server runs Flower's SecAgg+ runtime
         return shlex.join(parts)
 
     @staticmethod
