@@ -71,9 +71,8 @@ def main() -> None:
     )
     for clients in (3, 10):
         base = measure({}, clients, args.rounds, args.padding)
-        print(
-            f"  {clients:>2} clients, plain FedAvg (legacy server)   {base * 1000:9.1f} ms per round"
-        )
+        label = "plain FedAvg (legacy server)"
+        print(f"  {clients:>2} clients, {label:<32} {base * 1000:9.1f} ms per round")
         settings = secagg(clients)
         median = measure(settings, clients, args.rounds, args.padding)
         print(
