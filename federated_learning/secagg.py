@@ -112,6 +112,7 @@ server_app = ServerApp()
 def run_server(grid: Grid, context: Context) -> None:
     # Imported here: the server module imports this one's runtime to start it.
     from federated_learning.server import (
+        BudgetExhausted,
         Progress,
         RecordingClientManager,
         RecordingStrategy,
@@ -141,7 +142,8 @@ def run_server(grid: Grid, context: Context) -> None:
     try:
         workflow(grid, legacy)
     except Exception as exc:
-        progress.finish(error=str(exc) if isinstance(exc, SecureAggregationFailed) else repr(exc))
+        said = isinstance(exc, SecureAggregationFailed | BudgetExhausted)  # a message for people
+        progress.finish(error=str(exc) if said else f"{type(exc).__name__}: {exc}")
         raise
     progress.finish()
 
