@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from django.template.loader import render_to_string
 
 from deployments.models import Deployment
 from federated_learning import model
 from federated_learning.options import job_env
 from federated_learning.server import ConfigError, ServerSettings
+from federated_learning.services import FederatedInfo
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.federated_learning.test_flow import TOOL, federated_form
 from tests.fixtures.flower_loopback import run_federated
@@ -66,10 +68,10 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.allclose(a, b, atol=TOLERANCE))
 
 
-pytestmark_slow = pytest.mark.slow
+slow = pytest.mark.slow
 
 
-@pytestmark_slow
+@slow
 def test_with_secure_aggregation_the_strategy_receives_only_the_aggregate(tmp_path):
     updates = [trained(i) for i in range(1, CLIENTS + 1)]
     average = mean_of(range(1, CLIENTS + 1))
@@ -112,9 +114,18 @@ def test_with_secure_aggregation_the_strategy_receives_only_the_aggregate(tmp_pa
     announced = "secure aggregation on (SecAgg+, 3 shares, threshold 2)"
     assert all(announced in c.stdout for c in run.clients), run.clients[0].stdout
     assert all("the server has finished the run" in c.stdout for c in run.clients)
+    # The deployment's page states it, as the server did.
+    panel = render_to_string(
+        "federated_learning/_panel.html",
+        {"fed": FederatedInfo(status=run.status), "rounds": run.status["rounds"], "commands": []},
+    )
+    assert (
+        "Secure aggregation</dt><dd data-fed-secagg>on (SecAgg+, 3 shares per client, 2 to "
+        "rebuild one): the server sees only the sum of the clients' updates"
+    ) in panel.replace("&#x27;", "'")
 
 
-@pytestmark_slow
+@slow
 def test_a_client_dropping_out_within_the_threshold_does_not_stop_the_round(tmp_path):
     # Client 3 shares its keys, then vanishes before sending its masked update: the other
     # two hold 2 of its 3 shares (the threshold), enough to remove its masks from the sum.
@@ -138,7 +149,7 @@ def test_a_client_dropping_out_within_the_threshold_does_not_stop_the_round(tmp_
     assert all(_close(s, mean_of([1, 2])) for s in seen)
 
 
-@pytestmark_slow
+@slow
 def test_dropouts_beyond_the_threshold_fail_the_round_with_a_clear_message():
     leave = [*CLIENT_ARGS, "--leave-at-stage", "collect_masked_vectors"]
     run = run_federated(
@@ -258,6 +269,13 @@ def test_good_secure_aggregation_settings_are_kept_and_reach_the_job(client, too
     assert flower["secagg"] is True and flower["secagg_num_shares"] == 3
     env = job_env(flower, "t0ken")
     assert env["SECAGG"] == "True" and env["SECAGG_RECONSTRUCTION_THRESHOLD"] == "2"
+
+
+def test_the_pages_join_command_joins_with_secure_aggregation_when_it_is_on():
+    info = FederatedInfo(address="127.0.0.1:5000", token="t0ken", tls=False)
+    assert "--secure-aggregation" not in info.client_command()
+    info.options = {"secagg": True}
+    assert info.client_command("2/3").endswith("--shard 2/3 --insecure --secure-aggregation")
 
 
 def test_the_server_refuses_a_bad_secure_aggregation_environment_naming_the_variable():
