@@ -247,7 +247,7 @@ def _stop(process: subprocess.Popen) -> None:
         return
     try:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+        process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -311,6 +311,35 @@ def _exit(done: dict[str, Any]) -> None:
     os._exit(code)  # the SuperNode's loop has no way out; its SuperExec follows its parent
 
 
+# A method no server implements: the gate answers it UNAUTHENTICATED for a wrong token and
+# otherwise passes it on, and the SuperLink answers UNIMPLEMENTED.
+TOKEN_CHECK = "/aix.federated.TokenCheck/Check"  # noqa: S105 - a method name
+
+
+def check_token(address: str, token: str, insecure: bool, wait: float) -> grpc.StatusCode:
+    """Ask the server's gate whether it takes this token, before becoming a SuperNode: Flower's
+    SuperNode meets a refusal (UNAUTHENTICATED) by stopping itself quietly, exit status 0,
+    which would tell a site's operator nothing."""
+    credentials = None if insecure else grpc.ssl_channel_credentials()
+    deadline = time.monotonic() + wait
+    while True:
+        channel = (
+            grpc.insecure_channel(address)
+            if credentials is None
+            else grpc.secure_channel(address, credentials)
+        )
+        with channel:
+            call = channel.unary_unary(TOKEN_CHECK)
+            try:
+                call(b"", metadata=[("authorization", f"Bearer {token}")], timeout=10)
+                return grpc.StatusCode.OK
+            except grpc.RpcError as exc:
+                code = exc.code()
+        if code != grpc.StatusCode.UNAVAILABLE or time.monotonic() > deadline:
+            return code
+        time.sleep(1.0)
+
+
 def join(args, node_config: dict[str, Any]) -> int:
     """Take part in a SecAgg+ run as one SuperNode; the client's exit code."""
     from flwr.common.constant import TRANSPORT_TYPE_GRPC_RERE
@@ -318,6 +347,13 @@ def join(args, node_config: dict[str, Any]) -> int:
 
     from federated_learning.client import REFUSED, UNREACHABLE
 
+    checked = check_token(args.address, args.token, args.insecure, args.wait)
+    if checked == grpc.StatusCode.UNAUTHENTICATED:
+        print("The server refused the token: check --token.", file=sys.stderr)
+        return REFUSED
+    if checked == grpc.StatusCode.UNAVAILABLE:
+        print(f"Could not reach the server at {args.address}.", file=sys.stderr)
+        return UNREACHABLE
     work = Path(tempfile.mkdtemp(prefix="aix-fl-client-"))
     state_file = work / "state.json"
     env = flower_env(

@@ -152,10 +152,20 @@ def test_a_client_dropping_out_within_the_threshold_does_not_stop_the_round(tmp_
 @slow
 def test_dropouts_beyond_the_threshold_fail_the_round_with_a_clear_message():
     leave = [*CLIENT_ARGS, "--leave-at-stage", "collect_masked_vectors"]
+    # A fourth client comes with a wrong token: refused at the gate, it never joins.
+    wrong_token = ["--token", "not-the-token"]
     run = run_federated(
-        SECAGG, CLIENTS, [CLIENT_ARGS, leave, leave], timeout=300, server_env=STAGE_TIMEOUT
+        SECAGG,
+        CLIENTS + 1,
+        [CLIENT_ARGS, leave, leave, wrong_token],
+        timeout=300,
+        server_env=STAGE_TIMEOUT,
     )
+    refused = run.clients[3]
+    assert refused.returncode == 3, refused
+    assert "The server refused the token" in refused.stderr
     status = run.status
+    assert status["refused_connections"] >= 1
     assert status["state"] == "failed"
     assert status["error"] == (
         "Secure aggregation failed while collecting masked updates: 2 of 3 clients dropped "
