@@ -15,6 +15,11 @@ budget cap) and refuses to train when that is weaker than its own requirements
 client-side clipping it clips its update itself (Flower's clipping functions, as its
 fixedclipping_mod / adaptiveclipping_mod do); with local DP it clips and adds Gaussian noise
 itself before sending (as Flower's LocalDpMod does), so the server never sees the raw update.
+
+With --secure-aggregation (the page's command ends with it when the server runs SecAgg+) the
+client joins Flower's message-based runtime instead: it becomes a SuperNode whose ClientApp
+trains the same shard behind Flower's secaggplus_mod (federated_learning.secagg and
+secagg_runtime), with the same checks and exit codes.
 """
 
 from __future__ import annotations
