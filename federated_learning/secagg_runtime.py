@@ -308,7 +308,23 @@ def _exit(done: dict[str, Any]) -> None:
         code = UNREACHABLE
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)  # the SuperNode's loop has no way out; its SuperExec follows its parent
+    _end_children()
+    os._exit(code)  # the SuperNode's loop has no way out
+
+
+def _end_children() -> None:
+    """End the SuperExec the SuperNode started: left alone it notices its parent is gone only
+    after minutes of reconnection attempts, holding this client's output open meanwhile."""
+    for listing in Path("/proc/self/task").glob("*/children"):  # Linux; elsewhere it follows
+        try:
+            pids = [int(pid) for pid in listing.read_text().split()]
+        except (OSError, ValueError):
+            continue
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 # A method no server implements: the gate answers it UNAUTHENTICATED for a wrong token and

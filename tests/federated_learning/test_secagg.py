@@ -294,3 +294,53 @@ def test_the_server_refuses_a_bad_secure_aggregation_environment_naming_the_vari
     }
     with pytest.raises(ConfigError, match="^SECAGG_RECONSTRUCTION_THRESHOLD: The reconstruction"):
         ServerSettings.from_env(env)
+
+
+# -- end to end: the deploy form, the sandbox Nomad, the page's commands ----------------------
+@slow
+def test_deploy_with_secure_aggregation_and_join_with_the_page_commands(
+    client, transactional_db, deploy_settings, nomad, start_worker
+):
+    from tests.federated_learning.test_flow import (
+        commands_on_page,
+        deployment_token,
+        federated,
+        finished,
+        run_client,
+    )
+    from tests.fixtures.deploy import wait_for
+
+    start_worker()
+    user = DeployerFactory()
+    ModuleFactory(tool=True, name=TOOL, title="Federated learning server")
+    client.force_login(user)
+    page = client.get(f"/deployments/new/{TOOL}/")
+    response = client.post(
+        f"/deployments/new/{TOOL}/",
+        federated_form(page.context["form"]["token"].value(), **ON, flower_rounds=1),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    deployment = Deployment.objects.get(owner=user)
+    info = wait_for(lambda: (i := federated(client, deployment)) and i["status"] and i, timeout=90)
+    assert info["status"]["secure_aggregation"] is True
+    commands = commands_on_page(client.get(f"/deployments/{deployment.pk}/").content.decode())
+    assert [c[c.index("--shard") + 1] for c in commands] == ["1/3", "2/3", "3/3"]
+    assert all(c[-1] == "--secure-aggregation" for c in commands)
+    assert commands[0][commands[0].index("--token") + 1] == deployment_token(deployment)
+
+    processes = [run_client(command) for command in commands]
+    for process in processes:
+        code, output = finished(process, timeout=240)
+        assert code == 0, output[-3000:]
+        assert "secure aggregation on (SecAgg+, 3 shares, threshold 2)" in output
+    status = wait_for(
+        lambda: (s := federated(client, deployment)["status"]) and s["state"] == "finished" and s,
+        timeout=60,
+    )
+    assert status["completed_rounds"] == 1 and status["rounds"][0]["fit_clients"] == 3
+    page = client.get(f"/deployments/{deployment.pk}/").content.decode()
+    assert "Finished: 1 of 1 rounds completed." in page
+    assert "on (SecAgg+, 3 shares per client, 2 to rebuild one)" in page
+
+    client.post(f"/deployments/{deployment.pk}/delete/")
+    wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=90)
