@@ -24,7 +24,7 @@ def federated_options() -> ModuleType:
 def privacy_statement(values: dict[str, Any]) -> dict[str, Any]:
     """The guarantees a federated-server deployment's options give, as its citation record
     states them: the DP settings, the budget ε at δ its rounds spend (None without DP) and the
-    cap, and secure aggregation (not offered)."""
+    cap, and secure aggregation (SecAgg+) on or off."""
     flower = federated_options()
     merged = {**flower.defaults(), **(values or {})}
     budget = flower.budget(merged)
@@ -37,5 +37,5 @@ def privacy_statement(values: dict[str, Any]) -> dict[str, Any]:
         "dp_clipping": merged["dp_clipping"] if merged["dp"] else None,
         "local_dp": bool(merged["local_dp"]),
         "privacy_budget": budget.as_dict() if budget else None,
-        "secure_aggregation": False,
+        "secure_aggregation": bool(merged.get("secagg")),
     }

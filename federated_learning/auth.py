@@ -17,6 +17,7 @@ import grpc
 # gRPC health checks carry no token (load balancers probe them).
 _OPEN_METHODS = ("/grpc.health.v1.Health/",)
 REFUSED_MESSAGE = "Invalid or missing federated-server token."
+_NO_DEADLINE = 1e9  # seconds: beyond this, a call's "time remaining" means it has no deadline
 
 
 def _aborting_handler(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
@@ -101,3 +102,58 @@ class BearerTokenClientInterceptor(
 
     def intercept_stream_unary(self, continuation, client_call_details, request_iterator):
         return continuation(self._details(client_call_details), request_iterator)
+
+
+class TokenGate(grpc.GenericRpcHandler):
+    """A gRPC front door that checks the bearer token and forwards every unary call, as raw
+    bytes, to `upstream` (secure aggregation: Flower's SuperLink listens on loopback only and
+    has no hook for our per-deployment token, so its Fleet API is reached through this gate).
+    The token is not passed on; every other metadata entry is, both ways, so Flower's own
+    runtime-version checks work through it. Health checks and refusals as in
+    BearerTokenServerInterceptor."""
+
+    def __init__(
+        self,
+        upstream: grpc.Channel,
+        token: str,
+        on_refused: Callable[[str], None] | None = None,
+    ) -> None:
+        if not token:
+            raise ValueError("the federated server needs a non-empty token")
+        self._upstream = upstream
+        self._expected = f"Bearer {token}".encode()
+        self._on_refused = on_refused
+
+    def service(self, handler_call_details):
+        method = handler_call_details.method or ""
+        metadata = list(handler_call_details.invocation_metadata or ())
+        given = str(dict(metadata).get("authorization", "")).encode()
+        if not method.startswith(_OPEN_METHODS) and not hmac.compare_digest(given, self._expected):
+            if self._on_refused is not None:
+                self._on_refused(method)
+            return grpc.unary_unary_rpc_method_handler(_refuse)
+        forward = self._upstream.unary_unary(method)  # no (de)serializers: bytes pass through
+        passed_on = [(k, v) for k, v in metadata if k != "authorization"]
+
+        def relay(request: bytes, context: grpc.ServicerContext) -> bytes:
+            # gRPC reports a call without a deadline as ~9e18 s remaining, which as a timeout
+            # overflows into an immediate DEADLINE_EXCEEDED: pass no deadline then.
+            remaining = context.time_remaining()
+            try:
+                response, call = forward.with_call(
+                    request,
+                    timeout=remaining if remaining < _NO_DEADLINE else None,
+                    metadata=passed_on,
+                )
+            except grpc.RpcError as exc:
+                context.set_trailing_metadata(tuple(exc.trailing_metadata() or ()))
+                context.abort(exc.code(), exc.details() or "")
+            context.send_initial_metadata(tuple(call.initial_metadata() or ()))
+            context.set_trailing_metadata(tuple(call.trailing_metadata() or ()))
+            return response
+
+        return grpc.unary_unary_rpc_method_handler(relay)
+
+
+def _refuse(_request, context: grpc.ServicerContext):
+    context.abort(grpc.StatusCode.UNAUTHENTICATED, REFUSED_MESSAGE)

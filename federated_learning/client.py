@@ -15,6 +15,11 @@ budget cap) and refuses to train when that is weaker than its own requirements
 client-side clipping it clips its update itself (Flower's clipping functions, as its
 fixedclipping_mod / adaptiveclipping_mod do); with local DP it clips and adds Gaussian noise
 itself before sending (as Flower's LocalDpMod does), so the server never sees the raw update.
+
+With --secure-aggregation (the page's command ends with it when the server runs SecAgg+) the
+client joins Flower's message-based runtime instead: it becomes a SuperNode whose ClientApp
+trains the same shard behind Flower's secaggplus_mod (federated_learning.secagg and
+secagg_runtime), with the same checks and exit codes.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class Requirements:
     min_noise_multiplier: float = 0.0
     max_epsilon: float | None = None
     client_clipping: bool = False
+    secure_aggregation: bool = False
 
     def problems(self, announced: dict) -> list[str]:
         found = []
@@ -83,6 +89,8 @@ class Requirements:
             clipping.startswith("client") or announced.get("aix.local_dp")
         ):
             found.append(f"clipping on this client is required but the server clips ({clipping})")
+        if self.secure_aggregation and not announced.get("aix.secure_aggregation"):
+            found.append("secure aggregation is required but the server runs without it")
         return found
 
 
@@ -126,9 +134,15 @@ def describe(announced: dict) -> str:
         if planned is not None
         else "no privacy budget"
     )
+    secure = (
+        f"secure aggregation on (SecAgg+, {announced.get('aix.secagg_num_shares')} shares, "
+        f"threshold {announced.get('aix.secagg_threshold')})"
+        if announced.get("aix.secure_aggregation")
+        else "secure aggregation off"
+    )
     return (
         f"The server announced: strategy {announced.get('aix.strategy')}; {central}; {local}; "
-        f"{budget}; secure aggregation off."
+        f"{budget}; {secure}."
     )
 
 
@@ -231,6 +245,29 @@ def _with_token(token: str) -> None:
     connection.create_channel = create_channel
 
 
+def _join_secure(args) -> int:
+    """SecAgg+ runs on Flower's message-based runtime: this client becomes a SuperNode, whose
+    ClientApp (federated_learning.secagg) trains the same shard with the same checks."""
+    from federated_learning import secagg_runtime
+
+    index, count = args.shard
+    node_config: dict = {
+        "shard-index": index,
+        "shard-count": count,
+        "epochs": args.epochs,
+        "learning-rate": args.learning_rate,
+        "padding": max(0, args.padding),
+        "require-dp": args.require_dp,
+        "min-noise-multiplier": args.min_noise_multiplier,
+        "require-client-clipping": args.require_client_clipping,
+    }
+    if args.max_epsilon is not None:
+        node_config["max-epsilon"] = args.max_epsilon
+    if args.leave_at_stage:
+        node_config["leave-at-stage"] = args.leave_at_stage
+    return secagg_runtime.join(args, node_config)
+
+
 def parse_shard(text: str) -> tuple[int, int]:
     try:
         index, count = (int(part) for part in text.split("/", 1))
@@ -281,7 +318,15 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="a dataset this site trains on, by DOI or https URL (repeatable); printed to cite",
     )
+    parser.add_argument(
+        "--secure-aggregation",
+        action="store_true",
+        help="join a server that runs secure aggregation (SecAgg+): this client masks its "
+        "update so that the server only sees the sum of all clients' updates",
+    )
     parser.add_argument("--padding", type=int, default=0, help=argparse.SUPPRESS)
+    # Fault injection for the dropout checks (secagg.leave_at_stage_mod).
+    parser.add_argument("--leave-at-stage", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for dataset in args.dataset:
         # This site's data stays here; the line is what its operators cite for the run.
@@ -303,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         requirements=requirements,
         padding=max(0, args.padding),
     )
+    if args.secure_aggregation:
+        return _join_secure(args)
     _with_token(args.token)
     deadline = time.monotonic() + args.wait
     while True:

@@ -269,6 +269,30 @@ OPTIONS: dict[str, Option] = {
         description="Local DP: each client's ε per round, above 0 and at most 1 (at δ above).",
         kind=float,
     ),
+    "secagg": Option(
+        "Secure aggregation (SecAgg+)",
+        False,
+        options=(True, False),
+        description="The clients mask their updates so that the server only ever sees their "
+        "sum (Flower's SecAgg+ workflow and client mod); clients join with "
+        "--secure-aggregation. FedAvg, FedProx, FedAvgM and the adaptive strategies.",
+        kind=bool,
+    ),
+    "secagg_num_shares": Option(
+        "Shares per client (SecAgg+)",
+        3,
+        (3, None),
+        description="Each client's secret is split among this many clients (itself and its "
+        "neighbours): an odd number, at most the minimum (fit).",
+    ),
+    "secagg_reconstruction_threshold": Option(
+        "Reconstruction threshold (SecAgg+)",
+        2,
+        (2, None),
+        description="Shares needed to rebuild a secret, below the shares per client: a round "
+        "survives up to shares − threshold dropouts among a client's neighbours; fewer "
+        "colluding clients than this cannot unmask anyone.",
+    ),
 }
 
 
@@ -326,6 +350,9 @@ ENV_NAMES = {
     "epsilon_cap": "DP_EPSILON_CAP",
     "local_dp": "LOCAL_DP",
     "local_epsilon": "LOCAL_EPSILON",
+    "secagg": "SECAGG",
+    "secagg_num_shares": "SECAGG_NUM_SHARES",
+    "secagg_reconstruction_threshold": "SECAGG_RECONSTRUCTION_THRESHOLD",
 }
 
 
@@ -388,6 +415,8 @@ def validate(values: dict[str, Any], *, check_budget: bool = True) -> dict[str, 
         errors["local_epsilon"] = "The local ε per round must be above 0 and at most 1."
     if v["dp"]:
         _validate_central_dp(v, strategy, errors)
+    if v["secagg"]:
+        _validate_secagg(v, strategy, errors)
     if check_budget and (v["dp"] or v["local_dp"]) and not errors:
         spent = budget(v)
         if spent is not None and spent.epsilon > spent.cap:
@@ -422,6 +451,49 @@ def _validate_central_dp(v: dict[str, Any], strategy: str, errors: dict[str, str
                 f"multiplier below {limit:g} (Flower spends part of it on the clipped count); "
                 "use fixed clipping or more clients."
             )
+
+
+# SecAgg+ hands the strategy the clients' weighted average, never the updates themselves: the
+# strategies that start from that average. Median, trimmed mean and Krum need the individual
+# updates, which is exactly what secure aggregation hides.
+SECAGG_STRATEGIES = ("fedavg", "fedprox", "fedavgm", *ADAPTIVE)
+
+
+def _validate_secagg(v: dict[str, Any], strategy: str, errors: dict[str, str]) -> None:
+    shares, threshold = v["secagg_num_shares"], v["secagg_reconstruction_threshold"]
+    clients = v["min_fit_clients"]
+    if strategy and strategy not in SECAGG_STRATEGIES:
+        errors.setdefault(
+            "strategy",
+            "Secure aggregation gives the server only the clients' average: FedMedian, "
+            "FedTrimmedAvg and Krum need each client's update and cannot run with it.",
+        )
+    if v["dp"] and not DP_CLIPPING.get(v["dp_clipping"], "").startswith("client"):
+        errors["dp_clipping"] = (
+            "With secure aggregation the server never sees a single update, so it cannot clip "
+            "them: choose client-side clipping."
+        )
+    if shares > clients:
+        errors["secagg_num_shares"] = (
+            f"Each client's secret is split into {shares} shares, one per client of its "
+            f"neighbourhood, but a round may run with {clients} clients (the minimum (fit)): "
+            f"use at most {clients} shares."
+        )
+    elif shares % 2 == 0:
+        errors["secagg_num_shares"] = (
+            f"SecAgg+ gives a client the same number of neighbours on each side: the shares "
+            f"per client must be odd ({shares} is even)."
+        )
+    if threshold > clients:
+        errors["secagg_reconstruction_threshold"] = (
+            f"The reconstruction threshold {threshold} exceeds the {clients} clients a round "
+            "may run with (the minimum (fit)): no secret could ever be rebuilt."
+        )
+    elif threshold >= shares:
+        errors["secagg_reconstruction_threshold"] = (
+            f"The reconstruction threshold must be below the shares per client ({shares}): "
+            "with as many shares needed as exist, a single dropout would stop the round."
+        )
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from flwr.common import Parameters, parameters_to_ndarrays
+from flwr.common import EvaluateIns, Parameters, parameters_to_ndarrays
 from flwr.common.grpc import generic_create_grpc_server
 from flwr.proto.transport_pb2_grpc import add_FlowerServiceServicer_to_server
 from flwr.server import Server, ServerConfig
@@ -102,6 +103,8 @@ class ServerSettings:
     round_timeout: float | None
     max_seconds: float | None
     linger_seconds: float | None
+    # FEDSERVER_AUDIT_DIR: keep what the strategy receives each round (see _audit).
+    audit_dir: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> ServerSettings:
@@ -187,6 +190,7 @@ class ServerSettings:
             round_timeout=optional_seconds("FEDSERVER_ROUND_TIMEOUT"),
             max_seconds=optional_seconds("FEDSERVER_MAX_SECONDS"),
             linger_seconds=optional_seconds("FEDSERVER_LINGER_SECONDS"),
+            audit_dir=env.get("FEDSERVER_AUDIT_DIR") or None,
         )
 
 
@@ -229,19 +233,28 @@ class Progress:
     started_at: str = field(default_factory=_now)
     finished_at: str = ""
     error: str = ""
+    # Told the snapshot after every change (secure aggregation: the ServerApp process relays
+    # its progress to the server process that serves the status; secagg_runtime).
+    listener: Callable[[dict[str, Any]], None] | None = None
     _round_started: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.budget = options.budget(self.settings.values)
 
+    def _changed(self) -> None:
+        if self.listener is not None:
+            self.listener(self.snapshot())
+
     def connected(self, peer: str) -> None:
         with self._lock:
             self.clients[peer] = _now()
+        self._changed()
 
     def disconnected(self, peer: str) -> None:
         with self._lock:
             self.clients.pop(peer, None)
+        self._changed()
 
     def refused_call(self, method: str) -> None:
         with self._lock:
@@ -255,6 +268,7 @@ class Progress:
             self.current_round = server_round
             self._round_started = time.monotonic()
             self.rounds.append({"round": server_round, "fit_clients": 0, "failures": 0})
+        self._changed()
 
     def _entry(self, server_round: int) -> dict[str, Any]:
         for entry in self.rounds:
@@ -279,6 +293,7 @@ class Progress:
                 entry["update_norm"] = update_norm  # ‖global after − global before‖₂
             if self.budget is not None:
                 entry["epsilon"] = _rounded(self.budget.after(server_round))
+        self._changed()
 
     def check_budget(self, server_round: int) -> None:
         """Refuse to start a round that would take ε beyond the owner's cap."""
@@ -301,12 +316,14 @@ class Progress:
             entry = self._entry(server_round)
             entry.update(loss=loss, metrics=metrics, eval_clients=clients)
             entry["seconds"] = round(time.monotonic() - self._round_started, 3)
+        self._changed()
 
     def finish(self, error: str = "") -> None:
         with self._lock:
             self.state = "failed" if error else "finished"
             self.error = error
             self.finished_at = _now()
+        self._changed()
 
     def snapshot(self) -> dict[str, Any]:
         s = self.settings
@@ -321,6 +338,7 @@ class Progress:
                 "min_fit_clients": s.min_fit_clients,
                 "min_available_clients": s.min_available_clients,
                 "differential_privacy": s.dp,
+                "secure_aggregation": bool(s.values["secagg"]),
                 "metric_privacy": s.metric_privacy,
                 "privacy": privacy_summary(s.values, self.budget),
                 "clients": [
@@ -356,7 +374,11 @@ def privacy_summary(values: dict[str, Any], budget: options.Budget | None) -> di
         "delta": values["delta"] if budget else None,
         "epsilon_cap": values["epsilon_cap"] if budget else None,
         "budget": budget.as_dict() if budget else None,
-        "secure_aggregation": False,
+        "secure_aggregation": bool(values["secagg"]),
+        "secagg_num_shares": values["secagg_num_shares"] if values["secagg"] else None,
+        "secagg_reconstruction_threshold": (
+            values["secagg_reconstruction_threshold"] if values["secagg"] else None
+        ),
     }
 
 
@@ -373,6 +395,11 @@ ANNOUNCED = {
     "aix.epsilon_cap": lambda v: float(v["epsilon_cap"]),
     "aix.rounds": lambda v: int(v["rounds"]),
     "aix.strategy": lambda v: str(v["strategy"]),
+    "aix.secure_aggregation": lambda v: bool(v["secagg"]),
+    "aix.secagg_num_shares": lambda v: int(v["secagg_num_shares"]) if v["secagg"] else 0,
+    "aix.secagg_threshold": lambda v: (
+        int(v["secagg_reconstruction_threshold"]) if v["secagg"] else 0
+    ),
 }
 
 
@@ -401,10 +428,12 @@ class RecordingClientManager(SimpleClientManager):
 class RecordingStrategy(Strategy):
     """Delegates to the configured strategy and records each round's figures."""
 
-    def __init__(self, inner: Strategy, progress: Progress) -> None:
+    def __init__(self, inner: Strategy, progress: Progress, audit_dir: str | None = None) -> None:
         self.inner = inner
         self.progress = progress
+        self.audit_dir = audit_dir
         self._before: list | None = None
+        self._fitted: list | None = None
 
     def __repr__(self) -> str:
         return f"Recording({self.inner!r})"
@@ -423,6 +452,9 @@ class RecordingStrategy(Strategy):
         return instructions
 
     def aggregate_fit(self, server_round, results, failures):
+        self._fitted = [proxy for proxy, _ in results]
+        if self.audit_dir:
+            _audit(self.audit_dir, server_round, results)
         aggregated, metrics = self.inner.aggregate_fit(server_round, results, failures)
         self.progress.fitted(
             server_round, len(results), len(failures), _update_norm(self._before, aggregated)
@@ -430,7 +462,17 @@ class RecordingStrategy(Strategy):
         return aggregated, metrics
 
     def configure_evaluate(self, server_round, parameters, client_manager):
-        return self.inner.configure_evaluate(server_round, parameters, client_manager)
+        if self.progress.settings.values["secagg"] and self._fitted is not None:
+            # The clients whose masked update is in the aggregate evaluate it; not one that
+            # dropped out of the round: Flower's evaluation waits for every reply without a
+            # deadline, and its sampling would wait for the minimum number of clients.
+            instructions = [(proxy, EvaluateIns(parameters, {})) for proxy in self._fitted]
+        else:
+            instructions = self.inner.configure_evaluate(server_round, parameters, client_manager)
+        announced = announcement(self.progress.settings.values) | {"aix.round": server_round}
+        for _client, evaluate_ins in instructions:
+            evaluate_ins.config.update(announced)
+        return instructions
 
     def aggregate_evaluate(self, server_round, results, failures):
         loss, metrics = self.inner.aggregate_evaluate(server_round, results, failures)
@@ -439,6 +481,20 @@ class RecordingStrategy(Strategy):
 
     def evaluate(self, server_round, parameters):
         return self.inner.evaluate(server_round, parameters)
+
+
+def _audit(directory: str, server_round: int, results) -> None:
+    """Keep exactly what the strategy received from each client this round (FEDSERVER_AUDIT_DIR):
+    the parameters and the number of examples of every result, in the order given."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for i, (_proxy, res) in enumerate(results):
+        flat = [np.ravel(a) for a in parameters_to_ndarrays(res.parameters)]
+        arrays[f"parameters_{i}"] = np.concatenate(flat) if flat else np.zeros(0)
+        arrays[f"examples_{i}"] = np.array(res.num_examples)
+    path = os.path.join(directory, f"round-{server_round}.npz")
+    np.savez(path, **arrays)
 
 
 def _update_norm(before: list | None, after: Parameters | None) -> float | None:
@@ -638,9 +694,16 @@ def start_monitor(progress: Progress, address: str, token: str) -> ThreadingHTTP
 # --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
+# What must not outlive this process when the watchdog ends it (secure aggregation: the
+# SuperLink's process group).
+AT_EXPIRY: list[Callable[[], None]] = []
+
+
 def _watchdog(seconds: float) -> None:
     def expire() -> None:
         logger.error("FEDSERVER_MAX_SECONDS=%s reached: stopping", seconds)
+        for stop in AT_EXPIRY:
+            stop()
         os._exit(3)
 
     timer = threading.Timer(seconds, expire)
@@ -649,12 +712,16 @@ def _watchdog(seconds: float) -> None:
 
 
 def run(settings: ServerSettings) -> int:
+    if settings.values["secagg"]:
+        from federated_learning import secagg_runtime
+
+        return secagg_runtime.serve(settings)
     progress = Progress(settings)
     monitor = start_monitor(progress, settings.monitor_address, settings.token)
     client_manager = RecordingClientManager(progress)
     server = Server(
         client_manager=client_manager,
-        strategy=RecordingStrategy(build_strategy(settings), progress),
+        strategy=RecordingStrategy(build_strategy(settings), progress, settings.audit_dir),
     )
     grpc_server = generic_create_grpc_server(
         servicer_and_add_fn=(

@@ -38,7 +38,7 @@ def panel_context(deployment: Deployment) -> dict:
         "fed": info,
         "rounds": rounds,
         "charts": round_charts(rounds, metrics),
-        "commands": [info.client_command(f"{i}/2") for i in (1, 2)],
+        "commands": info.client_commands(),
         "deployment": deployment,
     }
 
