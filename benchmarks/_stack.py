@@ -141,8 +141,11 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1):
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], queues: str, concurrency: int = 1):
-    """A Celery worker of the project on `queues`, as production runs one; stopped on exit."""
+def celery_worker(
+    env: dict[str, str], queues: str, concurrency: int = 1, *options: str, quiet: bool = False
+):
+    """A Celery worker of the project on `queues`, as production runs one, with any further
+    worker `options` (e.g. "--pool=threads"); its output discarded if `quiet`; stopped on exit."""
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             PYTHON,
@@ -159,9 +162,12 @@ def celery_worker(env: dict[str, str], queues: str, concurrency: int = 1):
             "WARNING",
             "-n",
             f"bench-{os.getpid()}-{free_port()}@%h",
+            *options,
         ],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
     )
     try:
         yield process

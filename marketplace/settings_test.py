@@ -4,6 +4,8 @@ Tests must run against what production runs on; TEST_DATABASE_URL and
 TEST_REDIS_URL point elsewhere if the defaults do not fit.
 """
 
+import os
+
 import environ
 
 from marketplace.settings import *  # noqa: F403
@@ -15,7 +17,12 @@ DATABASES = {
     "default": _env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/test"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-REDIS_URL = _env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+# Under pytest-xdist each worker has its own PostgreSQL database (pytest-django names it
+# test_<name>_gwN) and, here, its own Redis database (15, 14, ...), so two workers' broker
+# queues, caches and counters never meet. The subprocesses a test starts inherit
+# PYTEST_XDIST_WORKER and land on the same database; an explicit TEST_REDIS_URL wins.
+_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = _env.str("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{15 - _XDIST_WORKER}")
 CELERY_BROKER_URL = REDIS_URL
 USAGE_REDIS_URL = REDIS_URL
 USAGE_KEY_PREFIX = "aix-test-usage"

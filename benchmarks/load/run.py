@@ -27,6 +27,7 @@ os.environ.setdefault("BENCH_DATABASE", "aix_load")
 
 from benchmarks._stack import (  # noqa: E402
     PYTHON,
+    celery_worker,
     gunicorn,
     manage,
     production_env,
@@ -75,33 +76,6 @@ def _fixture(env: dict[str, str], users: int) -> Path:
         )
     )
     return path
-
-
-def _celery_worker(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 - our interpreter and arguments
-        [
-            PYTHON,
-            "-m",
-            "celery",
-            "-A",
-            "marketplace",
-            "worker",
-            "-Q",
-            "deploy,default,sync,harvest",
-            "--pool=threads",
-            "--concurrency=4",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            "load@127.0.0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def _locust(base: str, fixture: Path, *, users: int, seconds: int, label: str) -> dict:
@@ -162,23 +136,31 @@ def main() -> None:
         recreate_database(env, args.modules)
         manage("collectstatic", "--noinput", env=env)  # production serves hashed static files
         fixture = _fixture(env, users=20)
-        worker = _celery_worker(env)
         results = {}
         load_before = os.getloadavg()[0]
+        worker = celery_worker(
+            env,
+            "deploy,default,sync,harvest",
+            4,
+            "--pool=threads",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            quiet=True,
+        )
         try:
-            for workers in (1, 2):
-                with gunicorn(env, workers=workers, threads=args.threads) as base:
-                    _locust(base, fixture, users=5, seconds=5, label=f"warmup-{workers}")
-                    results[workers] = _locust(
-                        base,
-                        fixture,
-                        users=args.users,
-                        seconds=args.seconds,
-                        label=f"gunicorn-{workers}",
-                    )
+            with worker:
+                for workers in (1, 2):
+                    with gunicorn(env, workers=workers, threads=args.threads) as base:
+                        _locust(base, fixture, users=5, seconds=5, label=f"warmup-{workers}")
+                        results[workers] = _locust(
+                            base,
+                            fixture,
+                            users=args.users,
+                            seconds=args.seconds,
+                            label=f"gunicorn-{workers}",
+                        )
         finally:
-            worker.terminate()
-            worker.wait(timeout=30)
             redis.Redis.from_url(BROKER).flushdb()
         jobs = len(nomad.jobs)
 

@@ -8,37 +8,19 @@ Here the poll is an hour, so only the announcement can make the new generation v
 
 from __future__ import annotations
 
-import os
-import time
-
 import pytest
 from django.core.cache import cache
 
 from catalog import generation
+from tests.fixtures.generation import until
 
 pytestmark = pytest.mark.django_db
 
-WAIT_SECONDS = 10.0  # a bound for a failing listener, not a measurement
 
-
-def _until(condition) -> bool:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
-
-
-def test_a_bump_announced_by_another_process_is_seen_before_the_poll_interval(settings):
-    settings.CATALOG_GENERATION_POLL_SECONDS = 3600
-    started = generation._listening_pid == os.getpid()
-    forgotten = generation._forgotten
-    generation._listen_for_bumps()
-    client, channel = generation._redis()
-    assert _until(lambda: client.pubsub_numsub(channel)[0][1] >= 1), "nobody listens"
-    if not started:  # a new listener forgets once when subscribed: let that pass first
-        assert _until(lambda: generation._forgotten > forgotten)
+def test_a_bump_announced_by_another_process_is_seen_before_the_poll_interval(
+    trusted_generation,
+):
+    client, channel = trusted_generation
     first = generation.current()  # trusted for an hour from now on
 
     # Another process bumps: a new shared value, then the announcement.
@@ -46,4 +28,4 @@ def test_a_bump_announced_by_another_process_is_seen_before_the_poll_interval(se
     assert generation.current() == first  # not announced yet: still trusted
     client.publish(channel, "from-another-process:1.0")
 
-    assert _until(lambda: generation.current().token != first.token)
+    assert until(lambda: generation.current().token != first.token)

@@ -40,9 +40,8 @@ def test_a_page_for_a_signed_in_person_is_never_stored_for_others(
 
 
 def test_a_hit_has_the_same_headers_and_costs_no_query(
-    client, page_cache_on, settings, django_assert_num_queries
+    client, page_cache_on, trusted_generation, django_assert_num_queries
 ):
-    settings.CATALOG_GENERATION_POLL_SECONDS = 60
     ModuleFactory(name="headers")
     fresh = client.get("/modules/headers/")
     with django_assert_num_queries(0):
