@@ -18,6 +18,7 @@ from deployments.models import Deployment
 from deployments.services import deployment_submit, sync_statuses
 from federated_learning import model, privacy
 from federated_learning.services import FederatedInfo
+from federated_learning.tasks import record_progress
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.federated_learning.test_flow import TOOL, deployment_token, federated, federated_form
 from tests.fixtures.deploy import wait_for
@@ -173,6 +174,14 @@ def test_server_noise_has_the_configured_scale_the_cap_stops_the_run_and_the_cit
     assert "Secure aggregation</dt><dd data-fed-secagg>off" in panel
     spent = [f"{privacy.epsilon_for(noise, n, delta):.2f}" for n in (1, 2)]
     assert [f"<td data-fed-epsilon>{e}</td>" in panel for e in spent] == [True, True]
+
+    # The beat keeps it too, with no page open: forget what the poll kept, read it again.
+    Deployment.objects.filter(pk=deployment.pk).update(reported_progress={})
+    assert record_progress() == {"read": 1, "changed": 1}
+    kept = Deployment.objects.get(pk=deployment.pk).reported_progress
+    assert (kept["state"], kept["rounds_aggregated"], kept["rounds_configured"]) == ("failed", 2, 4)
+    assert kept["epsilon"] == pytest.approx(privacy.epsilon_for(noise, 2, delta), abs=1e-4)
+    assert record_progress() == {"read": 1, "changed": 0}  # nothing new: nothing written
 
     # The job ends (its server with it); what the poll kept stays with the deployment.
     nomad.complete(str(deployment.pk))
