@@ -264,34 +264,6 @@ def _post(client, **overrides):
     return client.post(f"/deployments/new/{TOOL}/", federated_form(token, **overrides))
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), BAD_SETTINGS)
-def test_bad_secure_aggregation_settings_are_refused_in_the_form_on_their_field(
-    client, tool, overrides, field, message
-):
-    response = _post(client, **overrides)
-    assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert any(message in e for e in errors[f"flower_{field}"]), errors
-    assert not Deployment.objects.exists()
-
-
-@pytest.mark.parametrize(("overrides", "field", "message"), BAD_SETTINGS)
-def test_bad_secure_aggregation_settings_are_refused_by_papis_api_naming_the_field(
-    client, tool, overrides, field, message
-):
-    client.force_login(DeployerFactory())
-    flower = {k.removeprefix("flower_"): (True if v == "on" else v) for k, v in overrides.items()}
-    response = client.post(
-        f"/v1/deployments/tools?vo=vo.ai4eosc.eu&tool_name={TOOL}",
-        {"general": {"title": "fl"}, "flower": flower},
-        content_type="application/json",
-    )
-    body = response.json()
-    assert body["status"] == "fail"
-    assert any(message in e for e in body["errors"][f"flower.{field}"]), body
-    assert not Deployment.objects.exists()
-
-
 def test_good_secure_aggregation_settings_are_kept_and_reach_the_job(client, tool):
     response = _post(
         client,
