@@ -18,6 +18,7 @@ from federated_learning.model import shard
 from federated_learning.server import ServerSettings, announcement, build_strategy
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.federated_learning.test_flow import TOOL, federated_form
+from tests.fixtures import dp_accounting
 
 FEDMEDIAN = "Federated Median (FedMedian)"
 KRUM = "Krum (Byzantine-robust selection)"
@@ -41,6 +42,26 @@ def test_the_budget_is_the_exact_gaussian_composition(noise, rounds):
     assert epsilon < _rdp_epsilon(noise, rounds, delta) < 2 * epsilon
     # The published value for one Gaussian mechanism, σ = 1, δ = 1e-5 (Balle & Wang 2018).
     assert privacy.epsilon_for(1.0, 1, 1e-5) == pytest.approx(4.377, abs=1e-3)
+
+
+# (noise multiplier, rounds, δ): a round or a thousand, weak and strong noise, two δ.
+CROSS_CHECK_GRID = [
+    (z, rounds, delta)
+    for z, rounds in ((1.0, 1), (1.0, 4), (2.0, 5), (0.7, 3), (0.5, 50), (5.0, 200), (3.0, 1000))
+    for delta in (1e-5, 1e-8)
+]
+
+
+def test_the_budget_agrees_with_google_dp_accounting():
+    """Against a maintained accountant (dp-accounting 0.6, installed apart: see
+    tests/fixtures/dp_accounting.py). Its privacy-loss-distribution accountant composes
+    Gaussian rounds exactly too: ours must equal it (relative 1e-4, far below any ε people
+    read). Its Rényi-DP accountant is an upper bound: ours below it, and not by much."""
+    theirs = dp_accounting.epsilons(CROSS_CHECK_GRID)
+    for (z, rounds, delta), their in zip(CROSS_CHECK_GRID, theirs, strict=True):
+        ours = privacy.epsilon_for(z, rounds, delta)
+        assert ours == pytest.approx(their["pld"], rel=1e-4), (z, rounds, delta)
+        assert ours < their["rdp"] < 1.15 * ours, (z, rounds, delta)
 
 
 def test_the_budget_grows_with_rounds_and_falls_with_noise():
