@@ -30,9 +30,9 @@ CLIENTS = 3
 PADDING = 5000  # untrained parameters: whatever moves them is the server's noise
 
 
-def _clipped_mean_update(clip: float, learning_rate: float) -> np.ndarray:
-    """What the clients' first round amounts to after each clips its update: the same
-    deterministic training the demo clients run, from the same initial weights."""
+def _clipped_updates(clip: float, learning_rate: float) -> list[np.ndarray]:
+    """Each client's first-round update, clipped as it clips it: the same deterministic
+    training the demo clients run, from the same initial weights."""
     updates = []
     for i in range(1, CLIENTS + 1):
         part = model.shard(i, CLIENTS)
@@ -47,10 +47,14 @@ def _clipped_mean_update(clip: float, learning_rate: float) -> np.ndarray:
             [t - s for t, s in zip(trained, model.initial_weights(), strict=True)]
         )
         updates.append(update * min(1.0, clip / np.linalg.norm(update)))
-    return np.mean(updates, axis=0)
+    return updates
 
 
-def test_client_side_clipping_bounds_the_aggregate_update():
+def _clipped_mean_update(clip: float, learning_rate: float) -> np.ndarray:
+    return np.mean(_clipped_updates(clip, learning_rate), axis=0)
+
+
+def test_client_side_clipping_bounds_the_aggregate_update(tmp_path):
     clip, learning_rate = 0.1, 0.2
     unclipped = _clipped_mean_update(math.inf, learning_rate)
     assert np.linalg.norm(unclipped) > 3 * clip  # the clip has work to do
@@ -70,9 +74,16 @@ def test_client_side_clipping_bounds_the_aggregate_update():
         },
         CLIENTS,
         [["--learning-rate", str(learning_rate), "--require-client-clipping"]] * CLIENTS,
+        server_env={"FEDSERVER_AUDIT_DIR": str(tmp_path)},
     )
     assert [c.returncode for c in run.clients] == [0] * CLIENTS, (run.status, run.clients)
     assert run.status["state"] == "finished", run.status["error"]
+    # Without secure aggregation the strategy is handed each client's own (clipped) model:
+    # the audit test_secagg.py relies on sees individual updates when they are there.
+    with np.load(tmp_path / "round-1.npz") as audit:
+        seen = [audit[f"parameters_{i}"] for i in range(CLIENTS)]
+    for update in _clipped_updates(clip, learning_rate):  # from zeros: the model is the update
+        assert any(np.allclose(s, update, rtol=0, atol=1e-9) for s in seen)
     norm = run.status["rounds"][0]["update_norm"]
     # The clients clipped: the server's aggregate moved by the mean of clipped updates.
     assert norm <= clip + 5e-3

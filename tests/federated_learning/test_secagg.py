@@ -6,11 +6,11 @@ a SuperNode whose ClientApp runs Flower's secaggplus_mod).
 What the server can see is asserted on what the server-side strategy received
 (FEDSERVER_AUDIT_DIR keeps every result handed to `aggregate_fit`, and the global model each
 round started from), against each client's own clipped update computed here from the same
-deterministic training. The same check on the legacy server shows the audit would catch an
+deterministic training. The same audit on the legacy server (test_dp_rounds.py) finds each
 individual update. One SecAgg+ federation (module-scoped: a SecAgg+ run costs a minute here)
 serves several tests: 2 rounds with central DP and client-side clipping, a client dropping
-out of round 2 within the threshold. The bad-settings checks go through the deploy form and
-PAPI's API."""
+out of round 2 within the threshold. The bad settings are refused on their field by the
+deploy form and PAPI's API (test_config.py, with the privacy ones)."""
 
 from __future__ import annotations
 
@@ -121,25 +121,14 @@ def dp_federation(tmp_path_factory) -> tuple[FlowerRun, object]:
 
 
 @slow
-def test_with_secure_aggregation_the_strategy_receives_only_the_aggregate(dp_federation, tmp_path):
+def test_with_secure_aggregation_the_strategy_receives_only_the_aggregate(dp_federation):
     run, audit = dp_federation
     updates = [clipped(initial(), i) for i in range(1, CLIENTS + 1)]
     average = np.mean(updates, axis=0)
-    # The check has teeth: every client's update is far from the average (5x the tolerance).
+    # The check has teeth: every client's update is far from the average (5x the tolerance),
+    # and without SecAgg+ the same audit finds each client's own update (test_dp_rounds.py,
+    # test_client_side_clipping_bounds_the_aggregate_update).
     assert min(np.abs(u - average).max() for u in updates) > 5 * TOLERANCE
-
-    # The legacy server, same settings: its strategy is handed each client's own model.
-    legacy_audit = tmp_path / "legacy"
-    legacy_audit.mkdir()
-    legacy = run_federated(
-        {**DP_SECAGG, "secagg": False, "rounds": 1},
-        CLIENTS,
-        [DP_CLIENT_ARGS] * CLIENTS,
-        server_env={"FEDSERVER_AUDIT_DIR": str(legacy_audit)},
-    )
-    assert legacy.status["state"] == "finished", legacy.status["error"]
-    seen = received(legacy_audit)
-    assert all(any(_close(s, u) for s in seen) for u in updates)
 
     # With SecAgg+: the aggregate, once per client that took part, and nothing else.
     assert run.status["state"] == "finished", run.status["error"]
