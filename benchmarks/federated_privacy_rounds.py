@@ -13,21 +13,17 @@ aggregated evaluation), median over the rounds after the first; the ratio is aga
 FedAvg with the same clients. Server memory per client: the growth of the server's peak RSS
 (VmHWM) from 3 to 10 clients, divided by 7.
 
-Secure aggregation (SecAgg+) is not measured: this server does not offer it (see
-docs/federated-learning.md).
+Secure aggregation (SecAgg+) is measured by benchmarks/federated_secagg_rounds.py.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fixtures.flower_loopback import run_federated  # noqa: E402
+from benchmarks._federated import arguments, measure_round  # noqa: E402
 
 CONFIGURATIONS = {
     "plain FedAvg": {},
@@ -39,28 +35,18 @@ CONFIGURATIONS = {
 
 def measure(extra: dict, clients: int, rounds: int, padding: int) -> tuple[float, int]:
     options = {
-        "rounds": rounds,
-        "min_fit_clients": clients,
-        "min_available_clients": clients,
         "sampled_clients": clients,
         "noise_mult": 5.0,
         "clip_norm": 1.0,
         "epsilon_cap": 1e4,
         **extra,
     }
-    run = run_federated(options, clients, [["--padding", str(padding)]] * clients, timeout=600)
-    status = run.status
-    if status["state"] != "finished" or any(c.returncode for c in run.clients):
-        raise SystemExit(f"{extra or 'plain'} with {clients} clients failed: {status['error']}")
-    seconds = [r["seconds"] for r in status["rounds"]][1:] or [status["rounds"][0]["seconds"]]
-    return statistics.median(seconds), run.server_rss_kib
+    median, run = measure_round(options, clients, rounds, padding, timeout=600)
+    return median, run.server_rss_kib
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--padding", type=int, default=100_000)
-    args = parser.parse_args()
+    args = arguments(rounds=5)
     print(
         f"Round time by privacy setting: {args.rounds} rounds, a model of "
         f"{args.padding + 9:,} parameters, clients on loopback"

@@ -19,15 +19,12 @@ work every 3 s when idle, and each message runs in a fresh ClientApp process.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fixtures.flower_loopback import run_federated  # noqa: E402
+from benchmarks._federated import arguments, measure_round  # noqa: E402
 
 
 def secagg(clients: int) -> dict:
@@ -40,31 +37,15 @@ def secagg(clients: int) -> dict:
 
 
 def measure(extra: dict, clients: int, rounds: int, padding: int) -> float:
-    options = {
-        "rounds": rounds,
-        "min_fit_clients": clients,
-        "min_available_clients": clients,
-        **extra,
-    }
-    run = run_federated(
-        options,
-        clients,
-        [["--padding", str(padding)]] * clients,
-        timeout=1200,
-        server_env={"FEDSERVER_ROUND_TIMEOUT": "300"},
+    slow_stages = {"FEDSERVER_ROUND_TIMEOUT": "300"}
+    median, _run = measure_round(
+        extra, clients, rounds, padding, timeout=1200, server_env=slow_stages
     )
-    status = run.status
-    if status["state"] != "finished" or any(c.returncode for c in run.clients):
-        raise SystemExit(f"{extra or 'plain'} with {clients} clients failed: {status['error']}")
-    seconds = [r["seconds"] for r in status["rounds"]][1:] or [status["rounds"][0]["seconds"]]
-    return statistics.median(seconds)
+    return median
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--padding", type=int, default=100_000)
-    args = parser.parse_args()
+    args = arguments(rounds=2)
     print(
         f"Round time, SecAgg+ against plain FedAvg: {args.rounds} rounds, a model of "
         f"{args.padding + 9:,} parameters, clients on loopback"

@@ -77,6 +77,8 @@ class ActivityRecord:
     used: list[UsedEntity]
     configuration: dict[str, Any]
     published_at: datetime | None = None
+    # What the run did, in words (a federated run: the privacy budget configured and spent).
+    notes: tuple[str, ...] = ()
 
 
 # -- access ---------------------------------------------------------------------------------
@@ -141,6 +143,7 @@ def deployment_record(deployment: Deployment) -> ActivityRecord:
     used.extend(dataset_entities(deployment))
     title = deployment.title or str(pk)
     what = (module.title or module.name) if module else deployment.docker_image
+    configuration = public_configuration(deployment)
     return ActivityRecord(
         url=url,
         crate_url=links.absolute_url(reverse("deployments:ro-crate", args=[pk])),
@@ -150,8 +153,9 @@ def deployment_record(deployment: Deployment) -> ActivityRecord:
         started_at=started,
         ended_at=ended,
         used=used,
-        configuration=public_configuration(deployment),
+        configuration=configuration,
         published_at=published_at(PublishedCitation.Kind.DEPLOYMENT, pk),
+        notes=budget_notes(configuration.get("federated_guarantees")),
     )
 
 
@@ -241,9 +245,40 @@ def public_configuration(deployment: Deployment) -> dict[str, Any]:
     for key in PUBLIC_CONFIG_KEYS:
         if key in (deployment.config or {}):
             config[key] = deployment.config[key]
-    if "flower" in config:  # a federated run: the guarantees its options give, in words
-        config["federated_guarantees"] = privacy_statement(config["flower"])
+    if "flower" in config:  # a federated run: the guarantees its options give, in words,
+        # and what its server last reported of the run (the rounds done, the budget spent)
+        config["federated_guarantees"] = privacy_statement(
+            config["flower"], deployment.reported_progress, ended=deployment.state in ENDED
+        )
     return config
+
+
+def budget_notes(guarantees: dict[str, Any] | None) -> tuple[str, ...]:
+    """The privacy budget a federated run was configured with and the one it spent, in
+    words (the same figures as `federated_guarantees` in the configuration)."""
+    if not guarantees or not guarantees.get("privacy_budget"):
+        return ()
+    budget, spent = guarantees["privacy_budget"], guarantees.get("privacy_spent")
+    notes = [
+        f"Privacy budget configured: ε = {_epsilon(budget['epsilon'])} at δ = "
+        f"{budget['delta']:g} for all {budget['rounds']} rounds (cap ε = "
+        f"{budget['epsilon_cap']:g}; {budget['mode']} differential privacy)."
+    ]
+    if spent is None:
+        notes.append("Privacy budget spent: not known (the server never reported progress).")
+    else:
+        when = "at the end" if spent["final"] else "so far"
+        run = guarantees["progress"]
+        notes.append(
+            f"Privacy budget spent {when}: ε = {_epsilon(spent['epsilon'])} at δ = "
+            f"{spent['delta']:g} over {spent['rounds']} of {budget['rounds']} rounds "
+            f"(the server reported the run {run['state']} at {run['recorded_at']})."
+        )
+    return tuple(notes)
+
+
+def _epsilon(value: float | None) -> str:
+    return "∞" if value is None else f"{value:.4g}"
 
 
 def _run_window(deployment: Deployment) -> tuple[datetime | None, datetime | None]:
@@ -270,6 +305,8 @@ def activity_graph(record: ActivityRecord) -> Graph:
     graph.add((activity, RDFS.label, Literal(record.title)))
     if record.description:
         graph.add((activity, DCTERMS.description, Literal(record.description)))
+    for note in record.notes:
+        graph.add((activity, RDFS.comment, Literal(note)))
     if record.started_at:
         graph.add((activity, PROV.startedAtTime, _time(record.started_at)))
     if record.ended_at:
@@ -378,6 +415,8 @@ def ro_crate_zip(record: ActivityRecord) -> bytes:
         identifier=f"{record.url}#activity",
         properties={"@type": "CreateAction", "name": record.title},
     )
+    if record.notes:
+        action["description"] = " ".join(record.notes)
     action["agent"] = agent
     action["object"] = [*entities[1:], config]
     prov_file["about"] = action

@@ -107,6 +107,11 @@ class Deployment(models.Model):
     alloc_id = models.CharField(max_length=64, blank=True)
     oscar_service = models.CharField(max_length=39, blank=True)
     nomad_namespace = models.CharField(max_length=100, blank=True)
+    # The last progress the deployment's own server reported about its run (a federated
+    # server: its state, the rounds it completed, when), written by the app that reads that
+    # server (federated_learning) and kept after the job is gone, so the citation record
+    # can state what the run actually did, not only what it was configured to do.
+    reported_progress = models.JSONField(default=dict, blank=True)
 
     # Traceability (docs/citation.md). The catalog version current at click time: the FK
     # for links, and its number and source commit copied, so the record survives the

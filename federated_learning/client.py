@@ -265,6 +265,7 @@ def _join_secure(args) -> int:
         node_config["max-epsilon"] = args.max_epsilon
     if args.leave_at_stage:
         node_config["leave-at-stage"] = args.leave_at_stage
+        node_config["leave-in-round"] = args.leave_in_round
     return secagg_runtime.join(args, node_config)
 
 
@@ -327,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--padding", type=int, default=0, help=argparse.SUPPRESS)
     # Fault injection for the dropout checks (secagg.leave_at_stage_mod).
     parser.add_argument("--leave-at-stage", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--leave-in-round", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for dataset in args.dataset:
         # This site's data stays here; the line is what its operators cite for the run.

@@ -12,8 +12,9 @@ mechanism's (Balle & Wang 2018, Theorem 8):
 
 so ε at δ is found by bisection on that monotone curve. This is the tight value, not a bound:
 a Rényi-DP accountant (dp-accounting's RdpAccountant, Opacus') reports a larger ε for the same
-run. dp-accounting itself cannot be installed beside our pins (0.6 requires attrs<24, 0.4
-numpy<2), and without sub-sampling it has nothing to add to this closed form.
+run. dp-accounting is not installed beside our pins (0.6 requires attrs<24, 0.4 numpy<2), and
+without sub-sampling it has nothing to add to this closed form: its privacy-loss-distribution
+accountant gives the same ε (a test checks a grid against it, installed apart).
 
 Local DP (Flower's LocalDpMod on the client) adds noise of σ = Δ·√(2 ln(1.25/δ₀))/ε₀ per round,
 the classical Gaussian mechanism for a per-round (ε₀, δ₀) with ε₀ < 1: a noise multiplier of

@@ -96,6 +96,14 @@ class CheckedSecAggPlusWorkflow(SecAggPlusWorkflow):
         )
 
 
+def max_weight(values: dict[str, Any]) -> dict[str, float]:
+    """The workflow's `max_weight`: each client's parameters are scaled by its weight over
+    this before quantization, so it sets the precision of the sum. With central DP every
+    client weighs 1 (SecAggShardClient): a max of 1, not Flower's default 1000, which would
+    quantize the sum 1000 times coarser (errors of ~4e-3 on every parameter)."""
+    return {"max_weight": 1.0} if values.get("dp") else {}
+
+
 def _write_progress(path: Path):
     def write(snapshot: dict[str, Any]) -> None:
         partial = path.with_suffix(".tmp")
@@ -137,6 +145,7 @@ def run_server(grid: Grid, context: Context) -> None:
             num_shares=int(v["secagg_num_shares"]),
             reconstruction_threshold=int(v["secagg_reconstruction_threshold"]),
             timeout=settings.round_timeout or DEFAULT_STAGE_TIMEOUT,
+            **max_weight(v),
         )
     )
     try:
@@ -204,10 +213,13 @@ def _client(context: Context):
 def leave_at_stage_mod(msg: Message, context: Context, call_next):
     """Fault injection for the dropout checks: with `leave-at-stage` in the node's
     configuration, the whole client (its SuperNode process) stops dead on receiving that
-    SecAgg+ stage, as a site that loses power would."""
+    SecAgg+ stage (of round `leave-in-round`; of the first round it reaches when 0), as a
+    site that loses power would. The workflow's messages carry the round as their group."""
     stage = context.node_config.get("leave-at-stage")
+    in_round = int(context.node_config.get("leave-in-round") or 0)
     configs = msg.content.config_records.get(RECORD_KEY_CONFIGS) if msg.has_content() else None
-    if stage and configs is not None and configs.get(Key.STAGE) == stage:
+    this_round = in_round == 0 or msg.metadata.group_id == str(in_round)
+    if stage and configs is not None and configs.get(Key.STAGE) == stage and this_round:
         print(f"Leaving the run at the SecAgg+ stage {stage!r}.", flush=True)
         os.kill(int(os.environ[CLIENT_PID]), signal.SIGKILL)
         os.kill(os.getppid(), signal.SIGKILL)  # its SuperExec, which started this process

@@ -454,7 +454,7 @@ class RecordingStrategy(Strategy):
     def aggregate_fit(self, server_round, results, failures):
         self._fitted = [proxy for proxy, _ in results]
         if self.audit_dir:
-            _audit(self.audit_dir, server_round, results)
+            _audit(self.audit_dir, server_round, results, self._before)
         aggregated, metrics = self.inner.aggregate_fit(server_round, results, failures)
         self.progress.fitted(
             server_round, len(results), len(failures), _update_norm(self._before, aggregated)
@@ -483,12 +483,15 @@ class RecordingStrategy(Strategy):
         return self.inner.evaluate(server_round, parameters)
 
 
-def _audit(directory: str, server_round: int, results) -> None:
+def _audit(directory: str, server_round: int, results, start: list | None = None) -> None:
     """Keep exactly what the strategy received from each client this round (FEDSERVER_AUDIT_DIR):
-    the parameters and the number of examples of every result, in the order given."""
+    the parameters and the number of examples of every result, in the order given, and the
+    global model the round started from (`start`, what the clients were sent)."""
     import numpy as np
 
     arrays: dict[str, Any] = {}
+    if start:
+        arrays["start"] = np.concatenate([np.ravel(a) for a in start])
     for i, (_proxy, res) in enumerate(results):
         flat = [np.ravel(a) for a in parameters_to_ndarrays(res.parameters)]
         arrays[f"parameters_{i}"] = np.concatenate(flat) if flat else np.zeros(0)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 
 from deployments.backends import nomad_job
 from deployments.backends.nomad import allocation_ports
@@ -77,6 +78,20 @@ class FederatedInfo:
         }
 
 
+def running_federated_servers() -> list[Deployment]:
+    """The running deployments whose job is the Flower server (what record_progress reads)."""
+    from deployments.models import Deployment
+
+    return list(
+        Deployment.objects.filter(
+            state=Deployment.State.RUNNING,
+            backend=Deployment.Backend.NOMAD,
+            service=flower.SERVICE,
+            config__has_key="flower",
+        )
+    )
+
+
 def is_federated(deployment: Deployment) -> bool:
     return deployment.backend == "nomad" and nomad_job.is_federated(deployment)
 
@@ -107,7 +122,55 @@ def federated_info(deployment: Deployment) -> FederatedInfo:
         return info
     info.address = grpc_address
     info.status, info.problem = _read_status(status_url, info.token)
+    if info.status is not None:
+        keep_progress(deployment, info.status)
     return info
+
+
+def progress_summary(status: dict[str, Any]) -> dict[str, Any]:
+    """What the deployment keeps of its server's status (Deployment.reported_progress): the
+    run's state and how far it got. `rounds_aggregated` counts the rounds whose aggregate was
+    formed (with central DP: noised and sent back to the clients), the rounds the privacy
+    budget was spent on; `epsilon` is what the server reported for them."""
+    rounds = [r for r in status.get("rounds") or [] if isinstance(r, dict)]
+    aggregated = [r for r in rounds if "fit_seconds" in r]
+    reported = [r.get("epsilon") for r in aggregated]
+    privacy = status.get("privacy") if isinstance(status.get("privacy"), dict) else {}
+    return {
+        "state": _text(status.get("state"), 16),
+        "rounds_configured": _count(status.get("num_rounds")),
+        "rounds_completed": _count(status.get("completed_rounds")),
+        "rounds_aggregated": len(aggregated),
+        "epsilon": reported[-1] if reported and _is_number(reported[-1]) else None,
+        "delta": privacy.get("delta") if _is_number(privacy.get("delta")) else None,
+        "started_at": _text(status.get("started_at"), 40),
+        "finished_at": _text(status.get("finished_at"), 40),
+        "error": _text(status.get("error"), 500),
+    }
+
+
+def keep_progress(deployment: Deployment, status: dict[str, Any]) -> None:
+    """Keep the server's progress with the deployment, durably, when it changed (one UPDATE
+    of one column; a poll that brings nothing new writes nothing)."""
+    summary = progress_summary(status)
+    kept = {k: v for k, v in (deployment.reported_progress or {}).items() if k != "recorded_at"}
+    if kept == summary:
+        return
+    summary["recorded_at"] = timezone.now().isoformat()
+    type(deployment).objects.filter(pk=deployment.pk).update(reported_progress=summary)
+    deployment.reported_progress = summary
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def _addresses(deployment: Deployment) -> tuple[str, str, bool]:

@@ -149,6 +149,7 @@ CELERY_TASK_ROUTES = {
     "pipelines.tasks.reconcile_pipeline_runs": {"queue": "sync"},
     # Short and periodic: a long harvest on the harvest queue must not hold it up.
     "catalog.tasks.roll_up_usage": {"queue": "sync"},
+    "federated_learning.tasks.record_progress": {"queue": "sync"},
     # Drift checks, pruning and the demo generator: a backlog there never delays the others.
     "monitoring.tasks.*": {"queue": "monitoring"},
     "catalog.tasks.*": {"queue": "harvest"},
@@ -256,6 +257,10 @@ DEPLOY_FEDSERVER_ACCESS = env.str(
     "DEPLOY_FEDSERVER_ACCESS", default="allocation" if SANDBOX_MODE else "endpoint"
 )
 DEPLOY_FEDSERVER_TIMEOUT = env.float("DEPLOY_FEDSERVER_TIMEOUT", default=2.0)
+# How often the beat reads each running federated server's status and keeps its progress
+# (rounds completed, privacy budget spent) with the deployment for its citation record; the
+# deployment's page keeps it too, at every poll.
+FEDSERVER_PROGRESS_INTERVAL = env.float("FEDSERVER_PROGRESS_INTERVAL", default=60.0)
 # What a partner site runs once to get the federated-learning client (the `aix-fl-client`
 # console script of this package), shown with a copy button on a federated server's page. Set
 # it to where this site publishes the package (a private index, a wheel URL, a git URL).
@@ -369,6 +374,11 @@ CELERY_BEAT_SCHEDULE["deployments-sync-statuses"] = {
     "task": "deployments.tasks.sync_statuses",
     "schedule": DEPLOY_SYNC_INTERVAL,
     "options": {"expires": DEPLOY_SYNC_INTERVAL},
+}
+CELERY_BEAT_SCHEDULE["federated-learning-record-progress"] = {
+    "task": "federated_learning.tasks.record_progress",
+    "schedule": FEDSERVER_PROGRESS_INTERVAL,
+    "options": {"expires": FEDSERVER_PROGRESS_INTERVAL},
 }
 CELERY_BEAT_SCHEDULE["deployments-reconcile"] = {
     "task": "deployments.tasks.reconcile_deployments",

@@ -11,6 +11,8 @@ from federated_learning.options import job_env, parse_metrics
 from federated_learning.server import ConfigError, ServerSettings
 from tests.factories import DeployerFactory, DeploymentFactory, ModuleFactory, deployment_request
 from tests.federated_learning.test_flow import TOOL, federated_form
+from tests.federated_learning.test_privacy import BAD_SETTINGS as BAD_PRIVACY_SETTINGS
+from tests.federated_learning.test_secagg import BAD_SETTINGS as BAD_SECAGG_SETTINGS
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +28,44 @@ def _post(client, tool, **overrides):
     page = client.get(f"/deployments/new/{TOOL}/")
     token = page.context["form"]["token"].value()
     return client.post(f"/deployments/new/{TOOL}/", federated_form(token, **overrides)), user
+
+
+# Every refused combination of the privacy and the secure-aggregation options: each is refused
+# by the deploy form and by PAPI's API, on its own field, and nothing is deployed.
+REFUSED = [
+    pytest.param(*case, id=f"{kind}-{case[1]}-{number}")
+    for kind, cases in (("privacy", BAD_PRIVACY_SETTINGS), ("secagg", BAD_SECAGG_SETTINGS))
+    for number, case in enumerate(cases)
+]
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), REFUSED)
+def test_bad_settings_are_refused_in_the_form_on_their_field(
+    client, tool, overrides, field, message
+):
+    response, _user = _post(client, tool, **overrides)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert any(message in e for e in errors[f"flower_{field}"]), errors
+    assert not Deployment.objects.exists()
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), REFUSED)
+def test_bad_settings_are_refused_by_papis_api_naming_the_field(
+    client, tool, overrides, field, message
+):
+    client.force_login(DeployerFactory())
+    flower = {k.removeprefix("flower_"): (True if v == "on" else v) for k, v in overrides.items()}
+    response = client.post(
+        f"/v1/deployments/tools?vo=vo.ai4eosc.eu&tool_name={TOOL}",
+        {"general": {"title": "fl"}, "flower": flower},
+        content_type="application/json",
+    )
+    body = response.json()
+    assert body["status"] == "fail"
+    assert any(message in e for e in body["errors"][f"flower.{field}"]), body
+    assert body["error_msg"].startswith(f"flower.{field}: ") and message in body["error_msg"]
+    assert not Deployment.objects.exists()
 
 
 def test_the_form_offers_papis_federated_options_and_small_cpu_hardware(client, tool):

@@ -18,6 +18,7 @@ from federated_learning.model import shard
 from federated_learning.server import ServerSettings, announcement, build_strategy
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.federated_learning.test_flow import TOOL, federated_form
+from tests.fixtures import dp_accounting
 
 FEDMEDIAN = "Federated Median (FedMedian)"
 KRUM = "Krum (Byzantine-robust selection)"
@@ -41,6 +42,26 @@ def test_the_budget_is_the_exact_gaussian_composition(noise, rounds):
     assert epsilon < _rdp_epsilon(noise, rounds, delta) < 2 * epsilon
     # The published value for one Gaussian mechanism, σ = 1, δ = 1e-5 (Balle & Wang 2018).
     assert privacy.epsilon_for(1.0, 1, 1e-5) == pytest.approx(4.377, abs=1e-3)
+
+
+# (noise multiplier, rounds, δ): a round or a thousand, weak and strong noise, two δ.
+CROSS_CHECK_GRID = [
+    (z, rounds, delta)
+    for z, rounds in ((1.0, 1), (1.0, 4), (2.0, 5), (0.7, 3), (0.5, 50), (5.0, 200), (3.0, 1000))
+    for delta in (1e-5, 1e-8)
+]
+
+
+def test_the_budget_agrees_with_google_dp_accounting():
+    """Against a maintained accountant (dp-accounting 0.6, installed apart: see
+    tests/fixtures/dp_accounting.py). Its privacy-loss-distribution accountant composes
+    Gaussian rounds exactly too: ours must equal it (relative 1e-4, far below any ε people
+    read). Its Rényi-DP accountant is an upper bound: ours below it, and not by much."""
+    theirs = dp_accounting.epsilons(CROSS_CHECK_GRID)
+    for (z, rounds, delta), their in zip(CROSS_CHECK_GRID, theirs, strict=True):
+        ours = privacy.epsilon_for(z, rounds, delta)
+        assert ours == pytest.approx(their["pld"], rel=1e-4), (z, rounds, delta)
+        assert ours < their["rdp"] < 1.15 * ours, (z, rounds, delta)
 
 
 def test_the_budget_grows_with_rounds_and_falls_with_noise():
@@ -92,35 +113,6 @@ BAD_SETTINGS = [
     ({"flower_trim_beta": 0.5}, "trim_beta", "must be below 0.5"),
     ({"flower_eta": 0}, "eta", "must be above 0"),
 ]
-
-
-@pytest.mark.parametrize(("overrides", "field", "message"), BAD_SETTINGS)
-def test_bad_settings_are_refused_in_the_form_on_their_field(
-    client, tool, overrides, field, message
-):
-    response = _post(client, **overrides)
-    assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert any(message in e for e in errors[f"flower_{field}"]), errors
-    assert not Deployment.objects.exists()
-
-
-@pytest.mark.parametrize(("overrides", "field", "message"), BAD_SETTINGS[:8])
-def test_bad_settings_are_refused_by_papis_api_naming_the_field(
-    client, tool, overrides, field, message
-):
-    client.force_login(DeployerFactory())
-    flower = {k.removeprefix("flower_"): (True if v == "on" else v) for k, v in overrides.items()}
-    response = client.post(
-        f"/v1/deployments/tools?vo=vo.ai4eosc.eu&tool_name={TOOL}",
-        {"general": {"title": "fl"}, "flower": flower},
-        content_type="application/json",
-    )
-    body = response.json()
-    assert body["status"] == "fail"
-    assert body["error_msg"].startswith(f"flower.{field}: ") and message in body["error_msg"]
-    assert any(message in e for e in body["errors"][f"flower.{field}"]), body
-    assert not Deployment.objects.exists()
 
 
 def test_the_form_shows_the_budget_before_launch_and_keeps_it_with_the_deployment(client, tool):

@@ -4,25 +4,30 @@ Flower's SecAggPlusWorkflow) and 3 real `aix-fl-client --secure-aggregation` pro
 a SuperNode whose ClientApp runs Flower's secaggplus_mod).
 
 What the server can see is asserted on what the server-side strategy received
-(FEDSERVER_AUDIT_DIR keeps every result handed to `aggregate_fit`), against each client's own
-update computed here from the same deterministic training. The same check on the legacy
-server shows the audit would catch an individual update. The bad-settings checks go through
-the deploy form and PAPI's API."""
+(FEDSERVER_AUDIT_DIR keeps every result handed to `aggregate_fit`, and the global model each
+round started from), against each client's own clipped update computed here from the same
+deterministic training. The same audit on the legacy server (test_dp_rounds.py) finds each
+individual update. One SecAgg+ federation (module-scoped: a SecAgg+ run costs a minute here)
+serves several tests: 2 rounds with central DP and client-side clipping, a client dropping
+out of round 2 within the threshold. The bad settings are refused on their field by the
+deploy form and PAPI's API (test_config.py, with the privacy ones)."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 from django.template.loader import render_to_string
 
 from deployments.models import Deployment
-from federated_learning import model
+from federated_learning import model, privacy
 from federated_learning.options import job_env
 from federated_learning.server import ConfigError, ServerSettings
 from federated_learning.services import FederatedInfo
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.federated_learning.test_flow import TOOL, federated_form
-from tests.fixtures.flower_loopback import run_federated
+from tests.fixtures.flower_loopback import FlowerRun, run_federated
 
 CLIENTS = 3
 LEARNING_RATE = 0.2  # updates far apart, so that an individual one is told from the average
@@ -34,18 +39,40 @@ SECAGG = {
     "secagg_num_shares": 3,
     "secagg_reconstruction_threshold": 2,
 }
+# Central DP with SecAgg+: each client clips its own update (the server never sees one to
+# clip), the server adds the noise to the unmasked average. Updates are ~0.5 long: all clip.
+CLIP, NOISE, DELTA = 0.4, 1.0, 1e-5
+PADDING = 5000  # untrained parameters: what moves them is the server's noise
+DP_SECAGG = {
+    **SECAGG,
+    "rounds": 2,
+    "dp": True,
+    "dp_clipping": "Client-side, fixed",
+    "noise_mult": NOISE,
+    "clip_norm": CLIP,
+    "sampled_clients": CLIENTS,
+    "delta": DELTA,
+    "epsilon_cap": 100,
+}
 CLIENT_ARGS = ["--learning-rate", str(LEARNING_RATE)]
+DP_CLIENT_ARGS = [*CLIENT_ARGS, "--padding", str(PADDING), "--require-client-clipping"]
 # Each SecAgg+ stage waits this long for a client before counting it as dropped out.
 STAGE_TIMEOUT = {"FEDSERVER_ROUND_TIMEOUT": "20"}
 
 
-def trained(index: int) -> np.ndarray:
-    """Client `index`'s model after the first round, as it computes it on its own shard."""
+def clipped(start: np.ndarray, index: int) -> np.ndarray:
+    """Client `index`'s model after a round that started from `start` (flat: 8 weights, the
+    bias, the padding), as it computes it on its own shard and clips its update to CLIP."""
     part = model.shard(index, CLIENTS)
     weights = model.train(
-        model.initial_weights(), part.x_train, part.y_train, epochs=3, learning_rate=LEARNING_RATE
+        [start[:8], start[8:9]],
+        part.x_train,
+        part.y_train,
+        epochs=3,
+        learning_rate=LEARNING_RATE,
     )
-    return np.concatenate(weights)
+    update = np.concatenate([*weights, start[9:]]) - start  # the padding does not train
+    return start + update * min(1.0, CLIP / np.linalg.norm(update))
 
 
 def received(audit_dir, server_round: int = 1) -> list[np.ndarray]:
@@ -55,9 +82,14 @@ def received(audit_dir, server_round: int = 1) -> list[np.ndarray]:
         return [saved[f"parameters_{i}"] for i in range(count)]
 
 
-def mean_of(indices) -> np.ndarray:
-    # Equal shards, so the weighted average is the plain mean.
-    return np.mean([trained(i) for i in indices], axis=0)
+def round_start(audit_dir, server_round: int) -> np.ndarray:
+    """The global model the server sent the clients at the start of that round."""
+    with np.load(audit_dir / f"round-{server_round}.npz") as saved:
+        return saved["start"]
+
+
+def initial() -> np.ndarray:
+    return np.zeros(model.FEATURES + 1 + PADDING)
 
 
 TOLERANCE = 1e-3
@@ -71,38 +103,35 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
 slow = pytest.mark.slow
 
 
-@slow
-def test_with_secure_aggregation_the_strategy_receives_only_the_aggregate(tmp_path):
-    updates = [trained(i) for i in range(1, CLIENTS + 1)]
-    average = mean_of(range(1, CLIENTS + 1))
-    # The check has teeth: every client's update is far from the average (5x the tolerance).
-    assert min(np.abs(u - average).max() for u in updates) > 5 * TOLERANCE
-
-    # The legacy server: its strategy is handed each client's own model.
-    legacy_audit = tmp_path / "legacy"
-    legacy_audit.mkdir()
-    legacy = run_federated(
-        {**SECAGG, "secagg": False},
-        CLIENTS,
-        [CLIENT_ARGS] * CLIENTS,
-        server_env={"FEDSERVER_AUDIT_DIR": str(legacy_audit)},
-    )
-    assert legacy.status["state"] == "finished", legacy.status["error"]
-    seen = received(legacy_audit)
-    assert all(any(_close(s, u) for s in seen) for u in updates)
-
-    # With SecAgg+: the aggregate, once per client that took part, and nothing else.
-    audit = tmp_path / "secagg"
-    audit.mkdir()
+@pytest.fixture(scope="module")
+def dp_federation(tmp_path_factory) -> tuple[FlowerRun, object]:
+    """One SecAgg+ run with central DP (client-side clipping): 2 rounds, 3 clients; client 3
+    shares its keys in round 2, then vanishes before sending its masked update (the other
+    two hold 2 of its 3 shares, the threshold: enough to remove its masks from the sum)."""
+    audit = tmp_path_factory.mktemp("secagg-audit")
+    leave = ["--leave-at-stage", "collect_masked_vectors", "--leave-in-round", "2"]
     run = run_federated(
-        SECAGG,
+        DP_SECAGG,
         CLIENTS,
-        [CLIENT_ARGS] * CLIENTS,
+        [DP_CLIENT_ARGS, DP_CLIENT_ARGS, [*DP_CLIENT_ARGS, *leave]],
         timeout=300,
         server_env={"FEDSERVER_AUDIT_DIR": str(audit), **STAGE_TIMEOUT},
     )
+    return run, audit
+
+
+@slow
+def test_with_secure_aggregation_the_strategy_receives_only_the_aggregate(dp_federation):
+    run, audit = dp_federation
+    updates = [clipped(initial(), i) for i in range(1, CLIENTS + 1)]
+    average = np.mean(updates, axis=0)
+    # The check has teeth: every client's update is far from the average (5x the tolerance),
+    # and without SecAgg+ the same audit finds each client's own update (test_dp_rounds.py,
+    # test_client_side_clipping_bounds_the_aggregate_update).
+    assert min(np.abs(u - average).max() for u in updates) > 5 * TOLERANCE
+
+    # With SecAgg+: the aggregate, once per client that took part, and nothing else.
     assert run.status["state"] == "finished", run.status["error"]
-    assert [c.returncode for c in run.clients] == [0] * CLIENTS, run.clients
     seen = received(audit)
     assert len(seen) == CLIENTS
     assert all(_close(s, average) for s in seen)
@@ -113,7 +142,7 @@ def test_with_secure_aggregation_the_strategy_receives_only_the_aggregate(tmp_pa
     assert run.status["privacy"]["secagg_reconstruction_threshold"] == 2
     announced = "secure aggregation on (SecAgg+, 3 shares, threshold 2)"
     assert all(announced in c.stdout for c in run.clients), run.clients[0].stdout
-    assert all("the server has finished the run" in c.stdout for c in run.clients)
+    assert all("the server has finished the run" in c.stdout for c in run.clients[:2])
     # The deployment's page states it, as the server did.
     panel = render_to_string(
         "federated_learning/_panel.html",
@@ -126,57 +155,44 @@ def test_with_secure_aggregation_the_strategy_receives_only_the_aggregate(tmp_pa
 
 
 @slow
-def test_a_client_dropping_out_within_the_threshold_does_not_stop_the_round(tmp_path):
-    # Client 3 shares its keys, then vanishes before sending its masked update: the other
-    # two hold 2 of its 3 shares (the threshold), enough to remove its masks from the sum.
-    run = run_federated(
-        SECAGG,
-        CLIENTS,
-        [CLIENT_ARGS, CLIENT_ARGS, [*CLIENT_ARGS, "--leave-at-stage", "collect_masked_vectors"]],
-        timeout=300,
-        server_env={"FEDSERVER_AUDIT_DIR": str(tmp_path), **STAGE_TIMEOUT},
+def test_with_secure_aggregation_and_central_dp_the_clients_clip_and_the_server_adds_the_noise(
+    dp_federation,
+):
+    run, audit = dp_federation
+    # The clients clipped: the sum the server unmasked is the mean of clipped updates, far
+    # from the mean of the unclipped ones (each ~0.5 long against the clip of 0.4).
+    aggregate = received(audit)[0]
+    assert np.linalg.norm(aggregate) <= CLIP + TOLERANCE
+    # The server noised that average before sending it out as round 2's model: on every
+    # coordinate, σ = z·C/m; on the padding (nothing trained it) the noise is all there is.
+    noise = round_start(audit, 2) - aggregate
+    assert np.std(noise[model.FEATURES + 1 :]) == pytest.approx(NOISE * CLIP / CLIENTS, rel=0.05)
+    assert np.abs(noise).max() > 10 * TOLERANCE  # nothing like SecAgg+'s rounding
+    # Each round's privacy cost, by the accountant, and what every client was told.
+    assert [r["epsilon"] for r in run.status["rounds"]] == [
+        pytest.approx(privacy.epsilon_for(NOISE, n, DELTA), abs=1e-4) for n in (1, 2)
+    ]
+    announced = (
+        "central differential privacy, client-fixed clipping to norm 0.4, noise multiplier 1"
     )
+    assert all(announced in c.stdout for c in run.clients), run.clients[0].stdout
+
+
+@slow
+def test_a_client_dropping_out_within_the_threshold_does_not_stop_the_round(dp_federation):
+    run, audit = dp_federation
     assert run.status["state"] == "finished", run.status["error"]
     assert [c.returncode for c in run.clients[:2]] == [0, 0], run.clients
     assert run.clients[2].returncode != 0
     assert "Leaving the run at the SecAgg+ stage 'collect_masked_vectors'" in run.clients[2].stdout
-    entry = run.status["rounds"][0]
+    entry = run.status["rounds"][1]
     assert entry["fit_clients"] == 2 and entry["eval_clients"] == 2
     assert entry["loss"] > 0
     # The aggregate is the two survivors' average, unmasked exactly.
-    seen = received(tmp_path)
+    start = round_start(audit, 2)
+    seen = received(audit, 2)
     assert len(seen) == 2
-    assert all(_close(s, mean_of([1, 2])) for s in seen)
-
-
-@slow
-def test_dropouts_beyond_the_threshold_fail_the_round_with_a_clear_message():
-    leave = [*CLIENT_ARGS, "--leave-at-stage", "collect_masked_vectors"]
-    # A fourth client comes with a wrong token: refused at the gate, it never joins.
-    wrong_token = ["--token", "not-the-token"]
-    run = run_federated(
-        SECAGG,
-        CLIENTS + 1,
-        [CLIENT_ARGS, leave, leave, wrong_token],
-        timeout=300,
-        server_env=STAGE_TIMEOUT,
-    )
-    refused = run.clients[3]
-    assert refused.returncode == 3, refused
-    assert "The server refused the token" in refused.stderr
-    status = run.status
-    assert status["refused_connections"] >= 1
-    assert status["state"] == "failed"
-    assert status["error"] == (
-        "Secure aggregation failed while collecting masked updates: 2 of 3 clients dropped "
-        "out, more than the reconstruction threshold allows (each client's secret is split "
-        "into 3 shares and 2 are needed, so at most 1 of a client's neighbours may drop out). "
-        "The round's updates stay masked and are discarded."
-    )
-    assert status["completed_rounds"] == 0
-    survivor = run.clients[0]
-    assert survivor.returncode == 4, survivor
-    assert "ended the run early" in survivor.stderr
+    assert all(_close(s, np.mean([clipped(start, 1), clipped(start, 2)], axis=0)) for s in seen)
 
 
 # -- the settings: deploy form, PAPI's API, the server's environment --------------------------
@@ -237,34 +253,6 @@ def _post(client, **overrides):
     return client.post(f"/deployments/new/{TOOL}/", federated_form(token, **overrides))
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), BAD_SETTINGS)
-def test_bad_secure_aggregation_settings_are_refused_in_the_form_on_their_field(
-    client, tool, overrides, field, message
-):
-    response = _post(client, **overrides)
-    assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert any(message in e for e in errors[f"flower_{field}"]), errors
-    assert not Deployment.objects.exists()
-
-
-@pytest.mark.parametrize(("overrides", "field", "message"), BAD_SETTINGS)
-def test_bad_secure_aggregation_settings_are_refused_by_papis_api_naming_the_field(
-    client, tool, overrides, field, message
-):
-    client.force_login(DeployerFactory())
-    flower = {k.removeprefix("flower_"): (True if v == "on" else v) for k, v in overrides.items()}
-    response = client.post(
-        f"/v1/deployments/tools?vo=vo.ai4eosc.eu&tool_name={TOOL}",
-        {"general": {"title": "fl"}, "flower": flower},
-        content_type="application/json",
-    )
-    body = response.json()
-    assert body["status"] == "fail"
-    assert any(message in e for e in body["errors"][f"flower.{field}"]), body
-    assert not Deployment.objects.exists()
-
-
 def test_good_secure_aggregation_settings_are_kept_and_reach_the_job(client, tool):
     response = _post(
         client,
@@ -297,10 +285,21 @@ def test_the_server_refuses_a_bad_secure_aggregation_environment_naming_the_vari
 
 
 # -- end to end: the deploy form, the sandbox Nomad, the page's commands ----------------------
+BEYOND_THRESHOLD = (
+    "Secure aggregation failed while collecting masked updates: 2 of 3 clients dropped "
+    "out, more than the reconstruction threshold allows (each client's secret is split "
+    "into 3 shares and 2 are needed, so at most 1 of a client's neighbours may drop out). "
+    "The round's updates stay masked and are discarded."
+)
+
+
 @slow
-def test_deploy_with_secure_aggregation_and_join_with_the_page_commands(
-    client, transactional_db, deploy_settings, nomad, start_worker
+def test_deploy_with_secure_aggregation_join_with_the_page_commands_and_lose_a_round(
+    client, transactional_db, deploy_settings, nomad, start_worker, monkeypatch
 ):
+    """Round 1 with the page's 3 commands; in round 2 two clients drop out after sharing their
+    keys, beyond what the threshold allows: the round fails with a clear message, the page
+    and the citation record say so. A fourth client with a wrong token is refused."""
     from tests.federated_learning.test_flow import (
         commands_on_page,
         deployment_token,
@@ -310,6 +309,7 @@ def test_deploy_with_secure_aggregation_and_join_with_the_page_commands(
     )
     from tests.fixtures.deploy import wait_for
 
+    monkeypatch.setenv("FEDSERVER_ROUND_TIMEOUT", "20")  # the emulator's task inherits it
     start_worker()
     user = DeployerFactory()
     ModuleFactory(tool=True, name=TOOL, title="Federated learning server")
@@ -317,7 +317,7 @@ def test_deploy_with_secure_aggregation_and_join_with_the_page_commands(
     page = client.get(f"/deployments/new/{TOOL}/")
     response = client.post(
         f"/deployments/new/{TOOL}/",
-        federated_form(page.context["form"]["token"].value(), **ON, flower_rounds=1),
+        federated_form(page.context["form"]["token"].value(), **ON, flower_rounds=2),
     )
     assert response.status_code == 302, response.context["form"].errors
     deployment = Deployment.objects.get(owner=user)
@@ -328,19 +328,41 @@ def test_deploy_with_secure_aggregation_and_join_with_the_page_commands(
     assert all(c[-1] == "--secure-aggregation" for c in commands)
     assert commands[0][commands[0].index("--token") + 1] == deployment_token(deployment)
 
-    processes = [run_client(command) for command in commands]
-    for process in processes:
-        code, output = finished(process, timeout=240)
-        assert code == 0, output[-3000:]
-        assert "secure aggregation on (SecAgg+, 3 shares, threshold 2)" in output
+    leave = ["--leave-at-stage", "collect_masked_vectors", "--leave-in-round", "2"]
+    wrong = list(commands[0])
+    wrong[wrong.index("--token") + 1] = "not-the-token"
+    survivor = run_client(commands[0])
+    leaving = [run_client([*command, *leave]) for command in commands[1:]]
+    code, output = finished(run_client(wrong), timeout=120)
+    assert code == 3 and "The server refused the token" in output, output[-2000:]
+    code, output = finished(survivor, timeout=300)
+    assert code == 4 and "ended the run early" in output, output[-3000:]
+    assert "secure aggregation on (SecAgg+, 3 shares, threshold 2)" in output
+    for process in leaving:
+        code, output = finished(process, timeout=60)
+        assert code != 0
+        assert "Leaving the run at the SecAgg+ stage 'collect_masked_vectors'" in output
     status = wait_for(
-        lambda: (s := federated(client, deployment)["status"]) and s["state"] == "finished" and s,
+        lambda: (s := federated(client, deployment)["status"]) and s["state"] == "failed" and s,
         timeout=60,
     )
+    assert status["error"] == BEYOND_THRESHOLD
+    assert status["refused_connections"] >= 1
     assert status["completed_rounds"] == 1 and status["rounds"][0]["fit_clients"] == 3
-    page = client.get(f"/deployments/{deployment.pk}/").content.decode()
-    assert "Finished: 1 of 1 rounds completed." in page
+    page = client.get(f"/deployments/{deployment.pk}/").content.decode().replace("&#x27;", "'")
+    assert f"The run failed: {BEYOND_THRESHOLD}" in page
     assert "on (SecAgg+, 3 shares per client, 2 to rebuild one)" in page
+    # The citation record says how far the run got (no DP here: no budget to state).
+    record = client.get(f"/deployments/{deployment.pk}/citation.jsonld").json()
+    node = next(n for n in record["@graph"] if n["@id"].endswith("#configuration"))
+    guarantees = json.loads(node["prov:value"]["@value"])["federated_guarantees"]
+    assert guarantees["secure_aggregation"] is True and guarantees["privacy_spent"] is None
+    progress = guarantees["progress"]
+    assert (progress["state"], progress["rounds_completed"], progress["final"]) == (
+        "failed",
+        1,
+        True,
+    )
 
     client.post(f"/deployments/{deployment.pk}/delete/")
     wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=90)
