@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from deployments.backends import nomad_job
 from deployments.backends.nomad import allocation_ports
+from deployments.datasets import partner_named
 from deployments.services.secrets import SecretsUnreadable, decrypt_secrets
 from federated_learning import options as flower
 
@@ -146,6 +147,7 @@ def progress_summary(status: dict[str, Any]) -> dict[str, Any]:
         "started_at": _text(status.get("started_at"), 40),
         "finished_at": _text(status.get("finished_at"), 40),
         "error": _text(status.get("error"), 500),
+        "partner_datasets": partner_named(status.get("partner_datasets")),
     }
 
 
