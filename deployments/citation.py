@@ -200,10 +200,12 @@ def image_entity(deployment: Deployment) -> UsedEntity:
 
 def dataset_entities(deployment: Deployment) -> list[UsedEntity]:
     """Each dataset the job fetched, by its DOI (or URL) and checksum(s); "not yet fetched"
-    until the job ran past its download tasks (deployments/services/datasets.py)."""
+    until the job ran past its download tasks (deployments/services/datasets.py); then those a
+    federated run's partner sites named, which they fetched themselves."""
     entities = []
-    for number, dataset in enumerate((deployment.config or {}).get("datasets") or [], start=1):
+    for number, dataset in enumerate(datasets.cited_datasets(deployment), start=1):
         identifier = dataset["doi"]
+        site = " (a partner site's)" if dataset.get("partner_site") else ""
         props = {
             "schema:identifier": datasets.landing_url(identifier),
             "spdx:checksum": datasets.checksum_text(dataset),
@@ -211,7 +213,7 @@ def dataset_entities(deployment: Deployment) -> list[UsedEntity]:
         entities.append(
             UsedEntity(
                 key=f"dataset-{number}",
-                label=f"dataset {identifier}",
+                label=f"dataset {identifier}{site}",
                 kind="dataset",
                 properties=props,
                 see_also=datasets.landing_url(identifier),

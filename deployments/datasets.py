@@ -26,6 +26,10 @@ MAX_DATASETS = 10
 MAX_LENGTH = 500
 NOT_YET_FETCHED = "not yet fetched"
 NOT_PUBLISHED = "not published by the dataset's source"
+# A federated run's partner sites train on their own data and may name it (aix-fl-client
+# --dataset): its identifier reaches the record, the data and its files never leave the site.
+PARTNER_SITE = "named by a partner site that trains on it; fetched there, not by this job"
+MAX_PARTNER_DATASETS = 50  # per run: what clients report cannot grow a record without bound
 
 
 class DatasetError(ValueError):
@@ -137,3 +141,35 @@ def checksum_text(dataset: dict[str, Any]) -> str:
         return dataset.get("problem") or NOT_YET_FETCHED
     checksums = [f"{f['key']} {f['checksum']}".strip() for f in dataset["files"]]
     return "; ".join(checksums) or NOT_PUBLISHED
+
+
+def partner_named(reported: Any) -> list[str]:
+    """The datasets partner sites of a federated run said they train on: from what their
+    clients reported (untrusted), each valid DOI or https URL once, sorted, at most
+    MAX_PARTNER_DATASETS; anything else is left out."""
+    if not isinstance(reported, list | tuple):
+        return []
+    named: set[str] = set()
+    for raw in reported:
+        try:
+            named.add(normalise_identifier(raw))
+        except DatasetError:
+            continue
+        if len(named) >= MAX_PARTNER_DATASETS:
+            break
+    return sorted(named)
+
+
+def cited_datasets(deployment: Any) -> list[dict[str, Any]]:
+    """Every dataset a deployment's record names: those its job fetched (config `datasets`,
+    with their checksums) and, for a federated run, those its partner sites named (kept with
+    the progress its server reported, Deployment.reported_progress)."""
+    fetched = list((deployment.config or {}).get("datasets") or [])
+    known = {dataset["doi"] for dataset in fetched}
+    reported = (deployment.reported_progress or {}).get("partner_datasets")
+    partners = [
+        {"doi": identifier, "problem": PARTNER_SITE, "partner_site": True}
+        for identifier in partner_named(reported)
+        if identifier not in known
+    ]
+    return fetched + partners

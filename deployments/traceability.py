@@ -53,6 +53,6 @@ def provenance_context(request, deployment: Deployment) -> dict:
                 "url": datasets.landing_url(d["doi"]),
                 "checksum": datasets.checksum_text(d),
             }
-            for d in (deployment.config or {}).get("datasets") or []
+            for d in datasets.cited_datasets(deployment)
         ],
     }

@@ -44,6 +44,7 @@ from flwr.common.differential_privacy_constants import KEY_CLIPPING_NORM, KEY_NO
 from deployments.datasets import DatasetError, landing_url, normalise_identifier
 from federated_learning import model, privacy
 from federated_learning.auth import BearerTokenClientInterceptor
+from federated_learning.options import DATASETS_METRIC
 
 REFUSED = 3
 UNREACHABLE = 4
@@ -155,9 +156,11 @@ class ShardClient(NumPyClient):
         *,
         requirements: Requirements | None = None,
         padding: int = 0,
+        datasets: tuple[str, ...] = (),
         out=sys.stdout,
     ) -> None:
         self.shard = shard
+        self.datasets = datasets
         self.epochs = epochs
         self.learning_rate = learning_rate
         self.requirements = requirements or Requirements()
@@ -193,6 +196,8 @@ class ShardClient(NumPyClient):
         weights = weights + [p.copy() for p in received[2:]]
         loss, accuracy = model.evaluate(weights[:2], self.shard.x_train, self.shard.y_train)
         metrics = {"loss": loss, "accuracy": accuracy}
+        if self.datasets:  # their names, for the run's record; the data stays here
+            metrics[DATASETS_METRIC] = " ".join(self.datasets)
         self._protect(weights, received, config, metrics)
         return weights, len(self.shard.y_train), metrics
 
@@ -317,7 +322,10 @@ def main(argv: list[str] | None = None) -> int:
         type=parse_dataset,
         action="append",
         default=[],
-        help="a dataset this site trains on, by DOI or https URL (repeatable); printed to cite",
+        help=(
+            "a dataset this site trains on, by DOI or https URL (repeatable); printed, and named"
+            " to the server for the run's citation record (the data stays here)"
+        ),
     )
     parser.add_argument(
         "--secure-aggregation",
@@ -349,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         args.learning_rate,
         requirements=requirements,
         padding=max(0, args.padding),
+        datasets=tuple(args.dataset),
     )
     if args.secure_aggregation:
         return _join_secure(args)

@@ -54,6 +54,9 @@ ADAPTIVE = ("fedopt", "fedadam", "fedyogi", "fedadagrad")
 DP_STRATEGIES = ("fedavg", "fedprox")
 DEFAULT_STRATEGY = "Federated Averaging (FedAvg)"
 MAX_ROUNDS = 1000
+# The fit metric in which a client names the datasets it trains on (aix-fl-client --dataset),
+# space-separated DOIs or https URLs, for the run's citation record; the data stays at the site.
+DATASETS_METRIC = "aix.datasets"
 
 # Where the updates are clipped with central DP (Flower's four wrappers).
 DP_CLIPPING = {

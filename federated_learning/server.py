@@ -61,9 +61,16 @@ from flwr.server.strategy import (
 )
 from flwr.server.superlink.fleet.grpc_bidi.flower_service_servicer import FlowerServiceServicer
 
+from deployments.datasets import partner_named
 from federated_learning import options
 from federated_learning.auth import BearerTokenServerInterceptor
-from federated_learning.options import DP_CLIPPING, MAX_ROUNDS, STRATEGIES, parse_metrics
+from federated_learning.options import (
+    DATASETS_METRIC,
+    DP_CLIPPING,
+    MAX_ROUNDS,
+    STRATEGIES,
+    parse_metrics,
+)
 
 logger = logging.getLogger("fedserver")
 
@@ -230,6 +237,7 @@ class Progress:
     refused: int = 0
     last_refused_at: str = ""
     rounds: list[dict[str, Any]] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)  # what partner sites said they train on
     started_at: str = field(default_factory=_now)
     finished_at: str = ""
     error: str = ""
@@ -295,6 +303,13 @@ class Progress:
                 entry["epsilon"] = _rounded(self.budget.after(server_round))
         self._changed()
 
+    def datasets_named(self, reported: Any) -> None:
+        """Add the datasets a client named in its fit metrics (valid identifiers only)."""
+        if not isinstance(reported, str):
+            return
+        with self._lock:
+            self.datasets = partner_named([*self.datasets, *reported.split()[:50]])
+
     def check_budget(self, server_round: int) -> None:
         """Refuse to start a round that would take ε beyond the owner's cap."""
         if self.budget is None:
@@ -347,6 +362,7 @@ class Progress:
                 "refused_connections": self.refused,
                 "last_refused_at": self.last_refused_at,
                 "rounds": [dict(r) for r in self.rounds],
+                "partner_datasets": list(self.datasets),
                 "started_at": self.started_at,
                 "finished_at": self.finished_at,
                 "error": self.error,
@@ -453,6 +469,8 @@ class RecordingStrategy(Strategy):
 
     def aggregate_fit(self, server_round, results, failures):
         self._fitted = [proxy for proxy, _ in results]
+        for _proxy, fit_res in results:  # names only, kept for the record, not aggregated
+            self.progress.datasets_named(fit_res.metrics.pop(DATASETS_METRIC, None))
         if self.audit_dir:
             _audit(self.audit_dir, server_round, results, self._before)
         aggregated, metrics = self.inner.aggregate_fit(server_round, results, failures)

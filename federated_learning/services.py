@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from deployments.backends import nomad_job
 from deployments.backends.nomad import allocation_ports
+from deployments.datasets import partner_named
 from deployments.services.secrets import SecretsUnreadable, decrypt_secrets
 from federated_learning import options as flower
 
@@ -127,6 +128,24 @@ def federated_info(deployment: Deployment) -> FederatedInfo:
     return info
 
 
+def keep_final_progress(deployment: Deployment) -> None:
+    """Read a federated server's status one last time as its job is being removed (it may
+    still answer), so rounds finished after the last page poll or beat read are counted in
+    what the deployment keeps. Nothing happens when it cannot be read."""
+    if not is_federated(deployment) or deployment.service != flower.SERVICE:
+        return
+    try:
+        token = decrypt_secrets(deployment.secrets_encrypted).get(flower.TOKEN_SECRET, "")
+        _address, status_url, _tls = _addresses(deployment)
+    except (SecretsUnreadable, LookupError) as exc:
+        logger.info("final progress of %s not read: %s", deployment.pk, exc)
+        return
+    if token:
+        status, _problem = _read_status(status_url, token)
+        if status is not None:
+            keep_progress(deployment, status)
+
+
 def progress_summary(status: dict[str, Any]) -> dict[str, Any]:
     """What the deployment keeps of its server's status (Deployment.reported_progress): the
     run's state and how far it got. `rounds_aggregated` counts the rounds whose aggregate was
@@ -146,6 +165,7 @@ def progress_summary(status: dict[str, Any]) -> dict[str, Any]:
         "started_at": _text(status.get("started_at"), 40),
         "finished_at": _text(status.get("finished_at"), 40),
         "error": _text(status.get("error"), 500),
+        "partner_datasets": partner_named(status.get("partner_datasets")),
     }
 
 

@@ -14,6 +14,7 @@ from deployments.models import Deployment, DeploymentState
 from deployments.services.enqueue import enqueue_delete
 from deployments.services.errors import NotDeletable
 from deployments.services.state import transition
+from deployments.signals import job_ending
 
 logger = logging.getLogger(__name__)
 S = DeploymentState
@@ -42,6 +43,9 @@ def deployment_teardown(*, deployment_id: UUID | str) -> None:
     if deployment is None or deployment.state != S.DELETING:
         return
     if deployment.submit_attempts or deployment.submitted_at:
+        for receiver, error in job_ending.send_robust(sender=Deployment, deployment=deployment):
+            if isinstance(error, Exception):
+                logger.error("job_ending listener %r failed: %s", receiver, error)
         try:
             get_backend(deployment.backend).delete(deployment)
         except PermanentBackendError as exc:

@@ -28,6 +28,13 @@ pytestmark = pytest.mark.slow
 
 CLIENTS = 3
 PADDING = 5000  # untrained parameters: whatever moves them is the server's noise
+# What two of the three partner sites say they train on (aix-fl-client --dataset); the
+# second site names a DOI the first also names, in another spelling.
+SITE_DATASETS = [
+    ["--dataset", "10.5281/zenodo.7000001", "--dataset", "https://data.example.org/site-a"],
+    ["--dataset", "https://doi.org/10.5281/zenodo.7000001"],
+    [],
+]
 
 
 def _clipped_updates(clip: float, learning_rate: float) -> list[np.ndarray]:
@@ -104,13 +111,15 @@ def _configuration(record: dict) -> dict:
     return json.loads(node["prov:value"]["@value"])
 
 
-def _crate(body: bytes) -> tuple[dict, list[dict]]:
-    """(the configuration, the CreateAction) an RO-Crate zip states."""
+def _crate(body: bytes) -> tuple[dict, dict, list[dict]]:
+    """(the configuration, the CreateAction, the datasets it used) an RO-Crate zip states."""
     with zipfile.ZipFile(io.BytesIO(body)) as crate:
         graph = json.loads(crate.read("ro-crate-metadata.json"))["@graph"]
     config = next(n for n in graph if n["@id"].endswith("#configuration"))
     action = next(n for n in graph if n.get("@type") == "CreateAction")
-    return json.loads(config["value"]), action
+    used = {o["@id"] for o in action.get("object", [])}
+    datasets = [n for n in graph if n["@id"] in used and n.get("additionalType") == "dataset"]
+    return json.loads(config["value"]), action, datasets
 
 
 def test_server_noise_has_the_configured_scale_the_cap_stops_the_run_and_the_citation_says_so(
@@ -150,7 +159,7 @@ def test_server_noise_has_the_configured_scale_the_cap_stops_the_run_and_the_cit
     deployment.save(update_fields=["config"])
     deployment_submit(deployment_id=deployment.pk)
     info = wait_for(lambda: (sync_statuses() or True) and _served(client, deployment), timeout=90)
-    padded = [["--padding", str(PADDING)]] * CLIENTS
+    padded = [["--padding", str(PADDING), *named] for named in SITE_DATASETS]
     run, _wall = run_clients(info["address"], deployment_token(deployment), CLIENTS, padded)
     status = wait_for(
         lambda: (s := federated(client, deployment)["status"]) and s["state"] == "failed" and s,
@@ -192,6 +201,7 @@ def test_server_noise_has_the_configured_scale_the_cap_stops_the_run_and_the_cit
     kept = Deployment.objects.get(pk=deployment.pk).reported_progress
     assert (kept["state"], kept["rounds_aggregated"], kept["rounds_configured"]) == ("failed", 2, 4)
     assert kept["epsilon"] == pytest.approx(privacy.epsilon_for(noise, 2, delta), abs=1e-4)
+    assert kept["partner_datasets"] == ["10.5281/zenodo.7000001", "https://data.example.org/site-a"]
     assert record_progress() == {"read": 1, "changed": 0}  # nothing new: nothing written
 
     # The job ends (its server with it); what the poll kept stays with the deployment.
@@ -204,7 +214,7 @@ def test_server_noise_has_the_configured_scale_the_cap_stops_the_run_and_the_cit
     assert record.status_code == 200
     crate = client.get(f"/deployments/{deployment.pk}/ro-crate.zip")
     assert crate.status_code == 200
-    crate_config, action = _crate(crate.content)
+    crate_config, action, crate_datasets = _crate(crate.content)
     for configuration in (_configuration(record.json()), crate_config):
         guarantees = configuration["federated_guarantees"]
         budget, spent = guarantees["privacy_budget"], guarantees["privacy_spent"]
@@ -221,6 +231,18 @@ def test_server_noise_has_the_configured_scale_the_cap_stops_the_run_and_the_cit
     assert f"Privacy budget configured: ε = {configured:.4g} at δ = 1e-05" in action["description"]
     comments = [n.get("rdfs:comment") for n in record.json()["@graph"]]
     assert any(words in str(c) for c in comments)
+
+    # The datasets the partner sites named, each once, as datasets the run used (fetched there).
+    partner = "named by a partner site that trains on it; fetched there, not by this job"
+    cited = {
+        node["schema:identifier"]: node["spdx:checksum"]
+        for node in record.json()["@graph"]
+        if node.get("dct:type") == "dataset"
+    }
+    in_crate = {d["identifier"]: d["checksum"] for d in crate_datasets}
+    sites = {"https://doi.org/10.5281/zenodo.7000001", "https://data.example.org/site-a"}
+    assert cited == dict.fromkeys(sites, partner)
+    assert in_crate == dict.fromkeys(sites, partner)
 
 
 def _served(client, deployment) -> dict | None:

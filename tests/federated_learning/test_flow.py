@@ -164,11 +164,15 @@ def test_deploy_the_federated_server_join_with_the_page_command_and_watch_rounds
     assert page.count('<tr data-round="') == 3
     assert f"{losses[2]:.4f}" in page
 
-    # Deleting the deployment ends the server process: its port stops answering.
+    # Deleting the deployment ends the server process: its port stops answering. Its last
+    # status is read as the job is removed: forget what the page's polls kept, and it is back.
+    Deployment.objects.filter(pk=deployment.pk).update(reported_progress={})
     host, port = info["address"].rsplit(":", 1)
     client.post(f"/deployments/{deployment.pk}/delete/")
     wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=90)
     wait_for(lambda: not _listening(host, int(port)), timeout=15)
+    kept = Deployment.objects.get(pk=deployment.pk).reported_progress
+    assert (kept["state"], kept["rounds_completed"]) == ("finished", 3)
 
 
 def deployment_token(deployment) -> str:
