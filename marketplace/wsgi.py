@@ -5,8 +5,12 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 from django.utils.module_loading import import_string
 
+from marketplace.handlers import SiteApplication
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
-application = get_wsgi_application()
+# Django's handler, with bearer calls to the inference routes on a shorter middleware chain
+# (marketplace.handlers).
+application = SiteApplication(get_wsgi_application())
 # Import the URLconf, and with it every view, while the worker starts rather than in its
 # first requests: it pulls in the drift detectors, RDF and Flower (2-3 s), and a cold worker
 # given eight requests at once held all eight for 5-8 s (benchmarks/oip_gateway.py); then

@@ -17,18 +17,19 @@ from PIL import Image
 from marketplace.auth.tokens import create_token
 from monitoring.models import InferenceSummary
 from tests.factories import DeployerFactory, ModuleFactory
+from tests.fixtures.deploy import wait_for
 from tests.fixtures.inference import OipTarget, running_deepaas_deployment
 
 pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture
-def deepaas_model(transactional_db, live_server, deepaas_nomad) -> OipTarget:
+def deepaas_model(transactional_db, site_server, deepaas_nomad) -> OipTarget:
     owner = DeployerFactory()
     module = ModuleFactory(data_types=["Image"], docker_image="ai4oshub/plants-classification")
     deployment = running_deepaas_deployment(owner=owner, module=module)
     _row, secret = create_token(user=owner, name="oip")
-    return OipTarget(deployment, secret, live_server.url)
+    return OipTarget(deployment, secret, site_server.url)
 
 
 def _png() -> bytes:
@@ -68,8 +69,10 @@ def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
     assert predictions["emulated"] is True and len(predictions["labels"]) == 2
     again = client.infer(deepaas_model.model, [image, top_k], headers=headers)
     assert json.loads(again.as_numpy("output")[0]) == answer
-    summary = InferenceSummary.objects.filter(deployment=deepaas_model.deployment).first()
-    assert summary is not None and summary.source == "api"
+    # Recorded once each answer has been sent (marketplace.after_response).
+    recorded = InferenceSummary.objects.filter(deployment=deepaas_model.deployment)
+    wait_for(lambda: recorded.count() >= 2, timeout=10)
+    assert {summary.source for summary in recorded} == {"api"}
 
     # Out of DEEPaaS's declared range: 400 naming the input, before DEEPaaS is called.
     body = {
