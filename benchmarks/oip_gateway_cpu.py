@@ -8,7 +8,13 @@ figure holds still on a busy machine where wall-clock latencies do not.
 
 With --profile, the measured calls run under cProfile and the 30 costliest functions (own
 time) are printed; the CPU figure then includes the profiler's cost, so take it from a run
-without.
+without. With --callgrind, under valgrind, the instructions of the measured calls alone are
+counted, a figure that repeats whatever else the machine is doing (docs/performance.md):
+
+    valgrind --tool=callgrind --separate-threads=yes --instr-atstart=no \
+        --callgrind-out-file=/tmp/oip.%p .venv/bin/python benchmarks/oip_gateway_cpu.py \
+        --requests 100 --callgrind
+    grep totals /tmp/oip.<pid>.1-01     # the calling thread; divide by --requests
 """
 
 from __future__ import annotations
@@ -40,6 +46,13 @@ def main() -> None:
         "instructions of the measured calls only (the site's application, not alternated)",
     )
     args = parser.parse_args()
+    if args.callgrind:
+        # Under valgrind a call takes ~50 times as long: the token and deployment memo
+        # (1 s, about 100 calls at full speed) would be re-read every few calls. Keep them
+        # as long as the measured calls take, so the counts are those of a real run's calls
+        # and repeat from run to run.
+        os.environ.setdefault("API_TOKEN_RECHECK_SECONDS", "600")
+        os.environ.setdefault("INFERENCE_ROUTE_RECHECK_SECONDS", "600")
 
     with sandbox_deployment("bench-cpu") as (_env, deployment, module, secret):
         body = json.dumps(infer_body(_png())).encode()

@@ -113,3 +113,22 @@ def test_the_short_chain_keeps_request_ids_security_and_cors_but_no_session():
         "django.middleware.gzip.GZipMiddleware",
     ):
         assert skipped in settings.MIDDLEWARE and skipped not in chain
+
+
+def test_a_provider_access_token_is_checked_on_the_short_chain(model, oidc_access_token):
+    # Authenticated by the provider (no session involved): a user who owns no such deployment.
+    token = oidc_access_token("olga", role="user")
+    stranger = requests.get(
+        f"{model.url}/v2/models/{model.model}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert stranger.status_code == 404, stranger.text
+    assert stranger.json() == {"error": "No deployment of yours has this ID."}
+    made_up = requests.get(
+        f"{model.url}/v2/models/{model.model}",
+        headers={"Authorization": "Bearer made-up"},
+        timeout=30,
+    )
+    assert made_up.status_code == 401
+    assert set(made_up.json()) == {"error"}
