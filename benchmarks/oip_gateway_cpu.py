@@ -64,8 +64,10 @@ def main() -> None:
 
         full_chain = WSGIHandler()
 
-        def call(app=application) -> float:
-            """One request through the WSGI application; the calling thread's CPU ms."""
+        def call(app=application) -> tuple[float, float]:
+            """One request through the WSGI application: the calling thread's CPU ms until
+            the answer's bytes are in hand, and then in closing the response (what the
+            server does after sending it)."""
             status: list[str] = []
             environ = {
                 "REQUEST_METHOD": "POST",
@@ -78,6 +80,7 @@ def main() -> None:
                 "HTTP_HOST": "127.0.0.1:8000",
                 "HTTP_AUTHORIZATION": f"Bearer {secret}",
                 "HTTP_ACCEPT": "*/*",
+                "HTTP_ACCEPT_ENCODING": "gzip, deflate",
                 "HTTP_USER_AGENT": "python-requests/2.32",
                 "CONTENT_TYPE": "application/json",
                 "CONTENT_LENGTH": str(len(body)),
@@ -94,13 +97,14 @@ def main() -> None:
             result = app(environ, lambda s, h, e=None: status.append(s))
             try:
                 b"".join(result)
+                answered = time.thread_time()
             finally:
                 if hasattr(result, "close"):
                     result.close()
-            spent = (time.thread_time() - started) * 1000
+            closed = time.thread_time()
             if not status[0].startswith("200"):
                 raise SystemExit(f"the gateway answered {status[0]}")
-            return spent
+            return (answered - started) * 1000, (closed - answered) * 1000
 
         for _ in range(30):
             call()
@@ -115,6 +119,7 @@ def main() -> None:
         # that whatever else the machine does weighs on both alike.
         spent, spent_full = [], []
         alternate = not (profiler or args.callgrind)
+        collections = _watch_collections()
         if args.callgrind:
             _callgrind("--instr=on")
         wall = time.perf_counter()
@@ -133,16 +138,53 @@ def main() -> None:
             profiler.dump_stats(args.profile)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         print(
-            f"{args.requests} inferences in process: gateway CPU per request "
-            f"median {statistics.median(spent):.2f} ms, mean {statistics.mean(spent):.2f} ms; "
-            f"wall per request (model included) {wall:.1f} ms; load {os.getloadavg()[0]:.2f}"
+            f"{args.requests} inferences in process, load {os.getloadavg()[0]:.2f}; "
+            f"wall per request (model included) {wall:.1f} ms"
         )
-        if spent_full:
-            print(
-                f"  alternated with every middleware (a browser's chain): "
-                f"median {statistics.median(spent_full):.2f} ms, "
-                f"mean {statistics.mean(spent_full):.2f} ms"
+        import gc
+
+        gc.callbacks.remove(collections.callback)
+        full = time.perf_counter()
+        gc.collect()
+        full = (time.perf_counter() - full) * 1000
+        print(
+            "  garbage collections during them: "
+            + ", ".join(
+                f"generation {g}: {len(times)} ({sum(times):.1f} ms, longest {max(times):.1f} ms)"
+                for g, times in sorted(collections.items())
+                if times
             )
+            + f"; a full collection now: {full:.1f} ms ({gc.get_freeze_count():,} objects frozen)"
+        )
+        for label, runs in (("site application", spent), ("every middleware", spent_full)):
+            if runs:
+                answer = [run[0] for run in runs]
+                after = [run[1] for run in runs]
+                print(
+                    f"  {label:<17} CPU ms to the answer: median {statistics.median(answer):.2f} "
+                    f"mean {statistics.mean(answer):.2f} | after it (closing the response): "
+                    f"median {statistics.median(after):.2f} mean {statistics.mean(after):.2f}"
+                )
+
+
+class _Collections(dict):
+    """Wall ms of each garbage collection, by generation, from gc.callbacks."""
+
+    def callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.setdefault(info["generation"], []).append(
+                (time.perf_counter() - self.started) * 1000
+            )
+
+
+def _watch_collections() -> _Collections:
+    import gc
+
+    collections = _Collections()
+    gc.callbacks.append(collections.callback)
+    return collections
 
 
 def _callgrind(command: str) -> None:

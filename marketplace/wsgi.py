@@ -1,3 +1,4 @@
+import gc
 import os
 from importlib import import_module
 
@@ -18,3 +19,9 @@ application = SiteApplication(get_wsgi_application())
 import_module(settings.ROOT_URLCONF)
 for path in settings.WARM_UP_ON_START:
     import_string(path)()
+# What the worker has loaded lives as long as the worker: move it out of the garbage
+# collector's view, so that a full collection (run whenever long-lived objects have grown by a
+# quarter) walks only what was made since, instead of every module, URL pattern and model of
+# the site (about half a second in a worker, in the middle of whichever request triggered it).
+gc.collect()
+gc.freeze()
