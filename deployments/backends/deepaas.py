@@ -131,13 +131,12 @@ def _call(
             answer = _through_requests(method, url, route, timeout, params, files, headers)
         else:
             answer = _through_pool(method, url, route, timeout, params, files, headers)
+    except urllib3.exceptions.NewConnectionError as exc:  # urllib3 files it under timeouts
+        raise _unreachable(url, exc) from exc
     except (requests.Timeout, *_POOL_TIMEOUT_ERRORS) as exc:
         raise TransientBackendError("The DEEPaaS API did not answer in time.") from exc
     except (requests.RequestException, *_POOL_ERRORS) as exc:
-        _forget(url)
-        raise TransientBackendError(
-            f"The DEEPaaS API cannot be reached ({type(exc).__name__})."
-        ) from exc
+        raise _unreachable(url, exc) from exc
     if answer.status_code >= 500:
         raise TransientBackendError(f"The DEEPaaS API failed (HTTP {answer.status_code}).")
     if answer.status_code >= 400:
@@ -146,6 +145,11 @@ def _call(
             f"{answer.text.strip()[:300]})."
         )
     return answer
+
+
+def _unreachable(url: str, exc: Exception) -> TransientBackendError:
+    _forget(url)
+    return TransientBackendError(f"The DEEPaaS API cannot be reached ({type(exc).__name__}).")
 
 
 def _through_pool(method, url, route, timeout, params, files, headers) -> _Answer:
