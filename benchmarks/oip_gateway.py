@@ -27,6 +27,7 @@ import statistics
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,11 +85,11 @@ def measure(call, total: int, clients: int) -> tuple[float, float]:
     return cuts[49], cuts[98]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300)
-    args = parser.parse_args()
-
+@contextmanager
+def sandbox_deployment(name: str):
+    """(environment, deployment, module, token secret) of a running sandbox DEEPaaS deployment
+    (the real DEEPaaS server on loopback) in a fresh benchmark database, with production
+    settings on Redis; this process is set up on them. The emulator stops on exit."""
     from deployments.sandbox import DEEPAAS_RUNNERS, NomadEmulator
     from deployments.sandbox.deepaas_runner import ensure_venv
 
@@ -100,7 +101,7 @@ def main() -> None:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,
-        MONITORING_JOURNAL_KEY=f"bench-{os.getpid()}:inference-journal",
+        MONITORING_JOURNAL_KEY=f"{name}-{os.getpid()}:inference-journal",
         NOMAD_ADDR=nomad.base_url,
         DEPLOY_DEEPAAS_ACCESS="allocation",
     )
@@ -117,22 +118,38 @@ def main() -> None:
         owner = DeployerFactory()
         module = ModuleFactory(data_types=["Image"], docker_image="ai4oshub/bench-classifier")
         deployment = running_deepaas_deployment(owner=owner, module=module)
-        _row, secret = create_token(user=owner, name="bench")
+        _row, secret = create_token(user=owner, name=name)
+        yield env, deployment, module, secret
+    finally:
+        nomad.stop()
+
+
+def infer_body(image: bytes) -> dict:
+    """The OIP request of one image as a JSON BYTES tensor."""
+    return {
+        "inputs": [
+            {
+                "name": "data",
+                "shape": [1],
+                "datatype": "BYTES",
+                "data": [base64.b64encode(image).decode()],
+            }
+        ]
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+
+    with sandbox_deployment("bench") as (env, deployment, module, secret):
         from deployments.backends import deepaas
 
         base = deepaas.api_base(deployment)
         model = deepaas.describe(base).name
         image = _png()
-        body = {
-            "inputs": [
-                {
-                    "name": "data",
-                    "shape": [1],
-                    "datatype": "BYTES",
-                    "data": [base64.b64encode(image).decode()],
-                }
-            ]
-        }
+        body = infer_body(image)
 
         def direct(session) -> str:
             answer = session.post(
@@ -168,8 +185,6 @@ def main() -> None:
                     f"added p50 {g50 - d50:+.1f} ms, p99 ratio {g99 / d99:.2f}"
                 )
             print(f"recorded: {_recorded(deployment, calls):,} summaries of {calls:,} inferences")
-    finally:
-        nomad.stop()
 
 
 def _recorded(deployment, expected: int, timeout: float = 60.0) -> int:

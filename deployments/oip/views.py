@@ -22,6 +22,7 @@ from deployments.models import Deployment
 from deployments.oip import gateway
 from deployments.oip.protocol import OipError
 from deployments.selectors import deployment_for_inference
+from marketplace import after_response
 
 TAG = "Open Inference Protocol"
 
@@ -142,15 +143,18 @@ class Infer(OipView):
             json_length = int(header) if header is not None else None
         except ValueError as exc:
             raise OipError("Inference-Header-Content-Length must be a number.") from exc
-        answer = gateway.infer(
-            deployment=deployment,
-            name=model,
-            version=version,
-            body=body,
-            json_length=json_length,
-            source=_source(request),
-        )
-        return Response(answer)
+        # The inference's monitoring summary and usage count are handed over once the
+        # answer has been sent (marketplace.after_response).
+        with after_response.collecting() as then:
+            answer = gateway.infer(
+                deployment=deployment,
+                name=model,
+                version=version,
+                body=body,
+                json_length=json_length,
+                source=_source(request),
+            )
+        return after_response.ThenResponse(answer, then=then)
 
 
 def _source(request: Request) -> str:

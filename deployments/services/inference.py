@@ -25,6 +25,7 @@ from deployments.backends.oscar import OscarBackend, OscarJob
 from deployments.models import Deployment, DeploymentState
 from deployments.services.errors import DeploymentError
 from deployments.signals import inference_completed
+from marketplace.after_response import later
 from marketplace.inputs import InputError
 from marketplace.inputs.json_body import load_json
 
@@ -104,7 +105,12 @@ def inference_run(*, deployment: Deployment, payload: bytes, source: str = "tryi
 
 
 def _announce(deployment: Deployment, payload: bytes, started: float, *, ok: bool, source: str):
-    latency_ms = (time.perf_counter() - started) * 1000
+    # After the answer has been sent when the view collects such work (the OIP gateway:
+    # marketplace.after_response), now otherwise.
+    later(_send, deployment, payload, (time.perf_counter() - started) * 1000, ok, source)
+
+
+def _send(deployment: Deployment, payload: bytes, latency_ms: float, ok: bool, source: str):
     for receiver, error in inference_completed.send_robust(
         sender=Deployment,
         deployment=deployment,

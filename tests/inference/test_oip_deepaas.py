@@ -5,6 +5,7 @@ protocol's OpenAPI document, bad input never reaching DEEPaaS."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 
@@ -17,18 +18,19 @@ from PIL import Image
 from marketplace.auth.tokens import create_token
 from monitoring.models import InferenceSummary
 from tests.factories import DeployerFactory, ModuleFactory
+from tests.fixtures.deploy import wait_for
 from tests.fixtures.inference import OipTarget, running_deepaas_deployment
 
 pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture
-def deepaas_model(transactional_db, live_server, deepaas_nomad) -> OipTarget:
+def deepaas_model(transactional_db, site_server, deepaas_nomad) -> OipTarget:
     owner = DeployerFactory()
     module = ModuleFactory(data_types=["Image"], docker_image="ai4oshub/plants-classification")
     deployment = running_deepaas_deployment(owner=owner, module=module)
     _row, secret = create_token(user=owner, name="oip")
-    return OipTarget(deployment, secret, live_server.url)
+    return OipTarget(deployment, secret, site_server.url)
 
 
 def _png() -> bytes:
@@ -68,8 +70,10 @@ def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
     assert predictions["emulated"] is True and len(predictions["labels"]) == 2
     again = client.infer(deepaas_model.model, [image, top_k], headers=headers)
     assert json.loads(again.as_numpy("output")[0]) == answer
-    summary = InferenceSummary.objects.filter(deployment=deepaas_model.deployment).first()
-    assert summary is not None and summary.source == "api"
+    # Recorded once each answer has been sent (marketplace.after_response).
+    recorded = InferenceSummary.objects.filter(deployment=deepaas_model.deployment)
+    wait_for(lambda: recorded.count() >= 2, timeout=10)
+    assert {summary.source for summary in recorded} == {"api"}
 
     # Out of DEEPaaS's declared range: 400 naming the input, before DEEPaaS is called.
     body = {
@@ -88,3 +92,32 @@ def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
     oip_schema.check(refused.json(), "inference_error_response")
     assert "'top_k'" in refused.json()["error"] and "maximum 3" in refused.json()["error"]
     assert InferenceSummary.objects.filter(deployment=deepaas_model.deployment).count() == 2
+
+
+def test_an_api_the_environment_proxies_is_called_through_the_proxy(deepaas_model, monkeypatch):
+    # Without a proxy the call goes on requests' urllib3 pool; with one (read once per API)
+    # requests sends it through the proxy: here a closed port, so the call fails there.
+    import socket
+
+    from deployments.backends import BackendError, deepaas
+
+    base = deepaas.api_base(deepaas_model.deployment)
+    image = {"key": "data", "file_format": "png", "data": base64.b64encode(_png()).decode()}
+    payload = json.dumps({"top_k": 1, "oscar-files": [image]}).encode()
+    assert json.loads(deepaas.predict(base, payload))["predictions"]["emulated"] is True
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for name in ("no_proxy", "NO_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed}")
+    deepaas._route.cache_clear()
+    try:
+        with pytest.raises(BackendError, match="cannot be reached"):
+            deepaas.predict(base, payload)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        deepaas._route.cache_clear()
+        assert json.loads(deepaas.predict(base, payload))["predictions"]["emulated"] is True
+    finally:
+        deepaas._route.cache_clear()

@@ -20,6 +20,7 @@ from tritonclient.utils import InferenceServerException
 from marketplace.auth.tokens import create_token
 from monitoring.models import InferenceSummary
 from tests.factories import DeployerFactory, ModuleFactory
+from tests.fixtures.deploy import wait_for
 from tests.fixtures.inference import OipTarget, running_oscar_deployment
 
 
@@ -42,13 +43,13 @@ def _target(owner, live_server, data_types) -> OipTarget:
 
 
 @pytest.fixture
-def image_model(owner, live_server, deploy_settings, oscar) -> OipTarget:
-    return _target(owner, live_server, ["Image"])
+def image_model(owner, site_server, deploy_settings, oscar) -> OipTarget:
+    return _target(owner, site_server, ["Image"])
 
 
 @pytest.fixture
-def tabular_model(owner, live_server, deploy_settings, oscar) -> OipTarget:
-    return _target(owner, live_server, ["Tabular"])
+def tabular_model(owner, site_server, deploy_settings, oscar) -> OipTarget:
+    return _target(owner, site_server, ["Tabular"])
 
 
 def _runs(oscar, target: OipTarget) -> int:
@@ -93,8 +94,10 @@ def test_infer_an_image_with_tritonclient_is_deterministic_and_recorded(
     assert first.get_response()["parameters"] == {"emulated": True}
     oip_schema.check(first.get_response(), "inference_response")
 
-    # Recorded exactly as Try it records: one summary per request, with the file's features.
+    # Recorded exactly as Try it records: one summary per request, with the file's features,
+    # once each answer has been sent (marketplace.after_response).
     summaries = InferenceSummary.objects.filter(deployment=image_model.deployment)
+    wait_for(lambda: summaries.count() >= 2, timeout=10)
     assert summaries.count() == 2
     assert {s.source for s in summaries} == {"api"}
     assert "file_bytes" in summaries.first().features or summaries.first().features

@@ -35,7 +35,7 @@ def _label(page) -> str:
 
 
 def test_try_an_image_model_renders_by_type_and_matches_the_code_panel(
-    page, live_server, transactional_db, deploy_settings, oscar, tmp_path, screenshot
+    page, site_server, live_server, transactional_db, deploy_settings, oscar, tmp_path, screenshot
 ):
     owner = DeployerFactory()
     module = ModuleFactory(title="Plant classifier", data_types=["Image"])

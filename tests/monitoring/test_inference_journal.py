@@ -13,15 +13,14 @@ import uuid
 import pytest
 import redis
 import requests
-from django.utils import timezone
+from django.conf import settings as django_settings
 
-from catalog.usage.models import ModuleUsageDay
-from marketplace.auth.tokens import create_token
 from monitoring import journal
 from monitoring.models import InferenceSummary
-from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import wait_for
-from tests.fixtures.inference import OipTarget, running_oscar_deployment
+from tests.fixtures.inference import OipTarget, inference_calls_today
+
+JOURNAL_REDIS_URL = django_settings.REDIS_URL
 
 
 @pytest.fixture
@@ -35,20 +34,25 @@ def background(settings):
 
 
 @pytest.fixture
-def model(transactional_db, live_server, deploy_settings, oscar) -> OipTarget:
-    owner = DeployerFactory()
-    module = ModuleFactory(data_types=["Tabular"], categories=["AI4 inference"])
-    deployment = running_oscar_deployment(owner=owner, module=module)
-    _token, secret = create_token(user=owner, name="journal")
-    return OipTarget(deployment, secret, live_server.url)
+def model(oscar_tabular) -> OipTarget:
+    return oscar_tabular
 
 
 def _infer(model: OipTarget, value: float) -> None:
+    """One inference, returning once the server has handed its record over (to the journal
+    or to the database): that happens after the answer is sent (marketplace.after_response)."""
+    before = _handed_over(model)
     body = {"inputs": [{"name": "features", "shape": [1], "datatype": "FP64", "data": [value]}]}
     answer = requests.post(
         f"{model.url}/v2/models/{model.model}/infer", json=body, headers=model.headers, timeout=30
     )
     assert answer.status_code == 200, answer.text
+    wait_for(lambda: _handed_over(model) > before, timeout=10)
+
+
+def _handed_over(model: OipTarget) -> int:
+    listed = redis.Redis.from_url(JOURNAL_REDIS_URL).llen(journal._keys()[0])
+    return listed + _summaries(model)
 
 
 def _summaries(model: OipTarget) -> int:
@@ -56,10 +60,7 @@ def _summaries(model: OipTarget) -> int:
 
 
 def _usage(model: OipTarget) -> int:
-    row = ModuleUsageDay.objects.filter(
-        module_id=model.deployment.module_id, day=timezone.now().date()
-    ).first()
-    return row.inference_calls if row else 0
+    return inference_calls_today(model.deployment)
 
 
 def test_the_answer_comes_first_and_each_inference_is_recorded_once(background, model):
