@@ -54,6 +54,9 @@ ADAPTIVE = ("fedopt", "fedadam", "fedyogi", "fedadagrad")
 DP_STRATEGIES = ("fedavg", "fedprox")
 DEFAULT_STRATEGY = "Federated Averaging (FedAvg)"
 MAX_ROUNDS = 1000
+# The page prints one join command per client the server waits for: a bound keeps a typo
+# (1000000000) from building a page of a billion commands.
+MAX_CLIENTS = 1000
 
 # Where the updates are clipped with central DP (Flower's four wrappers).
 DP_CLIPPING = {
@@ -91,13 +94,13 @@ OPTIONS: dict[str, Option] = {
     "min_fit_clients": Option(
         "Number of minimum clients (fit)",
         2,
-        (2, None),
+        (2, MAX_CLIENTS),
         description="Minimum number of clients required for training the model.",
     ),
     "min_available_clients": Option(
         "Number of minimum clients (available)",
         2,
-        (2, None),
+        (2, MAX_CLIENTS),
         description="Minimum number of clients required in the FL process.",
     ),
     "strategy": Option(
@@ -473,7 +476,13 @@ def _validate_secagg(v: dict[str, Any], strategy: str, errors: dict[str, str]) -
             "With secure aggregation the server never sees a single update, so it cannot clip "
             "them: choose client-side clipping."
         )
-    if shares > clients:
+    if clients < 3:
+        errors["secagg_num_shares"] = (
+            f"SecAgg+ splits each client's secret into at least 3 shares, one per client of "
+            f"the round, but a round may run with {clients} clients (the minimum (fit)): raise "
+            "the minimum clients (fit) and (available) to 3 or more."
+        )
+    elif shares > clients:
         errors["secagg_num_shares"] = (
             f"Each client's secret is split into {shares} shares, one per client of its "
             f"neighbourhood, but a round may run with {clients} clients (the minimum (fit)): "

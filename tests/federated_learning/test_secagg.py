@@ -234,6 +234,13 @@ BAD_SETTINGS = [
         "must be odd (4 is even)",
     ),
     (
+        # The form's defaults (2 clients, 3 shares): the message says what to change, not
+        # "use at most 2 shares" beside a field whose minimum is 3.
+        {"flower_secagg": "on"},
+        "secagg_num_shares",
+        "raise the minimum clients (fit) and (available) to 3 or more",
+    ),
+    (
         {**ON, "flower_strategy": "Federated Median (FedMedian)"},
         "strategy",
         "FedMedian, FedTrimmedAvg and Krum need each client's update",
