@@ -176,6 +176,8 @@ def test_with_secure_aggregation_and_central_dp_the_clients_clip_and_the_server_
         "central differential privacy, client-fixed clipping to norm 0.4, noise multiplier 1"
     )
     assert all(announced in c.stdout for c in run.clients), run.clients[0].stdout
+    # Printed once before the first round, not again in each round's fresh ClientApp process.
+    assert [c.stdout.count("The server announced") for c in run.clients] == [1] * CLIENTS
 
 
 @slow
