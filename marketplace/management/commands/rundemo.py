@@ -14,6 +14,7 @@ code a production deployment runs, pointed at local stand-ins.
 """
 
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -88,6 +89,13 @@ class Command(BaseCommand):
             "CELERY_BROKER_URL": broker,
             "SITE_URL": os.environ.get("SITE_URL", f"http://localhost:{options['port']}"),
             "PYTHONUNBUFFERED": "1",
+            # The federated-server page's install line for partner sites: the package is not on
+            # PyPI (`pip install ai-exchange` fails, or installs someone else's package), and
+            # the demo's clients run on this machine, so this checkout.
+            "DEPLOY_FEDSERVER_CLIENT_INSTALL": os.environ.get(
+                "DEPLOY_FEDSERVER_CLIENT_INSTALL",
+                f"pip install {shlex.quote(str(settings.BASE_DIR))}",
+            ),
         }
         if broker.startswith("redis://"):
             child_env.setdefault("REDIS_URL", broker)
