@@ -426,8 +426,9 @@ def validate(values: dict[str, Any], *, check_budget: bool = True) -> dict[str, 
             errors["epsilon_cap"] = (
                 f"These settings spend ε = {spent.epsilon_text} at δ = {spent.delta:g} over "
                 f"{spent.rounds} rounds, beyond the cap ε = {spent.cap:g}: at most "
-                f"{spent.rounds_within_cap} round{'s' if spent.rounds_within_cap != 1 else ''} "
-                "fit; raise the noise, run fewer rounds or raise the cap."
+                f"{spent.rounds_within_cap} "
+                f"{'rounds fit' if spent.rounds_within_cap != 1 else 'round fits'}; raise the "
+                "noise, run fewer rounds or raise the cap."
             )
     return errors
 
