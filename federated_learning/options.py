@@ -210,7 +210,9 @@ OPTIONS: dict[str, Option] = {
     "noise_mult": Option(
         "Noise multiplier",
         1.0,
-        (0.00001, None),
+        # Above 1000 the budget is ε ≈ 0 whatever the rounds, and noise of 1e300 overflowed
+        # the model: the run failed with "float division by zero".
+        (0.00001, 1000),
         description="Noise multiplier for the Gaussian mechanism.",
         kind=float,
     ),
