@@ -226,7 +226,7 @@ OPTIONS: dict[str, Option] = {
     "clip_norm": Option(
         "Clipping norm",
         0.1,
-        (0.1, None),
+        (0.1, 1000),  # 1e300 was accepted and the run failed with "float division by zero"
         description="Threshold value for the clipping (the initial one with adaptive clipping).",
         kind=float,
     ),

@@ -102,6 +102,7 @@ def test_the_form_offers_papis_federated_options_and_small_cpu_hardware(client, 
         ({"flower_metric": "['accuracy'"}, "is not a list of names"),
         ({"flower_clip_norm": "much"}, "Clipping norm must be a number."),
         ({"flower_noise_mult": "1e300"}, "Noise multiplier can be at most 1000."),
+        ({"flower_clip_norm": "1e300"}, "Clipping norm can be at most 1000."),
         ({"flower_strategy": "FedMagic"}, "FedMagic is not offered"),
     ],
 )
