@@ -57,6 +57,9 @@ MAX_ROUNDS = 1000
 # The fit metric in which a client names the datasets it trains on (aix-fl-client --dataset),
 # space-separated DOIs or https URLs, for the run's citation record; the data stays at the site.
 DATASETS_METRIC = "aix.datasets"
+# The page prints one join command per client the server waits for: a bound keeps a typo
+# (1000000000) from building a page of a billion commands.
+MAX_CLIENTS = 1000
 
 # Where the updates are clipped with central DP (Flower's four wrappers).
 DP_CLIPPING = {
@@ -94,13 +97,13 @@ OPTIONS: dict[str, Option] = {
     "min_fit_clients": Option(
         "Number of minimum clients (fit)",
         2,
-        (2, None),
+        (2, MAX_CLIENTS),
         description="Minimum number of clients required for training the model.",
     ),
     "min_available_clients": Option(
         "Number of minimum clients (available)",
         2,
-        (2, None),
+        (2, MAX_CLIENTS),
         description="Minimum number of clients required in the FL process.",
     ),
     "strategy": Option(
@@ -210,7 +213,9 @@ OPTIONS: dict[str, Option] = {
     "noise_mult": Option(
         "Noise multiplier",
         1.0,
-        (0.00001, None),
+        # Above 1000 the budget is ε ≈ 0 whatever the rounds, and noise of 1e300 overflowed
+        # the model: the run failed with "float division by zero".
+        (0.00001, 1000),
         description="Noise multiplier for the Gaussian mechanism.",
         kind=float,
     ),
@@ -224,7 +229,7 @@ OPTIONS: dict[str, Option] = {
     "clip_norm": Option(
         "Clipping norm",
         0.1,
-        (0.1, None),
+        (0.1, 1000),  # 1e300 was accepted and the run failed with "float division by zero"
         description="Threshold value for the clipping (the initial one with adaptive clipping).",
         kind=float,
     ),
@@ -426,8 +431,9 @@ def validate(values: dict[str, Any], *, check_budget: bool = True) -> dict[str, 
             errors["epsilon_cap"] = (
                 f"These settings spend ε = {spent.epsilon_text} at δ = {spent.delta:g} over "
                 f"{spent.rounds} rounds, beyond the cap ε = {spent.cap:g}: at most "
-                f"{spent.rounds_within_cap} round{'s' if spent.rounds_within_cap != 1 else ''} "
-                "fit; raise the noise, run fewer rounds or raise the cap."
+                f"{spent.rounds_within_cap} "
+                f"{'rounds fit' if spent.rounds_within_cap != 1 else 'round fits'}; raise the "
+                "noise, run fewer rounds or raise the cap."
             )
     return errors
 
@@ -476,7 +482,13 @@ def _validate_secagg(v: dict[str, Any], strategy: str, errors: dict[str, str]) -
             "With secure aggregation the server never sees a single update, so it cannot clip "
             "them: choose client-side clipping."
         )
-    if shares > clients:
+    if clients < 3:
+        errors["secagg_num_shares"] = (
+            f"SecAgg+ splits each client's secret into at least 3 shares, one per client of "
+            f"the round, but a round may run with {clients} clients (the minimum (fit)): raise "
+            "the minimum clients (fit) and (available) to 3 or more."
+        )
+    elif shares > clients:
         errors["secagg_num_shares"] = (
             f"Each client's secret is split into {shares} shares, one per client of its "
             f"neighbourhood, but a round may run with {clients} clients (the minimum (fit)): "

@@ -169,16 +169,28 @@ def tell_client(**state: Any) -> None:
         partial.replace(path)
 
 
+def _announcement_file() -> Path | None:
+    path = os.environ.get(CLIENT_STATE_FILE)
+    return Path(path).with_suffix(".announced.json") if path else None
+
+
 class SecAggShardClient(ShardClient):
     """The demo client of the legacy mode, told by the node's configuration what to train,
     reporting the end of the run (and a refusal) to the `aix-fl-client` that started it."""
 
     def fit(self, parameters, config):
+        # Each message runs in a fresh ClientApp process: what it last printed is kept beside
+        # the client's state file, so the announcement is printed once, not every round.
+        shown = _announcement_file()
+        if shown and shown.exists():
+            self.announced = json.loads(shown.read_text())
         try:
             weights, examples, metrics = super().fit(parameters, config)
         except PrivacyRefused as exc:
             tell_client(refused=str(exc))
             raise
+        if shown:
+            shown.write_text(json.dumps(self.announced))
         if config.get("aix.central_dp"):
             # The DP noise is calibrated to one clipped update among m: each client counts
             # once in the average, which SecAgg+ weights on the clients.

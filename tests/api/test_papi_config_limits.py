@@ -48,7 +48,7 @@ def test_the_federated_server_config_has_the_deploy_forms_flower_section(client)
         "range": [1, 1000],
         "description": "Number of repetitions of the training.",
     }
-    assert flower["min_fit_clients"]["range"] == [2, None]
+    assert flower["min_fit_clients"]["range"] == [2, 1000]
     assert flower["metric"]["value"] == "accuracy"
     assert flower["strategy"]["value"] == "Federated Averaging (FedAvg)"
     assert "FedProx strategy (FedProx)" in flower["strategy"]["options"]

@@ -107,4 +107,15 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     for width in (1280, 375):
         ui_page.set_viewport_size({"width": width, "height": 900})
         assert overflow(ui_page) <= 0, f"{width} px: {widest(ui_page)}"
+        # Nor does a value of the guarantees run out of the panel (at 375 px the values beside
+        # the labels were a word wide and reached past the panel's edge, not the page's).
+        outside = ui_page.evaluate(
+            """() => [...document.querySelectorAll('.fed-config dd')].filter(dd => {
+                const panel = dd.closest('.federated').getBoundingClientRect();
+                const text = document.createRange();
+                text.selectNodeContents(dd);
+                return text.getBoundingClientRect().right > panel.right;
+            }).map(dd => dd.textContent.trim())"""
+        )
+        assert outside == [], f"{width} px: {outside}"
     assert ui_page.problems == []

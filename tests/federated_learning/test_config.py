@@ -93,9 +93,16 @@ def test_the_form_offers_papis_federated_options_and_small_cpu_hardware(client, 
         ),
         ({"flower_rounds": 0}, "Number of rounds must be at least 1."),
         ({"flower_min_fit_clients": 1}, "Number of minimum clients (fit) must be at least 2."),
+        (
+            # The page prints one join command per client: a typo must not build a billion.
+            {"flower_min_available_clients": 1000000000},
+            "Number of minimum clients (available) can be at most 1000.",
+        ),
         ({"flower_metric": "acc uracy"}, "Evaluation metric: a metric is a name"),
         ({"flower_metric": "['accuracy'"}, "is not a list of names"),
         ({"flower_clip_norm": "much"}, "Clipping norm must be a number."),
+        ({"flower_noise_mult": "1e300"}, "Noise multiplier can be at most 1000."),
+        ({"flower_clip_norm": "1e300"}, "Clipping norm can be at most 1000."),
         ({"flower_strategy": "FedMagic"}, "FedMagic is not offered"),
     ],
 )

@@ -108,6 +108,7 @@ BAD_SETTINGS = [
         "needs a noise multiplier below 0.2",
     ),
     ({**DP, "flower_noise_mult": 1, "flower_rounds": 5}, "epsilon_cap", "ε = 11.48"),
+    ({**DP, "flower_noise_mult": 0.5, "flower_rounds": 10}, "epsilon_cap", "at most 1 round fits"),
     ({**DP, "flower_delta": 1}, "delta", "δ must be above 0 and below 1"),
     ({"flower_momentum": 1}, "momentum", "Momentum must be below 1"),
     ({"flower_trim_beta": 0.5}, "trim_beta", "must be below 0.5"),

@@ -176,6 +176,8 @@ def test_with_secure_aggregation_and_central_dp_the_clients_clip_and_the_server_
         "central differential privacy, client-fixed clipping to norm 0.4, noise multiplier 1"
     )
     assert all(announced in c.stdout for c in run.clients), run.clients[0].stdout
+    # Printed once before the first round, not again in each round's fresh ClientApp process.
+    assert [c.stdout.count("The server announced") for c in run.clients] == [1] * CLIENTS
 
 
 @slow
@@ -232,6 +234,13 @@ BAD_SETTINGS = [
         },
         "secagg_num_shares",
         "must be odd (4 is even)",
+    ),
+    (
+        # The form's defaults (2 clients, 3 shares): the message says what to change, not
+        # "use at most 2 shares" beside a field whose minimum is 3.
+        {"flower_secagg": "on"},
+        "secagg_num_shares",
+        "raise the minimum clients (fit) and (available) to 3 or more",
     ),
     (
         {**ON, "flower_strategy": "Federated Median (FedMedian)"},

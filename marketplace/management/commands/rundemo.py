@@ -14,6 +14,7 @@ code a production deployment runs, pointed at local stand-ins.
 """
 
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -88,6 +89,13 @@ class Command(BaseCommand):
             "CELERY_BROKER_URL": broker,
             "SITE_URL": os.environ.get("SITE_URL", f"http://localhost:{options['port']}"),
             "PYTHONUNBUFFERED": "1",
+            # The federated-server page's install line for partner sites: the package is not on
+            # PyPI (`pip install ai-exchange` fails, or installs someone else's package), and
+            # the demo's clients run on this machine, so this checkout.
+            "DEPLOY_FEDSERVER_CLIENT_INSTALL": os.environ.get(
+                "DEPLOY_FEDSERVER_CLIENT_INSTALL",
+                f"pip install {shlex.quote(str(settings.BASE_DIR))}",
+            ),
         }
         if broker.startswith("redis://"):
             child_env.setdefault("REDIS_URL", broker)
@@ -148,9 +156,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             for name, command in commands:
-                supervisor.start(name, command, child_env)
+                child = supervisor.start(name, command, child_env)
                 if name == "sandbox":
-                    self._wait_for_port(nomad_port)
+                    self._wait_for_port(nomad_port, child.process)
             broker_label = "Redis" if broker.startswith("redis") else "embedded file broker"
             self.stdout.write(
                 self.style.SUCCESS(
@@ -169,10 +177,15 @@ class Command(BaseCommand):
             # Each child's whole process group: a killed worker's beat goes too.
             supervisor.stop()
 
-    def _wait_for_port(self, port: int, timeout: float = 10.0) -> None:
+    def _wait_for_port(self, port: int, process, timeout: float = 600.0) -> None:
+        """Wait for the sandbox to listen, as long as it runs: on a first run it builds
+        DEEPaaS's virtual environment before listening (a minute or more on a busy machine)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if _port_open("127.0.0.1", port):
                 return
+            code = process.poll()
+            if code is not None:
+                raise RuntimeError(f"the sandbox emulator exited with code {code} before listening")
             time.sleep(0.1)
-        raise RuntimeError(f"the sandbox emulator did not start on port {port}")
+        raise RuntimeError(f"the sandbox emulator did not start on port {port} in {timeout:.0f} s")
