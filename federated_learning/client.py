@@ -265,6 +265,7 @@ def _join_secure(args) -> int:
         "require-dp": args.require_dp,
         "min-noise-multiplier": args.min_noise_multiplier,
         "require-client-clipping": args.require_client_clipping,
+        "datasets": " ".join(args.dataset),
     }
     if args.max_epsilon is not None:
         node_config["max-epsilon"] = args.max_epsilon

@@ -219,6 +219,8 @@ def _client(context: Context):
         float(node.get("learning-rate", 0.004)),
         requirements=requirements,
         padding=int(node.get("padding", 0)),
+        # Named in the fit metrics, which SecAgg+ passes on unmasked: names, not data.
+        datasets=tuple(str(node.get("datasets", "")).split()),
     ).to_client()
 
 

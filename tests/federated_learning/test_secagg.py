@@ -340,7 +340,7 @@ def test_deploy_with_secure_aggregation_join_with_the_page_commands_and_lose_a_r
     leave = ["--leave-at-stage", "collect_masked_vectors", "--leave-in-round", "2"]
     wrong = list(commands[0])
     wrong[wrong.index("--token") + 1] = "not-the-token"
-    survivor = run_client(commands[0])
+    survivor = run_client([*commands[0], "--dataset", "10.5281/zenodo.7000002"])
     leaving = [run_client([*command, *leave]) for command in commands[1:]]
     code, output = finished(run_client(wrong), timeout=120)
     assert code == 3 and "The server refused the token" in output, output[-2000:]
@@ -358,6 +358,8 @@ def test_deploy_with_secure_aggregation_join_with_the_page_commands_and_lose_a_r
     assert status["error"] == BEYOND_THRESHOLD
     assert status["refused_connections"] >= 1
     assert status["completed_rounds"] == 1 and status["rounds"][0]["fit_clients"] == 3
+    # The dataset a site named reaches the server beside its masked update.
+    assert status["partner_datasets"] == ["10.5281/zenodo.7000002"]
     page = client.get(f"/deployments/{deployment.pk}/").content.decode().replace("&#x27;", "'")
     assert f"The run failed: {BEYOND_THRESHOLD}" in page
     assert "on (SecAgg+, 3 shares per client, 2 to rebuild one)" in page
@@ -372,6 +374,8 @@ def test_deploy_with_secure_aggregation_join_with_the_page_commands_and_lose_a_r
         1,
         True,
     )
+    cited = [n["schema:identifier"] for n in record["@graph"] if n.get("dct:type") == "dataset"]
+    assert cited == ["https://doi.org/10.5281/zenodo.7000002"]
 
     client.post(f"/deployments/{deployment.pk}/delete/")
     wait_for(lambda: Deployment.objects.get(pk=deployment.pk).state == "deleted", timeout=90)
