@@ -596,6 +596,7 @@ CATALOG_MODULE_PANELS = [
     "monitoring.panels.module_drift",
     "deployments.panels.module_versions",
     "pipelines.panels.pipeline_entry",
+    "federated_learning.panels.tool_guarantees",
     "catalog.usage.panel.module_usage",
 ]
 # What other apps add to the site's and the deployments' templates
