@@ -1,6 +1,6 @@
 """A person in a real browser launches the federated server, starts two demo clients with the
-command its page shows and watches the rounds complete without reloading. The screenshots go
-to docs/images/ (used by docs/federated-learning.md)."""
+command its page shows and watches the rounds complete without reloading. Its screenshots are
+docs/federated-learning.md's (written to docs/images/ with UPDATE_DOC_IMAGES=1)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,19 @@ from tests.deploy.test_deploy_browser import _sign_in
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.federated_learning.test_flow import TOOL, finished, run_client
 from tests.fixtures.axe import axe_violations, overflow, widest
-from tests.fixtures.deploy import REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-DOCS_IMAGES = REPO_ROOT / "docs" / "images"
-
-
-def _doc_screenshot(page, name: str) -> None:
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMAGES / f"{name}.png"), full_page=True)
 
 
 def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
-    page, ui_page, live_server, transactional_db, deploy_settings, nomad, start_worker
+    page,
+    ui_page,
+    live_server,
+    transactional_db,
+    deploy_settings,
+    nomad,
+    start_worker,
+    doc_screenshot,
 ):
     start_worker()
     user = DeployerFactory()
@@ -43,7 +43,7 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     page.get_by_label("Differential privacy", exact=True).check()
     page.get_by_label("Noise multiplier").fill("2")
     budget.filter(has_text="ε = 4.98 at δ = 1e-05 after 5 rounds").wait_for(timeout=15_000)
-    _doc_screenshot(page, "federated-form")
+    doc_screenshot(page, "federated-form")
     page.get_by_role("button", name="Deploy").click()
     page.wait_for_url(re.compile(r"/deployments/$"))
     deployment = Deployment.objects.get(owner=user)
@@ -54,7 +54,7 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     commands.first.wait_for(timeout=90_000)  # appears by itself once the server runs
     summary = page.locator("[data-fed-summary]")
     summary.filter(has_text=re.compile(r"[Ww]aiting for")).wait_for(timeout=30_000)
-    _doc_screenshot(page, "federated-join")
+    doc_screenshot(page, "federated-join")
     # The client is installed, not checked out: a console script, each command with a copy
     # button whose result is announced.
     assert page.locator("[data-fed-install]").inner_text() == "pip install ai-exchange"
@@ -90,7 +90,7 @@ def test_launch_the_federated_server_join_two_clients_and_watch_the_rounds(
     )
     assert page.locator("[data-fed-epsilon]").last.inner_text() == "4.98"
     assert page.evaluate("window.__marker") == "same page"  # updated in place, no reload
-    _doc_screenshot(page, "federated-rounds")
+    doc_screenshot(page, "federated-rounds")
     # Served while running, the page links nothing a browser cannot open: Flower's gRPC port,
     # the token-guarded status JSON, an IDE port with no IDE behind it.
     page.reload()

@@ -30,4 +30,3 @@ def test_the_tool_page_states_the_guarantees_and_the_budget_of_the_defaults(clie
 def test_other_modules_have_no_such_panel(client):
     ModuleFactory(name="plain-module")
     assert "data-fed-offer" not in client.get("/modules/plain-module/").content.decode()
-

@@ -1,8 +1,8 @@
 """A newcomer in a real browser: builds a two-model + vote pipeline on the canvas, saves it,
 runs it on the sample image (a real Celery worker, the OSCAR emulator, a real S3 server) and
-sees each step and the voted result. The screenshots are the ones docs/pipelines.md shows."""
+sees each step and the voted result. The screenshots are the ones docs/pipelines.md shows
+(written to docs/images/ with UPDATE_DOC_IMAGES=1)."""
 
-import pathlib
 import re
 
 import pytest
@@ -14,16 +14,16 @@ from tests.fixtures.deploy import OSCAR_PASSWORD, OSCAR_USER
 from tests.pipelines.factories import classifier
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-DOCS_IMAGES = pathlib.Path(__file__).resolve().parents[2] / "docs" / "images"
-
-
-def _shot(page, name: str) -> None:
-    DOCS_IMAGES.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS_IMAGES / f"{name}.png"), full_page=True)
 
 
 def test_build_a_two_model_vote_pipeline_on_the_canvas_and_run_it(
-    page, live_server, transactional_db, pipeline_settings, storage_oscar, start_worker
+    page,
+    live_server,
+    transactional_db,
+    pipeline_settings,
+    storage_oscar,
+    start_worker,
+    doc_screenshot,
 ):
     pipeline_settings.SANDBOX_MODE = True
     start_worker(
@@ -61,13 +61,13 @@ def test_build_a_two_model_vote_pipeline_on_the_canvas_and_run_it(
     assert "  inputs:\n  - plants\n  - ai4os-image\n" in definition
     page.get_by_label("Title").fill("Leaf vote")
     page.get_by_label("Description").fill("Two image classifiers and a majority vote.")
-    _shot(page, "pipeline-editor")
+    doc_screenshot(page, "pipeline-editor")
     page.get_by_role("button", name="Save pipeline").click()
 
     page.wait_for_url(f"{live_server.url}/pipelines/leaf-vote/")
     assert Pipeline.objects.get().latest.number == 1
     assert page.locator("[data-sandbox]").is_visible()  # emulated steps are labelled
-    _shot(page, "pipeline-page")
+    doc_screenshot(page, "pipeline-page")
     page.get_by_label("Use the sample image").check()
     page.get_by_role("button", name="Run", exact=True).click()
 
@@ -81,7 +81,7 @@ def test_build_a_two_model_vote_pipeline_on_the_canvas_and_run_it(
     voted = run.result["final"]["sample.png.json"]["label"]
     assert page.locator("[data-voted-label]").inner_text() == voted
     assert "0 lost, 0 duplicated" in page.locator("[data-object-counts]").inner_text()
-    _shot(page, "pipeline-run")
+    doc_screenshot(page, "pipeline-run")
 
     # Its catalog entry: reached from the pipeline page, offers Run and sub-flow reuse.
     page.goto(f"{live_server.url}/pipelines/leaf-vote/")
@@ -90,7 +90,7 @@ def test_build_a_two_model_vote_pipeline_on_the_canvas_and_run_it(
     panel = page.locator("[data-pipeline-panel]")
     assert panel.get_by_role("link", name="Run it").is_visible()
     assert panel.locator("[data-parts] li").count() == 3
-    _shot(page, "pipeline-catalog-entry")
+    doc_screenshot(page, "pipeline-catalog-entry")
     panel.get_by_role("link", name="Reuse as a sub-flow").click()
     page.wait_for_url(re.compile(r"/pipelines/new/\?subflow=leaf-vote$"))
     assert "pipeline: leaf-vote" in page.get_by_label("Definition (YAML)").input_value()

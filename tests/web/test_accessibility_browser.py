@@ -8,8 +8,6 @@ walk costs one database set-up."""
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 from django.test import Client
 
@@ -29,8 +27,8 @@ from tests.pipelines.factories import VOTE_YAML, classifier
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WIDTHS = (1280, 375)
-DOCS_IMAGES = pathlib.Path(__file__).resolve().parents[2] / "docs" / "images"
-# The finished screens the docs show, taken at 1,280 px on the way (docs/images).
+# The finished screens the docs show, taken at 1,280 px on the way (docs/images, with
+# UPDATE_DOC_IMAGES=1).
 SCREENSHOTS = {
     "home": "home",
     "browse with facets": "browse",
@@ -108,7 +106,9 @@ def _world() -> dict[str, str]:
     }
 
 
-def test_every_main_page_is_axe_clean_and_fits_the_viewport(ui_page, live_server, transactional_db):
+def test_every_main_page_is_axe_clean_and_fits_the_viewport(
+    ui_page, live_server, transactional_db, doc_screenshot
+):
     world = _world()
     page = ui_page
     failures: list[str] = []
@@ -116,7 +116,7 @@ def test_every_main_page_is_axe_clean_and_fits_the_viewport(ui_page, live_server
     def check(name: str) -> None:
         failures.extend(f"{name}: {line}" for line in axe_violations(page))
         if name in SCREENSHOTS:
-            page.screenshot(path=str(DOCS_IMAGES / f"{SCREENSHOTS[name]}.png"), full_page=True)
+            doc_screenshot(page, SCREENSHOTS[name])
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             wider = overflow(page)
