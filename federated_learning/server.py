@@ -581,6 +581,21 @@ class LazyFedAdagrad(_InitialFromClient, FedAdagrad):
     pass
 
 
+class LazyFedAvgM(FedAvgM):
+    """FedAvgM with a server learning rate other than 1 or any momentum steps from the last
+    global model, which Flower's FedAvgM needs given (it failed the first round with "model
+    needs to be initialized"): as for the FedOpt family, it is the model one connected client
+    gave, adopted at the first round; FedAvgM keeps it up to date from then on."""
+
+    def initialize_parameters(self, client_manager):
+        return None
+
+    def configure_fit(self, server_round, parameters, client_manager):
+        if self.initial_parameters is None:
+            self.initial_parameters = parameters
+        return super().configure_fit(server_round, parameters, client_manager)
+
+
 class UniformWeights(Strategy):
     """With differential privacy, each client's update counts once in the average, whatever
     its number of examples: the noise is calibrated to one clipped update among m (C/m), which
@@ -635,7 +650,7 @@ def build_strategy(settings: ServerSettings) -> Strategy:
         "fedavg": lambda: FedAvg(**common),
         "fedprox": lambda: FedProx(proximal_mu=settings.mu, **common),
         "fedmedian": lambda: FedMedian(**common),
-        "fedavgm": lambda: FedAvgM(
+        "fedavgm": lambda: LazyFedAvgM(
             server_learning_rate=settings.server_lr, server_momentum=settings.momentum, **common
         ),
         "fedopt": lambda: LazyFedOpt(**adaptive, **moments, **common),
