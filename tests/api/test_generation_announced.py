@@ -12,7 +12,8 @@ import pytest
 from django.core.cache import cache
 
 from catalog import generation
-from tests.fixtures.generation import until
+from tests.fixtures.deploy import wait_for
+from tests.fixtures.generation import WAIT_SECONDS
 
 pytestmark = pytest.mark.django_db
 
@@ -28,4 +29,4 @@ def test_a_bump_announced_by_another_process_is_seen_before_the_poll_interval(
     assert generation.current() == first  # not announced yet: still trusted
     client.publish(channel, "from-another-process:1.0")
 
-    assert until(lambda: generation.current().token != first.token)
+    wait_for(lambda: generation.current().token != first.token, WAIT_SECONDS, 0.01)
