@@ -101,6 +101,28 @@ def test_a_drain_that_dies_before_trimming_is_not_written_twice(background, mode
     assert redis.Redis.from_url(background.REDIS_URL).llen(journal._keys()[0]) == 0
 
 
+def test_a_drain_writes_what_it_found_and_leaves_later_records_to_the_next(
+    background, model, monkeypatch
+):
+    """Under steady traffic a drain must not chase each new record with a transaction of
+    its own: it ends with its first batch that is not full."""
+    for value in (1.0, 2.0, 3.0):
+        _infer(model, value)
+    write = journal.write
+
+    def write_while_a_request_arrives(records):
+        write(records)
+        if _summaries(model) == 3:  # the second batch, not full: a request lands meanwhile
+            _infer(model, 4.0)
+
+    monkeypatch.setattr(journal, "write", write_while_a_request_arrives)
+    assert journal.drain(batch=2) == 3
+    assert _summaries(model) == 3
+    monkeypatch.undo()
+    assert journal.drain(batch=2) == 1
+    assert (_summaries(model), _usage(model)) == (4, 4)
+
+
 def test_a_new_numbering_after_redis_lost_the_counter_is_written(background, model):
     _infer(model, 1.0)
     _infer(model, 2.0)
@@ -135,3 +157,18 @@ def test_a_worker_on_the_monitoring_queue_writes_the_records(background, model, 
     # Asked for by the requests (at most once a second), not by the test.
     wait_for(lambda: _summaries(model) == 3, timeout=60)
     assert _usage(model) == 3
+
+
+@pytest.mark.slow
+def test_a_request_just_after_a_drain_is_written_without_waiting_for_the_beat(
+    background, model, start_worker
+):
+    """The second request comes within a second of the first one's request for a drain,
+    after that drain has run: its own request for a drain is held to the end of that
+    second, then sent. There is no beat here; without it, the record would stay listed."""
+    start_worker(MONITORING_JOURNAL_KEY=background.MONITORING_JOURNAL_KEY)
+    _infer(model, 1.0)
+    wait_for(lambda: _summaries(model) == 1, timeout=30)
+    _infer(model, 2.0)
+    wait_for(lambda: _summaries(model) == 2, timeout=10)
+    assert _usage(model) == 2
