@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -176,27 +177,48 @@ def celery_worker(
         process.wait(timeout=30)
 
 
+def cpu_ticks(needle: bytes) -> int:
+    """Clock ticks of CPU (user and system) used so far by the running processes whose
+    command line contains `needle`."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and needle in (proc / "cmdline").read_bytes():
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+        except OSError:
+            continue
+    return total
+
+
+class CpuUse:
+    """The CPU milliseconds used by groups of processes (label → a piece of their command
+    lines) since `start()`. A process that ends in between is not counted."""
+
+    def __init__(self, groups: dict[str, bytes]) -> None:
+        self.groups = groups
+        self.start()
+
+    def start(self) -> None:
+        self._ticks = {label: cpu_ticks(needle) for label, needle in self.groups.items()}
+
+    def used_ms(self) -> dict[str, float]:
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        return {
+            label: (cpu_ticks(needle) - self._ticks[label]) * tick_ms
+            for label, needle in self.groups.items()
+        }
+
+
 def wait_until_idle(bind: str, *, quiet_seconds: float = 0.5, limit: float = 60.0) -> None:
     """Wait until gunicorn's master and workers (the processes started with `--bind bind`)
     have used no CPU for `quiet_seconds`: every worker has booted (each imports the site as
     it starts), so a measurement does not share the CPU with a worker still starting."""
-
-    def cpu_ticks() -> int:
-        total = 0
-        for proc in Path("/proc").iterdir():
-            try:
-                if proc.name.isdigit() and bind.encode() in (proc / "cmdline").read_bytes():
-                    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-                    total += int(fields[11]) + int(fields[12])  # utime + stime
-            except OSError:
-                continue
-        return total
-
     deadline = time.monotonic() + limit
-    last = cpu_ticks()
+    last = cpu_ticks(bind.encode())
     while time.monotonic() < deadline:
         time.sleep(quiet_seconds)
-        now = cpu_ticks()
+        now = cpu_ticks(bind.encode())
         if now == last:
             return
         last = now
@@ -210,6 +232,7 @@ class LoadResult:
     p99_ms: float
     errors: int
     error_detail: str = ""
+    requests: int = 0
 
     def line(self, label: str) -> str:
         return (
@@ -230,27 +253,45 @@ def wrk(
     seconds: int = 10,
     threads: int = 2,
     headers: dict[str, str] | None = None,
+    post: bytes | None = None,
 ) -> LoadResult:
-    """Run wrk against a loopback URL and parse its latency distribution."""
+    """Run wrk against a loopback URL and parse its latency distribution; with `post`, each
+    request is a POST of those bytes."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError("benchmarks only send traffic to 127.0.0.1")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk (Debian's package)")
-    out = subprocess.run(  # noqa: S603
-        [
-            "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            *[arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")],
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 30,
-    ).stdout
+    with tempfile.TemporaryDirectory(prefix="aix-wrk-") as scratch:
+        script: list[str] = []
+        if post is not None:
+            body = Path(scratch) / "body"
+            body.write_bytes(post)
+            lua = Path(scratch) / "post.lua"
+            lua.write_text(
+                'wrk.method = "POST"\n'
+                f'local f = assert(io.open("{body}", "rb")); wrk.body = f:read("*a"); f:close()\n'
+            )
+            script = ["-s", str(lua)]
+        out = subprocess.run(  # noqa: S603
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                *script,
+                *[
+                    arg
+                    for name, value in (headers or {}).items()
+                    for arg in ("-H", f"{name}: {value}")
+                ],
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 30,
+        ).stdout
     percentiles = {
         m[0]: _ms(m[1], m[2]) for m in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)", out)
     }
@@ -263,6 +304,13 @@ def wrk(
         for line in out.splitlines()
         if line.strip().startswith(("Socket errors", "Non-2xx"))
     )
+    count = re.search(r"(\d+) requests in", out)
     return LoadResult(
-        url, rps, percentiles.get("50", 0.0), percentiles.get("99", 0.0), errors, detail
+        url,
+        rps,
+        percentiles.get("50", 0.0),
+        percentiles.get("99", 0.0),
+        errors,
+        detail,
+        int(count.group(1)) if count else 0,
     )

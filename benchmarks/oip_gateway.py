@@ -4,15 +4,22 @@ concurrent clients.
 
 The sandbox Nomad emulator runs the deployment's DEEPaaS API as the real DEEPaaS server
 (deployments/sandbox/deepaas_runner.py, its own virtualenv) on loopback. Direct: POST
-/v2/models/<model>/predict/ with the image as multipart, as the gateway sends it. Through the
-gateway: POST /api/v1/deployments/<id>/v2/models/<name>/infer with a JSON BYTES tensor and a
-personal token, under gunicorn (production settings, 2 workers × 8 threads, Redis); each
-request is authenticated, checked against the metadata, translated, answered in the protocol's
-shape and recorded (monitoring summary, usage) after the answer: a Celery worker on the
-monitoring queue drains the inference journal, and the run ends by checking that every
-inference it made was recorded exactly once.
+/v2/models/<model>/predict/ with the image as multipart, the body the gateway sends. Through
+the gateway: POST /api/v1/deployments/<id>/v2/models/<name>/infer with a JSON BYTES tensor
+and a personal token, under gunicorn (production settings, Redis); each request is
+authenticated, checked against the metadata, translated, answered in the protocol's shape
+and recorded (monitoring summary, usage) after the answer: a Celery worker on the monitoring
+queue drains the inference journal, and the run ends by checking that every inference it
+made was recorded exactly once.
 
-    .venv/bin/python benchmarks/oip_gateway.py [--requests 300]
+The image is a 224 x 224 JPEG (`--image-side`). The clients are wrk's connections (Debian's
+wrk, a C load generator: it takes a few microseconds of CPU per call, where a Python client
+took about a millisecond of the same two cores). Rounds alternate direct and gateway; each
+line is one round. The CPU lines say where the CPU of one call goes, by process, read from
+/proc: on a 2-core machine the model server, the gateway and its drain share the cores, so
+with 16 clients the gateway's own CPU is what the model server loses.
+
+    .venv/bin/python benchmarks/oip_gateway.py [--rounds 3] [--seconds 5] [--threads 8]
 
 Target (issue 24): at most 5 ms added at p50, at most 1.3× at p99.
 """
@@ -22,10 +29,9 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import json
 import os
-import statistics
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,54 +41,23 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BENCH_DATABASE", "aix_bench_oip")
 
 from benchmarks._stack import (  # noqa: E402
+    CpuUse,
     celery_worker,
     gunicorn,
     production_env,
     recreate_database,
+    wrk,
 )
 
 
-def _png() -> bytes:
+def photo(side: int = 224) -> bytes:
+    """A side x side JPEG (quality 90) of noise, about as large as a photo of that size can
+    be: 37 KB at 224, the input size of the common image classifiers."""
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), (30, 120, 200)).save(buffer, format="PNG")
+    Image.effect_noise((side, side), 64).convert("RGB").save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
-
-
-def measure(call, total: int, clients: int) -> tuple[float, float]:
-    """(p50, p99) in ms of `total` calls shared by `clients` threads."""
-    import requests
-
-    latencies: list[float] = []
-    lock = threading.Lock()
-    remaining = [total]
-    failures: list[str] = []
-
-    def client() -> None:
-        with requests.Session() as session:
-            while True:
-                with lock:
-                    if remaining[0] <= 0:
-                        return
-                    remaining[0] -= 1
-                started = time.perf_counter()
-                error = call(session)
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    latencies.append(elapsed)
-                    if error:
-                        failures.append(error)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise SystemExit(f"{len(failures)} calls failed, e.g. {failures[0]}")
-    cuts = statistics.quantiles(latencies, n=100)
-    return cuts[49], cuts[98]
 
 
 @contextmanager
@@ -140,51 +115,89 @@ def infer_body(image: bytes) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5, help="of each measurement")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--image-side", type=int, default=224, help="of the JPEG sent")
     args = parser.parse_args()
 
     with sandbox_deployment("bench") as (env, deployment, module, secret):
+        from urllib3 import encode_multipart_formdata
+
         from deployments.backends import deepaas
 
         base = deepaas.api_base(deployment)
         model = deepaas.describe(base).name
-        image = _png()
-        body = infer_body(image)
-
-        def direct(session) -> str:
-            answer = session.post(
-                f"{base}/v2/models/{model}/predict/",
-                files={"data": ("input.png", image)},
-                headers={"Accept": "application/json"},
-                timeout=30,
+        image = photo(args.image_side)
+        multipart, content_type = encode_multipart_formdata({"data": ("input.jpg", image)})
+        direct = {
+            "url": f"{base}/v2/models/{model}/predict/",
+            "post": multipart,
+            "headers": {"Content-Type": content_type, "Accept": "application/json"},
+        }
+        with (
+            celery_worker(env, "monitoring") as _worker,
+            gunicorn(env, workers=args.workers, threads=args.threads) as site,
+        ):
+            gateway = {
+                "url": f"{site}/api/v1/deployments/{deployment.pk}/v2/models/{module.name}/infer",
+                "post": json.dumps(infer_body(image)).encode(),
+                "headers": {
+                    "Authorization": f"Bearer {secret}",
+                    "Content-Type": "application/json",
+                },
+            }
+            processes = {
+                "gateway (gunicorn)": site.removeprefix("http://").encode(),
+                "model (DEEPaaS)": b"deepaas-run",
+                "drain (Celery)": f"bench-{os.getpid()}-".encode(),
+                "Redis": b"redis-server",
+                "PostgreSQL": b"postgres",
+            }
+            # Warm-up: connections, caches and the model's metadata in every worker.
+            calls = wrk(**gateway, connections=16, seconds=2).requests
+            print(
+                f"image: {args.image_side} x {args.image_side} JPEG, {len(image):,} bytes; "
+                f"gunicorn {args.workers} workers x {args.threads} "
+                f"threads; {args.seconds} s per measurement"
             )
-            return "" if answer.status_code == 200 else answer.text[:200]
-
-        calls = 0
-        with celery_worker(env, "monitoring"), gunicorn(env, workers=2, threads=8) as site:
-            url = f"{site}/api/v1/deployments/{deployment.pk}/v2/models/{module.name}/infer"
-            headers = {"Authorization": f"Bearer {secret}"}
-
-            def gateway(session) -> str:
-                answer = session.post(url, json=body, headers=headers, timeout=30)
-                return "" if answer.status_code == 200 else answer.text[:200]
-
-            # Warm-up: connections, caches, the model's metadata, in every gunicorn worker
-            # and thread (16 clients spread their connections over both workers).
-            measure(direct, 20, 1)
-            measure(gateway, 64, 16)
-            calls += 64
-            print(f"{args.requests} inferences per measurement, image {len(image)} bytes")
-            for clients in (1, 16):
-                d50, d99 = measure(direct, args.requests, clients)
-                g50, g99 = measure(gateway, args.requests, clients)
-                calls += args.requests
-                print(
-                    f"{clients:>2} clients  direct p50 {d50:6.1f} ms p99 {d99:6.1f} ms | "
-                    f"gateway p50 {g50:6.1f} ms p99 {g99:6.1f} ms | "
-                    f"added p50 {g50 - d50:+.1f} ms, p99 ratio {g99 / d99:.2f}"
+            cpu = {"direct": CpuUse(processes), "gateway": CpuUse(processes)}
+            spent = {name: dict.fromkeys(processes, 0.0) for name in cpu}
+            counted = dict.fromkeys(cpu, 0)
+            for round_ in range(1, args.rounds + 1):
+                for clients in (1, 16):
+                    results = {}
+                    for name, target in (("direct", direct), ("gateway", gateway)):
+                        cpu[name].start()
+                        results[name] = _load(target, clients, args.seconds)
+                        for label, ms in cpu[name].used_ms().items():
+                            spent[name][label] += ms
+                        counted[name] += results[name].requests
+                    calls += results["gateway"].requests
+                    d, g = results["direct"], results["gateway"]
+                    print(
+                        f"round {round_}, {clients:>2} clients  direct p50 {d.p50_ms:6.2f} ms "
+                        f"p99 {d.p99_ms:6.2f} ms | gateway p50 {g.p50_ms:6.2f} ms p99 "
+                        f"{g.p99_ms:6.2f} ms | added p50 {g.p50_ms - d.p50_ms:+.2f} ms, "
+                        f"p99 ratio {g.p99_ms / d.p99_ms:.2f} | {d.requests_per_second:.0f} vs "
+                        f"{g.requests_per_second:.0f} calls/s"
+                    )
+            for name in cpu:
+                shares = ", ".join(
+                    f"{label} {total / counted[name]:.2f}"
+                    for label, total in spent[name].items()
+                    if total / counted[name] >= 0.005
                 )
+                print(f"CPU ms per call, {name}: {shares}")
             print(f"recorded: {_recorded(deployment, calls):,} summaries of {calls:,} inferences")
+
+
+def _load(target: dict, clients: int, seconds: int):
+    result = wrk(**target, connections=clients, threads=min(clients, 2), seconds=seconds)
+    if result.errors:
+        raise SystemExit(f"{target['url']}: {result.errors} calls failed, {result.error_detail}")
+    return result
 
 
 def _recorded(deployment, expected: int, timeout: float = 60.0) -> int:

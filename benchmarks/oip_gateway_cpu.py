@@ -32,13 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BENCH_DATABASE", "aix_bench_oip_cpu")
 
-from benchmarks.oip_gateway import _png, infer_body, sandbox_deployment  # noqa: E402
+from benchmarks.oip_gateway import infer_body, photo, sandbox_deployment  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--image-side", type=int, default=224, help="of the JPEG sent")
     parser.add_argument(
         "--callgrind",
         action="store_true",
@@ -55,7 +56,7 @@ def main() -> None:
         os.environ.setdefault("INFERENCE_ROUTE_RECHECK_SECONDS", "600")
 
     with sandbox_deployment("bench-cpu") as (_env, deployment, module, secret):
-        body = json.dumps(infer_body(_png())).encode()
+        body = json.dumps(infer_body(photo(args.image_side))).encode()
         path = f"/api/v1/deployments/{deployment.pk}/v2/models/{module.name}/infer"
 
         from django.core.handlers.wsgi import WSGIHandler
