@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -26,15 +25,17 @@ from requests.utils import select_proxy
 from urllib3.filepost import encode_multipart_formdata
 
 from deployments.backends.base import PermanentBackendError, TransientBackendError
+from marketplace.kept_answers import KeptAnswers
 
 if TYPE_CHECKING:
     from deployments.models import Deployment
 
 # A DEEPaaS API's model and arguments do not change while it runs, nor does its
-# allocation's address: ask once a minute, not on every inference (forgotten on a failure).
+# allocation's address: ask once a minute, not on every inference, one caller at a time
+# (marketplace.kept_answers); forgotten on a failure.
 _CACHE_SECONDS = 60.0
-_cache: dict[str, tuple[float, DeepaasModel]] = {}
-_addresses: dict[str, tuple[float, str]] = {}
+_models: KeptAnswers[DeepaasModel] = KeptAnswers(_CACHE_SECONDS)
+_addresses: KeptAnswers[str] = KeptAnswers(_CACHE_SECONDS)
 # Kept-alive connections to the APIs (each inference would otherwise open one). The proxy
 # and CA settings of the environment are read once per API (`_route`), not by requests on
 # every call (that scan of os.environ cost about a millisecond per inference). A call that
@@ -97,18 +98,16 @@ def api_base(deployment: Deployment) -> str:
     if settings.DEPLOY_DEEPAAS_ACCESS == "allocation":
         from deployments.backends.nomad import allocation_ports
 
-        key = str(deployment.pk)
-        cached = _addresses.get(key)
-        if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
-            return cached[1]
-        try:
-            ports = allocation_ports(deployment)
-        except LookupError as exc:
-            raise TransientBackendError(str(exc)) from exc
-        if "api" not in ports:
-            raise TransientBackendError("The deployment's DEEPaaS API has no port yet.")
-        _addresses[key] = (time.monotonic(), f"http://{ports['api']}")
-        return _addresses[key][1]
+        def ask() -> str:
+            try:
+                ports = allocation_ports(deployment)
+            except LookupError as exc:
+                raise TransientBackendError(str(exc)) from exc
+            if "api" not in ports:
+                raise TransientBackendError("The deployment's DEEPaaS API has no port yet.")
+            return f"http://{ports['api']}"
+
+        return _addresses.get(str(deployment.pk), ask)
     url = (deployment.endpoints or {}).get("api", "")
     if not url:
         raise PermanentBackendError("This deployment has no DEEPaaS API endpoint.")
@@ -192,17 +191,16 @@ def _through_requests(method, url, route, timeout, params, files, headers) -> _A
 
 def _forget(url: str) -> None:
     """An API that stopped answering may have moved (a new allocation): ask Nomad again."""
-    for key, (_at, base) in list(_addresses.items()):
-        if url.startswith(base):
-            _addresses.pop(key, None)
-            _cache.pop(base, None)
+    _addresses.forget(lambda _deployment, base: url.startswith(base))
+    _models.forget(lambda base, _model: url.startswith(base))
 
 
 def describe(base: str) -> DeepaasModel:
     """The first model the API serves and its predict arguments (from its OpenAPI document)."""
-    cached = _cache.get(base)
-    if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
-        return cached[1]
+    return _models.get(base, lambda: _read_model(base))
+
+
+def _read_model(base: str) -> DeepaasModel:
     timeout = settings.DEPLOY_INFERENCE_TIMEOUT
     try:
         models = _call("GET", f"{base}/v2/models/", timeout=timeout).json()["models"]
@@ -214,9 +212,7 @@ def describe(base: str) -> DeepaasModel:
     arguments = tuple(
         _argument(p) for p in operation.get("parameters") or [] if p.get("in") != "header"
     )
-    model = DeepaasModel(name, arguments)
-    _cache[base] = (time.monotonic(), model)
-    return model
+    return DeepaasModel(name, arguments)
 
 
 def _argument(parameter: dict[str, Any]) -> PredictArgument:
