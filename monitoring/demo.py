@@ -19,7 +19,6 @@ Monitoring tab fills in while the stream runs.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import time
 
@@ -27,6 +26,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 
+from deployments.inference_input import ModelInput
 from deployments.models import Deployment
 from deployments.services.errors import DeploymentError
 from deployments.services.inference import build_payload, inference_run
@@ -76,12 +76,12 @@ def sample_image(index: int, total: int, rng: np.random.Generator) -> bytes:
     return buffer.getvalue()
 
 
-def sample_payload(deployment: Deployment, index: int, total: int, rng) -> bytes:
+def sample_payload(deployment: Deployment, index: int, total: int, rng) -> ModelInput:
     """One demo request in the shape the module takes."""
     if takes_images(deployment):
         # The same document the Try-it form sends with an uploaded image.
         return build_payload(file_name="sample.png", file_bytes=sample_image(index, total, rng))
-    return json.dumps(sample_inputs(index, total, rng)).encode()
+    return ModelInput(sample_inputs(index, total, rng))
 
 
 def progress_key(deployment_id) -> str:

@@ -1,23 +1,23 @@
 """A compact feature summary of one inference request that passed through AI Exchange.
 
-From the JSON inputs: numbers stay numbers, short strings and booleans become categories,
+From the named inputs: numbers stay numbers, short strings and booleans become categories,
 short lists of numbers become embeddings; anything else is left out. From uploaded files
-(`oscar-files`): size and format, and for images their width, height and mean intensity,
-for WAV audio its duration, RMS level and spectral centroid. Never the payload itself.
+(their bytes: deployments.inference_input): size and format, and for images their width,
+height and mean intensity, for WAV audio its duration, RMS level and spectral centroid.
+Never the payload itself.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
-import json
 import logging
 import wave
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
+from deployments.inference_input import InputFile, ModelInput
 from monitoring.summaries import FEATURE_NAME, MAX_EMBEDDING, MAX_STRING, SummaryError
 from monitoring.summaries import _clean_value as clean_value
 
@@ -25,22 +25,9 @@ logger = logging.getLogger(__name__)
 IMAGE_FORMATS = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
 
 
-def summary_from_payload(payload: bytes) -> dict[str, Any]:
-    try:
-        # The payload is the site's own JSON (Try it, the OIP gateway and the demo build it
-        # from input they have checked, bounded in size), so the plain parser reads it: the
-        # site's hostile-input reader scanned every character of a file's base64 text again.
-        inputs = json.loads(payload)
-    except (ValueError, RecursionError):  # not JSON (a raw file): only its size counts
-        return {"payload_bytes": len(payload)}
-    if not isinstance(inputs, dict):
-        return {"payload_bytes": len(payload)}
+def summary_from_input(model_input: ModelInput) -> dict[str, Any]:
     features: dict[str, Any] = {}
-    for name, value in inputs.items():
-        if name == "oscar-files" and isinstance(value, list):
-            for item in value[:1]:  # the try-it form sends one file
-                features |= file_features(item)
-            continue
+    for name, value in model_input.arguments.items():
         if not isinstance(name, str) or not FEATURE_NAME.fullmatch(name):
             continue
         if isinstance(value, str) and len(value) > MAX_STRING:
@@ -51,23 +38,24 @@ def summary_from_payload(payload: bytes) -> dict[str, Any]:
             features[name] = clean_value(value, name)
         except SummaryError:
             continue  # not something we summarise (an object, NaN…): left out, not stored
-    return features or {"payload_bytes": len(payload)}
+    for file in model_input.files[:1]:  # the try-it form sends one file
+        features |= file_features(file)
+    return features or {"payload_bytes": len(model_input.as_json)}
 
 
-def file_features(item: Any) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        return {}
-    try:
-        data = base64.b64decode(item.get("data") or "", validate=True)
-    except (binascii.Error, ValueError, TypeError):
-        return {}
-    extension = str(item.get("file_format") or "").lower()[:16] or "none"
-    features: dict[str, Any] = {"file_bytes": len(data), "file_format": extension}
+def raw_text(model_input: ModelInput) -> str:
+    """The input as kept when its deployment's owner keeps inputs: the start of its JSON."""
+    return model_input.as_json[: settings.MONITORING_RAW_MAX_BYTES].decode("utf-8", "replace")
+
+
+def file_features(file: InputFile) -> dict[str, Any]:
+    extension = file.extension.lower()[:16] or "none"
+    features: dict[str, Any] = {"file_bytes": len(file.data), "file_format": extension}
     try:
         if extension in IMAGE_FORMATS:
-            features |= image_statistics(data)
+            features |= image_statistics(file.data)
         elif extension == "wav":
-            features |= wav_statistics(data)
+            features |= wav_statistics(file.data)
     except Exception:  # noqa: BLE001 - a file we cannot decode still has a size and format
         logger.info("could not read a %s file for its statistics", extension)
     return features

@@ -36,6 +36,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
+from deployments.inference_input import ModelInput
 from deployments.models import Deployment
 from monitoring.models import JournalCursor, Monitor
 from monitoring.summaries import SummaryError, clean_summary
@@ -301,12 +302,12 @@ def _monitors(deployment_ids: set[str]) -> dict[str, Monitor]:
 
 
 def request_item(
-    *, deployment: Deployment, payload: bytes, latency_ms: float | None, ok: bool
+    *, deployment: Deployment, payload: ModelInput, latency_ms: float | None, ok: bool
 ) -> dict[str, Any] | None:
     """The summary of one request in the collector's shape, or None when the deployment is
     not monitored. Features are computed here, while the payload is in hand; the raw payload
     travels only when the owner opted in to keeping it."""
-    from monitoring.features import summary_from_payload
+    from monitoring.features import raw_text, summary_from_input
     from monitoring.services import is_monitorable
 
     if not is_monitorable(deployment):
@@ -315,14 +316,14 @@ def request_item(
     if not enabled:
         return None
     item: dict[str, Any] = {
-        "features": summary_from_payload(payload),
+        "features": summary_from_input(payload),
         "ok": ok,
         "at": datetime.now(UTC).isoformat(),
     }
     if latency_ms is not None:
         item["latency_ms"] = min(latency_ms, 86_400_000)
     if store_raw:
-        item["raw"] = payload[: settings.MONITORING_RAW_MAX_BYTES].decode("utf-8", "replace")
+        item["raw"] = raw_text(payload)
     return item
 
 

@@ -18,8 +18,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from catalog.usage import record_event
+from deployments.inference_input import ModelInput
 from deployments.models import Deployment, DeploymentState
-from monitoring.features import summary_from_payload
+from monitoring.features import raw_text, summary_from_input
 from monitoring.models import DriftCheck, InferenceSummary, Monitor
 from monitoring.summaries import CleanSummary, SummaryError, clean_summary
 
@@ -120,7 +121,7 @@ def record_summaries(
 
 
 def record_payload(
-    *, deployment: Deployment, payload: bytes, latency_ms: float | None, ok: bool, source: str
+    *, deployment: Deployment, payload: ModelInput, latency_ms: float | None, ok: bool, source: str
 ) -> InferenceSummary | None:
     """Record one request that went through AI Exchange (Try it, the demo generator)."""
     if not is_monitorable(deployment):
@@ -128,11 +129,11 @@ def record_payload(
     monitor = monitor_for(deployment)
     if not monitor.enabled:
         return None
-    item: dict[str, Any] = {"features": summary_from_payload(payload), "ok": ok}
+    item: dict[str, Any] = {"features": summary_from_input(payload), "ok": ok}
     if latency_ms is not None:
         item["latency_ms"] = min(latency_ms, 86_400_000)
     if monitor.store_raw:
-        item["raw"] = payload[: settings.MONITORING_RAW_MAX_BYTES].decode("utf-8", "replace")
+        item["raw"] = raw_text(payload)
     try:
         summary = clean_summary(item, prefix="summary", known_types=monitor.feature_types)
     except SummaryError as exc:

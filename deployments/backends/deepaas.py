@@ -4,14 +4,13 @@ arguments, and a prediction.
 Where the API answers: through the Traefik router (`https://api-<host>.<domain>`) on a
 cluster, or straight at the allocation's `api` port read from Nomad
 (`DEPLOY_DEEPAAS_ACCESS="allocation"`, the sandbox, where the real DEEPaaS server runs on
-loopback). The JSON input is the one PAPI's OSCAR script takes (keys → predict arguments,
-`oscar-files` → uploaded files), so Try it, the demo traffic and the OIP gateway hand every
-backend the same document.
+loopback). The input is the one PAPI's OSCAR script takes (deployments.inference_input:
+keys → predict arguments, files → uploaded files), so Try it, the demo traffic and the OIP
+gateway hand every backend the same input.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from requests.utils import select_proxy
 from urllib3.filepost import encode_multipart_formdata
 
 from deployments.backends.base import PermanentBackendError, TransientBackendError
+from deployments.inference_input import ModelInput
 from marketplace.kept_answers import KeptAnswers
 
 if TYPE_CHECKING:
@@ -229,21 +229,15 @@ def _argument(parameter: dict[str, Any]) -> PredictArgument:
     )
 
 
-def predict(base: str, payload: bytes, *, timeout: float | None = None) -> str:
-    """Run a prediction on the JSON input `payload`; the API's answer as text."""
+def predict(base: str, model_input: ModelInput, *, timeout: float | None = None) -> str:
+    """Run a prediction on `model_input`; the API's answer as text."""
     model = describe(base)
-    try:
-        inputs = json.loads(payload)
-    except ValueError as exc:
-        raise PermanentBackendError("The input is not a JSON object.") from exc
-    files = {}
-    for item in inputs.pop("oscar-files", None) or []:
-        key = str(item.get("key") or "data")
-        extension = str(item.get("file_format") or "bin")
-        files[key] = (f"input.{extension}", base64.b64decode(item.get("data") or ""))
+    files = {
+        file.key: (f"input.{file.extension or 'bin'}", file.data) for file in model_input.files
+    }
     query = {
         key: json.dumps(value) if isinstance(value, list | dict) else str(value)
-        for key, value in inputs.items()
+        for key, value in model_input.arguments.items()
     }
     response = _call(
         "POST",

@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from deployments.backends import BackendError, deepaas
+from deployments.inference_input import InputFile, ModelInput
 from deployments.models import Deployment, DeploymentState
 from deployments.oip.metadata import OUTPUT, ModelMetadata, model_metadata, model_name
 from deployments.oip.protocol import (
@@ -132,29 +133,21 @@ def infer(
     return response_body(request, metadata, output)
 
 
-def backend_payload(request: InferRequest, metadata: ModelMetadata) -> bytes:
-    """The JSON input of PAPI's OSCAR script (and of our DEEPaaS call): keys → arguments,
-    files under `oscar-files` (base64)."""
-    document: dict[str, Any] = {}
+def backend_payload(request: InferRequest, metadata: ModelMetadata) -> ModelInput:
+    """The backend's input (PAPI's OSCAR script's shape): tensors → arguments, file tensors →
+    files (decoded from base64 here, once)."""
+    arguments: dict[str, Any] = {}
     files = []
     for tensor in request.inputs:
         spec = metadata.input_named(tensor.name)
         if spec is not None and spec.parameters.get("content") == "file":
             data = _file_bytes(tensor)
-            files.append(
-                {
-                    "key": tensor.name,
-                    "file_format": _extension(tensor, data),
-                    "data": base64.b64encode(data).decode("ascii"),
-                }
-            )
+            files.append(InputFile(tensor.name, _extension(tensor, data), data))
             continue
         values = [_plain(element, tensor) for element in tensor.data]
         scalar = spec is not None and list(spec.shape) == [1]
-        document[tensor.name] = values[0] if scalar else values
-    if files:
-        document["oscar-files"] = files
-    return json.dumps(document).encode()
+        arguments[tensor.name] = values[0] if scalar else values
+    return ModelInput(arguments, tuple(files))
 
 
 def _file_bytes(tensor: Tensor) -> bytes:

@@ -3,15 +3,14 @@ deployment's DEEPaaS API, and OSCAR's asynchronous jobs.
 
 Input follows PAPI's OSCAR script: a JSON object whose keys become
 `deepaas-cli predict --key value`, with uploaded files under `oscar-files`; for DEEPaaS on
-Nomad the same keys become predict arguments. `inference_run` is the one path every caller
-takes (Try it, the Open Inference Protocol gateway, the demo traffic): it bounds the time,
-and announces each run (`inference_completed`) so monitoring and usage record it once.
+Nomad the same keys become predict arguments (deployments.inference_input). `inference_run`
+is the one path every caller takes (Try it, the Open Inference Protocol gateway, the demo
+traffic): it bounds the time, and announces each run (`inference_completed`) so monitoring
+and usage record it once.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import re
@@ -22,6 +21,7 @@ from django.conf import settings
 
 from deployments.backends import BackendError, deepaas
 from deployments.backends.oscar import OscarBackend, OscarJob
+from deployments.inference_input import InputFile, ModelInput
 from deployments.models import Deployment, DeploymentState
 from deployments.services.errors import DeploymentError
 from deployments.signals import inference_completed
@@ -36,8 +36,8 @@ _JOB_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
 
 def build_payload(
     *, inputs_text: str = "", file_name: str = "", file_bytes: bytes | None = None
-) -> bytes:
-    """The JSON document sent to the service, from a JSON object text and/or one file.
+) -> ModelInput:
+    """The input sent to the service, from a JSON object text and/or one file.
     Raises DeploymentError naming what is wrong."""
     inputs: dict[str, Any] = {}
     if inputs_text.strip():
@@ -52,16 +52,12 @@ def build_payload(
             limit = settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES // (1024 * 1024)
             raise DeploymentError(f"The file is too large: at most {limit} MB.")
         extension = os.path.splitext(file_name)[1].lstrip(".").lower()
-        inputs["oscar-files"] = [
-            {
-                "key": "data",
-                "file_format": extension,
-                "data": base64.b64encode(file_bytes).decode("ascii"),
-            }
-        ]
-    if not inputs:
+        files = (InputFile("data", extension, file_bytes),)
+    else:
+        files = ()
+    if not inputs and not files:
         raise DeploymentError("Give some inputs or choose a file to send.")
-    return json.dumps(inputs).encode("utf-8")
+    return ModelInput(inputs, files)
 
 
 def _require_running_service(deployment: Deployment) -> OscarBackend:
@@ -81,7 +77,7 @@ def can_infer(deployment: Deployment) -> bool:
     )
 
 
-def inference_run(*, deployment: Deployment, payload: bytes, source: str = "tryit") -> str:
+def inference_run(*, deployment: Deployment, payload: ModelInput, source: str = "tryit") -> str:
     """Run the model synchronously; its output text. Raises DeploymentError.
     Every run is announced (inference_completed), whether it succeeded or not."""
     if not can_infer(deployment):
@@ -94,7 +90,7 @@ def inference_run(*, deployment: Deployment, payload: bytes, source: str = "tryi
     timeout = settings.DEPLOY_INFERENCE_TIMEOUT
     try:
         if deployment.backend == Deployment.Backend.OSCAR:
-            output = OscarBackend().run(deployment, payload, timeout=timeout)
+            output = OscarBackend().run(deployment, payload.as_json, timeout=timeout)
         else:
             output = deepaas.predict(deepaas.api_base(deployment), payload, timeout=timeout)
     except BackendError as exc:
@@ -104,13 +100,15 @@ def inference_run(*, deployment: Deployment, payload: bytes, source: str = "tryi
     return output
 
 
-def _announce(deployment: Deployment, payload: bytes, started: float, *, ok: bool, source: str):
+def _announce(
+    deployment: Deployment, payload: ModelInput, started: float, *, ok: bool, source: str
+):
     # After the answer has been sent when the view collects such work (the OIP gateway:
     # marketplace.after_response), now otherwise.
     later(_send, deployment, payload, (time.perf_counter() - started) * 1000, ok, source)
 
 
-def _send(deployment: Deployment, payload: bytes, latency_ms: float, ok: bool, source: str):
+def _send(deployment: Deployment, payload: ModelInput, latency_ms: float, ok: bool, source: str):
     for receiver, error in inference_completed.send_robust(
         sender=Deployment,
         deployment=deployment,
@@ -123,10 +121,10 @@ def _send(deployment: Deployment, payload: bytes, latency_ms: float, ok: bool, s
             logger.error("inference_completed listener %r failed: %s", receiver, error)
 
 
-def inference_job_submit(*, deployment: Deployment, payload: bytes) -> None:
+def inference_job_submit(*, deployment: Deployment, payload: ModelInput) -> None:
     backend = _require_running_service(deployment)
     try:
-        backend.submit_job(deployment, payload)
+        backend.submit_job(deployment, payload.as_json)
     except BackendError as exc:
         raise DeploymentError(exc.message) from exc
 

@@ -7,6 +7,11 @@ import pytest
 
 from marketplace.after_response import ThenResponse, collecting, later
 
+# Closing a response sends Django's request_finished, whose receiver checks the database
+# connections: a test that closes one needs the database, as a worker that ran a database
+# test before it has an open connection to check.
+closes_a_response = pytest.mark.django_db
+
 
 def test_outside_a_collecting_view_the_work_runs_at_once():
     done = []
@@ -14,6 +19,7 @@ def test_outside_a_collecting_view_the_work_runs_at_once():
     assert done == ["now"]
 
 
+@closes_a_response
 def test_collected_work_runs_when_the_response_is_closed_and_only_once():
     done = []
     with collecting() as then:
@@ -34,6 +40,7 @@ def test_when_the_view_fails_the_work_runs_before_the_error_answer():
     assert done == ["recorded"]
 
 
+@closes_a_response
 def test_one_failing_piece_of_work_does_not_stop_the_others():
     done = []
     with collecting() as then:

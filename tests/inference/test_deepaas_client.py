@@ -16,6 +16,7 @@ import pytest
 
 from deployments.backends import deepaas
 from deployments.backends.base import TransientBackendError
+from deployments.inference_input import ModelInput
 
 
 def test_a_silent_api_times_out_and_a_closed_port_cannot_be_reached(settings):
@@ -25,13 +26,13 @@ def test_a_silent_api_times_out_and_a_closed_port_cannot_be_reached(settings):
         silent.listen(4)  # the kernel accepts the connection; nothing ever answers
         base = f"http://127.0.0.1:{silent.getsockname()[1]}"
         with pytest.raises(TransientBackendError, match="did not answer in time"):
-            deepaas.predict(base, b"{}", timeout=0.5)
+            deepaas.predict(base, ModelInput(), timeout=0.5)
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     with pytest.raises(TransientBackendError, match=r"cannot be reached \(NewConnectionError\)"):
-        deepaas.predict(closed, b"{}", timeout=0.5)
+        deepaas.predict(closed, ModelInput(), timeout=0.5)
 
 
 class _SlowDeepaas(ThreadingHTTPServer):

@@ -5,7 +5,6 @@ protocol's OpenAPI document, bad input never reaching DEEPaaS."""
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 
@@ -15,6 +14,7 @@ import requests
 import tritonclient.http as triton
 from PIL import Image
 
+from deployments.inference_input import InputFile, ModelInput
 from marketplace.auth.tokens import create_token
 from monitoring.models import InferenceSummary
 from tests.factories import DeployerFactory, ModuleFactory
@@ -102,8 +102,7 @@ def test_an_api_the_environment_proxies_is_called_through_the_proxy(deepaas_mode
     from deployments.backends import BackendError, deepaas
 
     base = deepaas.api_base(deepaas_model.deployment)
-    image = {"key": "data", "file_format": "png", "data": base64.b64encode(_png()).decode()}
-    payload = json.dumps({"top_k": 1, "oscar-files": [image]}).encode()
+    payload = ModelInput({"top_k": 1}, (InputFile("data", "png", _png()),))
     assert json.loads(deepaas.predict(base, payload))["predictions"]["emulated"] is True
 
     with socket.socket() as probe:

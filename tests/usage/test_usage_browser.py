@@ -39,6 +39,7 @@ def test_usage_card_reads_as_charts_and_a_table(page, live_server, screenshot):
 def test_demo_and_sandbox_traffic_never_count_and_each_chart_has_axes_and_a_total(
     page, live_server, settings
 ):
+    from deployments.inference_input import ModelInput
     from deployments.models import Deployment
     from deployments.signals import inference_completed
     from tests.factories import DeploymentFactory
@@ -51,7 +52,7 @@ def test_demo_and_sandbox_traffic_never_count_and_each_chart_has_axes_and_a_tota
         inference_completed.send(
             sender=Deployment,
             deployment=deployment,
-            payload=b"{}",
+            payload=ModelInput(),
             latency_ms=5.0,
             ok=True,
             source=source,

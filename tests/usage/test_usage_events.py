@@ -6,6 +6,7 @@ import pytest
 from django.db.models import Sum
 
 from catalog.usage.models import ModuleUsageDay
+from deployments.inference_input import ModelInput
 from deployments.models import Deployment
 from deployments.services import deployment_create
 from deployments.signals import inference_completed
@@ -36,7 +37,7 @@ def test_inference_through_ai_exchange_counts_each_call():
         inference_completed.send_robust(
             sender=Deployment,
             deployment=deployment,
-            payload=b'{"x": 1}',
+            payload=ModelInput({"x": 1}),
             latency_ms=5.0,
             ok=True,
             source="tryit",
