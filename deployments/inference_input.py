@@ -12,7 +12,6 @@ each way, on every inference of a photo).
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -47,21 +46,3 @@ class ModelInput:
                 for file in self.files
             ]
         return json.dumps(document).encode()
-
-    @classmethod
-    def from_json(cls, document: bytes | str) -> ModelInput:
-        """The input a JSON document of that shape describes; ValueError if it is not one."""
-        value = json.loads(document)
-        if not isinstance(value, dict):
-            raise ValueError("the input is not a JSON object")
-        files = []
-        for item in value.pop(FILES_KEY, None) or []:
-            if not isinstance(item, dict):
-                raise ValueError(f"each of {FILES_KEY} is an object")
-            try:
-                data = base64.b64decode(item.get("data") or "", validate=True)
-            except (binascii.Error, ValueError, TypeError) as exc:
-                raise ValueError(f"a file of {FILES_KEY} is not base64 text") from exc
-            key = str(item.get("key") or "data")
-            files.append(InputFile(key, str(item.get("file_format") or "bin"), data))
-        return cls(value, tuple(files))

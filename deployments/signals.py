@@ -1,7 +1,8 @@
 """Signals other apps may listen to without deployments importing them.
 
 `inference_completed(sender=Deployment, deployment, payload, latency_ms, ok, source)`: an
-inference request went through AI Exchange (the "Try it" form, the demo generator). The
+inference request went through AI Exchange (the "Try it" form, the Open Inference Protocol
+gateway, the demo generator); `payload` is its deployments.inference_input.ModelInput. The
 monitoring app records a feature summary of it; a listener's failure never fails the request.
 
 `job_ending(sender=Deployment, deployment)`: the deployment's backend job is about to be
