@@ -50,6 +50,12 @@ def test_try_an_image_model_renders_by_type_and_matches_the_code_panel(
     result = page.locator("[data-result]")
     result.wait_for()
     screenshot(page, "tryit-image-result")
+    # The answer opens where the form was, not at the top of the page with the result below
+    # the fold, and the section's heading is not under the sticky header.
+    assert result.bounding_box()["y"] < page.viewport_size["height"]
+    header = page.locator(".site-header").bounding_box()
+    heading = page.get_by_role("heading", name="Try it", exact=True).bounding_box()
+    assert heading["y"] >= header["y"] + header["height"]
 
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280, f"the page is {width} px wide"
