@@ -9,7 +9,7 @@ output is the backend's answer as it came, a JSON (or text) document in a BYTES 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from deployments.models import Deployment
@@ -90,15 +90,36 @@ def inputs_from_data_types(data_types: list[str]) -> list[TensorSpec]:
 
 def model_metadata(deployment: Deployment, *, inputs: list[TensorSpec] | None = None):
     """The metadata of the deployment's model; `inputs` when the backend told us them."""
-    data_types = deployment.module.data_types if deployment.module_id else []
+    data_types = list(deployment.module.data_types or []) if deployment.module_id else []
     platform = "deepaas_oscar" if deployment.backend == Deployment.Backend.OSCAR else "deepaas"
+    inputs = _with_file_kind(inputs, data_types) if inputs else inputs_from_data_types(data_types)
     return ModelMetadata(
         name=model_name(deployment),
         version=model_version(deployment),
         platform=platform,
-        inputs=inputs or inputs_from_data_types(list(data_types or [])),
+        inputs=inputs,
         outputs=[OUTPUT],
     )
+
+
+def _with_file_kind(inputs: list[TensorSpec], data_types: list[str]) -> list[TensorSpec]:
+    """A DEEPaaS file argument says only "file"; when the module's data types name one kind
+    of file (an image, say), its inputs take that kind's `accept`: the form's file picker
+    offers those files and the code panel's example is `input.png`, as for an OSCAR service."""
+    kinds = {
+        spec.parameters["accept"]
+        for spec in inputs_from_data_types(data_types)
+        if spec.parameters.get("accept")
+    }
+    if len(kinds) != 1:
+        return inputs
+    accept = {"accept": kinds.pop()}
+    return [
+        replace(spec, parameters={**spec.parameters, **accept})
+        if spec.parameters.get("content") == "file" and "accept" not in spec.parameters
+        else spec
+        for spec in inputs
+    ]
 
 
 def inference_url(deployment: Deployment, request=None) -> str:

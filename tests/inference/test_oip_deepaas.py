@@ -52,6 +52,8 @@ def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
         "BYTES",
         "file",
     )
+    # DEEPaaS says only "file"; the module's data type (Image) says which files.
+    assert inputs["data"]["parameters"]["accept"] == "image/*"
     assert inputs["top_k"]["datatype"] == "INT64"
     assert (inputs["top_k"]["parameters"]["minimum"], inputs["top_k"]["parameters"]["maximum"]) == (
         1,
