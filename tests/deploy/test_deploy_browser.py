@@ -36,7 +36,7 @@ def test_deploy_from_the_module_page_and_watch_the_row_become_running(
     _sign_in(page, live_server, user)
 
     page.goto(f"{live_server.url}/modules/{module.name}/")
-    page.get_by_role("link", name="Train (DEEPaaS)").click()
+    page.get_by_role("link", name="Train or serve (DEEPaaS)").click()
     page.get_by_label("Title").fill("plankton run")
     page.get_by_role("button", name="Deploy").click()
     page.wait_for_url(re.compile(r"/deployments/$"))

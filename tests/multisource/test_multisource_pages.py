@@ -51,7 +51,7 @@ def test_an_entry_we_cannot_run_offers_inference_at_source_not_deploy(catalog):
     """gpt2 is served for inference by the Hub, not by us: no Inference badge (the badge and
     its facet mean "deployable for inference here"), "Inference at source" linking there."""
     html = Client().get("/modules/hf-openai-community-gpt2/").content.decode()
-    assert "Train (DEEPaaS)" not in html and "Sign in to deploy" not in html
+    assert "Train or serve (DEEPaaS)" not in html and "Sign in to deploy" not in html
     record = SourceRecord.objects.get(record_id="openai-community/gpt2")
     assert f'href="{record.url}"' in html
     assert "Inference at Hugging Face" in html

@@ -58,7 +58,7 @@ def test_a_public_pipeline_has_a_catalog_page_with_its_parts_and_provenance(clie
     assert "data-pipeline-panel" in text
     assert 'href="/pipelines/leaf-vote/#run"' in text
     assert 'href="/pipelines/new/?subflow=leaf-vote"' in text
-    assert "Train (DEEPaaS)" not in text and "badge-trainable" not in text
+    assert "Train or serve (DEEPaaS)" not in text and "badge-trainable" not in text
     assert 'href="/modules/plants-classification/"' in text  # a part, at its commit
     assert modules[0].source_commit[:10] in text
 
