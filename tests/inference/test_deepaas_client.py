@@ -6,17 +6,16 @@ API again, not all of them."""
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from deployments.backends import deepaas
 from deployments.backends.base import TransientBackendError
 from deployments.inference_input import ModelInput
+from tests.fakes.server import FakeServer, Request, Response, json_response
 
 
 def test_a_silent_api_times_out_and_a_closed_port_cannot_be_reached(settings):
@@ -35,47 +34,24 @@ def test_a_silent_api_times_out_and_a_closed_port_cannot_be_reached(settings):
         deepaas.predict(closed, ModelInput(), timeout=0.5)
 
 
-class _SlowDeepaas(ThreadingHTTPServer):
-    """A DEEPaaS-shaped API on loopback that takes `delay` seconds to describe its model
-    and counts how often it is asked."""
+class _DeepaasModels(FakeServer):
+    """A DEEPaaS-shaped API on loopback: its model list and OpenAPI document."""
 
-    daemon_threads = True
-
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
-        self.asked = 0
-        self.lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _SlowDeepaasHandler)
+    def route(self, req: Request) -> Response:
+        if req.path == "/v2/models/":
+            return json_response({"models": [{"id": "slow-model"}]})
+        return json_response({"paths": {}})
 
 
-class _SlowDeepaasHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        if self.path == "/v2/models/":
-            with self.server.lock:
-                self.server.asked += 1
-            time.sleep(self.server.delay)
-            body = {"models": [{"id": "slow-model"}]}
-        else:
-            body = {"paths": {}}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
+MODEL_LIST = r"^/v2/models/$"
+SLOW = 0.4  # seconds the API takes to list its model
 
 
 @pytest.fixture
 def slow_api():
-    server = _SlowDeepaas(delay=0.4)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _DeepaasModels.running() as api:
+        api.slow(MODEL_LIST, SLOW)
+        yield api
 
 
 def _describe_at_once(base: str, callers: int) -> list[float]:
@@ -99,14 +75,14 @@ def _describe_at_once(base: str, callers: int) -> list[float]:
 
 
 def test_sixteen_inferences_at_once_ask_the_api_for_its_model_once(slow_api, monkeypatch):
-    server, base = slow_api
+    base = slow_api.base_url
     _describe_at_once(base, 16)
-    assert server.asked == 1
+    assert slow_api.requests.count(MODEL_LIST) == 1
 
     # The kept description expires with sixteen inferences in flight: one of them asks
     # again, the others go on at once with the description they had.
     monkeypatch.setattr(deepaas._models, "max_age", 0.0)
     took = sorted(_describe_at_once(base, 16))
-    assert server.asked == 2
-    assert took[-1] >= server.delay
-    assert took[-2] < server.delay
+    assert slow_api.requests.count(MODEL_LIST) == 2
+    assert took[-1] >= SLOW
+    assert took[-2] < SLOW
