@@ -79,7 +79,7 @@ def sample_image(index: int, total: int, rng: np.random.Generator) -> bytes:
 def sample_payload(deployment: Deployment, index: int, total: int, rng) -> ModelInput:
     """One demo request in the shape the module takes."""
     if takes_images(deployment):
-        # The same document the Try-it form sends with an uploaded image.
+        # The same input the Try-it form sends with an uploaded image.
         return build_payload(file_name="sample.png", file_bytes=sample_image(index, total, rng))
     return ModelInput(sample_inputs(index, total, rng))
 
