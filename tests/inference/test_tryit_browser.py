@@ -18,6 +18,7 @@ from marketplace.auth.tokens import create_token
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.browser import sign_in
 from tests.fixtures.inference import running_oscar_deployment
+from tests.fixtures.keyboard import tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -67,9 +68,11 @@ def test_try_an_image_model_renders_by_type_and_matches_the_code_panel(
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
-    # The same image again: the same answer.
+    # The same image again, sent with the keyboard (Tab to Run, Enter): the same answer.
     page.get_by_label("Data").set_input_files(str(image))
-    page.get_by_role("button", name="Run").click()
+    tab_to(page, "form.try-it-form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.locator("[data-result]").wait_for()
     assert _label(page) == label
     assert page.problems == []
