@@ -18,6 +18,7 @@ from typing import Any
 from deployments.backends import BackendError, deepaas
 from deployments.inference_input import InputFile, ModelInput
 from deployments.models import Deployment, DeploymentState
+from deployments.oip import file_kinds
 from deployments.oip.metadata import OUTPUT, ModelMetadata, model_metadata, model_name
 from deployments.oip.protocol import (
     FLOAT_TYPES,
@@ -35,14 +36,6 @@ logger = logging.getLogger(__name__)
 
 SERVER_NAME = "ai-exchange"
 SERVER_VERSION = "2"
-# Magic numbers of the file types models take most, for the extension DEEPaaS sees.
-_MAGIC = (
-    (b"\x89PNG", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-    (b"GIF8", "gif"),
-    (b"RIFF", "wav"),
-    (b"%PDF", "pdf"),
-)
 
 
 def require_inference(deployment: Deployment) -> None:
@@ -142,6 +135,7 @@ def backend_payload(request: InferRequest, metadata: ModelMetadata) -> ModelInpu
         spec = metadata.input_named(tensor.name)
         if spec is not None and spec.parameters.get("content") == "file":
             data = _file_bytes(tensor)
+            file_kinds.check_kind(tensor.name, spec.parameters.get("accept"), data)
             files.append(InputFile(tensor.name, _extension(tensor, data), data))
             continue
         values = [_plain(element, tensor) for element in tensor.data]
@@ -169,7 +163,7 @@ def _extension(tensor: Tensor, data: bytes) -> str:
     declared = str(tensor.parameters.get("filename") or "")
     if "." in declared:
         return declared.rsplit(".", 1)[1].lower()[:10]
-    return next((ext for magic, ext in _MAGIC if data.startswith(magic)), "bin")
+    return file_kinds.extension_of(data) or "bin"
 
 
 def _plain(element: Any, tensor: Tensor) -> Any:

@@ -5,6 +5,7 @@ import pytest
 from deployments.models import Deployment
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import deploy_on_oscar_through_the_form, wait_for
+from tests.fixtures.media import wav
 
 pytestmark = [pytest.mark.slow]
 
@@ -98,14 +99,28 @@ def test_try_inference_service_runs_a_file_and_a_background_job(
     # The form is generated from the model's inputs: an audio module takes one audio file.
     detail = client.get(f"/deployments/{deployment.pk}/")
     assert list(detail.context["tryit"]["form"].fields) == ["data", "mode"]
-    upload = SimpleUploadedFile("bird.wav", b"RIFF fake audio", content_type="audio/wav")
+
+    # A file that is not audio is refused on the form, naming the input; OSCAR is not called.
+    def inferences() -> int:
+        return sum(
+            c.method == "POST" and c.path.startswith(("/run/", "/job/")) for c in oscar.calls
+        )
+
+    before = inferences()
+    fake = SimpleUploadedFile("bird.wav", b"RIFF fake audio", content_type="audio/wav")
+    refused = client.post(f"/deployments/{deployment.pk}/run/", {"data": fake, "mode": "sync"})
+    assert refused.status_code == 400
+    assert "Input &#x27;data&#x27;: an audio file is expected" in refused.content.decode()
+    assert inferences() == before
+
+    upload = SimpleUploadedFile("bird.wav", wav(), content_type="audio/wav")
     result = client.post(f"/deployments/{deployment.pk}/run/", {"data": upload, "mode": "sync"})
     assert result.status_code == 200
     output = result.context["tryit"]["result"]
     assert '"prediction"' in output.json_text and '"file_format": "wav"' in output.json_text
     assert output.emulated
 
-    again = SimpleUploadedFile("bird.wav", b"RIFF fake audio", content_type="audio/wav")
+    again = SimpleUploadedFile("bird.wav", wav(), content_type="audio/wav")
     client.post(f"/deployments/{deployment.pk}/run/", {"data": again, "mode": "async"})
     assert len(oscar.jobs[deployment.oscar_service]) == 1
     job_name = next(iter(oscar.jobs[deployment.oscar_service]))

@@ -5,6 +5,7 @@ protocol's errors. Bad input never reaches the backend."""
 
 from __future__ import annotations
 
+import base64
 import datetime
 import io
 import json
@@ -168,6 +169,45 @@ def test_bad_tensors_are_400_naming_the_input_and_never_reach_the_backend(
         for word in words:
             assert word in answer.json()["error"]
     assert _runs(oscar, tabular_model) == before
+
+
+def test_a_file_that_is_not_an_image_is_refused_naming_the_input(image_model, oscar, oip_schema):
+    """A model that takes images is not sent a text file named `.png` or a PDF: 400 naming
+    the input and what the file is, and the backend is never called."""
+    before = _runs(oscar, image_model)
+    for data, filename, words in (
+        (b"just some notes, not pixels\n", "notes.png", "of no file type we recognise"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "scan.jpg", "a application/pdf file"),
+    ):
+        answer = requests.post(
+            f"{image_model.url}/v2/models/{image_model.model}/infer",
+            json={
+                "inputs": [
+                    {
+                        "name": "data",
+                        "shape": [1],
+                        "datatype": "BYTES",
+                        "parameters": {"filename": filename},
+                        "data": [base64.b64encode(data).decode()],
+                    }
+                ]
+            },
+            headers=image_model.headers,
+            timeout=10,
+        )
+        assert answer.status_code == 400, filename
+        oip_schema.check(answer.json(), "inference_error_response")
+        error = answer.json()["error"]
+        assert "Input 'data'" in error and "an image is expected (image/*)" in error
+        assert words in error
+    assert _runs(oscar, image_model) == before
+
+    # A real image, named or not, still goes through.
+    client = triton.InferenceServerClient(image_model.triton_url)
+    tensor = triton.InferInput("data", [1], "BYTES")
+    tensor.set_data_from_numpy(np.array([_png((1, 2, 3))], dtype=np.object_))
+    client.infer(image_model.model, [tensor], headers=image_model.headers)
+    assert _runs(oscar, image_model) == before + 1
 
 
 def test_tritonclient_sees_the_protocol_error(tabular_model):

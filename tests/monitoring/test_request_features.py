@@ -3,8 +3,6 @@ size and mean intensity, WAV duration, level and spectral centroid), never the p
 
 import io
 import math
-import struct
-import wave
 
 import pytest
 from PIL import Image
@@ -13,6 +11,7 @@ from deployments.services.inference import build_payload
 from monitoring.models import InferenceSummary
 from monitoring.services import record_payload
 from tests.factories import DeploymentFactory
+from tests.fixtures.media import wav
 
 pytestmark = pytest.mark.django_db
 
@@ -20,20 +19,6 @@ pytestmark = pytest.mark.django_db
 def _png(width, height, grey):
     buffer = io.BytesIO()
     Image.new("L", (width, height), color=grey).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def _wav(seconds=0.5, frequency=440.0, rate=8000):
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as sound:
-        sound.setnchannels(1)
-        sound.setsampwidth(2)
-        sound.setframerate(rate)
-        frames = b"".join(
-            struct.pack("<h", int(8000 * math.sin(2 * math.pi * frequency * i / rate)))
-            for i in range(int(seconds * rate))
-        )
-        sound.writeframes(frames)
     return buffer.getvalue()
 
 
@@ -63,7 +48,7 @@ def test_an_image_upload_is_summarised_by_size_and_intensity():
 
 
 def test_a_wav_upload_is_summarised_by_duration_level_and_spectral_centroid():
-    summary = _record(build_payload(file_name="bird.wav", file_bytes=_wav()))
+    summary = _record(build_payload(file_name="bird.wav", file_bytes=wav()))
     features = summary.features
     assert features["file_format"] == "wav" and features["audio_seconds"] == 0.5
     assert features["audio_spectral_centroid"] == pytest.approx(440, abs=15)
