@@ -4,6 +4,9 @@ set -eu
 role="${1:-web}"
 case "$role" in
   web)
+    # Model calls a web process waits on at once: all its threads but one, which stays free
+    # for pages whatever the models do (deployments/services/model_calls.py).
+    export INFERENCE_CALLS_PER_PROCESS="${INFERENCE_CALLS_PER_PROCESS:-$(( ${WEB_THREADS:-4} - 1 ))}"
     exec gunicorn marketplace.wsgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-2}" --threads "${WEB_THREADS:-4}" \

@@ -275,6 +275,11 @@ DEPLOY_DEEPAAS_ACCESS = env.str(
 )
 # Seconds one inference (a DEEPaaS predict, an OSCAR /run) may take before we answer 504.
 DEPLOY_INFERENCE_TIMEOUT = env.float("DEPLOY_INFERENCE_TIMEOUT", default=30.0)
+# Model calls (Try it, the inference API) one web process waits on at once; a call beyond
+# them is refused at once (503, Retry-After) so that slow models never hold every thread
+# and the pages stay served (deployments.services.model_calls). 0: no bound. The container
+# sets it to its threads less one (docker/entrypoint.sh).
+INFERENCE_CALLS_PER_PROCESS = env.int("INFERENCE_CALLS_PER_PROCESS", default=0)
 # Largest Open Inference Protocol request body accepted (JSON or binary tensors): 413 above.
 INFERENCE_MAX_REQUEST_BYTES = env.int("INFERENCE_MAX_REQUEST_BYTES", default=16 * 1024 * 1024)
 # The deployment an inference goes to, read moments ago, is reused for this long by the

@@ -31,6 +31,7 @@ from deployments.oip.protocol import (
 )
 from deployments.services.errors import DeploymentError
 from deployments.services.inference import can_infer, inference_run
+from deployments.services.model_calls import RETRY_AFTER_SECONDS, InferenceBusy
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,8 @@ def infer(
     payload = backend_payload(request, metadata)
     try:
         output = inference_run(deployment=deployment, payload=payload, source=source)
+    except InferenceBusy as exc:
+        raise OipError(exc.message, 503, retry_after=RETRY_AFTER_SECONDS) from exc
     except DeploymentError as exc:
         raise OipError(f"The model failed: {exc}", 502) from exc
     return response_body(request, metadata, output)

@@ -47,10 +47,11 @@ _STRUCT = {
 class OipError(Exception):
     """An answer in the protocol's error shape: `{"error": message}` with `status`."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, *, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.retry_after = retry_after  # seconds, sent as Retry-After (a 503 that will pass)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ class OipView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, OipError):
-            return Response({"error": exc.message}, status=exc.status)
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            return Response({"error": exc.message}, status=exc.status, headers=headers)
         response = super().handle_exception(exc)
         if isinstance(exc, exceptions.APIException):
             detail = response.data.get("detail") if isinstance(response.data, dict) else None
@@ -120,7 +121,18 @@ class ModelMetadataView(OipView):
     "tensor extension (`Inference-Header-Content-Length`). The answer's one output, "
     "`output` (BYTES), holds the model's answer as it gave it.",
     request=OpenApiTypes.OBJECT,
-    responses={200: OpenApiTypes.OBJECT, 400: _ERROR, 404: _ERROR, 413: _ERROR, 502: _ERROR},
+    responses={
+        200: OpenApiTypes.OBJECT,
+        400: _ERROR,
+        404: _ERROR,
+        413: _ERROR,
+        502: _ERROR,
+        503: OpenApiResponse(
+            InferenceErrorSerializer,
+            description="The deployment is not running, or this server is already waiting on "
+            "as many model calls as it takes at once (then with Retry-After).",
+        ),
+    },
     examples=[
         OpenApiExample(
             "A number tensor",

@@ -24,6 +24,7 @@ from deployments.backends.oscar import OscarBackend, OscarJob
 from deployments.inference_input import InputFile, ModelInput
 from deployments.models import Deployment, DeploymentState
 from deployments.services.errors import DeploymentError
+from deployments.services.model_calls import model_call_slot
 from deployments.signals import inference_completed
 from marketplace.after_response import later
 from marketplace.inputs import InputError
@@ -86,16 +87,18 @@ def inference_run(*, deployment: Deployment, payload: ModelInput, source: str = 
         raise DeploymentError(
             f"The deployment is {deployment.get_state_display().lower()}, not running yet."
         )
-    started = time.perf_counter()
     timeout = settings.DEPLOY_INFERENCE_TIMEOUT
-    try:
-        if deployment.backend == Deployment.Backend.OSCAR:
-            output = OscarBackend().run(deployment, payload.as_json, timeout=timeout)
-        else:
-            output = deepaas.predict(deepaas.api_base(deployment), payload, timeout=timeout)
-    except BackendError as exc:
-        _announce(deployment, payload, started, ok=False, source=source)
-        raise DeploymentError(exc.message) from exc
+    # A call refused for want of a slot never reached the model: it is not announced.
+    with model_call_slot():
+        started = time.perf_counter()
+        try:
+            if deployment.backend == Deployment.Backend.OSCAR:
+                output = OscarBackend().run(deployment, payload.as_json, timeout=timeout)
+            else:
+                output = deepaas.predict(deepaas.api_base(deployment), payload, timeout=timeout)
+        except BackendError as exc:
+            _announce(deployment, payload, started, ok=False, source=source)
+            raise DeploymentError(exc.message) from exc
     _announce(deployment, payload, started, ok=True, source=source)
     return output
 

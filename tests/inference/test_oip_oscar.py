@@ -9,6 +9,7 @@ import base64
 import datetime
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -208,6 +209,38 @@ def test_a_file_that_is_not_an_image_is_refused_naming_the_input(image_model, os
     tensor.set_data_from_numpy(np.array([_png((1, 2, 3))], dtype=np.object_))
     client.infer(image_model.model, [tensor], headers=image_model.headers)
     assert _runs(oscar, image_model) == before + 1
+
+
+def test_a_call_beyond_the_process_bound_is_503_and_pages_stay_served(
+    tabular_model, oscar, settings, oip_schema
+):
+    """With INFERENCE_CALLS_PER_PROCESS model calls in flight, one more is refused at once
+    (503, Retry-After, the protocol's error body) instead of holding another thread; pages
+    answer meanwhile, and the refused call is not recorded as an inference."""
+    settings.INFERENCE_CALLS_PER_PROCESS = 1
+    url = f"{tabular_model.url}/v2/models/{tabular_model.model}/infer"
+    body = {"inputs": [{"name": "features", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}]}
+    oscar.delay_next(r"^/run/", seconds=3)
+    before = _runs(oscar, tabular_model)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(requests.post, url, json=body, headers=tabular_model.headers, timeout=30)
+        wait_for(lambda: _runs(oscar, tabular_model) == before + 1, timeout=10)
+        busy = requests.post(url, json=body, headers=tabular_model.headers, timeout=10)
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"] == "1"
+        oip_schema.check(busy.json(), "inference_error_response")
+        assert "already waiting on 1 model call" in busy.json()["error"]
+        page = requests.get(f"{tabular_model.live_url}/modules/", timeout=10)
+        assert page.status_code == 200
+        assert not slow.done()  # the page was served while the model call was still held
+        assert slow.result().status_code == 200
+    assert _runs(oscar, tabular_model) == before + 1  # the refused call never reached OSCAR
+
+    again = requests.post(url, json=body, headers=tabular_model.headers, timeout=10)
+    assert again.status_code == 200  # the slot is free once the slow call has its answer
+    summaries = InferenceSummary.objects.filter(deployment=tabular_model.deployment)
+    wait_for(lambda: summaries.count() >= 2, timeout=10)
+    assert summaries.count() == 2
 
 
 def test_tritonclient_sees_the_protocol_error(tabular_model):
