@@ -255,6 +255,72 @@ def unread_notifications(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+RECENT_REQUESTS = 20  # rows of the Monitoring tab's "Recent requests", a page at a time
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One recorded request as the Monitoring tab lists it: its features as display text."""
+
+    id: int
+    at: datetime
+    source: str
+    latency_ms: float | None
+    ok: bool
+    correct: bool | None
+    features: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    rows: list[RequestRow]
+    older_than: int | None  # the cursor of the next (older) page; None on the last one
+    newest: bool  # the first page (the latest requests)
+
+
+def recent_requests(
+    deployment: Deployment, *, before: int | None = None, limit: int = RECENT_REQUESTS
+) -> RequestPage:
+    """The deployment's recorded requests, newest first, `limit` at a time; `before`: only
+    those recorded before that one (keyset paging on the (deployment, id) index)."""
+    found = InferenceSummary.objects.filter(deployment=deployment)
+    if before is not None:
+        found = found.filter(id__lt=before)
+    summaries = list(
+        found.order_by("-id").only("id", "at", "source", "latency_ms", "ok", "correct", "features")[
+            : limit + 1
+        ]
+    )
+    rows = [
+        RequestRow(
+            id=s.id,
+            at=s.at,
+            source=s.get_source_display(),
+            latency_ms=s.latency_ms,
+            ok=s.ok,
+            correct=s.correct,
+            features=[(name, _shown(value)) for name, value in sorted(s.features.items())],
+        )
+        for s in summaries[:limit]
+    ]
+    older = rows[-1].id if len(summaries) > limit else None
+    return RequestPage(rows, older, before is None)
+
+
+def _shown(value: Any) -> str:
+    """A feature value as one short piece of text (a summary holds numbers, short strings,
+    booleans, number lists or null: monitoring.summaries)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return f"[{len(value)} numbers]"
+    return str(value)
+
+
 def summary_counts(deployment: Deployment) -> dict[str, int]:
     since = timezone.now() - timedelta(hours=24)
     return InferenceSummary.objects.filter(deployment=deployment).aggregate(

@@ -65,6 +65,9 @@ def _render_tab(
             "traffic_charts": selectors.traffic_charts(buckets),
             "panels": selectors.feature_panels(deployment),
             "checks": selectors.recent_checks(deployment, limit=10),
+            "requests": selectors.recent_requests(
+                deployment, before=_cursor(request.GET.get("requests_before"))
+            ),
             "form": form or MonitorSettingsForm(monitor=monitor),
             "new_token": new_token,
             "collector_url": request.build_absolute_uri(
@@ -81,6 +84,12 @@ def _render_tab(
         },
         status=status,
     )
+
+
+def _cursor(text: str | None) -> int | None:
+    """The `requests_before` of a page of recent requests; anything but a positive whole
+    number is the first page (a link edited by hand still shows the tab)."""
+    return int(text) if text and text.isdigit() and len(text) < 19 else None
 
 
 @login_required

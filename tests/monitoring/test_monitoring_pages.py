@@ -65,6 +65,50 @@ def test_an_empty_tab_says_what_will_appear(client):
     assert "Not checked yet" in html
 
 
+def _request_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<tr data-request-id="(\d+)">', html)]
+
+
+def test_recent_requests_list_each_recorded_request_with_its_features_a_page_at_a_time(client):
+    deployment, token = monitored_deployment()
+    summaries = [
+        {
+            "features": {"temperature": 20.0 + i / 3, "station": "north", "scores": [1, 2, 3]},
+            "latency_ms": 80.0 + i,
+            "ok": i != 24,
+        }
+        for i in range(25)
+    ]
+    assert post_summaries(client, deployment, token, summaries).status_code == 201
+    client.force_login(deployment.owner)
+    url = f"/deployments/{deployment.pk}/monitoring/"
+
+    first = client.get(url).content.decode()
+    newest = _request_ids(first)
+    assert len(newest) == 20 and newest == sorted(newest, reverse=True)
+    row = re.search(rf'<tr data-request-id="{newest[0]}">.*?</tr>', first, re.S).group(0)
+    # The newest (the 25th, the one that failed): source, latency, result and every feature.
+    assert "<td>Collector</td>" in row and "<td>104.0</td>" in row and "Error" in row
+    assert "<code>temperature</code> 28" in row and "<code>station</code> north" in row
+    assert "<code>scores</code> [3 numbers]" in row
+    assert "Latest requests" not in first
+
+    older = re.search(r'href="\?requests_before=(\d+)#requests"', first).group(1)
+    second = client.get(url, {"requests_before": older}).content.decode()
+    assert _request_ids(second) == sorted(set(range(min(newest) - 5, min(newest))), reverse=True)
+    assert "Older requests" not in second and "Latest requests" in second
+
+    # A cursor edited by hand still shows the tab, at its first page.
+    assert _request_ids(client.get(url, {"requests_before": "x'1"}).content.decode()) == newest
+
+
+def test_recent_requests_are_empty_until_one_is_recorded(client):
+    deployment, _ = monitored_deployment()
+    client.force_login(deployment.owner)
+    html = client.get(f"/deployments/{deployment.pk}/monitoring/").content.decode()
+    assert "data-empty-requests" in html and "No requests recorded yet." in html
+
+
 def test_only_the_owner_sees_a_deployments_monitoring(client):
     deployment, _ = monitored_deployment()
     url = f"/deployments/{deployment.pk}/monitoring/"
