@@ -181,7 +181,11 @@ def _render_detail(
             "form": try_form or TryItForm(metadata=metadata, jobs=has_jobs),
             "metadata": metadata,
             "base_url": base_url,
-            "code": code_snippets(metadata=metadata, base_url=base_url),
+            "code": code_snippets(
+                metadata=metadata,
+                base_url=base_url,
+                values=try_form.snippet_values() if try_form and not try_form.errors else None,
+            ),
             "result": result,
             "input_images": try_form.input_images if try_form and result else [],
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -106,6 +107,17 @@ class TryItForm(forms.Form):
             tensors.append(_tensor(spec, data, [len(data)]))
         return tensors
 
+    def snippet_values(self) -> dict[str, Any]:
+        """What the valid form sent, for the code panel to make the same call: each given
+        input's value, and a file input's file name."""
+        values: dict[str, Any] = {}
+        for spec in self.metadata.inputs:
+            value = self.cleaned_data.get(spec.name)
+            if value in (None, "", []):
+                continue
+            values[spec.name] = value.name if spec.parameters.get("content") == "file" else value
+        return values
+
     def request_body(self) -> bytes:
         return json.dumps({"id": "tryit", "inputs": self.tensors()}).encode()
 
@@ -127,23 +139,33 @@ _NP_TYPES = {
 }
 
 
-def _example(spec: TensorSpec) -> tuple[str, str, str]:
-    """(JSON data for curl, numpy expression for Python, shape) of an example value."""
+# A file name the code panel repeats as it was uploaded; any other is replaced by an example.
+_PLAIN_FILE_NAME = re.compile(r"\w[\w.\-]{0,99}")
+
+
+def _example(spec: TensorSpec, given: Any = None) -> tuple[str, str, str]:
+    """(JSON data for curl, numpy expression for Python, shape) of the value the form sent
+    (`given`), else of an example value."""
     p = spec.parameters
     content = p.get("content")
     if content == "file":
         name = "input" + {"image/*": ".png", "audio/*": ".wav", "video/*": ".mp4"}.get(
             p.get("accept", ""), ".bin"
         )
+        if isinstance(given, str) and _PLAIN_FILE_NAME.fullmatch(given):
+            name = given
         return (
             f'"$(base64 -w0 {name})"',
             f'np.array([open("{name}", "rb").read()], dtype=np.object_)',
             "[1]",
         )
     if content == "number":
-        values = (
-            [p.get("default", p.get("minimum", 1))] if list(spec.shape) == [1] else [1.5, 2.0, 3.0]
-        )
+        if given is not None:
+            values = given if isinstance(given, list) else [given]
+        elif list(spec.shape) == [1]:
+            values = [p.get("default", p.get("minimum", 1))]
+        else:
+            values = [1.5, 2.0, 3.0]
         values = [v if v is not None else 1 for v in values]
         dtype = _NP_TYPES.get(spec.datatype, "np.float64")
         return (
@@ -152,19 +174,25 @@ def _example(spec: TensorSpec) -> tuple[str, str, str]:
             f"[{len(values)}]",
         )
     if content == "boolean":
-        return ("true", "np.array([True], dtype=bool)", "[1]")
-    text = (p.get("choices") or [p.get("default") or "some text"])[0]
+        flag = bool(given) if given is not None else True
+        return (json.dumps(flag), f"np.array([{flag}], dtype=bool)", "[1]")
+    example = (p.get("choices") or [p.get("default") or "some text"])[0]
+    text = given if given is not None else example
     return (json.dumps(str(text)), f"np.array([{str(text)!r}.encode()], dtype=np.object_)", "[1]")
 
 
-def code_snippets(*, metadata: ModelMetadata, base_url: str) -> dict[str, str]:
+def code_snippets(
+    *, metadata: ModelMetadata, base_url: str, values: dict[str, Any] | None = None
+) -> dict[str, str]:
     """The same inference as curl (JSON tensors) and Python (tritonclient), with the
-    token taken from $AIX_TOKEN."""
-    specs = [s for s in metadata.inputs if s.required] or metadata.inputs[:1]
+    token taken from $AIX_TOKEN: with the form's `values` once it has been run (so the
+    code gets the answer the page shows), else with example values of the required inputs."""
+    given = values or {}
+    specs = [s for s in metadata.inputs if s.required or s.name in given] or metadata.inputs[:1]
     infer_url = f"{base_url}/v2/models/{metadata.name}/infer"
     curl_inputs = ",\n    ".join(
         f'{{"name": "{s.name}", "shape": {ex[2]}, "datatype": "{s.datatype}", "data": [{ex[0]}]}}'
-        for s, ex in ((s, _example(s)) for s in specs)
+        for s, ex in ((s, _example(s, given.get(s.name))) for s in specs)
     )
     curl = (
         f'curl -sS -X POST "{infer_url}" \\\n'
@@ -184,7 +212,7 @@ def code_snippets(*, metadata: ModelMetadata, base_url: str) -> dict[str, str]:
         "inputs = []",
     ]
     for spec in specs:
-        _json, numpy, shape = _example(spec)
+        _json, numpy, shape = _example(spec, given.get(spec.name))
         lines += [
             f'tensor = httpclient.InferInput("{spec.name}", {shape}, "{spec.datatype}")',
             f"tensor.set_data_from_numpy({numpy})",

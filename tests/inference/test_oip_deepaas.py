@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import subprocess
+import sys
+from html import unescape
 
 import numpy as np
 import pytest
@@ -94,6 +99,65 @@ def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
     oip_schema.check(refused.json(), "inference_error_response")
     assert "'top_k'" in refused.json()["error"] and "maximum 3" in refused.json()["error"]
     assert InferenceSummary.objects.filter(deployment=deepaas_model.deployment).count() == 2
+
+
+def _page_block(html: str, pattern: str) -> str:
+    return unescape(re.search(pattern, html, re.S).group(1))
+
+
+def _code_panel(html: str, name: str) -> str:
+    return _page_block(html, rf'<pre class="code-panel" id="code-{name}"[^>]*><code>(.*?)</code>')
+
+
+def test_after_a_run_the_code_panel_makes_the_same_call(deepaas_model, tmp_path):
+    """Try it with an optional input set (top_k = 2) and a file of one's own: the code panel
+    then names that file and sends top_k too, and its Python, run in a shell, prints the
+    answer the page shows."""
+    from django.conf import settings
+    from django.test import Client
+
+    owner = deepaas_model.deployment.owner
+    signed_in = Client()
+    signed_in.force_login(owner)
+    browser = requests.Session()
+    browser.cookies.set(
+        settings.SESSION_COOKIE_NAME, signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    page_url = f"{deepaas_model.live_url}/deployments/{deepaas_model.deployment.pk}/"
+    before = browser.get(page_url, timeout=10).text
+    assert "np.array([1], dtype=np.int64)" not in before  # top_k is optional: not shown yet
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', before).group(1)
+    leaf = tmp_path / "leaf-photo.png"
+    leaf.write_bytes(_png())
+    ran = browser.post(
+        f"{page_url}run/",
+        data={"csrfmiddlewaretoken": token, "top_k": "2"},
+        files={"data": (leaf.name, leaf.read_bytes(), "image/png")},
+        headers={"Referer": page_url},
+        timeout=30,
+    )
+    assert ran.status_code == 200
+    shown = json.loads(_page_block(ran.text, r"<pre[^>]* data-run-output>(.*?)</pre>"))
+    assert len(shown["predictions"]["labels"]) == 2
+    curl, python = _code_panel(ran.text, "curl"), _code_panel(ran.text, "python")
+    assert "base64 -w0 leaf-photo.png" in curl and '"name": "top_k"' in curl
+    assert 'open("leaf-photo.png", "rb")' in python
+    assert "np.array([2], dtype=np.int64)" in python
+
+    script = tmp_path / "snippet.py"
+    script.write_text(python)
+    _row, secret = create_token(user=owner, name="shell")
+    run = subprocess.run(  # noqa: S603 - our interpreter on the page's snippet
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env={**os.environ, "AIX_TOKEN": secret},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == shown
 
 
 def test_an_api_the_environment_proxies_is_called_through_the_proxy(deepaas_model, monkeypatch):
