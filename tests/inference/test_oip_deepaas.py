@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from html import unescape
 
 import numpy as np
@@ -24,7 +21,7 @@ from marketplace.auth.tokens import create_token
 from monitoring.models import InferenceSummary
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import wait_for
-from tests.fixtures.inference import OipTarget, running_deepaas_deployment
+from tests.fixtures.inference import OipTarget, run_copied_python, running_deepaas_deployment
 
 pytestmark = [pytest.mark.slow]
 
@@ -144,20 +141,7 @@ def test_after_a_run_the_code_panel_makes_the_same_call(deepaas_model, tmp_path)
     assert 'open("leaf-photo.png", "rb")' in python
     assert "np.array([2], dtype=np.int64)" in python
 
-    script = tmp_path / "snippet.py"
-    script.write_text(python)
-    _row, secret = create_token(user=owner, name="shell")
-    run = subprocess.run(  # noqa: S603 - our interpreter on the page's snippet
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env={**os.environ, "AIX_TOKEN": secret},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout) == shown
+    assert run_copied_python(python, folder=tmp_path, user=owner) == shown
 
 
 def test_an_api_the_environment_proxies_is_called_through_the_proxy(deepaas_model, monkeypatch):

@@ -5,19 +5,13 @@ snippet, run in a shell, prints the same answer."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
 
-from marketplace.auth.tokens import create_token
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.browser import sign_in
-from tests.fixtures.inference import running_oscar_deployment
+from tests.fixtures.inference import run_copied_python, running_oscar_deployment
 from tests.fixtures.keyboard import tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -80,19 +74,6 @@ def test_try_an_image_model_renders_by_type_and_matches_the_code_panel(
     # The code panel's Python, run as a newcomer would, prints the same answer.
     page.get_by_text("The same call from code").click()
     snippet = page.locator("#code-python").inner_text()
-    _row, secret = create_token(user=owner, name="shell")
-    script = tmp_path / "snippet.py"
-    script.write_text(snippet)
-    run = subprocess.run(  # noqa: S603 - our interpreter on the page's snippet
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env={**os.environ, "AIX_TOKEN": secret},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    printed = json.loads(run.stdout)
+    printed = run_copied_python(snippet, folder=tmp_path, user=owner)
     assert printed["prediction"]["label"] == label
     assert printed["emulated"] is True
