@@ -177,8 +177,19 @@ def _example(spec: TensorSpec, given: Any = None) -> tuple[str, str, str]:
         flag = bool(given) if given is not None else True
         return (json.dumps(flag), f"np.array([{flag}], dtype=bool)", "[1]")
     example = (p.get("choices") or [p.get("default") or "some text"])[0]
-    text = given if given is not None else example
-    return (json.dumps(str(text)), f"np.array([{str(text)!r}.encode()], dtype=np.object_)", "[1]")
+    text = str(given if given is not None else example)
+    return (
+        _in_heredoc(json.dumps(text)),
+        f"np.array([{text!r}.encode()], dtype=np.object_)",
+        "[1]",
+    )
+
+
+def _in_heredoc(text: str) -> str:
+    """`text` as the curl command's here-document (`<<EOF`, which expands `$`, backquotes
+    and backslashes) gives it back as it is: someone's text with `$HOME` in it is sent, not
+    their shell's value of it."""
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
 
 
 def code_snippets(

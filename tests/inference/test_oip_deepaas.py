@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
-from html import unescape
 
 import numpy as np
 import pytest
@@ -21,7 +19,13 @@ from marketplace.auth.tokens import create_token
 from monitoring.models import InferenceSummary
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import wait_for
-from tests.fixtures.inference import OipTarget, run_copied_python, running_deepaas_deployment
+from tests.fixtures.inference import (
+    OipTarget,
+    TryItPage,
+    run_copied_curl,
+    run_copied_python,
+    running_deepaas_deployment,
+)
 
 pytestmark = [pytest.mark.slow]
 
@@ -98,50 +102,25 @@ def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
     assert InferenceSummary.objects.filter(deployment=deepaas_model.deployment).count() == 2
 
 
-def _page_block(html: str, pattern: str) -> str:
-    return unescape(re.search(pattern, html, re.S).group(1))
-
-
-def _code_panel(html: str, name: str) -> str:
-    return _page_block(html, rf'<pre class="code-panel" id="code-{name}"[^>]*><code>(.*?)</code>')
-
-
 def test_after_a_run_the_code_panel_makes_the_same_call(deepaas_model, tmp_path):
     """Try it with an optional input set (top_k = 2) and a file of one's own: the code panel
     then names that file and sends top_k too, and its Python, run in a shell, prints the
     answer the page shows."""
-    from django.conf import settings
-    from django.test import Client
-
-    owner = deepaas_model.deployment.owner
-    signed_in = Client()
-    signed_in.force_login(owner)
-    browser = requests.Session()
-    browser.cookies.set(
-        settings.SESSION_COOKIE_NAME, signed_in.cookies[settings.SESSION_COOKIE_NAME].value
-    )
-    page_url = f"{deepaas_model.live_url}/deployments/{deepaas_model.deployment.pk}/"
-    before = browser.get(page_url, timeout=10).text
-    assert "np.array([1], dtype=np.int64)" not in before  # top_k is optional: not shown yet
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', before).group(1)
+    page = TryItPage(deepaas_model)
+    assert "np.array([1], dtype=np.int64)" not in page.html  # top_k is optional: not shown yet
     leaf = tmp_path / "leaf-photo.png"
     leaf.write_bytes(_png())
-    ran = browser.post(
-        f"{page_url}run/",
-        data={"csrfmiddlewaretoken": token, "top_k": "2"},
-        files={"data": (leaf.name, leaf.read_bytes(), "image/png")},
-        headers={"Referer": page_url},
-        timeout=30,
-    )
-    assert ran.status_code == 200
-    shown = json.loads(_page_block(ran.text, r"<pre[^>]* data-run-output>(.*?)</pre>"))
+    assert page.run({"top_k": "2"}, files={"data": (leaf.name, _png(), "image/png")}) == 200
+    shown = page.result()
     assert len(shown["predictions"]["labels"]) == 2
-    curl, python = _code_panel(ran.text, "curl"), _code_panel(ran.text, "python")
+    curl, python = page.code("curl"), page.code("python")
     assert "base64 -w0 leaf-photo.png" in curl and '"name": "top_k"' in curl
     assert 'open("leaf-photo.png", "rb")' in python
     assert "np.array([2], dtype=np.int64)" in python
-
+    owner = deepaas_model.deployment.owner
     assert run_copied_python(python, folder=tmp_path, user=owner) == shown
+    answered = run_copied_curl(curl, folder=tmp_path, user=owner)  # the protocol's answer
+    assert json.loads(answered["outputs"][0]["data"][0]) == shown
 
 
 def test_an_api_the_environment_proxies_is_called_through_the_proxy(deepaas_model, monkeypatch):

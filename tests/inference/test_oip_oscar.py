@@ -23,7 +23,12 @@ from marketplace.auth.tokens import create_token
 from monitoring.models import InferenceSummary
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.fixtures.deploy import wait_for
-from tests.fixtures.inference import OipTarget, running_oscar_deployment
+from tests.fixtures.inference import (
+    OipTarget,
+    TryItPage,
+    run_copied_curl,
+    running_oscar_deployment,
+)
 
 
 def _png(colour: tuple[int, int, int]) -> bytes:
@@ -241,6 +246,24 @@ def test_a_call_beyond_the_process_bound_is_503_and_pages_stay_served(
     summaries = InferenceSummary.objects.filter(deployment=tabular_model.deployment)
     wait_for(lambda: summaries.count() >= 2, timeout=10)
     assert summaries.count() == 2
+
+
+@pytest.fixture
+def text_model(owner, site_server, deploy_settings, oscar) -> OipTarget:
+    return _target(owner, site_server, ["Text"])
+
+
+def test_text_with_shell_characters_is_sent_as_typed_by_the_copied_curl(text_model, tmp_path):
+    """The code panel's curl command is a here-document, which a shell expands: text typed
+    into Try it with `$HOME`, backquotes and backslashes in it reaches the model as typed,
+    from the form and from the pasted command alike."""
+    typed = 'costs $HOME and `id` \\ and "quoted" \\n'
+    page = TryItPage(text_model)
+    assert page.run({"text": typed, "mode": "sync"}) == 200
+    shown = page.result()
+    assert shown["input"]["text"] == typed
+    answered = run_copied_curl(page.code("curl"), folder=tmp_path, user=text_model.deployment.owner)
+    assert json.loads(answered["outputs"][0]["data"][0]) == shown
 
 
 def test_tritonclient_sees_the_protocol_error(tabular_model):
