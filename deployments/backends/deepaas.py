@@ -229,6 +229,19 @@ def _argument(parameter: dict[str, Any]) -> PredictArgument:
     )
 
 
+def model_answer(answer: Any) -> Any:
+    """The model's own answer inside a DEEPaaS predict answer (parsed JSON). DEEPaaS wraps the
+    answer of a model that declares no response schema as {"status": "OK", "predictions":
+    <answer>}; any other answer is the model's as it is."""
+    if (
+        isinstance(answer, dict)
+        and "status" in answer
+        and isinstance(answer.get("predictions"), dict)
+    ):
+        return answer["predictions"]
+    return answer
+
+
 def predict(base: str, model_input: ModelInput, *, timeout: float | None = None) -> str:
     """Run a prediction on `model_input`; the API's answer as text."""
     model = describe(base)

@@ -191,7 +191,8 @@ def response_body(request: InferRequest, metadata: ModelMetadata, output: str) -
         content_type = "application/json"
     except ValueError:
         parsed = None
-    if isinstance(parsed, dict) and (parsed.get("emulated") or parsed.get("sandbox")):
+    answer = deepaas.model_answer(parsed)
+    if isinstance(answer, dict) and (answer.get("emulated") or answer.get("sandbox")):
         parameters["emulated"] = True
     body: dict[str, Any] = {
         "model_name": metadata.name,

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from deployments.backends.deepaas import model_answer
+
 LONG_STRING = 200  # characters of one string shown in the folded JSON
 IMAGE_PREFIX = "data:image/"
 MAX_IMAGES = 8
@@ -43,9 +45,10 @@ def present(answer: dict[str, Any]) -> Result:
         parsed = json.loads(text)
     except ValueError:
         return result
-    if isinstance(parsed, dict):
-        result.note = str(parsed.get("note") or "")[:300]
-    result.labels = _labels(parsed)
+    answer = model_answer(parsed)  # a DEEPaaS answer's `predictions`, else the whole
+    if isinstance(answer, dict):
+        result.note = str(answer.get("note") or "")[:300]
+    result.labels = _labels(answer)
     _collect_images(parsed, result.images)
     shortened, count = _shorten(parsed)
     result.shortened = count

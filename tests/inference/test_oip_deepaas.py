@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -76,6 +77,7 @@ def test_real_deepaas_through_the_gateway(deepaas_model, oip_schema):
     # DEEPaaS wraps a schemaless model's answer; the plugin's is derived from the image.
     predictions = answer["predictions"]
     assert predictions["emulated"] is True and len(predictions["labels"]) == 2
+    assert result.get_response()["parameters"] == {"emulated": True}
     again = client.infer(deepaas_model.model, [image, top_k], headers=headers)
     assert json.loads(again.as_numpy("output")[0]) == answer
     # Recorded once each answer has been sent (marketplace.after_response).
@@ -113,6 +115,10 @@ def test_after_a_run_the_code_panel_makes_the_same_call(deepaas_model, tmp_path)
     assert page.run({"top_k": "2"}, files={"data": (leaf.name, _png(), "image/png")}) == 200
     shown = page.result()
     assert len(shown["predictions"]["labels"]) == 2
+    # Drawn by type from the model's answer inside DEEPaaS's envelope: labels as a table
+    # (two rows for top_k = 2), and the sandbox's answer labelled as emulated.
+    assert len(re.findall(r"<tr", page.block(r"(<table[^>]* data-labels.*?</table>)"))) == 3
+    assert "data-emulated" in page.html
     curl, python = page.code("curl"), page.code("python")
     assert "base64 -w0 leaf-photo.png" in curl and '"name": "top_k"' in curl
     assert 'open("leaf-photo.png", "rb")' in python
