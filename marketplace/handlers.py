@@ -38,6 +38,7 @@ MACHINE_CALL_SKIPPED_MIDDLEWARE = frozenset(
         "marketplace.auth.middleware.SessionRefresh",
         "django.contrib.messages.middleware.MessageMiddleware",
         "marketplace.inputs.form_text.FormTextMiddleware",
+        "marketplace.form_addresses.FormAddressMiddleware",
         "catalog.fair.negotiation.LinkedDataNegotiationMiddleware",
         "catalog.fair.signposting.SignpostingMiddleware",
     }

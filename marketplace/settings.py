@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # NUL or a lone surrogate in any form body is a 400 naming the field (marketplace/inputs).
     "marketplace.inputs.form_text.FormTextMiddleware",
+    # A page's form action opened with GET (reload, bookmark) is a page, not an empty 405.
+    "marketplace.form_addresses.FormAddressMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"

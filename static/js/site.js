@@ -2,7 +2,8 @@
  * - Browse form: submit when a filter or the sort changes; leave empty fields out of the URL.
  * - [data-copy="#id"] buttons copy that element's text.
  * - A box that scrolls sideways (code, a wide table, a graph) is keyboard-focusable, so it
- *   can be scrolled without a mouse (WCAG 2.1.1; axe's scrollable-region-focusable). */
+ *   can be scrolled without a mouse (WCAG 2.1.1; axe's scrollable-region-focusable).
+ * - A page answering a form shows its own address ([data-page-url]) in the address bar. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -81,6 +82,17 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(focusableScrollers, 150);
   });
+  // A page drawn in answer to a form (Try it's result comes from /deployments/<id>/run/)
+  // names the page it is: the address bar shows that one, so a reload or a bookmark opens
+  // the page rather than resending the form or opening the form's address.
+  var named = document.querySelector("[data-page-url]");
+  if (named && window.history && history.replaceState) {
+    var pageUrl = named.getAttribute("data-page-url");
+    if (pageUrl && pageUrl !== window.location.pathname) {
+      history.replaceState(null, "", pageUrl + window.location.hash);
+    }
+  }
+
   window.AIX = window.AIX || {};
   window.AIX.focusableScrollers = focusableScrollers;
 })();

@@ -478,3 +478,24 @@ def test_web_writes_refuse_a_request_without_the_csrf_token(key, world, oidc_log
     assert response.status_code == 403
     assert b"CSRF" in response.content
     assert (AuditEvent.objects.count(), ApiToken.objects.count()) == before
+
+
+def test_a_web_write_address_opened_as_a_page_is_a_page_back_to_its_form(world, oidc_login):
+    """A GET on an address that only takes a form's POST (after a reload, from a bookmark:
+    Try it's result is drawn at /deployments/<id>/run/) is a 405 that still has its Allow
+    header, and a page linking to the page the form is on, not an empty answer the browser
+    shows as its own error."""
+    client = Client()
+    oidc_login(client, "matrix-curator", role="curator")
+    post_only = 0
+    for name, method in WEB_WRITES:
+        url = reverse(name, kwargs=MATRIX[(name, method)].kwargs(world))
+        response = client.get(url)
+        if response.status_code != 405:
+            continue  # the address is a page too (its form posts to itself), or a redirect
+        post_only += 1
+        html = response.content.decode()
+        parent = url.rstrip("/").rsplit("/", 1)[0] + "/"
+        assert response["Allow"] and response["Content-Type"].startswith("text/html"), url
+        assert f'href="{parent}"' in html and "Nothing to show at this address" in html, url
+    assert post_only >= 10

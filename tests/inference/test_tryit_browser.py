@@ -45,6 +45,9 @@ def test_try_an_image_model_renders_by_type_and_matches_the_code_panel(
     result = page.locator("[data-result]")
     result.wait_for()
     screenshot(page, "tryit-image-result")
+    # The address bar shows the deployment's page, not the form's address (/run/), so a
+    # reload or a bookmark opens the page.
+    assert page.url == f"{live_server.url}/deployments/{deployment.pk}/#try"
     # The answer opens where the form was, not at the top of the page with the result below
     # the fold, and the section's heading is not under the sticky header.
     assert result.bounding_box()["y"] < page.viewport_size["height"]
