@@ -23,6 +23,7 @@ class FormAddressMiddleware:
         if (
             response.status_code == 405
             and request.method == "GET"
+            and not response.streaming
             and not response.content
             and not request.path.startswith("/api/")
         ):
