@@ -18,22 +18,16 @@ from deployments.oip.protocol import OipError
 _KIND_WORDS = {"image": "an image", "audio": "an audio file", "video": "a video"}
 
 
-def extension_of(data: bytes) -> str | None:
-    """The file's usual extension (png, jpg, wav, pdf…), or None if no signature matches."""
-    return filetype.guess_extension(data)
-
-
-def check_kind(input_name: str, accept: str | None, data: bytes) -> None:
-    """Refuse (400) a file that is not of the kind `accept` names (`image/*`, `audio/*` or
-    `video/*`); any other `accept`, or none, takes every file."""
+def checked_extension(input_name: str, accept: str | None, data: bytes) -> str | None:
+    """The file's usual extension by its signature (png, jpg, wav, pdf…; None if none
+    matches), read once; 400 if the file is not of the kind `accept` names (`image/*`,
+    `audio/*` or `video/*`). Any other `accept`, or none, takes every file."""
+    kind = filetype.guess(data)
     wanted = (accept or "").split("/", 1)[0]
-    if wanted not in _KIND_WORDS:
-        return
-    found = filetype.guess_mime(data)
-    if found and found.startswith(f"{wanted}/"):
-        return
-    what = f"a {found} file" if found else "of no file type we recognise"
-    raise OipError(
-        f"Input '{input_name}': {_KIND_WORDS[wanted]} is expected ({accept}), and this file "
-        f"is {what}."
-    )
+    if wanted in _KIND_WORDS and not (kind and kind.mime.startswith(f"{wanted}/")):
+        what = f"a {kind.mime} file" if kind else "of no file type we recognise"
+        raise OipError(
+            f"Input '{input_name}': {_KIND_WORDS[wanted]} is expected ({accept}), and this "
+            f"file is {what}."
+        )
+    return kind.extension if kind else None

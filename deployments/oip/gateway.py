@@ -138,8 +138,8 @@ def backend_payload(request: InferRequest, metadata: ModelMetadata) -> ModelInpu
         spec = metadata.input_named(tensor.name)
         if spec is not None and spec.parameters.get("content") == "file":
             data = _file_bytes(tensor)
-            file_kinds.check_kind(tensor.name, spec.parameters.get("accept"), data)
-            files.append(InputFile(tensor.name, _extension(tensor, data), data))
+            found = file_kinds.checked_extension(tensor.name, spec.parameters.get("accept"), data)
+            files.append(InputFile(tensor.name, _extension(tensor, found), data))
             continue
         values = [_plain(element, tensor) for element in tensor.data]
         scalar = spec is not None and list(spec.shape) == [1]
@@ -162,11 +162,13 @@ def _file_bytes(tensor: Tensor) -> bytes:
         ) from exc
 
 
-def _extension(tensor: Tensor, data: bytes) -> str:
+def _extension(tensor: Tensor, found: str | None) -> str:
+    """The extension the backend is told: the declared file name's, else the one the file's
+    signature gave (`found`), else bin."""
     declared = str(tensor.parameters.get("filename") or "")
     if "." in declared:
         return declared.rsplit(".", 1)[1].lower()[:10]
-    return file_kinds.extension_of(data) or "bin"
+    return found or "bin"
 
 
 def _plain(element: Any, tensor: Tensor) -> Any:
