@@ -7,6 +7,10 @@ for once, the others waiting for that call (a failed call leaves them to ask the
 Without this, an answer expiring under load sent every request in flight to ask at once:
 with 16 clients on the inference gateway, 32 calls to Nomad and the model's API each minute,
 and every inference of that moment held for about a second (benchmarks/oip_gateway.py).
+
+The keys are things that come and go (deployments, their API addresses): once more than
+`max_keys` are kept, the answers past their age are dropped, then the oldest, so a process
+that lives through many deployments does not keep all of them.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ T = TypeVar("T")
 
 
 class KeptAnswers(Generic[T]):
-    def __init__(self, max_age: float, *, wait_seconds: float = 30.0) -> None:
+    def __init__(self, max_age: float, *, wait_seconds: float = 30.0, max_keys: int = 1000) -> None:
         self.max_age = max_age
         self.wait_seconds = wait_seconds
+        self.max_keys = max_keys
         self._lock = threading.Lock()
         self._answers: dict[Hashable, tuple[float, T]] = {}
         self._asking: dict[Hashable, threading.Event] = {}
@@ -47,10 +52,21 @@ class KeptAnswers(Generic[T]):
             answer = ask()
             with self._lock:
                 self._answers[key] = (time.monotonic(), answer)
+                if len(self._answers) > self.max_keys:
+                    self._drop_oldest()
             return answer
         finally:
             with self._lock:
                 self._asking.pop(key).set()
+
+    def _drop_oldest(self) -> None:
+        """Down to `max_keys`: the answers past their age first, then the oldest (lock held)."""
+        now = time.monotonic()
+        by_age = sorted(self._answers.items(), key=lambda item: item[1][0])
+        for key, (at, _answer) in by_age:
+            if len(self._answers) <= self.max_keys and now - at < self.max_age:
+                break
+            del self._answers[key]
 
     def forget(self, where: Callable[[Hashable, T], bool]) -> None:
         """Drop the kept answers for which `where(key, answer)` holds."""
