@@ -60,6 +60,10 @@ DATASETS_METRIC = "aix.datasets"
 # The page prints one join command per client the server waits for: a bound keeps a typo
 # (1000000000) from building a page of a billion commands.
 MAX_CLIENTS = 1000
+# Upper bounds that only catch a typo (1e30 for 1e-3): FedProx's proximal weight is tried
+# between 0.001 and 1 in its paper, and a server learning rate above 10 diverges at once.
+MAX_PROXIMAL_MU = 100
+MAX_SERVER_LEARNING_RATE = 10
 
 # Where the updates are clipped with central DP (Flower's four wrappers).
 DP_CLIPPING = {
@@ -117,14 +121,14 @@ OPTIONS: dict[str, Option] = {
     "mu": Option(
         "Mu",
         1.0,
-        (0, None),
+        (0, MAX_PROXIMAL_MU),
         description="FedProx: weight of the proximal term.",
         kind=float,
     ),
     "fl": Option(
         "Learning rate",
         1.0,
-        (0, None),
+        (0, MAX_SERVER_LEARNING_RATE),
         description="FedAvgM: server-side learning rate.",
         kind=float,
     ),
@@ -138,7 +142,7 @@ OPTIONS: dict[str, Option] = {
     "eta": Option(
         "Server learning rate (adaptive)",
         0.1,
-        (0, None),
+        (0, MAX_SERVER_LEARNING_RATE),
         description="FedOpt, FedAdam, FedYogi, FedAdagrad: the server optimizer's step size, "
         "above 0 (Flower's default is 0.1; 0.01 for FedYogi).",
         kind=float,
@@ -160,7 +164,7 @@ OPTIONS: dict[str, Option] = {
     "tau": Option(
         "Tau (adaptive)",
         1e-9,
-        (0, None),
+        (0, 1),
         description="FedOpt, FedAdam, FedYogi, FedAdagrad: the optimizer's degree of "
         "adaptability, above 0 (Flower's default is 1e-9; 1e-3 for FedYogi).",
         kind=float,
@@ -175,14 +179,14 @@ OPTIONS: dict[str, Option] = {
     "krum_malicious": Option(
         "Malicious clients tolerated",
         0,
-        (0, None),
+        (0, MAX_CLIENTS),
         description="Krum: how many malicious clients a round tolerates (needs at least "
         "2 × this + 3 clients per round).",
     ),
     "krum_keep": Option(
         "Clients kept",
         0,
-        (0, None),
+        (0, MAX_CLIENTS),
         description="Krum: 0 keeps the single best model (Krum); more averages that many "
         "(Multi-Krum).",
     ),

@@ -129,6 +129,8 @@ class ServerSettings:
                 value = kind(float(raw)) if kind is int and raw.endswith(".0") else kind(raw)
             except ValueError as exc:
                 raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}") from exc
+            if not math.isfinite(value):  # nan passes every comparison below
+                raise ConfigError(f"{name}={raw!r} is not a finite number")
             if low is not None and value < low:
                 raise ConfigError(f"{name}={raw} is below the minimum {low}")
             if high is not None and value > high:
@@ -183,8 +185,10 @@ class ServerSettings:
             min_available_clients=min_available,
             strategy=STRATEGIES[label],
             strategy_label=label,
-            mu=number("MU_FEDPROX", float, "1", low=0),
-            server_lr=number("FEDAVGM_SERVER_FL", float, "1", low=0),
+            mu=number("MU_FEDPROX", float, "1", low=0, high=options.MAX_PROXIMAL_MU),
+            server_lr=number(
+                "FEDAVGM_SERVER_FL", float, "1", low=0, high=options.MAX_SERVER_LEARNING_RATE
+            ),
             momentum=number("FEDAVGM_SERVER_MOMENTUM", float, "0", low=0),
             dp=flag("DP"),
             metric_privacy=flag("METRIC_PRIVACY"),

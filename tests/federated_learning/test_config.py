@@ -103,6 +103,10 @@ def test_the_form_offers_papis_federated_options_and_small_cpu_hardware(client, 
         ({"flower_clip_norm": "much"}, "Clipping norm must be a number."),
         ({"flower_noise_mult": "1e300"}, "Noise multiplier can be at most 1000."),
         ({"flower_clip_norm": "1e300"}, "Clipping norm can be at most 1000."),
+        # A typo for 1e-3 must not train with a proximal weight or step size of 1e30.
+        ({"flower_mu": "1e30"}, "Mu can be at most 100."),
+        ({"flower_eta": "1e30"}, "Server learning rate (adaptive) can be at most 10."),
+        ({"flower_tau": "1e3"}, "Tau (adaptive) can be at most 1."),
         ({"flower_strategy": "FedMagic"}, "FedMagic is not offered"),
     ],
 )
@@ -215,6 +219,9 @@ def test_the_server_reads_papis_defaults_and_nomads_port_variables():
         ({"FEDERATED_ROUNDS": "many"}, "FEDERATED_ROUNDS='many' is not a int"),
         ({"FEDERATED_STRATEGY": "FedMagic"}, "FEDERATED_STRATEGY='FedMagic' is not one of"),
         ({"DP": "maybe"}, "DP='maybe' is not True or False"),
+        ({"MU_FEDPROX": "nan"}, "MU_FEDPROX='nan' is not a finite number"),
+        ({"MU_FEDPROX": "1e30"}, "MU_FEDPROX=1e30 is above the maximum 100"),
+        ({"FEDOPT_TAU": "5"}, "FEDOPT_TAU=5 is above the maximum 1"),
         (
             {"FEDERATED_MIN_FIT_CLIENTS": "3", "FEDERATED_MIN_AVAILABLE_CLIENTS": "2"},
             "FEDERATED_MIN_FIT_CLIENTS=3 exceeds FEDERATED_MIN_AVAILABLE_CLIENTS=2",
