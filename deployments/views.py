@@ -243,8 +243,10 @@ def deployment_run(request: HttpRequest, pk) -> HttpResponse:
             source="tryit",
         )
     except OipError as exc:
-        if exc.status < 500:  # the inputs do not fit the model: say so on the form
-            form.add_error(None, exc.message)
+        if exc.status < 500:  # the inputs do not fit the model: say so on the form, on the
+            # field of the input the message names where there is one
+            field = exc.input_name if exc.input_name in form.fields else None
+            form.add_error(field, exc.message)
             return _render_detail(request, deployment, try_form=form, status=400)
         return _backend_failed(request, deployment, form, exc.message)
     except DeploymentError as exc:

@@ -28,6 +28,7 @@ def checked_extension(input_name: str, accept: str | None, data: bytes) -> str |
         what = f"a {kind.mime} file" if kind else "of no file type we recognise"
         raise OipError(
             f"Input '{input_name}': {_KIND_WORDS[wanted]} is expected ({accept}), and this "
-            f"file is {what}."
+            f"file is {what}.",
+            input_name=input_name,
         )
     return kind.extension if kind else None

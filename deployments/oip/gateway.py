@@ -149,7 +149,7 @@ def backend_payload(request: InferRequest, metadata: ModelMetadata) -> ModelInpu
 
 def _file_bytes(tensor: Tensor) -> bytes:
     if len(tensor.data) != 1:
-        raise OipError(f"Input '{tensor.name}': one file per request.")
+        raise OipError(f"Input '{tensor.name}': one file per request.", input_name=tensor.name)
     element = tensor.data[0]
     if isinstance(element, bytes):
         return element
@@ -158,7 +158,8 @@ def _file_bytes(tensor: Tensor) -> bytes:
         return base64.b64decode(element, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise OipError(
-            f"Input '{tensor.name}': a file in a JSON tensor must be base64 text."
+            f"Input '{tensor.name}': a file in a JSON tensor must be base64 text.",
+            input_name=tensor.name,
         ) from exc
 
 
@@ -178,7 +179,9 @@ def _plain(element: Any, tensor: Tensor) -> Any:
         try:
             return element.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise OipError(f"Input '{tensor.name}': text must be UTF-8.") from exc
+            raise OipError(
+                f"Input '{tensor.name}': text must be UTF-8.", input_name=tensor.name
+            ) from exc
     if tensor.datatype in FLOAT_TYPES:
         return float(element)
     return element

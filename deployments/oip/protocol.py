@@ -45,13 +45,23 @@ _STRUCT = {
 
 
 class OipError(Exception):
-    """An answer in the protocol's error shape: `{"error": message}` with `status`."""
+    """An answer in the protocol's error shape: `{"error": message}` with `status`.
+    `input_name`: the input the message is about, where there is one (a form shows the
+    message on that input's field)."""
 
-    def __init__(self, message: str, status: int = 400, *, retry_after: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        status: int = 400,
+        *,
+        retry_after: int | None = None,
+        input_name: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.retry_after = retry_after  # seconds, sent as Retry-After (a 503 that will pass)
+        self.input_name = input_name
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,7 @@ def parse_request(body: bytes, *, json_length: int | None = None) -> InferReques
     names = [t.name for t in inputs]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
-        raise OipError(f"Input '{duplicate}' is given more than once.")
+        raise OipError(f"Input '{duplicate}' is given more than once.", input_name=duplicate)
     outputs = []
     for raw in document.get("outputs") or []:
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
@@ -157,28 +167,36 @@ def _tensor(raw: Any, position: int, binary: memoryview) -> tuple[Tensor, int]:
     name = raw["name"]
     datatype = raw.get("datatype")
     if datatype not in DATATYPES:
-        raise OipError(f"Input '{name}': datatype {datatype!r} is not one of the protocol's.")
+        raise OipError(
+            f"Input '{name}': datatype {datatype!r} is not one of the protocol's.", input_name=name
+        )
     shape = raw.get("shape")
     if not isinstance(shape, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
     ):
-        raise OipError(f"Input '{name}': shape must be a list of non-negative integers.")
+        raise OipError(
+            f"Input '{name}': shape must be a list of non-negative integers.", input_name=name
+        )
     parameters = _parameters(raw.get("parameters"), f"input '{name}'")
     used = 0
     if "binary_data_size" in parameters:
         size = parameters["binary_data_size"]
         if not isinstance(size, int) or size < 0 or size > len(binary):
-            raise OipError(f"Input '{name}': binary_data_size does not match the body.")
+            raise OipError(
+                f"Input '{name}': binary_data_size does not match the body.", input_name=name
+            )
         data = _from_binary(name, datatype, bytes(binary[:size]))
         used = size
     elif "data" in raw:
         data = _flatten(raw["data"], name)
     else:
-        raise OipError(f"Input '{name}' has no `data`.")
+        raise OipError(f"Input '{name}' has no `data`.", input_name=name)
     expected = math.prod(shape)
     if len(data) != expected:
         raise OipError(
-            f"Input '{name}': shape {shape} holds {expected} element(s) but {len(data)} were given."
+            f"Input '{name}': shape {shape} holds {expected} element(s) but {len(data)} were "
+            "given.",
+            input_name=name,
         )
     for element in data:
         _check_element(name, datatype, element)
@@ -187,7 +205,7 @@ def _tensor(raw: Any, position: int, binary: memoryview) -> tuple[Tensor, int]:
 
 def _flatten(value: Any, name: str) -> list[Any]:
     if not isinstance(value, list):
-        raise OipError(f"Input '{name}': `data` must be a list.")
+        raise OipError(f"Input '{name}': `data` must be a list.", input_name=name)
     flat: list[Any] = []
     stack = [iter(value)]
     while stack:
@@ -206,20 +224,29 @@ def _from_binary(name: str, datatype: str, raw: bytes) -> list[Any]:
         elements, offset = [], 0
         while offset < len(raw):
             if offset + 4 > len(raw):
-                raise OipError(f"Input '{name}': truncated BYTES element in the binary data.")
+                raise OipError(
+                    f"Input '{name}': truncated BYTES element in the binary data.", input_name=name
+                )
             (length,) = struct.unpack_from("<I", raw, offset)
             offset += 4
             if offset + length > len(raw):
-                raise OipError(f"Input '{name}': truncated BYTES element in the binary data.")
+                raise OipError(
+                    f"Input '{name}': truncated BYTES element in the binary data.", input_name=name
+                )
             elements.append(raw[offset : offset + length])
             offset += length
         return elements
     code = _STRUCT.get(datatype)
     if code is None:
-        raise OipError(f"Input '{name}': {datatype} cannot be sent as binary data here.")
+        raise OipError(
+            f"Input '{name}': {datatype} cannot be sent as binary data here.", input_name=name
+        )
     size = struct.calcsize(code)
     if len(raw) % size:
-        raise OipError(f"Input '{name}': {len(raw)} bytes is not a whole number of {datatype}.")
+        raise OipError(
+            f"Input '{name}': {len(raw)} bytes is not a whole number of {datatype}.",
+            input_name=name,
+        )
     return list(struct.unpack(f"<{len(raw) // size}{code}", raw))
 
 
@@ -234,7 +261,9 @@ def _check_element(name: str, datatype: str, element: Any) -> None:
     else:
         ok = isinstance(element, int | float) and not isinstance(element, bool)
     if not ok:
-        raise OipError(f"Input '{name}': {element!r:.40} is not a valid {datatype} element.")
+        raise OipError(
+            f"Input '{name}': {element!r:.40} is not a valid {datatype} element.", input_name=name
+        )
 
 
 def check_against(request: InferRequest, declared: list[TensorSpec]) -> None:
@@ -246,25 +275,30 @@ def check_against(request: InferRequest, declared: list[TensorSpec]) -> None:
         if spec is None:
             known = ", ".join(sorted(by_name)) or "none"
             raise OipError(
-                f"Input '{tensor.name}' is not an input of this model (inputs: {known})."
+                f"Input '{tensor.name}' is not an input of this model (inputs: {known}).",
+                input_name=tensor.name,
             )
         if tensor.datatype != spec.datatype:
             raise OipError(
                 f"Input '{tensor.name}': datatype {tensor.datatype} given, "
-                f"{spec.datatype} expected."
+                f"{spec.datatype} expected.",
+                input_name=tensor.name,
             )
         if len(tensor.shape) != len(spec.shape) or any(
             want not in (-1, got) for want, got in zip(spec.shape, tensor.shape, strict=True)
         ):
             raise OipError(
                 f"Input '{tensor.name}': shape {list(tensor.shape)} given, "
-                f"{list(spec.shape)} expected (-1: any size)."
+                f"{list(spec.shape)} expected (-1: any size).",
+                input_name=tensor.name,
             )
         _check_constraints(tensor, spec)
     given = {t.name for t in request.inputs}
     missing = [s.name for s in declared if s.required and s.name not in given]
     if missing:
-        raise OipError(f"Input '{missing[0]}' is required but was not given.")
+        raise OipError(
+            f"Input '{missing[0]}' is required but was not given.", input_name=missing[0]
+        )
 
 
 def _check_constraints(tensor: Tensor, spec: TensorSpec) -> None:
@@ -272,12 +306,20 @@ def _check_constraints(tensor: Tensor, spec: TensorSpec) -> None:
     choices = spec.parameters.get("choices")
     for element in tensor.data:
         if minimum is not None and element < minimum:
-            raise OipError(f"Input '{tensor.name}': {element} is below the minimum {minimum}.")
+            raise OipError(
+                f"Input '{tensor.name}': {element} is below the minimum {minimum}.",
+                input_name=tensor.name,
+            )
         if maximum is not None and element > maximum:
-            raise OipError(f"Input '{tensor.name}': {element} is above the maximum {maximum}.")
+            raise OipError(
+                f"Input '{tensor.name}': {element} is above the maximum {maximum}.",
+                input_name=tensor.name,
+            )
         if choices and _text(element) not in choices:
             raise OipError(
-                f"Input '{tensor.name}': {_text(element)!r:.40} is not one of {', '.join(choices)}."
+                f"Input '{tensor.name}': {_text(element)!r:.40} is not one of "
+                f"{', '.join(choices)}.",
+                input_name=tensor.name,
             )
 
 

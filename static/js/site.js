@@ -3,7 +3,8 @@
  * - [data-copy="#id"] buttons copy that element's text.
  * - A box that scrolls sideways (code, a wide table, a graph) is keyboard-focusable, so it
  *   can be scrolled without a mouse (WCAG 2.1.1; axe's scrollable-region-focusable).
- * - A page answering a form shows its own address ([data-page-url]) in the address bar. */
+ * - A page answering a form shows its own address ([data-page-url]) in the address bar,
+ *   and puts the keyboard on its answer: the first refused field, else [data-answer]. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -91,6 +92,19 @@
     if (pageUrl && pageUrl !== window.location.pathname) {
       history.replaceState(null, "", pageUrl + window.location.hash);
     }
+  }
+
+  // Focus goes where the answer is, so a keyboard or screen-reader user goes on from there
+  // rather than from the top of the page: the first field the form refused (Django marks
+  // it aria-invalid and points it to its message), else what the page marks as the answer
+  // (Try it's result, a form-wide error). After the load: going to the address's fragment
+  // (#try) focuses its target, or the page when it is not focusable.
+  var answer = document.querySelector('form [aria-invalid="true"]') ||
+    document.querySelector("[data-answer]");
+  if (answer) {
+    window.addEventListener("load", function () {
+      setTimeout(function () { answer.focus(); }, 0);
+    });
   }
 
   window.AIX = window.AIX || {};

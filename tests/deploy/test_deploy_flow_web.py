@@ -110,7 +110,13 @@ def test_try_inference_service_runs_a_file_and_a_background_job(
     fake = SimpleUploadedFile("bird.wav", b"RIFF fake audio", content_type="audio/wav")
     refused = client.post(f"/deployments/{deployment.pk}/run/", {"data": fake, "mode": "sync"})
     assert refused.status_code == 400
-    assert "Input &#x27;data&#x27;: an audio file is expected" in refused.content.decode()
+    # On the file's own field, which points to it, not in the form-wide alert.
+    form = refused.context["tryit"]["form"]
+    assert "Input 'data': an audio file is expected" in form.errors["data"][0]
+    assert not form.non_field_errors()
+    page = refused.content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_data_helptext id_data_error"' in page
+    assert '<ul class="errorlist" id="id_data_error"><li>Input &#x27;data&#x27;: an audio' in page
     assert inferences() == before
 
     upload = SimpleUploadedFile("bird.wav", wav(), content_type="audio/wav")

@@ -72,6 +72,8 @@ def test_try_an_image_model_renders_by_type_and_matches_the_code_panel(
         page.keyboard.press("Enter")
     page.locator("[data-result]").wait_for()
     assert _label(page) == label
+    # The keyboard goes on from the result, not from the top of the page.
+    page.wait_for_function("document.activeElement.matches('[data-result] h3')", timeout=5000)
     assert page.problems == []
 
     # The code panel's Python, run as a newcomer would, prints the same answer.
@@ -80,3 +82,15 @@ def test_try_an_image_model_renders_by_type_and_matches_the_code_panel(
     printed = run_copied_python(snippet, folder=tmp_path, user=owner)
     assert printed["prediction"]["label"] == label
     assert printed["emulated"] is True
+
+    # A file that is not an image is refused on its own field: the keyboard lands on that
+    # field, which points to the message; the model is not called.
+    notes = tmp_path / "notes.png"
+    notes.write_text("just some notes, not pixels\n")
+    page.get_by_label("Data").set_input_files(str(notes))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Run").click()
+    page.wait_for_function("document.activeElement.id === 'id_data'", timeout=5000)
+    assert page.evaluate("document.activeElement.ariaInvalid") == "true"
+    assert "Input 'data': an image is expected" in page.locator("#id_data_error").inner_text()
+    assert page.locator(".try-it-form [role=alert]").count() == 0

@@ -4,7 +4,8 @@ than the viewport at 1,280 and 375 px.
 
 One world (the demo catalog with its longest titles, the other sources' entries, a running
 deployment with drift, a pipeline and a run, a curator) serves every page, so the whole
-walk costs one database set-up."""
+walk costs one database set-up. Every ID an element points to (aria-describedby, a label's
+`for`…) must be in the page."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from monitoring.drift import check_drift
 from pipelines import services as pipelines
 from pipelines.definition import load_text
 from tests.factories import DeployerFactory, DeploymentFactory, ModuleFactory
-from tests.fixtures.axe import axe_violations, overflow, widest
+from tests.fixtures.axe import axe_violations, dangling_references, overflow, widest
 from tests.fixtures.browser import sign_in
 from tests.monitoring.helpers import post_summaries
 from tests.monitoring.streams import synthetic_stream
@@ -118,6 +119,7 @@ def test_every_main_page_is_axe_clean_and_fits_the_viewport(
         # what is shown, and a reader opens them.
         page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
         failures.extend(f"{name}: {line}" for line in axe_violations(page))
+        failures.extend(f"{name}: points to nothing: {line}" for line in dangling_references(page))
         if name in SCREENSHOTS:
             doc_screenshot(page, SCREENSHOTS[name])
         for width in WIDTHS:
