@@ -15,7 +15,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.names import redirect_to_canonical
@@ -137,17 +139,25 @@ def deployment_new(request: HttpRequest, module_name: str) -> HttpResponse:
 
 
 def _announce(request: HttpRequest, outcome: CreateOutcome) -> None:
+    """Say what became of the deploy form, linking the deployment's own page (where its
+    state, and Try it once it runs, are)."""
     title = outcome.deployment.title
+    page = format_html(
+        ' <a href="{}">Open its page</a>.',
+        reverse("deployments:detail", kwargs={"pk": outcome.deployment.pk}),
+    )
     if not outcome.created:
-        messages.info(request, f"“{title}” was already requested (the form was sent twice).")
+        text = "“{}” was already requested (the form was sent twice).{}"
+        messages.info(request, format_html(text, title, page))
     elif outcome.enqueued is False:
-        messages.warning(
-            request,
-            f"“{title}” is recorded. The task queue cannot be reached right now, so it will "
-            "start shortly, automatically; nothing else to do.",
+        text = (
+            "“{}” is recorded. The task queue cannot be reached right now, so it will start "
+            "shortly, automatically; nothing else to do.{}"
         )
+        messages.warning(request, format_html(text, title, page))
     else:
-        messages.success(request, f"“{title}” is queued; it will start in a moment.")
+        text = "“{}” is queued; it will start in a moment.{}"
+        messages.success(request, format_html(text, title, page))
 
 
 @login_required

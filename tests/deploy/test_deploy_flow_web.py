@@ -43,6 +43,12 @@ def test_deploy_form_to_running_endpoint_then_delete(
     assert response.status_code == 302
     deployment = Deployment.objects.get(owner=user)
     assert deployment.title == "my training"
+    # The table it lands on says so, and links the deployment's own page.
+    listed = client.get(response["Location"]).content.decode()
+    assert (
+        f"“my training” is queued; it will start in a moment. "
+        f'<a href="/deployments/{deployment.pk}/">Open its page</a>.'
+    ) in listed
 
     row = wait_for(
         lambda: (r := _status(client, deployment.pk)) and r["state"] == "running" and r,
