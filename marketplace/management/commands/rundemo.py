@@ -32,9 +32,11 @@ SANDBOX_OSCAR_PASSWORD = "oscar-sandbox"  # noqa: S105 - the local emulator's fi
 
 
 def _port_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.3)
-        return sock.connect_ex((host, port)) == 0
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
 
 
 def _free_port() -> int:
@@ -53,6 +55,19 @@ def _choose_broker() -> str:
     if _port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379):
         return redis_url
     return "filesystem://"
+
+
+_BIND_ALL = ("0.0.0.0", "::", "")  # noqa: S104 - what a bind-all host is called
+
+
+def _local_host(host: str) -> str:
+    """Where this machine reaches a server bound to `host`."""
+    return "127.0.0.1" if host in _BIND_ALL else host
+
+
+def _site_url(host: str, port: int) -> str:
+    host = "localhost" if host in _BIND_ALL else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def _interrupt(signum, frame) -> None:
@@ -74,7 +89,7 @@ class Command(BaseCommand):
         self.stdout.write("Database ready.")
         call_command("load_demo")
 
-        nomad_port, oscar_port = _free_port(), _free_port()
+        nomad_port, oscar_port, records_port = _free_port(), _free_port(), _free_port()
         broker = _choose_broker()
         child_env = {
             **os.environ,
@@ -87,7 +102,14 @@ class Command(BaseCommand):
             "OSCAR_USERNAME": SANDBOX_OSCAR_USER,
             "OSCAR_PASSWORD": SANDBOX_OSCAR_PASSWORD,
             "CELERY_BROKER_URL": broker,
-            "SITE_URL": os.environ.get("SITE_URL", f"http://localhost:{options['port']}"),
+            # Datasets named by DOI are read from the sandbox's Zenodo-like record server
+            # (there is no Zenodo offline); its port is free, so two demos can run at once.
+            "DATASET_RECORDS_API": os.environ.get(
+                "DATASET_RECORDS_API", f"http://127.0.0.1:{records_port}/api/records"
+            ),
+            # The address printed below, so that the absolute URLs the API and the FAIR
+            # exports give are the ones the newcomer browses (a bind-all host has none).
+            "SITE_URL": os.environ.get("SITE_URL", _site_url(options["host"], options["port"])),
             "PYTHONUNBUFFERED": "1",
             # The federated-server page's install line for partner sites: the package is not on
             # PyPI (`pip install ai-exchange` fails, or installs someone else's package), and
@@ -112,6 +134,8 @@ class Command(BaseCommand):
                     str(nomad_port),
                     "--oscar-port",
                     str(oscar_port),
+                    "--records-port",
+                    str(records_port),
                 ],
             ),
         ]
@@ -159,10 +183,18 @@ class Command(BaseCommand):
                 child = supervisor.start(name, command, child_env)
                 if name == "sandbox":
                     self._wait_for_port(nomad_port, child.process)
+                elif name == "web":
+                    # "Running at" is said once the site answers there, not before.
+                    self._wait_for_port(
+                        options["port"],
+                        child.process,
+                        what="the web server",
+                        host=_local_host(options["host"]),
+                    )
             broker_label = "Redis" if broker.startswith("redis") else "embedded file broker"
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"\nAI Exchange is running at http://{options['host']}:{options['port']}/\n"
+                    f"\nAI Exchange is running at {child_env['SITE_URL']}/\n"
                     f"  worker broker: {broker_label}\n"
                     f"  SANDBOX deploy backend: Nomad emulator :{nomad_port}, OSCAR emulator "
                     f":{oscar_port} (nothing real is deployed)\n"
@@ -177,15 +209,23 @@ class Command(BaseCommand):
             # Each child's whole process group: a killed worker's beat goes too.
             supervisor.stop()
 
-    def _wait_for_port(self, port: int, process, timeout: float = 600.0) -> None:
-        """Wait for the sandbox to listen, as long as it runs: on a first run it builds
+    def _wait_for_port(
+        self,
+        port: int,
+        process,
+        timeout: float = 600.0,
+        *,
+        what: str = "the sandbox emulator",
+        host: str = "127.0.0.1",
+    ) -> None:
+        """Wait for `what` to listen, as long as it runs: on a first run the sandbox builds
         DEEPaaS's virtual environment before listening (a minute or more on a busy machine)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if _port_open("127.0.0.1", port):
+            if _port_open(host, port):
                 return
             code = process.poll()
             if code is not None:
-                raise RuntimeError(f"the sandbox emulator exited with code {code} before listening")
+                raise RuntimeError(f"{what} exited with code {code} before listening")
             time.sleep(0.1)
-        raise RuntimeError(f"the sandbox emulator did not start on port {port} in {timeout:.0f} s")
+        raise RuntimeError(f"{what} did not start on port {port} in {timeout:.0f} s")
