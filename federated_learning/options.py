@@ -63,6 +63,10 @@ MAX_CLIENTS = 1000
 # Upper bounds that only catch a typo (1e30 for 1e-3): FedProx's proximal weight is tried
 # between 0.001 and 1 in its paper, and a server learning rate above 10 diverges at once.
 MAX_PROXIMAL_MU = 100
+# δ is the chance that a DP guarantee does not hold at all: at 0.9 any noise "spends" ε = 0.
+# Above 1 in 100 no statement is worth making (the usual advice is below 1 / the people in
+# the data, so 1e-5 for a hundred thousand).
+MAX_DELTA = 0.01
 MAX_SERVER_LEARNING_RATE = 10
 
 # Where the updates are clipped with central DP (Flower's four wrappers).
@@ -254,9 +258,10 @@ OPTIONS: dict[str, Option] = {
     "delta": Option(
         "Delta (δ)",
         1e-5,
-        (0, None),
-        description="The δ the privacy budget ε is stated at, above 0 and below 1; choose it "
-        "below 1 / the number of people in the data.",
+        (0, MAX_DELTA),
+        description="The δ the privacy budget ε is stated at: the chance that the guarantee "
+        f"fails outright, above 0 and at most {MAX_DELTA:g}; choose it below 1 / the number "
+        "of people in the data.",
         kind=float,
     ),
     "epsilon_cap": Option(
@@ -419,12 +424,7 @@ def validate(values: dict[str, Any], *, check_budget: bool = True) -> dict[str, 
                 f"Multi-Krum can keep at most {fit - f} models (minimum (fit) minus the "
                 "malicious clients tolerated)."
             )
-    if not 0 < v["delta"] < 1:
-        errors["delta"] = "δ must be above 0 and below 1."
-    if v["epsilon_cap"] <= 0:
-        errors["epsilon_cap"] = "The privacy budget cap must be above 0."
-    if v["local_dp"] and not 0 < v["local_epsilon"] <= 1:
-        errors["local_epsilon"] = "The local ε per round must be above 0 and at most 1."
+    errors |= _budget_problems(v)
     if v["dp"]:
         _validate_central_dp(v, strategy, errors)
     if v["secagg"]:
@@ -439,6 +439,25 @@ def validate(values: dict[str, Any], *, check_budget: bool = True) -> dict[str, 
                 f"{'rounds fit' if spent.rounds_within_cap != 1 else 'round fits'}; raise the "
                 "noise, run fewer rounds or raise the cap."
             )
+    return errors
+
+
+def _budget_problems(v: dict[str, Any]) -> dict[str, str]:
+    """What makes the privacy budget of `v` (every option given) impossible to state, by
+    option: the rules `budget` needs to hold, which `validate` also reports."""
+    errors: dict[str, str] = {}
+    for key in ("noise_mult", "delta", "epsilon_cap", "local_epsilon"):
+        if not math.isfinite(float(v[key])):
+            errors[key] = f"{OPTIONS[key].name} must be a finite number (it is {v[key]})."
+    if "delta" not in errors and not 0 < v["delta"] <= MAX_DELTA:
+        errors["delta"] = (
+            f"δ must be above 0 and at most {MAX_DELTA:g} (it is {v['delta']:g}): it is the "
+            "chance that the guarantee fails outright."
+        )
+    if "epsilon_cap" not in errors and v["epsilon_cap"] <= 0:
+        errors["epsilon_cap"] = "The privacy budget cap must be above 0."
+    if v["local_dp"] and "local_epsilon" not in errors and not 0 < v["local_epsilon"] <= 1:
+        errors["local_epsilon"] = "The local ε per round must be above 0 and at most 1."
     return errors
 
 
@@ -547,15 +566,19 @@ class Budget:
 
 
 def budget(values: dict[str, Any]) -> Budget | None:
-    """The budget of central DP (or, without it, of local DP per client); None without DP."""
+    """The budget of central DP (or, without it, of local DP per client); None without DP.
+    Raises ValueError saying what is wrong when the values give no budget (a δ of 0…)."""
     v = {**defaults(), **values}
+    if not (v["dp"] or v["local_dp"]):
+        return None
+    problems = _budget_problems(v)
+    if problems:  # no budget can be stated: say why, as the form does
+        raise ValueError(" ".join(problems.values()))
     if v["dp"]:
         mode, noise = "central", float(v["noise_mult"])
-    elif v["local_dp"]:
+    else:
         mode = "local"
         noise = privacy.local_noise_multiplier(float(v["local_epsilon"]), float(v["delta"]))
-    else:
-        return None
     delta, rounds, cap = float(v["delta"]), int(v["rounds"]), float(v["epsilon_cap"])
     return Budget(
         mode=mode,

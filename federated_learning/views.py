@@ -4,6 +4,7 @@ the panel polls (the panel itself is on the deployment's page through the
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
@@ -81,7 +82,9 @@ def budget(request: HttpRequest) -> JsonResponse:
             try:
                 values[key] = option.kind(raw)
             except ValueError:
-                return _budget_reply(None, f"{option.name}: {raw!r} is not a number.")
+                values[key] = math.nan
+            if not math.isfinite(values[key]):  # nan passes every bound; JSON has neither
+                return _budget_reply(None, f"{option.name}: {raw[:40]!r} is not a number.")
             low, high = option.range or (None, None)
             if (low is not None and values[key] < low) or (high is not None and values[key] > high):
                 return _budget_reply(None, f"{option.name}: {raw} is out of range.")

@@ -109,7 +109,17 @@ BAD_SETTINGS = [
     ),
     ({**DP, "flower_noise_mult": 1, "flower_rounds": 5}, "epsilon_cap", "ε = 11.48"),
     ({**DP, "flower_noise_mult": 0.5, "flower_rounds": 10}, "epsilon_cap", "at most 1 round fits"),
-    ({**DP, "flower_delta": 1}, "delta", "δ must be above 0 and below 1"),
+    ({**DP, "flower_delta": 1}, "delta", "can be at most 0.01"),
+    # δ = 0.9 stated every noise as ε = 0, "perfect privacy".
+    ({**DP, "flower_delta": 0.9}, "delta", "can be at most 0.01"),
+    ({**DP, "flower_delta": 0}, "delta", "δ must be above 0 and at most 0.01"),
+    # Local ε = 0 divided by zero while the refusing page was drawn: a 500.
+    ({"flower_local_dp": "on", "flower_local_epsilon": 0}, "local_epsilon", "must be above 0"),
+    (
+        {"flower_local_dp": "on", "flower_local_epsilon": 0, "flower_delta": 0},
+        "delta",
+        "δ must be above 0",
+    ),
     ({"flower_momentum": 1}, "momentum", "Momentum must be below 1"),
     ({"flower_trim_beta": 0.5}, "trim_beta", "must be below 0.5"),
     ({"flower_eta": 0}, "eta", "must be above 0"),
@@ -136,6 +146,31 @@ def test_the_form_shows_the_budget_before_launch_and_keeps_it_with_the_deploymen
     ok = _post(client, **DP)
     assert ok.status_code == 302
     assert Deployment.objects.get().config["flower"]["noise_mult"] == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        # was a 500 (a division by zero)
+        ({"flower_local_dp": "on", "flower_local_epsilon": "0"}, "local ε per round must be"),
+        ({"flower_local_dp": "on", "flower_delta": "0"}, "δ must be above 0"),  # was a 500
+        ({"flower_local_dp": "on", "flower_delta": "5"}, "Delta (δ): 5 is out of range"),
+        # was NaN in the JSON, and ε = 0.00
+        ({"flower_dp": "on", "flower_noise_mult": "nan"}, "Noise multiplier: 'nan' is not"),
+        # was Infinity in the JSON
+        ({"flower_dp": "on", "flower_epsilon_cap": "inf"}, "cap (ε): 'inf' is not a number"),
+        ({"flower_dp": "on", "flower_rounds": "many"}, "Number of rounds: 'many' is not"),
+    ],
+)
+def test_the_live_budget_preview_says_what_is_wrong_and_stays_json(client, query, words):
+    """The deploy form's preview of the budget, sent what a person may type: a message
+    naming the option, never a 500, and an answer a browser can parse (no NaN, no
+    Infinity, which are not JSON)."""
+    answer = client.get("/federated-learning/budget.json", query)
+    assert answer.status_code == 200
+    body = json.loads(answer.content, parse_constant=lambda word: pytest.fail(word))
+    assert body["budget"] is None
+    assert words in body["problem"]
 
 
 def test_papis_config_offers_every_strategy_and_privacy_option(client, tool):
