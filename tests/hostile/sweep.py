@@ -206,6 +206,9 @@ class Form:
     action: str
     fields: dict[str, str]  # name -> the value the page fills in
     files: list[str] = field(default_factory=list)
+    # Checkboxes the page leaves unticked: what they turn on (local differential privacy,
+    # say) is only reached, with the values it reads, when they are ticked.
+    switches: list[str] = field(default_factory=list)
     label: str = ""
 
     def __post_init__(self) -> None:
@@ -222,6 +225,7 @@ def post_forms(page: str, body: bytes) -> list[Form]:
             continue
         values: dict[str, str] = {}
         files: list[str] = []
+        switches: list[str] = []
         for control in element.iter("input", "select", "textarea"):
             name = control.get("name")
             if not name or name == "csrfmiddlewaretoken":
@@ -232,6 +236,8 @@ def post_forms(page: str, body: bytes) -> list[Form]:
             elif control.tag == "input" and kind in ("checkbox", "radio"):
                 if control.get("checked") is not None:
                     values[name] = control.get("value") or "on"
+                elif kind == "checkbox":
+                    switches.append(name)
             elif control.tag == "select":
                 chosen = control.xpath(".//option[@selected]") or control.xpath(".//option")
                 values[name] = chosen[0].get("value", chosen[0].text or "") if chosen else ""
@@ -239,7 +245,7 @@ def post_forms(page: str, body: bytes) -> list[Form]:
                 values[name] = control.text or ""
             elif kind not in ("submit", "button", "reset", "image"):
                 values[name] = control.get("value") or ""
-        forms.append(Form(page, element.get("action") or page, values, files))
+        forms.append(Form(page, element.get("action") or page, values, files, switches))
     return forms
 
 

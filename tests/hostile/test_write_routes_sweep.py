@@ -30,7 +30,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from deployments.oip.metadata import model_name
-from tests.factories import VO, DeploymentFactory, UserFactory, add_revision
+from tests.factories import VO, DeploymentFactory, ModuleFactory, UserFactory, add_revision
+from tests.federated_learning.test_flow import TOOL as FEDERATED_TOOL
 from tests.hostile.sweep import (
     CORE_JSON,
     CORE_TEXT,
@@ -81,6 +82,8 @@ def site(django_db_setup, django_db_blocker):
         module = harvest("ai4os-demo-app")
         add_revision(module, number=2)
         deployment = DeploymentFactory(owner=user, module=module, running=True)
+        # The federated server's deploy form: strategies and privacy options.
+        ModuleFactory(tool=True, name=FEDERATED_TOOL, docker_tags=[{"name": "latest"}])
         collector_token = issue_token(deployment=deployment)
         a, b = classifier("sweep-resnet"), classifier("sweep-effnet")
         version = pipelines.pipeline_save(
@@ -106,6 +109,7 @@ def site(django_db_setup, django_db_blocker):
             },
             "pages": [
                 f"/deployments/new/{module.name}/",
+                f"/deployments/new/{FEDERATED_TOOL}/",
                 f"/deployments/{deployment.pk}/",
                 f"/deployments/{deployment.pk}/monitoring/",
                 "/pipelines/new/",
@@ -264,19 +268,21 @@ def _form_sweep(site, form):
 
     @BUDGET
     @given(
-        field=st.sampled_from([*form.fields, *form.files, "unknown_field"]),
+        field=st.sampled_from([*form.fields, *form.files, *form.switches, "unknown_field"]),
         value=hostile_text,
         upload=hostile_files,
+        # Unticked checkboxes ticked, so that what they turn on reads the hostile values too.
+        switched=st.sets(st.sampled_from(form.switches)) if form.switches else st.just(set()),
     )
-    @every_field_first(CORE_TEXT, "value", upload=b"[" * 5000 + b"]" * 5000)
-    def sweep(field, value, upload):
+    @every_field_first(CORE_TEXT, "value", upload=b"[" * 5000 + b"]" * 5000, switched=set())
+    def sweep(field, value, upload, switched):
         def send():
-            data = dict(form.fields)
+            data = dict(form.fields) | dict.fromkeys(switched, "on")
             for name in form.files:
                 chosen = name == field or field == EVERY_FIELD
                 content = upload if chosen else b'{"rows": [{"t": 1}]}'
                 data[name] = SimpleUploadedFile(f"{uuid.uuid4().hex}.json", content)
-            names = form.fields if field == EVERY_FIELD else [field]
+            names = [*form.fields, *form.switches] if field == EVERY_FIELD else [field]
             data |= {name: value for name in names if name not in form.files}
             return client.post(form.action, data)
 
