@@ -39,6 +39,7 @@ MACHINE_CALL_SKIPPED_MIDDLEWARE = frozenset(
         "django.contrib.messages.middleware.MessageMiddleware",
         "marketplace.inputs.form_text.FormTextMiddleware",
         "marketplace.form_addresses.FormAddressMiddleware",
+        "marketplace.middleware.DebugApiNotFoundMiddleware",
         "catalog.fair.negotiation.LinkedDataNegotiationMiddleware",
         "catalog.fair.signposting.SignpostingMiddleware",
     }

@@ -1,4 +1,5 @@
-"""Cross-cutting HTTP concerns: request ids, latency metrics, Content Security Policy."""
+"""Cross-cutting HTTP concerns: request ids, latency metrics, Content Security Policy, the
+API's JSON 404 in debug mode."""
 
 import time
 
@@ -53,4 +54,26 @@ class BrowserPolicyMiddleware:
             policy = getattr(settings, setting, "")
             if policy and header not in response:
                 response[header] = policy
+        return response
+
+
+class DebugApiNotFoundMiddleware:
+    """With DEBUG on (the demo, development), Django answers an unknown URL with its
+    technical 404 page, HTML listing every URL pattern, and never calls `handler404`: under
+    /api/ and /v1/ the answer is the API's JSON 404 (marketplace.views.not_found) anyway, so
+    a client meets in the demo what it meets in production."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith(("/api/", "/v1/"))
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            from marketplace.views import not_found
+
+            return not_found(request, None)
         return response

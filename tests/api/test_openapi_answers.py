@@ -118,6 +118,21 @@ def test_a_path_no_papi_route_takes_is_fastapis_404(client):
     assert response.json() == {"detail": "Not Found"}
 
 
+def test_with_debug_on_as_in_the_demo_the_api_404s_are_still_json(client, settings):
+    """Debug mode (the demo) answers unknown URLs with Django's technical page, HTML listing
+    every URL pattern; under /api/ and /v1/ a client gets the API's JSON 404 instead, and a
+    missing slash is still redirected, and pages keep the technical page."""
+    settings.DEBUG = True
+
+    api = client.get("/api/v1/nope")
+    assert (api.status_code, api["Content-Type"]) == (404, "application/json")
+    assert "/api/docs/" in api.json()["detail"]
+    assert client.get("/v1/nope").json() == {"detail": "Not Found"}
+    redirected = client.get("/api/v1/modules")
+    assert (redirected.status_code, redirected["Location"]) == (301, "/api/v1/modules/")
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
 def test_pages_still_answer_the_404_page(client):
     response = client.get("/no-such-page/")
 
