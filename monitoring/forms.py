@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 
 from marketplace.inputs import InputError
 from marketplace.inputs.json_body import load_json
@@ -120,3 +121,28 @@ def clean_sample(data, *, name: str) -> dict:
         "count": max(map(len, values.values())),
         "values": values,
     }
+
+
+class ResetReferenceForm(forms.Form):
+    """ "Reset reference to the last N requests": how many of the newest requests become the
+    reference; refused on its field (a count out of range, fewer requests recorded)."""
+
+    count = forms.IntegerField(
+        label="Reset reference to the last",
+        min_value=2,
+        help_text="When the new inputs are the normal ones now: later checks compare against them.",
+        widget=forms.NumberInput(attrs={"class": "input-narrow"}),
+        error_messages={
+            "required": "Give the number of recent requests to use.",
+            "invalid": "Give the number of recent requests as a whole number.",
+            "min_value": "A reference needs at least %(limit_value)s requests.",
+            "max_value": "At most %(limit_value)s requests are kept per deployment.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, auto_id="reset-%s", **kwargs)
+        # The setting is read per form, not at import: tests and operators change it.
+        limit = settings.MONITORING_MAX_SUMMARIES_PER_DEPLOYMENT
+        self.fields["count"].validators.append(MaxValueValidator(limit))
+        self.fields["count"].widget.attrs["max"] = limit

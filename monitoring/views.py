@@ -20,7 +20,7 @@ from kombu.exceptions import OperationalError
 from deployments.models import Deployment
 from deployments.selectors import deployments_for_user
 from monitoring import demo, detectors, selectors
-from monitoring.forms import MonitorSettingsForm
+from monitoring.forms import MonitorSettingsForm, ResetReferenceForm
 from monitoring.models import Monitor, Notification
 from monitoring.services import (
     MonitorSettings,
@@ -47,7 +47,12 @@ def monitoring_tab(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _render_tab(
-    request: HttpRequest, deployment: Deployment, *, form=None, status: int = 200
+    request: HttpRequest,
+    deployment: Deployment,
+    *,
+    form=None,
+    reset_form: ResetReferenceForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     monitor = selectors.monitor_of(deployment) or Monitor(deployment=deployment)
     buckets = selectors.traffic(deployment)
@@ -69,6 +74,8 @@ def _render_tab(
                 deployment, before=_cursor(request.GET.get("requests_before"))
             ),
             "form": form or MonitorSettingsForm(monitor=monitor),
+            "reset_form": reset_form
+            or ResetReferenceForm(initial={"count": monitor.reference_size}),
             "new_token": new_token,
             "collector_url": request.build_absolute_uri(
                 f"/api/v1/deployments/{deployment.pk}/monitoring/summaries/"
@@ -176,24 +183,23 @@ def monitoring_check_now(request: HttpRequest, pk) -> HttpResponse:
 def monitoring_reset_reference(request: HttpRequest, pk) -> HttpResponse:
     """ "Reset reference to the last N requests": what the model sees now becomes normal."""
     deployment = _own(request, pk)
-    try:
-        count = int(request.POST.get("count", ""))
-    except ValueError:
-        count = 0
-    if not 2 <= count <= settings.MONITORING_MAX_SUMMARIES_PER_DEPLOYMENT:
-        messages.error(request, "Give the number of recent requests to use, at least 2.")
-        return redirect("monitoring:tab", pk=deployment.pk)
-    try:
-        monitor = reset_reference_to_last(deployment=deployment, count=count)
-    except ReferenceError_ as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            f"The reference is now the last {monitor.reference_sample['count']} requests; "
-            "the next check compares the requests after them with it.",
-        )
-    return redirect("monitoring:tab", pk=deployment.pk)
+    form = ResetReferenceForm(request.POST)
+    if form.is_valid():
+        try:
+            monitor = reset_reference_to_last(
+                deployment=deployment, count=form.cleaned_data["count"]
+            )
+        except ReferenceError_ as exc:
+            form.add_error("count", str(exc))
+        else:
+            messages.success(
+                request,
+                f"The reference is now the last {monitor.reference_sample['count']} requests; "
+                "the next check compares the requests after them with it.",
+            )
+            return redirect("monitoring:tab", pk=deployment.pk)
+    # Shown again with the count as typed and the message on its field.
+    return _render_tab(request, deployment, reset_form=form, status=400)
 
 
 @login_required

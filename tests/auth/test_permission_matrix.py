@@ -227,8 +227,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("monitoring:token", "POST"): Route(OWNER_PAGE, deployment_kwargs),
     ("monitoring:check", "POST"): Route(OWNER_PAGE, deployment_kwargs),
+    # Sent without a count, the owner's form is shown again with the message on its field.
+    ("monitoring:reset-reference", "POST"): Route(
+        {"anonymous": 302, "user": 400, "other_curator": 404, "curator": 404, "admin": 404},
+        deployment_kwargs,
+    ),
     # The demo generator exists in the sandbox only (SANDBOX_MODE is off here).
-    ("monitoring:reset-reference", "POST"): Route(OWNER_PAGE, deployment_kwargs),
     ("monitoring:sample-traffic", "POST"): Route(
         {"anonymous": 302, "user": 404, "other_curator": 404, "curator": 404, "admin": 404},
         deployment_kwargs,

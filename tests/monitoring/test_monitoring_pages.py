@@ -191,6 +191,34 @@ def test_settings_are_saved_and_bad_ones_explained(client):
     assert Monitor.objects.get(pk=deployment.pk).window_size == 150
 
 
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        ("99999999999999999999", "At most 100000 requests are kept per deployment."),
+        ("1", "A reference needs at least 2 requests."),
+        ("twelve", "Give the number of recent requests as a whole number."),
+    ],
+)
+def test_a_bad_reset_count_is_refused_on_its_field_as_typed(client, settings, count, message):
+    """ "Reset reference to the last N requests" says what is wrong with N next to it, keeps
+    what was typed, and leaves the reference as it was."""
+    settings.MONITORING_MAX_SUMMARIES_PER_DEPLOYMENT = 100_000
+    deployment, token = monitored_deployment()
+    post_summaries(client, deployment, token, synthetic_stream(3))
+    client.force_login(deployment.owner)
+
+    refused = client.post(f"/deployments/{deployment.pk}/monitoring/reference/", {"count": count})
+
+    assert refused.status_code == 400
+    page = refused.content.decode().replace("&#x27;", "'")
+    field = re.search(r'<input type="number" name="count"[^>]*>', page).group(0)
+    assert f'value="{count}"' in field and 'aria-invalid="true"' in field
+    assert 'aria-describedby="reset-count_helptext reset-count_error"' in field
+    error = re.search(r'<ul class="errorlist" id="reset-count_error"><li>(.*?)</li>', page)
+    assert message in error.group(1)
+    assert Monitor.objects.get(pk=deployment.pk).reference_sample in ({}, None)
+
+
 def test_the_token_is_shown_once_and_then_only_its_hint(client):
     deployment, _ = monitored_deployment()
     client.force_login(deployment.owner)
