@@ -276,6 +276,8 @@ class RequestPage:
     rows: list[RequestRow]
     older_than: int | None  # the cursor of the next (older) page; None on the last one
     newest: bool  # the first page (the latest requests)
+    # The cursor of the page just newer than this one; None when that page is the first.
+    newer_than: int | None = None
 
 
 def recent_requests(
@@ -304,7 +306,17 @@ def recent_requests(
         for s in summaries[:limit]
     ]
     older = rows[-1].id if len(summaries) > limit else None
-    return RequestPage(rows, older, before is None)
+    newer = None
+    if before is not None:
+        # The `limit` requests just after this page, oldest first: the newer page holds them,
+        # and ends (its cursor) right after the newest of them; fewer, and it is the first.
+        after = list(
+            InferenceSummary.objects.filter(deployment=deployment, id__gte=before)
+            .order_by("id")
+            .values_list("id", flat=True)[: limit + 1]
+        )
+        newer = after[limit - 1] + 1 if len(after) > limit else None
+    return RequestPage(rows, older, before is None, newer)
 
 
 def _shown(value: Any) -> str:

@@ -98,9 +98,30 @@ def test_recent_requests_list_each_recorded_request_with_its_features_a_page_at_
     assert _request_ids(second) == sorted(set(range(min(newest) - 5, min(newest))), reverse=True)
     assert ">Older requests</h2>" in second and 'rel="next"' not in second
     assert "Latest requests" in second
+    # Back one page: the second page's newer page is the first.
+    assert re.search(r'href="\?#requests" rel="prev">Newer requests', second)
 
     # A cursor edited by hand still shows the tab, at its first page.
     assert _request_ids(client.get(url, {"requests_before": "x'1"}).content.decode()) == newest
+
+
+def test_newer_requests_walks_back_page_by_page_to_the_latest(client):
+    deployment, token = monitored_deployment()
+    summaries = [{"features": {"temperature": float(i)}} for i in range(50)]
+    assert post_summaries(client, deployment, token, summaries).status_code == 201
+    client.force_login(deployment.owner)
+    url = f"/deployments/{deployment.pk}/monitoring/"
+    pages = [client.get(url).content.decode()]
+    while match := re.search(r'href="\?requests_before=(\d+)#requests" rel="next"', pages[-1]):
+        pages.append(client.get(url, {"requests_before": match.group(1)}).content.decode())
+    assert [len(_request_ids(page)) for page in pages] == [20, 20, 10]
+
+    # From the oldest page, "Newer requests" gives the same pages back, in order.
+    back = [pages[-1]]
+    while match := re.search(r'href="\?([^"#]*)#requests" rel="prev"', back[-1]):
+        query = dict([match.group(1).split("=")]) if match.group(1) else {}
+        back.append(client.get(url, query).content.decode())
+    assert [_request_ids(page) for page in back] == [_request_ids(page) for page in pages[::-1]]
 
 
 def test_recent_requests_are_empty_until_one_is_recorded(client):
