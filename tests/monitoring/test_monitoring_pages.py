@@ -244,7 +244,10 @@ def test_the_token_is_shown_once_and_then_only_its_hint(client):
     deployment, _ = monitored_deployment()
     client.force_login(deployment.owner)
     page = client.post(f"/deployments/{deployment.pk}/monitoring/token/", follow=True)
-    token = re.search(r"data-new-token><code>(aixm_[^<]+)</code>", page.content.decode()).group(1)
+    token = re.search(
+        r'data-new-token id="new-collector-token"><code>(aixm_[^<]+)</code>',
+        page.content.decode(),
+    ).group(1)
     assert post_summaries(client, deployment, token, [{"features": {"t": 1}}]).status_code == 201
     again = client.get(f"/deployments/{deployment.pk}/monitoring/").content.decode()
     assert token not in again and token[:10] in again

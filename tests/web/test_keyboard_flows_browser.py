@@ -45,6 +45,28 @@ def test_find_and_deploy_a_module_with_the_keyboard(page, live_server, transacti
     deployment = Deployment.objects.get(owner=user)
     assert deployment.title == "plankton by keyboard"
     assert page.locator(f'tr[data-deployment-id="{deployment.pk}"]').is_visible()
+    # The message says so and links the new deployment's page, which Enter opens.
+    tab_to(page, f'.messages a[href="/deployments/{deployment.pk}/"]', limit=30)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/deployments/{deployment.pk}/")
+    assert page.problems == []
+
+
+def test_create_an_api_token_with_the_keyboard_and_copy_it(page, live_server, transactional_db):
+    """The new token is where the keyboard lands, and its copy button is the next stop."""
+    sign_in(page, live_server, DeployerFactory())
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(live_server.url + "/accounts/")
+    tab_to(page, "#token-name", limit=40)
+    page.keyboard.type("my laptop")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.matches('[data-answer]')", timeout=5000)
+    assert "Your new token" in page.evaluate("document.activeElement.innerText")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.innerText") == "Copy the token"
+    page.keyboard.press("Enter")
+    secret = page.locator("#new-token").inner_text()
+    page.wait_for_function("t => navigator.clipboard.readText().then(c => c === t)", arg=secret)
     assert page.problems == []
 
 
