@@ -64,7 +64,7 @@
     setTimeout(function () { region.textContent = what + " copied to the clipboard."; }, 50);
   }
 
-  var SCROLLERS = "pre, code, .table-scroll, .pipeline-canvas-wrap, [data-scrollable]";
+  var SCROLLERS = "pre, code, .table-scroll, .pipeline-canvas-wrap, .chart-figure, [data-scrollable]";
   function focusableScrollers() {
     document.querySelectorAll(SCROLLERS).forEach(function (box) {
       var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;

@@ -66,7 +66,7 @@ def test_an_empty_tab_says_what_will_appear(client):
 
 
 def _request_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<tr data-request-id="(\d+)">', html)]
+    return [int(n) for n in re.findall(r'<tr data-request-id="(\d+)"', html)]
 
 
 def test_recent_requests_list_each_recorded_request_with_its_features_a_page_at_a_time(client):
@@ -86,9 +86,10 @@ def test_recent_requests_list_each_recorded_request_with_its_features_a_page_at_
     first = client.get(url).content.decode()
     newest = _request_ids(first)
     assert len(newest) == 20 and newest == sorted(newest, reverse=True)
-    row = re.search(rf'<tr data-request-id="{newest[0]}">.*?</tr>', first, re.S).group(0)
+    row = re.search(rf'<tr data-request-id="{newest[0]}".*?</tr>', first, re.S).group(0)
     # The newest (the 25th, the one that failed): source, latency, result and every feature.
-    assert "<td>Collector</td>" in row and "<td>104.0</td>" in row and "Error" in row
+    assert 'data-label="From">Collector</td>' in row and 'data-label="Latency ms">104.0</td>' in row
+    assert "Error" in row
     assert "<code>temperature</code> 28" in row and "<code>station</code> north" in row
     assert "<code>scores</code> [3 numbers]" in row
     assert "Latest requests" not in first

@@ -113,3 +113,33 @@ def test_demo_traffic_matches_the_modules_data_type(page, live_server, transacti
         "drift"
     )
     assert page.problems == []
+
+
+def test_on_a_phone_requests_and_charts_stay_readable(page, live_server, transactional_db):
+    """At 375 px each recorded request shows its result and features on screen (no
+    sideways scroll), and chart labels keep a readable size, their chart scrolling in its
+    own box instead."""
+    deployment, token = monitored_deployment()
+    client, stream = Client(), synthetic_stream(300)
+    for start in range(0, 300, 100):
+        post_summaries(client, deployment, token, stream[start : start + 100])
+        check_drift(deployment_id=deployment.pk)
+    page.set_viewport_size({"width": 375, "height": 800})
+    sign_in(page, live_server, deployment.owner)
+    page.goto(f"{live_server.url}/deployments/{deployment.pk}/monitoring/")
+
+    row = page.locator("[data-requests] tbody tr").first
+    for label in ("Result", "Features"):
+        cell = row.locator(f'td[data-label="{label}"]').bounding_box()
+        assert cell["width"] > 0 and cell["x"] + cell["width"] <= 375, (label, cell)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    smallest = page.evaluate(
+        "Math.min(...[...document.querySelectorAll('.chart .tick')]"
+        ".map(t => t.getBoundingClientRect().height).filter(h => h > 0))"
+    )
+    assert smallest >= 9, f"chart labels are {smallest:.1f} px high"
+    # The chart's box scrolls, and the keyboard can reach it to do so.
+    figure = page.locator(".chart-figure").first
+    assert figure.evaluate("f => f.scrollWidth > f.clientWidth")
+    assert figure.get_attribute("tabindex") == "0"
+    assert page.problems == []
