@@ -83,7 +83,9 @@ def main() -> None:
         user = User.objects.create(username="bench", oidc_sub="bench")
         for name in ("step-a", "step-b", "step-c"):
             Module.objects.create(name=name, title=name, docker_image=f"bench/{name}")
-        files = [(f"img{i:03d}.jpg", f"image {i}".encode() * 64) for i in range(args.files)]
+        # JPEG's signature first: a run checks its files are the images the pipeline takes.
+        jpeg = b"\xff\xd8\xff\xe0"
+        files = [(f"img{i:03d}.jpg", jpeg + f"image {i}".encode() * 64) for i in range(args.files)]
 
         def timed(yaml_text: str, title: str):
             version = pipeline_save(user=user, document=load_text(yaml_text), title=title)

@@ -38,6 +38,13 @@ class RunForm(forms.Form):
     # Sent by the button pressed: "Run" (async, through buckets) or "Try it" (sync).
     mode = forms.ChoiceField(choices=[("async", "Run"), ("sync", "Try it")], required=False)
 
+    def __init__(self, *args, accept: str | None = None, **kwargs) -> None:
+        """`accept`: the kind of file the pipeline is fed (`image/*`), so the file picker
+        offers those files; the server checks the file all the same (services.run_create)."""
+        super().__init__(*args, **kwargs)
+        if accept:
+            self.fields["file"].widget.attrs["accept"] = accept
+
     def clean(self):
         data = super().clean()
         upload = data.get("file")

@@ -21,6 +21,9 @@ from django.utils.text import slugify
 from catalog.models import Module
 from catalog.usage import record_event
 from deployments.backends.base import BackendError, TransientBackendError
+from deployments.oip.file_kinds import checked_extension
+from deployments.oip.metadata import file_accept
+from deployments.oip.protocol import OipError
 from marketplace.unique_names import create_with_unique_name
 from pipelines import catalog_entry, lease, oscar
 from pipelines.definition import (
@@ -52,10 +55,16 @@ RESERVED_NAMES = {"new", "runs"}  # page routes under /pipelines/
 
 
 class PipelineError(Exception):
-    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+    """`input_file`: the index of the run's input file the message is about, if one is (a
+    form shows the message on its file field, the API names the file's field)."""
+
+    def __init__(
+        self, message: str, problems: Sequence[Problem] = (), *, input_file: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.problems = list(problems)
+        self.input_file = input_file
 
 
 # -- catalog look-ups ------------------------------------------------------------------------
@@ -304,10 +313,17 @@ def run_create(
     names = [n for n, _ in files]
     if len(set(names)) != len(names):
         raise PipelineError("Two input files have the same name.")
-    for name, data in files:
+    accept = file_accept(version.definition.get("input_type", ""))
+    for index, (name, data) in enumerate(files):
         if len(data) > settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES:
             limit = settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES // (1024 * 1024)
-            raise PipelineError(f"{name} is larger than {limit} MB.")
+            raise PipelineError(f"{name} is larger than {limit} MB.", input_file=index)
+        # The pipeline's first steps take its input_type: a file that is not of that kind
+        # (a text file named x.png) would make the models fail or, worse, answer something.
+        try:
+            checked_extension(name, accept, data)
+        except OipError as exc:
+            raise PipelineError(exc.message, input_file=index) from exc
     # Sub-flows resolve as for the pipeline's owner (whoever runs it).
     owner_id = version.pipeline.owner_id
     try:

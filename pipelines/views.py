@@ -14,11 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deployments.backends.base import BackendError
+from deployments.oip.metadata import file_accept
 from pipelines import catalog_entry, selectors
 from pipelines.definition import AGGREGATORS, DefinitionError, load_text
 from pipelines.forms import PipelineForm, RunForm
 from pipelines.jsonld import pipeline_document
-from pipelines.models import Pipeline
+from pipelines.models import Pipeline, PipelineVersion
 from pipelines.reconcile import QUEUE_DOWN
 from pipelines.services import (
     PipelineError,
@@ -161,7 +162,7 @@ def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: in
         "used_by": selectors.pipelines_using(pipeline.name, seen_by=request.user),
         "catalog_entry": getattr(catalog_entry.entry_for(pipeline), "name", ""),
         "jsonld": pipeline_document(pipeline, version),
-        "run_form": RunForm(),
+        "run_form": _run_form(selectors.version_of(pipeline)),
         "sandbox": settings.SANDBOX_MODE,
     }
 
@@ -191,6 +192,24 @@ def pipeline_yaml(request: HttpRequest, pipeline: str) -> HttpResponse:
     return HttpResponse(version.yaml, content_type="application/yaml; charset=utf-8")
 
 
+def _run_form(latest: PipelineVersion | None, *args) -> RunForm:
+    """The run form of a pipeline at its latest version (what a run runs)."""
+    input_type = latest.definition.get("input_type", "") if latest else ""
+    return RunForm(*args, accept=file_accept(input_type))
+
+
+def _form_wide_error(form: RunForm) -> str:
+    """What the run form refused that no field of the page shows (the template shows the
+    file and sample fields' own errors beside them)."""
+    shown_on_fields = {"file", "use_sample"}
+    return " ".join(
+        message
+        for name, messages in form.errors.items()
+        if name not in shown_on_fields
+        for message in messages
+    )
+
+
 def _sample_image() -> tuple[str, bytes]:
     path = finders.find("img/pipeline-sample.png")
     with open(path, "rb") as handle:
@@ -201,7 +220,8 @@ def _sample_image() -> tuple[str, bytes]:
 @require_POST
 def pipeline_run(request: HttpRequest, pipeline: str) -> HttpResponse:
     found = get_object_or_404(selectors.visible_to(request.user), name=pipeline)
-    form = RunForm(request.POST, request.FILES)
+    latest = selectors.version_of(found)
+    form = _run_form(latest, request.POST, request.FILES)
     error = ""
     if form.is_valid():
         upload = form.cleaned_data.get("file")
@@ -209,12 +229,15 @@ def pipeline_run(request: HttpRequest, pipeline: str) -> HttpResponse:
         try:
             run = run_create(
                 user=request.user,
-                version=selectors.version_of(found),
+                version=latest,
                 files=files,
                 mode=form.cleaned_data["mode"],
             )
         except PipelineError as exc:
-            error = exc.message
+            if exc.input_file is None:
+                error = exc.message
+            else:  # about the file: said on the field that gave it
+                form.add_error("file" if upload else "use_sample", exc.message)
         else:
             if run.mode == "sync":
                 try:
@@ -228,7 +251,7 @@ def pipeline_run(request: HttpRequest, pipeline: str) -> HttpResponse:
                     messages.success(request, "The run is queued; its steps start in a moment.")
             return redirect("pipelines:run-detail", run_id=run.pk)
     else:
-        error = " ".join(form.non_field_errors()) or "Check the run form."
+        error = _form_wide_error(form)
     context = _detail_context(request, found, None)
     context["run_form"], context["run_error"] = form, error
     return render(request, "pipelines/detail.html", context, status=400)

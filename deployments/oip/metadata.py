@@ -79,6 +79,14 @@ def model_version(deployment: Deployment) -> str:
     return deployment.docker_tag or "1"
 
 
+def file_accept(data_type: str) -> str | None:
+    """The `accept` of a file of `data_type` (Image → `image/*`, Audio, Video), None for a
+    data type that is not one kind of file. Shared with pipelines, whose input_type is a
+    data type: a file a deployment's Try it refuses, a pipeline run refuses too."""
+    spec = INPUTS_BY_DATA_TYPE.get(str(data_type).strip().lower())
+    return spec.parameters.get("accept") if spec else None
+
+
 def inputs_from_data_types(data_types: list[str]) -> list[TensorSpec]:
     specs: list[TensorSpec] = []
     for data_type in data_types:

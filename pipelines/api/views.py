@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deployments.backends.base import BackendError
+from marketplace.inputs import InputError, child_field
 from marketplace.inputs.drf import BoundedJSONParser
 from marketplace.serializers import ErrorSerializer
 from pipelines import selectors
@@ -231,6 +232,18 @@ def _files(data: dict) -> list[tuple[str, bytes]]:
     return files
 
 
+def _refusal(exc: PipelineError, data: dict) -> dict:
+    """The 400 body of a refused run; a message about one input file names its field
+    (`file`, or `files[i]` of a JSON body), as every refused input of the API does."""
+    if exc.input_file is not None:
+        field = "file" if data.get("file") else child_field("files", exc.input_file)
+        return InputError(field, exc.message).as_response_body()
+    body = {"detail": exc.message}
+    if exc.problems:
+        body["problems"] = [p.as_dict() for p in exc.problems]
+    return body
+
+
 class PipelineRuns(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
@@ -282,10 +295,7 @@ class PipelineRuns(APIView):
                 mode=data["mode"],
             )
         except PipelineError as exc:
-            body = {"detail": exc.message}
-            if exc.problems:
-                body["problems"] = [p.as_dict() for p in exc.problems]
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            return Response(_refusal(exc, data), status=status.HTTP_400_BAD_REQUEST)
         if run.mode == "sync":
             try:
                 run = run_execute(run.pk)

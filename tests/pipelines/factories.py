@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 from catalog.models import Module
 from tests.factories import ModuleFactory, add_revision
 
+# The first bytes of a JPEG file, its signature: enough for a run's check of what kind of
+# file it is given (pipelines are fed images; a text file is refused), and for the emulator.
+JPEG = b"\xff\xd8\xff\xe0"
+JPEG_BASE64 = base64.b64encode(JPEG + b"image").decode()  # as the API's JSON sends it
 VOTE_YAML = """\
 input_type: Image
 steps:

@@ -8,7 +8,7 @@ import pytest
 from pipelines.models import PipelineRun
 from pipelines.services import run_execute
 from tests.factories import DeployerFactory
-from tests.pipelines.factories import VOTE_YAML, classifier
+from tests.pipelines.factories import JPEG, VOTE_YAML, classifier
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/pipelines/"
@@ -127,7 +127,7 @@ def test_sync_try_it_answers_with_the_voted_result(
 ):
     _signed_in(client)
     _create(client, modules)
-    content = base64.b64encode(b"a photo of a cat").decode()
+    content = base64.b64encode(JPEG + b"a photo of a cat").decode()
     response = client.post(
         RUNS.format(pipeline="two-model-vote"),
         {"mode": "sync", "files": [{"name": "cat.jpg", "content_base64": content}]},

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.models import Pipeline, PipelineRun, PipelineVersion, StepRun
 from tests.factories import DeployerFactory
-from tests.pipelines.factories import classifier
+from tests.pipelines.factories import JPEG_BASE64, classifier
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/pipelines/"
@@ -86,7 +86,7 @@ def test_page_views_of_a_4_level_fan_out_8_nest_expand_nothing(
 
 def test_a_run_of_the_nest_is_refused_and_creates_no_step(client, legacy_nest):
     client.force_login(legacy_nest)
-    files = {"files": [{"name": "a.jpg", "content_base64": "aW1hZ2U="}]}
+    files = {"files": [{"name": "a.jpg", "content_base64": JPEG_BASE64}]}
     response = client.post("/api/v1/pipelines/l4/runs/", files, content_type="application/json")
     assert response.status_code == 400
     assert "more than 30 steps" in response.json()["detail"]
@@ -140,7 +140,7 @@ def test_a_new_version_of_a_sub_flow_leaves_its_users_on_the_version_they_were_s
     latest = Pipeline.objects.get(name="mid").latest
     assert (latest.step_count, latest.supports_sync) == (29, True)
     client.force_login(bob)
-    files = {"files": [{"name": "a.jpg", "content_base64": "aW1hZ2U="}]}
+    files = {"files": [{"name": "a.jpg", "content_base64": JPEG_BASE64}]}
     run = client.post("/api/v1/pipelines/mid/runs/", files, content_type="application/json")
     assert run.status_code == 202, run.content
     assert StepRun.objects.filter(run_id=run.json()["id"]).count() == 29

@@ -11,7 +11,7 @@ from pipelines.definition import load_text
 from pipelines.models import PipelineRun
 from pipelines.services import pipeline_save, run_create
 from tests.factories import DeployerFactory
-from tests.pipelines.factories import VOTE_YAML, classifier
+from tests.pipelines.factories import JPEG, VOTE_YAML, classifier
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def stalled(settings):
     )
 
     def make(mode="async") -> PipelineRun:
-        run = run_create(user=user, version=version, files=[("a.jpg", b"a")], mode=mode)
+        run = run_create(user=user, version=version, files=[("a.jpg", JPEG + b"a")], mode=mode)
         long_ago = timezone.now() - timedelta(minutes=5)
         PipelineRun.objects.filter(pk=run.pk).update(
             state="running", started_at=long_ago, heartbeat_at=long_ago, enqueued_at=long_ago

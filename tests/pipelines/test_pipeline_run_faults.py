@@ -16,11 +16,11 @@ from pipelines.reconcile import QUEUE_DOWN
 from pipelines.services import pipeline_save
 from tests.factories import DeployerFactory
 from tests.fixtures.deploy import wait_for
-from tests.pipelines.factories import VOTE_YAML, classifier
+from tests.pipelines.factories import JPEG_BASE64, VOTE_YAML, classifier
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 RUNS = "/api/v1/pipelines/{pipeline}/runs/"
-FILES = {"files": [{"name": f"img{i}.jpg", "content_base64": "aW1hZ2U="} for i in range(3)]}
+FILES = {"files": [{"name": f"img{i}.jpg", "content_base64": JPEG_BASE64} for i in range(3)]}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pipelines.models import PipelineRun, StepRun
 from pipelines.services import pipeline_save, run_create, run_execute
 from tests.factories import DeployerFactory
 from tests.pipelines.conftest import count_objects
-from tests.pipelines.factories import VOTE_YAML, classifier
+from tests.pipelines.factories import JPEG, VOTE_YAML, classifier
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_async_run_chains_services_through_buckets_and_votes(
 ):
     user = DeployerFactory()
     version = _vote_pipeline(user)
-    files = [(f"img{i}.jpg", f"image bytes {i}".encode()) for i in range(5)]
+    files = [(f"img{i}.jpg", JPEG + f"image bytes {i}".encode()) for i in range(5)]
     run = run_create(user=user, version=version, files=files)
     run = run_execute(run.pk)
 
@@ -60,7 +60,7 @@ def test_async_run_chains_services_through_buckets_and_votes(
 def test_sync_try_it_calls_each_step_in_turn(pipeline_settings, storage_oscar):
     user = DeployerFactory()
     version = _vote_pipeline(user)
-    run = run_create(user=user, version=version, files=[("cat.jpg", b"cat")], mode="sync")
+    run = run_create(user=user, version=version, files=[("cat.jpg", JPEG + b"cat")], mode="sync")
     run = run_execute(run.pk)
     assert run.state == PipelineRun.State.SUCCEEDED, run.error
     out = run.result["final"]["cat.jpg"]
@@ -75,7 +75,7 @@ def test_a_failing_job_fails_its_step_and_the_run_says_which(pipeline_settings, 
         lambda svc: svc["environment"]["variables"].get("AIX_STEP") == "effnet",
         "CUDA out of memory",
     )
-    run = run_create(user=user, version=version, files=[("a.jpg", b"a")])
+    run = run_create(user=user, version=version, files=[("a.jpg", JPEG + b"a")])
     run = run_execute(run.pk)
     assert run.state == PipelineRun.State.FAILED
     assert run.error.startswith("Step 'effnet' failed: Job ")
@@ -103,7 +103,9 @@ def test_a_sub_pipeline_runs_inside_another_and_fans_out(pipeline_settings, s3_s
             "  - {id: all, join: concatenate, inputs: [inner, dogs]}\n"
         ),
     )
-    run = run_create(user=user, version=outer, files=[("x.jpg", b"x"), ("y.jpg", b"y")])
+    run = run_create(
+        user=user, version=outer, files=[("x.jpg", JPEG + b"x"), ("y.jpg", JPEG + b"y")]
+    )
     assert [s.step_id for s in run.steps.all()] == [
         "inner-resnet",
         "inner-effnet",
@@ -126,7 +128,9 @@ def test_a_sub_pipeline_runs_inside_another_and_fans_out(pipeline_settings, s3_s
 def test_a_retried_run_uploads_nothing_twice(pipeline_settings, s3_server, storage_oscar):
     user = DeployerFactory()
     version = _vote_pipeline(user)
-    run = run_create(user=user, version=version, files=[("a.jpg", b"a"), ("b.jpg", b"b")])
+    run = run_create(
+        user=user, version=version, files=[("a.jpg", JPEG + b"a"), ("b.jpg", JPEG + b"b")]
+    )
     run_execute(run.pk)
     PipelineRun.objects.filter(pk=run.pk).update(state=PipelineRun.State.RUNNING)
     run = run_execute(run.pk)  # as a redelivered task would
@@ -151,7 +155,7 @@ def test_a_join_by_a_module_gets_every_part_once(pipeline_settings, s3_server, s
             f"  - {{id: judge, join: module, module: {judge.name}, inputs: [resnet, effnet]}}\n"
         ),
     )
-    run = run_execute(run_create(user=user, version=version, files=[("a.jpg", b"a")]).pk)
+    run = run_execute(run_create(user=user, version=version, files=[("a.jpg", JPEG + b"a")]).pk)
     assert run.state == PipelineRun.State.SUCCEEDED, run.error
     assert run.result["final"]["a.jpg.json"]["model"] == "ensemble-judge"
     assert count_objects(s3_server, run.bucket)["result"] == 1

@@ -57,13 +57,13 @@ def test_collector_batches_count_their_calls_and_a_refused_batch_counts_none(cli
 def test_a_pipeline_run_counts_once_for_each_module_it_uses():
     from pipelines.definition import load_text
     from pipelines.services import pipeline_save, run_create
-    from tests.pipelines.factories import VOTE_YAML, classifier
+    from tests.pipelines.factories import JPEG, VOTE_YAML, classifier
 
     a, b = classifier("usage-plants"), classifier("usage-images")
     user = DeployerFactory()
     version = pipeline_save(
         user=user, document=load_text(VOTE_YAML.format(a=a.name, b=b.name)), title="Vote"
     )
-    run_create(user=user, version=version, files=[("x.jpg", b"x")])
-    run_create(user=user, version=version, files=[("y.jpg", b"y")])
+    run_create(user=user, version=version, files=[("x.jpg", JPEG + b"x")])
+    run_create(user=user, version=version, files=[("y.jpg", JPEG + b"y")])
     assert total(a, "pipeline_runs") == 2 and total(b, "pipeline_runs") == 2
