@@ -42,6 +42,7 @@ PREDICTION = "Prediction"
 # ai4-metadata data-types that accept anything.
 ANY_TYPES = {"", "Other"}
 STEP_ID = re.compile(r"[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?")
+STEP_ID_WORDS = 16  # a made-up id keeps whole words up to here (the visual editor's newId)
 MAX_STEPS = 30
 MAX_DEPTH = 3  # sub-pipelines inside sub-pipelines inside ...
 
@@ -94,6 +95,19 @@ class Resolver:
     module: Callable[[str], ModuleInfo | None]
     pipeline: Callable[[str, int | None], SubPipelineInfo | None]
     seen_pipelines: tuple[str, ...] = field(default_factory=tuple)
+
+
+def step_id_for(name: str) -> str:
+    """A valid step id for a step named after `name` (a pipeline's name can be longer than an
+    id, or hold `_`): its whole words up to 16 characters, as the visual editor makes them."""
+    words = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-").split("-")
+    slug = ""
+    for word in words:
+        longer = f"{slug}-{word}" if slug else word
+        if len(longer) > STEP_ID_WORDS:
+            break
+        slug = longer
+    return slug or "-".join(words)[:STEP_ID_WORDS].strip("-") or "step"
 
 
 def load_text(text: str) -> dict[str, Any]:
@@ -270,7 +284,8 @@ def final_step(steps: list[dict[str, Any]]) -> str | None:
     return ends[0] if len(ends) == 1 else None
 
 
-def _accepts(data_types: Iterable[str], produced: str) -> bool:
+def accepts(data_types: Iterable[str], produced: str) -> bool:
+    """Whether a module of `data_types` takes what a step (or the input) `produced`."""
     types = {t.strip() for t in data_types}
     return not types or bool(types & ANY_TYPES) or produced.lower() in {t.lower() for t in types}
 
@@ -367,7 +382,7 @@ def validate(document: Mapping[str, Any], resolver: Resolver, depth: int = 0) ->
                 [definition["input_type"]] if not sources else [output_types[s] for s in sources]
             )
             for source, kind in zip(sources or ["pipeline input"], produced, strict=True):
-                if not _accepts(input_types.get(sid, ()), kind):
+                if not accepts(input_types.get(sid, ()), kind):
                     wanted = ", ".join(input_types[sid])
                     origin = "the pipeline input" if not sources else f"step '{source}'"
                     problems.append(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from deployments.backends.base import BackendError
 from deployments.oip.metadata import file_accept
-from pipelines import catalog_entry, selectors
+from pipelines import catalog_entry, examples, selectors
 from pipelines.definition import AGGREGATORS, DefinitionError, load_text
 from pipelines.forms import PipelineForm, RunForm
 from pipelines.jsonld import pipeline_document
@@ -31,18 +31,6 @@ from pipelines.services import (
 )
 from pipelines.status import run_graph, run_status
 
-STARTER = """input_type: Image
-steps: []
-# Drag modules onto the canvas, or write the steps here. Two models and a vote:
-#   - id: model-a
-#     module: MODULE_A
-#   - id: model-b
-#     module: MODULE_B
-#   - id: vote
-#     join: majority_vote
-#     inputs: [model-a, model-b]
-"""
-
 
 @require_GET
 def pipeline_list(request: HttpRequest) -> HttpResponse:
@@ -56,16 +44,12 @@ def pipeline_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _reuse(name: str, user) -> str:
+def _reuse(name: str, user, palette: list[dict]) -> str:
     """The starting YAML of "Reuse as a sub-flow" (from a pipeline page or catalog entry)."""
     found = selectors.pipeline_by_name(name, user)
     if found is None:
-        return STARTER
-    return (
-        f"input_type: {found.latest.definition.get('input_type', 'Image')}\n"
-        f"steps:\n- id: {found.name}\n  pipeline: {found.name}\n"
-        "# Add steps that read it with `inputs: [" + found.name + "]`.\n"
-    )
+        return examples.starter(palette)
+    return examples.reuse(found.name, found.latest.definition.get("input_type", "Image"))
 
 
 def _editor(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
@@ -75,12 +59,9 @@ def _editor(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
         initial = {"title": pipeline.title, "description": pipeline.description}
         initial["definition"], initial["private"] = latest.yaml, pipeline.is_private
     elif request.GET.get("subflow"):
-        initial = {"definition": _reuse(request.GET["subflow"], request.user)}
+        initial = {"definition": _reuse(request.GET["subflow"], request.user, palette)}
     else:
-        names = [m["name"] for m in palette[:2]] + ["MODULE_A", "MODULE_B"]
-        initial = {
-            "definition": STARTER.replace("MODULE_A", names[0]).replace("MODULE_B", names[1])
-        }
+        initial = {"definition": examples.starter(palette)}
     form = PipelineForm(request.POST or None, initial=initial)
     problems = []
     status = 200
