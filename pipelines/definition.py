@@ -30,6 +30,7 @@ import yaml
 
 from catalog.metadata.loading import load_document
 from catalog.metadata.problems import MetadataError
+from pipelines.text_limits import TITLE_MAX, too_long
 
 AGGREGATORS = {
     "majority_vote": "Majority vote (ties go to the higher mean score)",
@@ -226,7 +227,11 @@ def normalise(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem
                 else:
                     step["version"] = version
         if raw.get("title"):
-            step["title"] = str(raw["title"])[:200]
+            step["title"] = str(raw["title"])
+            if len(step["title"]) > TITLE_MAX:
+                problems.append(
+                    Problem(label, "title", too_long("title", TITLE_MAX, len(step["title"])))
+                )
         inputs = _as_list(raw.get("inputs"))
         if inputs is None or not all(isinstance(i, str) for i in inputs):
             problems.append(Problem(label, "inputs", "inputs must be a list of step ids."))

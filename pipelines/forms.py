@@ -2,13 +2,16 @@ from django import forms
 from django.conf import settings
 
 from pipelines.definition import AGGREGATORS
+from pipelines.text_limits import NOTE_MAX, TITLE_MAX, django_max_length_message
 
 
 class PipelineForm(forms.Form):
     """The keyboard (and no-JavaScript) editor: title, description and the YAML definition.
     The visual editor writes the same YAML into `definition`."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(
+        max_length=TITLE_MAX, error_messages={"max_length": django_max_length_message("title")}
+    )
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     definition = forms.CharField(
         label="Definition (YAML)",
@@ -20,7 +23,12 @@ class PipelineForm(forms.Form):
             "reads (none: the pipeline's input)."
         ),
     )
-    note = forms.CharField(label="What changed (optional)", max_length=300, required=False)
+    note = forms.CharField(
+        label="What changed (optional)",
+        max_length=NOTE_MAX,
+        required=False,
+        error_messages={"max_length": django_max_length_message("note")},
+    )
     private = forms.BooleanField(
         label="Keep it private",
         required=False,

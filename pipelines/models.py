@@ -12,10 +12,12 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from pipelines.text_limits import NOTE_MAX, TITLE_MAX
+
 
 class Pipeline(models.Model):
     name = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=TITLE_MAX)
     description = models.TextField(blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipelines"
@@ -49,7 +51,7 @@ class PipelineVersion(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
     # What the page needs, computed when it is saved (and when a sub-flow it follows
     # changes), so no page view expands sub-flows: its steps once flattened, and whether
     # every one of them serves synchronous inference (Try it). None: saved before these.

@@ -49,6 +49,7 @@ from pipelines.models import (
 )
 from pipelines.reconcile import QUEUE_DOWN, enqueue_run
 from pipelines.selectors import pipelines_using
+from pipelines.text_limits import NOTE_MAX, TITLE_MAX, too_long
 
 logger = logging.getLogger(__name__)
 RESERVED_NAMES = {"new", "runs"}  # page routes under /pipelines/
@@ -173,7 +174,7 @@ def _create_pipeline(*, user, title: str, description: str, private: bool) -> Pi
         "name",
         slugify(title)[:80].strip("-") or "pipeline",
         lambda name: Pipeline.objects.create(
-            name=name, title=title[:200], description=description, owner=user, is_private=private
+            name=name, title=title, description=description, owner=user, is_private=private
         ),
         max_length=100,
         reserved=RESERVED_NAMES,
@@ -253,6 +254,9 @@ def pipeline_save(
     title = (title or "").strip()
     if not title:
         raise DefinitionError([Problem("", "title", "Give the pipeline a title.")])
+    for field, text, limit in (("title", title, TITLE_MAX), ("note", note, NOTE_MAX)):
+        if len(text) > limit:
+            raise DefinitionError([Problem("", field, too_long(field, limit, len(text)))])
     owner_id = pipeline.owner_id if pipeline else user.pk
     checked = check(document, name=pipeline.name if pipeline else "", owner_id=owner_id)
     flat, _ = expand(checked, owner_id=owner_id)
@@ -265,7 +269,7 @@ def pipeline_save(
         )
     else:
         pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
-        pipeline.title, pipeline.description = title[:200], description
+        pipeline.title, pipeline.description = title, description
         pipeline.is_private = private
         pipeline.save()
     number = (
@@ -278,7 +282,7 @@ def pipeline_save(
         yaml=dump_yaml(checked.definition),
         provenance=provenance(checked),
         author=user,
-        note=note[:300],
+        note=note,
         **summary(flat),
     )
     _record_subflows(pipeline, checked)

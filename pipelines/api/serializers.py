@@ -7,6 +7,7 @@ from rest_framework import serializers
 from pipelines.catalog_names import entry_url
 from pipelines.jsonld import pipeline_url
 from pipelines.models import Pipeline, PipelineRun, StepRun
+from pipelines.text_limits import NOTE_MAX, TITLE_MAX, django_max_length_message
 
 
 class PipelineProblemSerializer(serializers.Serializer):
@@ -47,13 +48,21 @@ class PipelineProvenanceSerializer(serializers.Serializer):
 class PipelineWriteSerializer(serializers.Serializer):
     """Either `definition` (the JSON document) or `yaml` (the same as text)."""
 
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(
+        max_length=TITLE_MAX, error_messages={"max_length": django_max_length_message("title")}
+    )
     description = serializers.CharField(required=False, allow_blank=True, default="")
     definition = serializers.JSONField(
         required=False, help_text="See PipelineDefinitionSerializer."
     )
     yaml = serializers.CharField(required=False, trim_whitespace=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=NOTE_MAX,
+        error_messages={"max_length": django_max_length_message("note")},
+    )
     private = serializers.BooleanField(
         required=False,
         help_text=(
