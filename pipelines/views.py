@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from deployments.backends.base import BackendError
 from deployments.oip.metadata import file_accept
 from pipelines import catalog_entry, examples, selectors
-from pipelines.definition import AGGREGATORS, DefinitionError, load_text
+from pipelines.definition import AGGREGATORS, DefinitionError, Problem, load_text
 from pipelines.forms import PipelineForm, RunForm
 from pipelines.jsonld import pipeline_document
 from pipelines.models import Pipeline, PipelineVersion
@@ -52,6 +52,16 @@ def _reuse(name: str, user, palette: list[dict]) -> str:
     return examples.reuse(found.name, found.latest.definition.get("input_type", "Image"))
 
 
+def _problems_on_fields(form: PipelineForm, problems: list[Problem]) -> None:
+    """Each problem also on the field it is about: the title, note or visibility, else the
+    definition. Django marks that field aria-invalid and points it to its messages, and the
+    page's script puts the keyboard there (static/js/site.js), not on the page's body; the box
+    above the editor still lists them all (the canvas marks its steps from it)."""
+    for problem in problems:
+        field = problem.field if problem.field in ("title", "note", "private") else "definition"
+        form.add_error(field, str(problem))
+
+
 def _editor(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
     latest = pipeline.latest if pipeline else None
     palette = selectors.step_palette()
@@ -78,6 +88,7 @@ def _editor(request: HttpRequest, pipeline: Pipeline | None) -> HttpResponse:
             )
         except DefinitionError as exc:
             problems, status = exc.problems, 400
+            _problems_on_fields(form, exc.problems)
         else:
             messages.success(request, f"Saved version {version.number} of “{version.pipeline}”.")
             return redirect("pipelines:detail", pipeline=version.pipeline.name)

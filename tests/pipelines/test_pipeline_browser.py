@@ -116,6 +116,11 @@ def test_the_canvas_follows_the_yaml_and_removes_steps(
     page.get_by_label("Title").fill("Broken")
     page.get_by_role("button", name="Save pipeline").click()
     assert "is not valid YAML" in page.locator("[data-problems]").inner_text()
+    # The keyboard lands on the refused definition, which points to its messages.
+    page.wait_for_function("document.activeElement.id === 'id_definition'", timeout=5000)
+    assert page.evaluate("document.activeElement.ariaInvalid") == "true"
+    described_by = page.locator("#id_definition").get_attribute("aria-describedby").split()
+    assert "is not valid YAML" in page.locator(f"#{described_by[-1]}").inner_text()
     # A problem the server names on a step is marked on that step in the canvas.
     page.get_by_label("Definition (YAML)").fill(
         "input_type: Image\nsteps:\n- id: a\n  module: plants-classification\n"

@@ -63,6 +63,13 @@ def test_problems_are_listed_per_step_and_the_yaml_is_kept(client, modules):
     assert "A join needs at least two inputs." in text
     assert "id: lone, module: plants-classification" in text  # what the user typed, kept
     assert Pipeline.objects.count() == 0
+    # The definition field is marked refused and points to its messages (the keyboard goes
+    # there: static/js/site.js), which name the step.
+    box = re.search(r'<textarea name="definition"[^>]*>', text).group(0)
+    assert 'aria-invalid="true"' in box
+    assert "id_definition_error" in re.search(r'aria-describedby="([^"]*)"', box).group(1)
+    errors = re.search(r'<ul class="errorlist" id="id_definition_error">(.*?)</ul>', text, re.S)
+    assert "Step &#x27;j&#x27;: A join needs at least two inputs." in errors.group(1)
 
 
 def test_only_the_owner_opens_the_editor(client, modules):
