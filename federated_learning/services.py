@@ -56,12 +56,6 @@ class FederatedInfo:
             parts.append("--secure-aggregation")  # the server runs Flower's SecAgg+ runtime
         return shlex.join(parts)
 
-    def client_commands(self) -> list[str]:
-        """One join command per client the server waits for (its minimum (available), at
-        least 2), each on its own shard: SecAgg+ needs at least 3."""
-        count = max(2, int(self.options.get("min_available_clients") or 2))
-        return [self.client_command(f"{i}/{count}") for i in range(1, count + 1)]
-
     @staticmethod
     def client_install() -> str:
         """What a partner site runs once to get the client, without our source tree (where
@@ -72,7 +66,6 @@ class FederatedInfo:
         return {
             "address": self.address,
             "tls": self.tls,
-            "client_commands": self.client_commands() if self.address else [],
             "client_install": self.client_install(),
             "status": self.status,
             "problem": self.problem,

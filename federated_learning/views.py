@@ -8,7 +8,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from deployments.selectors import deployments_for_user
 from deployments.services import request_sync
 from federated_learning import options as flower
+from federated_learning.joining import every_command, join_instructions
 from federated_learning.progress import round_charts
 from federated_learning.services import federated_info, is_federated
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 def panel_context(deployment: Deployment) -> dict:
     """The panel's template context: the server's status, its rounds as table rows (one
-    value per configured metric) and as charts, and the join commands."""
+    value per configured metric) and as charts, and how clients join."""
     info = federated_info(deployment)
     status = info.status or {}
     metrics = status.get("metrics") or []
@@ -39,7 +40,7 @@ def panel_context(deployment: Deployment) -> dict:
         "fed": info,
         "rounds": rounds,
         "charts": round_charts(rounds, metrics),
-        "commands": info.client_commands(),
+        "join": join_instructions(info),
         "deployment": deployment,
     }
 
@@ -57,10 +58,34 @@ def status(request: HttpRequest, pk) -> JsonResponse:
     return JsonResponse(
         {
             **context["fed"].as_dict(),
+            "join": context["join"].as_dict(),
             "state": deployment.state,
             "html": render_to_string("federated_learning/_panel.html", context, request=request),
         },
         headers={"Cache-Control": "no-store"},
+    )
+
+
+@login_required
+@require_GET
+def join_commands(request: HttpRequest, pk) -> HttpResponse:
+    """Every client's own join command, one line each, as a text file: how the owner of a run
+    with many clients hands each site its line (the page shows one command for all)."""
+    deployment = get_object_or_404(deployments_for_user(request.user), pk=pk)
+    if not is_federated(deployment):
+        raise Http404("This deployment is not a federated server.")
+    info = federated_info(deployment)
+    if not info.address:
+        raise Http404(info.problem or "The join commands appear once the server runs.")
+    body = "".join(f"{command}\n" for command in every_command(info))
+    return HttpResponse(
+        body,
+        content_type="text/plain; charset=utf-8",
+        headers={
+            # It holds the token: kept out of every cache, like the page.
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="join-commands-{deployment.pk}.txt"',
+        },
     )
 
 

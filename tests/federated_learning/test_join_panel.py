@@ -1,0 +1,109 @@
+"""The "How clients join" part of a federated server's deployment page, for the few and the
+many: a run waiting for 1000 clients (the most the form allows) keeps a page of ordinary size
+that still gives every client its way in. Each test deploys through the form to the
+sandbox Nomad, which runs the real server, and reads the page as its owner."""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+import subprocess
+
+import pytest
+
+from deployments.models import Deployment
+from deployments.services import deployment_submit, sync_statuses
+from tests.factories import DeployerFactory, ModuleFactory
+from tests.federated_learning.test_flow import TOOL, deployment_token, federated, federated_form
+from tests.fixtures.deploy import wait_for
+
+pytestmark = pytest.mark.slow
+
+MANY = 1000  # options.MAX_CLIENTS
+# A whole deployment page, a run waiting for its clients: ~10 KB whatever their number now;
+# one command per client made it 379 KB at 1000.
+PAGE_LIMIT = 30_000
+
+
+def deploy_waiting_for(client, clients: int) -> Deployment:
+    """A federated server deployed through the form, running and waiting for `clients`."""
+    ModuleFactory(tool=True, name=TOOL, docker_tags=[{"name": "latest"}])
+    owner = DeployerFactory()
+    client.force_login(owner)
+    form = client.get(f"/deployments/new/{TOOL}/").context["form"]
+    response = client.post(
+        f"/deployments/new/{TOOL}/",
+        federated_form(
+            form["token"].value(),
+            flower_min_fit_clients=clients,
+            flower_min_available_clients=clients,
+        ),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    deployment = Deployment.objects.get(owner=owner)
+    deployment_submit(deployment_id=deployment.pk)
+    wait_for(lambda: (sync_statuses() or True) and federated(client, deployment)["address"], 90)
+    return deployment
+
+
+def as_the_shell_runs_it(text: str) -> list[str]:
+    """The arguments aix-fl-client receives when `text` is pasted into bash."""
+    script = 'aix-fl-client() { printf "%s\\n" "$@"; }\n' + text
+    done = subprocess.run(  # noqa: S603 - bash running the page's own text
+        ["/bin/bash", "-c", script], capture_output=True, text=True, check=True
+    )
+    return ["aix-fl-client", *done.stdout.splitlines()]
+
+
+def pre_text(page: str, marker: str) -> list[str]:
+    """The text of the page's boxes (<pre> or <code>) that carry `marker`, as a person copies
+    it."""
+    found = re.findall(rf"<(pre|code) [^>]*{marker}[^>]*>(.*?)</\1>", page, re.S)
+    return [html.unescape(text) for _tag, text in found]
+
+
+def test_a_thousand_clients_get_one_command_and_a_download_not_a_page_of_a_thousand(
+    client, db, deploy_settings, nomad
+):
+    deployment = deploy_waiting_for(client, MANY)
+    page = client.get(f"/deployments/{deployment.pk}/").content.decode()
+    assert len(page.encode()) < PAGE_LIMIT
+    # The status the panel polls every 3 s stays small as well.
+    assert len(client.get(f"/deployments/{deployment.pk}/federated.json").content) < PAGE_LIMIT
+    assert pre_text(page, "data-fed-command") == []
+
+    # Downloaded from the page, a line per client, each on its own shard.
+    link = re.search(r'<a href="([^"]+)" download data-fed-all-commands>([^<]*)</a>', page)
+    assert link and link.group(2) == f"download the {MANY} commands"
+    download = client.get(link.group(1))
+    assert download.status_code == 200
+    assert download["Cache-Control"] == "no-store"
+    assert download["Content-Disposition"].startswith("attachment;")
+    lines = download.content.decode().splitlines()
+    assert len(lines) == MANY
+    token = deployment_token(deployment)
+    for number, line in enumerate(lines, start=1):
+        words = shlex.split(line)
+        assert words[0] == "aix-fl-client"
+        assert words[words.index("--token") + 1] == token
+        assert words[words.index("--shard") + 1] == f"{number}/{MANY}"
+
+    # One command on the page serves every client: with its number put in place of the 1,
+    # the shell runs exactly that client's downloaded line.
+    (any_client,) = pre_text(page, "data-fed-any-command")
+    assert any_client.startswith("CLIENT=1\n")
+    assert "in place of the 1 in <code>CLIENT=1</code>" in page
+    for number in (1, 537, MANY):
+        pasted = any_client.replace("CLIENT=1\n", f"CLIENT={number}\n", 1)
+        assert as_the_shell_runs_it(pasted) == shlex.split(lines[number - 1])
+    assert 'data-copy="#fed-command-any" data-copy-label="Command for any client"' in page
+
+
+def test_a_run_of_a_few_clients_lists_each_clients_command(client, db, deploy_settings, nomad):
+    deployment = deploy_waiting_for(client, 3)
+    page = client.get(f"/deployments/{deployment.pk}/").content.decode()
+    commands = [shlex.split(text) for text in pre_text(page, "data-fed-command")]
+    assert [c[c.index("--shard") + 1] for c in commands] == ["1/3", "2/3", "3/3"]
+    assert "data-fed-any-command" not in page
+    assert "Copy command for shard 3" in page
