@@ -32,6 +32,8 @@ document.addEventListener("DOMContentLoaded", function () {
       var key = focusKey();
       panel.innerHTML = payload.html;
       shown = payload.html;
+      // The new command boxes that scroll sideways must be keyboard-focusable too (site.js).
+      if (window.AIX.focusableScrollers) { window.AIX.focusableScrollers(); }
       var again = key && panel.querySelector(key);
       if (again) { again.focus(); }
     },

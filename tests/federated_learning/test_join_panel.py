@@ -1,7 +1,8 @@
 """The "How clients join" part of a federated server's deployment page, for the few and the
 many: a run waiting for 1000 clients (the most the form allows) keeps a page of ordinary size
-that still gives every client its way in. Each test deploys through the form to the
-sandbox Nomad, which runs the real server, and reads the page as its owner."""
+that still gives every client its way in, and its command boxes fit a phone's width. Each
+test deploys through the form to the sandbox Nomad, which runs the real server, and reads the
+page as its owner."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import pytest
 
 from deployments.models import Deployment
 from deployments.services import deployment_submit, sync_statuses
+from tests.deploy.test_deploy_browser import _sign_in
 from tests.factories import DeployerFactory, ModuleFactory
 from tests.federated_learning.test_flow import TOOL, deployment_token, federated, federated_form
+from tests.fixtures.axe import axe_violations, overflow, widest
 from tests.fixtures.deploy import wait_for
 
 pytestmark = pytest.mark.slow
@@ -107,3 +110,33 @@ def test_a_run_of_a_few_clients_lists_each_clients_command(client, db, deploy_se
     assert [c[c.index("--shard") + 1] for c in commands] == ["1/3", "2/3", "3/3"]
     assert "data-fed-any-command" not in page
     assert "Copy command for shard 3" in page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("clients", [3, MANY])
+def test_at_375_px_the_command_boxes_are_as_wide_as_the_panel_and_scroll_inside(
+    ui_page, live_server, client, transactional_db, deploy_settings, nomad, clients
+):
+    """The install line beside its button was 82 px wide ("pip insta"). Each command box is
+    now as wide as the panel; a longer line scrolls sideways in its own box, which the
+    keyboard can reach, and the page itself never does."""
+    deployment = deploy_waiting_for(client, clients)
+    ui_page.set_viewport_size({"width": 375, "height": 800})
+    _sign_in(ui_page, live_server, deployment.owner)
+    ui_page.goto(f"{live_server.url}/deployments/{deployment.pk}/")
+    ui_page.locator("[data-fed-install]").wait_for()
+    boxes = ui_page.locator("[data-fed-install], [data-fed-command], [data-fed-any-command]")
+    for index in range(boxes.count()):
+        box = boxes.nth(index)
+        width = box.bounding_box()["width"]
+        assert width >= 0.75 * 375, f"{box.inner_text()[:30]!r}: {width} px"
+        fits = box.evaluate("b => b.scrollWidth <= b.clientWidth")
+        assert fits or box.get_attribute("tabindex") == "0"  # scrolls: keyboard-reachable
+    assert boxes.count() == (1 + clients if clients < MANY else 2)
+    assert overflow(ui_page) <= 0, widest(ui_page)
+    # axe at the desktop width: at 375 px it also flags the account menu's <summary> (only
+    # its avatar letter shows there), which is every page's, not this panel's.
+    ui_page.set_viewport_size({"width": 1280, "height": 800})
+    assert overflow(ui_page) <= 0, widest(ui_page)
+    assert axe_violations(ui_page) == []
+    assert ui_page.problems == []
