@@ -19,6 +19,8 @@ from federated_learning.services import FederatedInfo
 LISTED_CLIENTS = 5
 # The shell variable a site sets to its number when the page shows one command for all.
 CLIENT_VARIABLE = "CLIENT"
+# How an install target that is a folder (or a file) on the installing machine starts.
+LOCAL_PATH_PREFIXES = ("/", "./", "../", "~", "file:")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class JoinInstructions:
     commands: list[str]
     any_client: str
     install: str
+    install_from_path: bool
 
     @property
     def listed(self) -> bool:
@@ -64,9 +67,28 @@ def join_instructions(info: FederatedInfo) -> JoinInstructions:
             commands = list(every_command(info))
         else:
             any_client = any_client_command(info)
+    install = info.client_install()
     return JoinInstructions(
-        clients=count, commands=commands, any_client=any_client, install=info.client_install()
+        clients=count,
+        commands=commands,
+        any_client=any_client,
+        install=install,
+        install_from_path=installs_from_local_path(install),
     )
+
+
+def installs_from_local_path(install: str) -> bool:
+    """Whether the install line (DEPLOY_FEDSERVER_CLIENT_INSTALL) installs from a folder on
+    the machine that runs it (`pip install /work/main`, as the demo sets it) rather than a
+    package from an index or a URL: then a site does need that copy of our source tree."""
+    try:
+        words = shlex.split(install)
+    except ValueError:
+        return False
+    if "install" not in words:
+        return False
+    arguments = words[words.index("install") + 1 :]
+    return any(word == "." or word.startswith(LOCAL_PATH_PREFIXES) for word in arguments)
 
 
 def every_command(info: FederatedInfo) -> Iterator[str]:

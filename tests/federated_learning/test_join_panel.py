@@ -1,8 +1,9 @@
 """The "How clients join" part of a federated server's deployment page, for the few and the
 many: a run waiting for 1000 clients (the most the form allows) keeps a page of ordinary size
-that still gives every client its way in, and its command boxes fit a phone's width. Each
-test deploys through the form to the sandbox Nomad, which runs the real server, and reads the
-page as its owner."""
+that still gives every client its way in, and its command boxes fit a phone's width; the
+install line is described truthfully whether it names a package or a folder. Each test
+deploys through the form to the sandbox Nomad, which runs the real server, and reads the page
+as its owner."""
 
 from __future__ import annotations
 
@@ -110,6 +111,32 @@ def test_a_run_of_a_few_clients_lists_each_clients_command(client, db, deploy_se
     assert [c[c.index("--shard") + 1] for c in commands] == ["1/3", "2/3", "3/3"]
     assert "data-fed-any-command" not in page
     assert "Copy command for shard 3" in page
+
+
+SAYS_NO_COPY_NEEDED = "so a site needs no copy of our source tree of its own"
+SAYS_FOLDER_NEEDED = (
+    "which this site installs from a folder holding our source tree, so each site needs that "
+    "folder at the same place on its own machine"
+)
+
+
+@pytest.mark.parametrize(
+    ("install", "said", "not_said"),
+    [
+        ("pip install ai-exchange", SAYS_NO_COPY_NEEDED, SAYS_FOLDER_NEEDED),
+        # As the demo sets it (rundemo): this checkout, on the machine that runs the clients.
+        ("pip install /work/main", SAYS_FOLDER_NEEDED, "no copy of our source tree"),
+    ],
+)
+def test_the_install_line_is_described_as_what_it_installs_from(
+    client, db, deploy_settings, nomad, install, said, not_said
+):
+    deploy_settings.DEPLOY_FEDSERVER_CLIENT_INSTALL = install
+    deployment = deploy_waiting_for(client, 2)
+    page = client.get(f"/deployments/{deployment.pk}/").content.decode()
+    assert pre_text(page, "data-fed-install") == [install]
+    assert said in page
+    assert not_said not in page
 
 
 @pytest.mark.browser
