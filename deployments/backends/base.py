@@ -79,3 +79,8 @@ class DeploymentBackend(abc.ABC):
     @abc.abstractmethod
     def endpoints(self, deployment: Deployment) -> tuple[dict[str, str], str]:
         """The URLs the deployment answers on and the label of the main one."""
+
+    def running_endpoints(self, deployment: Deployment) -> dict[str, str] | None:
+        """The URLs once it runs, where they are known only then (the address of the
+        allocation a Nomad job got); None when they are the ones `endpoints` gave."""
+        return None

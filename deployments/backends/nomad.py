@@ -130,6 +130,20 @@ class NomadBackend(DeploymentBackend):
     def endpoints(self, deployment: Deployment) -> tuple[dict[str, str], str]:
         return nomad_job.endpoints_for(deployment)
 
+    def running_endpoints(self, deployment: Deployment) -> dict[str, str] | None:
+        """Where this site reaches a DEEPaaS API at its allocation (DEPLOY_DEEPAAS_ACCESS
+        "allocation": the sandbox, a cluster without a router), its API and docs are there,
+        not at the router's name, which nothing answers: "Open" goes to the allocation."""
+        if settings.DEPLOY_DEEPAAS_ACCESS != "allocation" or deployment.service != "deepaas":
+            return None
+        try:
+            address = allocation_ports(deployment).get("api")
+        except LookupError:
+            return None
+        if not address:
+            return None
+        return {**(deployment.endpoints or {}), "api": f"http://{address}/ui"}
+
     # -- status ----------------------------------------------------------------------------
     def status_all(self, deployments: Sequence[Deployment]) -> dict[UUID, BackendStatus]:
         if not deployments:

@@ -100,7 +100,15 @@ def _apply(deployment: Deployment, status: BackendStatus | None) -> bool:
     if moved and status.state == S.RUNNING:
         # Running means its prestart tasks, the dataset downloads, succeeded.
         record_fetched_datasets(deployment.pk)
+        _record_running_endpoints(deployment)
     return moved
+
+
+def _record_running_endpoints(deployment: Deployment) -> None:
+    """The URLs known only once it runs (backends: running_endpoints), kept with it."""
+    endpoints = get_backend(deployment.backend).running_endpoints(deployment)
+    if endpoints and endpoints != deployment.endpoints:
+        Deployment.objects.filter(pk=deployment.pk).update(endpoints=endpoints)
 
 
 def _remember_problem(backend: str, message: str) -> None:

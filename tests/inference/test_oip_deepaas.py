@@ -155,3 +155,47 @@ def test_an_api_the_environment_proxies_is_called_through_the_proxy(deepaas_mode
         assert json.loads(deepaas.predict(base, payload))["predictions"]["emulated"] is True
     finally:
         deepaas._route.cache_clear()
+
+
+def test_once_running_open_goes_to_the_deepaas_api_where_this_site_reaches_it(
+    transactional_db, deepaas_nomad
+):
+    """Reached at its allocation (the sandbox), a DEEPaaS deployment's "Open" is the real
+    DEEPaaS API's docs there, recorded when the status sync sees it running; it was the
+    router's name (https://api-<id>.deployments.localhost/ui), where nothing answers."""
+    from django.utils import timezone
+
+    from deployments.backends.nomad import NomadBackend
+    from deployments.models import Deployment
+    from deployments.selectors import open_url
+    from deployments.services.sync import sync_statuses
+    from tests.factories import DeploymentFactory
+
+    deployment = DeploymentFactory(
+        module=ModuleFactory(data_types=["Image"]), state=Deployment.State.PENDING
+    )
+    result = NomadBackend().submit(deployment)
+    Deployment.objects.filter(pk=deployment.pk).update(
+        endpoints=result.endpoints,
+        main_endpoint=result.main_endpoint,
+        nomad_namespace=result.nomad_namespace,
+        submitted_at=timezone.now(),
+    )
+    assert result.endpoints["api"].startswith("https://api-")
+
+    def running() -> Deployment | None:
+        sync_statuses()
+        found = Deployment.objects.get(pk=deployment.pk)
+        return found if found.state == Deployment.State.RUNNING else None
+
+    found = wait_for(running, timeout=60)
+    url = open_url(found)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/ui", url), url
+
+    def docs_answer() -> bool:  # the server boots for a few seconds after it is placed
+        try:
+            return requests.get(url, timeout=5).ok
+        except requests.ConnectionError:
+            return False
+
+    assert wait_for(docs_answer, timeout=60)
