@@ -52,11 +52,16 @@ class RunForm(forms.Form):
         super().__init__(*args, **kwargs)
         if accept:
             self.fields["file"].widget.attrs["accept"] = accept
+        if accept and not accept.startswith("image/"):
+            # The sample is an image: a pipeline fed audio or video would only refuse it.
+            del self.fields["use_sample"]
 
     def clean(self):
         data = super().clean()
         upload = data.get("file")
         if not upload and not data.get("use_sample"):
+            if "use_sample" not in self.fields:
+                raise forms.ValidationError("Choose a file.")
             raise forms.ValidationError("Choose a file, or tick “Use the sample image”.")
         if upload and upload.size > settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES:
             limit = settings.DEPLOY_OSCAR_MAX_UPLOAD_BYTES // (1024 * 1024)
