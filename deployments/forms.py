@@ -231,8 +231,21 @@ class DeploymentForm(forms.Form):
         """The rules across the federated options (strategy parameters, differential
         privacy, the budget cap): the tool's own check, each message on its field."""
         keys = [key for key in flower.OPTIONS if f"flower_{key}" in self.fields]
-        if not keys or any(f"flower_{key}" in self.errors for key in keys):
-            return  # a field is already wrong on its own: its message says what to fix
+        if not keys:
+            return
+        wrong = {key for key in keys if f"flower_{key}" in self.errors}
+        if wrong:
+            # Some fields are wrong on their own; say at once what else is wrong with one
+            # option alone (β₁ = 2 beside η = −0.1), judging the wrong ones at their defaults.
+            # Rules across options wait: their message could name a value not given.
+            values = {
+                key: flower.OPTIONS[key].value if key in wrong else data.get(f"flower_{key}")
+                for key in keys
+            }
+            for key, message in flower.validate(values, check_budget=False).items():
+                if key in flower.SINGLE_OPTION_RULES and key not in wrong:
+                    self.add_error(f"flower_{key}", message)
+            return
         values = {key: data.get(f"flower_{key}") for key in keys}
         self._flower_values = values  # add_error drops a refused field from cleaned_data
         for key, message in flower.validate(values).items():

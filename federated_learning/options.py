@@ -389,6 +389,13 @@ def job_env(options: dict[str, Any], token: str) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # Rules across options: one check for the deploy form, PAPI's API and the server itself
 # --------------------------------------------------------------------------------------------
+# The options whose rule in `validate` is about that option alone (a bound it has besides
+# its range), so that a form can report them beside other fields' errors.
+SINGLE_OPTION_RULES = frozenset(
+    {"momentum", "beta_1", "beta_2", "eta", "tau", "trim_beta", "delta", "local_epsilon"}
+)
+
+
 def validate(values: dict[str, Any], *, check_budget: bool = True) -> dict[str, str]:
     """What is wrong with a complete set of options (each within its own range already), as
     {option key: message}; empty when the server can run them as given. `check_budget`: also

@@ -117,6 +117,19 @@ def test_bad_federated_options_are_refused_next_to_the_field(client, tool, overr
     assert not Deployment.objects.exists()
 
 
+def test_every_option_wrong_on_its_own_is_reported_at_once(client, tool):
+    """η, τ and β₂ out of their ranges, and β₁ not below 1 (a rule of its own): all four
+    messages on one answer, not β₁'s only once the others are fixed."""
+    response, _user = _post(
+        client, tool, flower_eta=-0.1, flower_tau=5, flower_beta_1=2, flower_beta_2=-1
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"flower_eta", "flower_tau", "flower_beta_1", "flower_beta_2"} <= set(errors)
+    assert errors["flower_beta_1"] == ["Beta 1 must be below 1 (it is 2.0)."]
+    assert not Deployment.objects.exists()
+
+
 def test_the_job_carries_papis_variables_the_token_and_the_image_command(
     client, tool, deploy_settings, nomad
 ):
