@@ -19,8 +19,7 @@ from deployments.services import deployment_submit, sync_statuses
 from federated_learning import model, privacy
 from federated_learning.services import FederatedInfo
 from federated_learning.tasks import record_progress
-from tests.factories import DeployerFactory, ModuleFactory
-from tests.federated_learning.test_flow import TOOL, deployment_token, federated, federated_form
+from tests.federated_learning.test_flow import deploy_through_the_form, deployment_token, federated
 from tests.fixtures.deploy import wait_for
 from tests.fixtures.flower_loopback import run_clients, run_federated
 
@@ -131,28 +130,19 @@ def test_server_noise_has_the_configured_scale_the_cap_stops_the_run_and_the_cit
     the configured budget and the one spent, which outlive the job."""
     noise, clip, delta = 1.0, 0.1, 1e-5
     cap = privacy.epsilon_for(noise, 2, delta) + 0.01  # two rounds fit, the third does not
-    ModuleFactory(tool=True, name=TOOL, docker_tags=[{"name": "latest"}])
-    owner = DeployerFactory()
-    client.force_login(owner)
-    form = client.get(f"/deployments/new/{TOOL}/").context["form"]
-    response = client.post(
-        f"/deployments/new/{TOOL}/",
-        federated_form(
-            form["token"].value(),
-            flower_rounds=4,
-            flower_min_fit_clients=CLIENTS,
-            flower_min_available_clients=CLIENTS,
-            flower_sampled_clients=CLIENTS,
-            flower_dp="on",
-            flower_dp_clipping="Server-side, fixed",
-            flower_noise_mult=noise,
-            flower_clip_norm=clip,
-            flower_delta=delta,
-            flower_epsilon_cap=100,
-        ),
+    deployment = deploy_through_the_form(
+        client,
+        flower_rounds=4,
+        flower_min_fit_clients=CLIENTS,
+        flower_min_available_clients=CLIENTS,
+        flower_sampled_clients=CLIENTS,
+        flower_dp="on",
+        flower_dp_clipping="Server-side, fixed",
+        flower_noise_mult=noise,
+        flower_clip_norm=clip,
+        flower_delta=delta,
+        flower_epsilon_cap=100,
     )
-    assert response.status_code == 302, response.context["form"].errors
-    deployment = Deployment.objects.get(owner=owner)
     # The form refuses a cap the configured rounds exceed; the server enforces the cap on its
     # own as well (a job configured elsewhere): lower it in the recorded options.
     deployment.config["flower"]["epsilon_cap"] = cap

@@ -55,6 +55,20 @@ def federated_form(token: str, **overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None and v is not False}
 
 
+def deploy_through_the_form(client, **overrides) -> Deployment:
+    """A federated server its new owner (signed in on `client`) deployed through the deploy
+    form with `overrides`; recorded, not yet submitted."""
+    ModuleFactory(tool=True, name=TOOL, docker_tags=[{"name": "latest"}])
+    owner = DeployerFactory()
+    client.force_login(owner)
+    form = client.get(f"/deployments/new/{TOOL}/").context["form"]
+    response = client.post(
+        f"/deployments/new/{TOOL}/", federated_form(form["token"].value(), **overrides)
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    return Deployment.objects.get(owner=owner)
+
+
 def commands_on_page(page: str) -> list[list[str]]:
     """The join commands as a person copies them from the page."""
     found = re.findall(r"<pre [^>]*data-fed-command>(.*?)</pre>", page, re.S)

@@ -17,8 +17,7 @@ import pytest
 from deployments.models import Deployment
 from deployments.services import deployment_submit, sync_statuses
 from tests.deploy.test_deploy_browser import _sign_in
-from tests.factories import DeployerFactory, ModuleFactory
-from tests.federated_learning.test_flow import TOOL, deployment_token, federated, federated_form
+from tests.federated_learning.test_flow import deploy_through_the_form, deployment_token, federated
 from tests.fixtures.axe import axe_violations, overflow, widest
 from tests.fixtures.deploy import wait_for
 
@@ -32,20 +31,9 @@ PAGE_LIMIT = 30_000
 
 def deploy_waiting_for(client, clients: int) -> Deployment:
     """A federated server deployed through the form, running and waiting for `clients`."""
-    ModuleFactory(tool=True, name=TOOL, docker_tags=[{"name": "latest"}])
-    owner = DeployerFactory()
-    client.force_login(owner)
-    form = client.get(f"/deployments/new/{TOOL}/").context["form"]
-    response = client.post(
-        f"/deployments/new/{TOOL}/",
-        federated_form(
-            form["token"].value(),
-            flower_min_fit_clients=clients,
-            flower_min_available_clients=clients,
-        ),
+    deployment = deploy_through_the_form(
+        client, flower_min_fit_clients=clients, flower_min_available_clients=clients
     )
-    assert response.status_code == 302, response.context["form"].errors
-    deployment = Deployment.objects.get(owner=owner)
     deployment_submit(deployment_id=deployment.pk)
     wait_for(lambda: (sync_statuses() or True) and federated(client, deployment)["address"], 90)
     return deployment
