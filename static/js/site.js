@@ -1,5 +1,6 @@
 /* Progressive enhancement only: every page works without this file.
- * - Browse form: submit when a filter or the sort changes; leave empty fields out of the URL.
+ * - Browse form: submit when a filter or the sort changes; leave empty fields out of the URL;
+ *   the changed filter has the focus again on the new page.
  * - [data-copy="#id"] buttons copy that element's text.
  * - A box that scrolls sideways (code, a wide table, a graph) is keyboard-focusable, so it
  *   can be scrolled without a mouse (WCAG 2.1.1; axe's scrollable-region-focusable).
@@ -10,17 +11,43 @@
   document.documentElement.classList.add("js");
 
   var form = document.querySelector("form[data-autosubmit]");
+  var REFOCUS = "aix-refocus";
   if (form) {
     form.addEventListener("change", function (event) {
       var target = event.target;
       if (target.matches('input[type="checkbox"], select')) {
+        remember(target);
         submitClean(form);
       }
     });
+    refocus(form);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       submitClean(form);
     });
+  }
+
+  // A filter ticked with the keyboard reloads the page: the same filter has the focus again
+  // afterwards, rather than the top of the page (11 Tab presses away).
+  function remember(control) {
+    try {
+      sessionStorage.setItem(REFOCUS, JSON.stringify(
+        {path: window.location.pathname, name: control.name, value: control.value}));
+    } catch (e) { /* storage off: focus starts at the top, as without this */ }
+  }
+
+  function refocus(theForm) {
+    var saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(REFOCUS) || "null");
+      sessionStorage.removeItem(REFOCUS);
+    } catch (e) { return; }
+    if (!saved || saved.path !== window.location.pathname) { return; }
+    var match = Array.prototype.find.call(theForm.elements, function (control) {
+      return control.name === saved.name &&
+        (control.tagName === "SELECT" || control.value === saved.value);
+    });
+    if (match) { match.focus(); }
   }
 
   function submitClean(theForm) {

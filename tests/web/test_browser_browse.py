@@ -95,6 +95,19 @@ def test_keyboard_reaches_search_and_skip_link(page, live_server, catalog):
     assert page.problems == []
 
 
+def test_a_filter_ticked_with_the_keyboard_keeps_the_focus(page, live_server, catalog):
+    """Ticking a filter reloads the list; the keyboard is on that filter again, not at the
+    top of the page, so the next filter is one Tab away."""
+    page.goto(live_server.url + "/modules/")
+    page.focus('input[name="inference"]')
+    with page.expect_navigation():
+        page.keyboard.press("Space")
+    expect(page).to_have_url(re.compile(r"inference=1"))
+    expect(page.locator('input[name="inference"]')).to_be_focused()
+    expect(page.locator('input[name="inference"]')).to_be_checked()
+    assert page.problems == []
+
+
 def test_small_screen_layout_renders(page, live_server, catalog, screenshot):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + "/modules/ai4os-yolo-torch/")
