@@ -98,11 +98,27 @@
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("data-scroll-focus", "");
+        nameScroller(box);
       } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
         box.removeAttribute("tabindex");
         box.removeAttribute("data-scroll-focus");
+        if (box.hasAttribute("data-scroll-named")) {
+          ["role", "aria-label", "data-scroll-named"].forEach(function (a) { box.removeAttribute(a); });
+        }
       }
     });
+  }
+  // A box the keyboard stops on says what it holds: a region named by its table's caption
+  // (or "Scrollable text" for code); a figure is named by its caption already.
+  function nameScroller(box) {
+    if (box.hasAttribute("aria-label") || box.hasAttribute("aria-labelledby") ||
+        box.tagName === "FIGURE") { return; }
+    var caption = box.querySelector("caption");
+    var text = caption ? caption.textContent.trim() : "";
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", text ||
+      (box.matches("pre, code") ? "Scrollable text" : "Scrollable content"));
+    box.setAttribute("data-scroll-named", "");
   }
   focusableScrollers();
   var resizeTimer = null;

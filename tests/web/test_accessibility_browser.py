@@ -20,7 +20,13 @@ from monitoring.drift import check_drift
 from pipelines import services as pipelines
 from pipelines.definition import load_text
 from tests.factories import DeployerFactory, DeploymentFactory, ModuleFactory
-from tests.fixtures.axe import axe_violations, dangling_references, overflow, widest
+from tests.fixtures.axe import (
+    axe_violations,
+    dangling_references,
+    overflow,
+    unnamed_scrollers,
+    widest,
+)
 from tests.fixtures.browser import sign_in
 from tests.monitoring.helpers import post_summaries
 from tests.monitoring.streams import synthetic_stream
@@ -129,6 +135,10 @@ def test_every_main_page_is_axe_clean_and_fits_the_viewport(
                 # become keyboard-focusable (done at once here rather than waited for).
                 page.evaluate("window.AIX && window.AIX.focusableScrollers()")
                 failures.extend(f"{name} at {width} px: {line}" for line in axe_violations(page))
+                failures.extend(
+                    f"{name} at {width} px: a scrolling box with no name: {box}"
+                    for box in unnamed_scrollers(page)
+                )
             wider = overflow(page)
             if wider > 0:
                 failures.append(
