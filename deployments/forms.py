@@ -360,7 +360,9 @@ def _flower_field(key: str, param) -> forms.Field:
         )
     low, high = option.range or (None, None)
     kind = forms.IntegerField if option.kind is int else forms.FloatField
-    bounds = f"at least {low}" + (f", at most {high}" if high is not None else "")
+    bounds = f"{'above' if option.above else 'at least'} {low}" + (
+        f", at most {high}" if high is not None else ""
+    )
     return kind(
         label=label,
         initial=param.value,

@@ -88,6 +88,9 @@ class Option:
     kind: type = int
     # Shown labels of `options` when they differ from the values (the form's choices).
     labels: tuple[str, ...] | None = None
+    # The value must be above the range's low end, not at it (δ, a learning rate): what the
+    # form says; `validate` refuses the low end itself.
+    above: bool = False
 
 
 # Order is the form's order.
@@ -150,6 +153,7 @@ OPTIONS: dict[str, Option] = {
         description="FedOpt, FedAdam, FedYogi, FedAdagrad: the server optimizer's step size, "
         "above 0 (Flower's default is 0.1; 0.01 for FedYogi).",
         kind=float,
+        above=True,
     ),
     "beta_1": Option(
         "Beta 1 (adaptive)",
@@ -172,6 +176,7 @@ OPTIONS: dict[str, Option] = {
         description="FedOpt, FedAdam, FedYogi, FedAdagrad: the optimizer's degree of "
         "adaptability, above 0 (Flower's default is 1e-9; 1e-3 for FedYogi).",
         kind=float,
+        above=True,
     ),
     "trim_beta": Option(
         "Trimmed fraction",
@@ -254,6 +259,7 @@ OPTIONS: dict[str, Option] = {
         (0, None),
         description="Adaptive clipping: how fast the norm moves each round, above 0.",
         kind=float,
+        above=True,
     ),
     "delta": Option(
         "Delta (δ)",
@@ -263,6 +269,7 @@ OPTIONS: dict[str, Option] = {
         f"fails outright, above 0 and at most {MAX_DELTA:g}; choose it below 1 / the number "
         "of people in the data.",
         kind=float,
+        above=True,
     ),
     "epsilon_cap": Option(
         "Privacy budget cap (ε)",
@@ -270,6 +277,7 @@ OPTIONS: dict[str, Option] = {
         (0, None),
         description="The server refuses to start a round that would take ε beyond this.",
         kind=float,
+        above=True,
     ),
     "local_dp": Option(
         "Local differential privacy",
@@ -285,6 +293,7 @@ OPTIONS: dict[str, Option] = {
         (0, 1),
         description="Local DP: each client's ε per round, above 0 and at most 1 (at δ above).",
         kind=float,
+        above=True,
     ),
     "secagg": Option(
         "Secure aggregation (SecAgg+)",

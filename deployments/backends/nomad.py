@@ -132,17 +132,22 @@ class NomadBackend(DeploymentBackend):
 
     def running_endpoints(self, deployment: Deployment) -> dict[str, str] | None:
         """Where this site reaches a DEEPaaS API at its allocation (DEPLOY_DEEPAAS_ACCESS
-        "allocation": the sandbox, a cluster without a router), its API and docs are there,
-        not at the router's name, which nothing answers: "Open" goes to the allocation."""
+        "allocation": the sandbox, a cluster without a router), there is no router: each
+        port is at the allocation's address, not at the router's name, which nothing
+        answers. "Open" goes to the API's docs there."""
         if settings.DEPLOY_DEEPAAS_ACCESS != "allocation" or deployment.service != "deepaas":
             return None
         try:
-            address = allocation_ports(deployment).get("api")
+            ports = allocation_ports(deployment)
         except LookupError:
             return None
-        if not address:
+        if "api" not in ports:
             return None
-        return {**(deployment.endpoints or {}), "api": f"http://{address}/ui"}
+        return {
+            label: f"http://{ports[label]}" + ("/ui" if label == "api" else "")
+            for label in deployment.endpoints or {}
+            if label in ports
+        }
 
     # -- status ----------------------------------------------------------------------------
     def status_all(self, deployments: Sequence[Deployment]) -> dict[UUID, BackendStatus]:

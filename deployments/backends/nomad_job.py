@@ -56,8 +56,12 @@ def browser_endpoints(deployment: Deployment) -> dict[str, str]:
     """The endpoints a person can open in a browser, as the deployment page links them. A
     federated server's are not pages: Flower's port speaks gRPC (its panel gives the address to
     connect clients to), the monitor serves status JSON behind the deployment's token (the panel
-    shows it), and its IDE port has nothing listening unless the service is an IDE."""
+    shows it), and its IDE port has nothing listening unless the service is an IDE. An OSCAR
+    service's are API addresses that take a POST."""
     endpoints = dict(deployment.endpoints or {})
+    if deployment.backend == "oscar":
+        # OSCAR's /run/<service> takes a POST: no page to open (Try it is the way in).
+        return {}
     if is_federated(deployment):
         endpoints.pop("fedserver", None)
         endpoints.pop("monitor", None)

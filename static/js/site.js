@@ -99,6 +99,10 @@
         box.setAttribute("tabindex", "0");
         box.setAttribute("data-scroll-focus", "");
         nameScroller(box);
+        // A chart over time too wide for the screen opens at its newest end (the right).
+        if (box.matches(".chart-figure") && !box.querySelector(".histogram")) {
+          box.scrollLeft = box.scrollWidth;
+        }
       } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
         box.removeAttribute("tabindex");
         box.removeAttribute("data-scroll-focus");

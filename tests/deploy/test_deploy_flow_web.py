@@ -1,5 +1,7 @@
 """Deploy → running → endpoint shown → delete, through the pages, with a real worker."""
 
+import re
+
 import pytest
 
 from deployments.models import Deployment
@@ -105,6 +107,8 @@ def test_try_inference_service_runs_a_file_and_a_background_job(
     # The form is generated from the model's inputs: an audio module takes one audio file.
     detail = client.get(f"/deployments/{deployment.pk}/")
     assert list(detail.context["tryit"]["form"].fields) == ["data", "mode"]
+    # Its /run/ address takes a POST: no link to open it (it answered a 404 page).
+    assert "/run/" not in "".join(re.findall(r'href="([^"]+)"', detail.content.decode()))
 
     # A file that is not audio is refused on the form, naming the input; OSCAR is not called.
     def inferences() -> int:

@@ -130,6 +130,8 @@ def test_the_form_shows_the_budget_before_launch_and_keeps_it_with_the_deploymen
     client.force_login(DeployerFactory())
     page = client.get(f"/deployments/new/{TOOL}/").content.decode()
     assert "no differential privacy" in page  # the default: DP off, said plainly
+    # δ and the local ε must be above 0, and their hints say so (not "at least 0").
+    assert "(above 0, at most 0.01)." in page and "(above 0, at most 1)." in page
     response = _post(client, **{**DP, "flower_noise_mult": 1, "flower_rounds": 5})
     expected = privacy.epsilon_for(1.0, 5, 1e-5)
     assert f"ε = <span data-fed-epsilon>{expected:.2f}</span> at δ = 1e-05 after 5" in (

@@ -191,6 +191,10 @@ def test_once_running_open_goes_to_the_deepaas_api_where_this_site_reaches_it(
     found = wait_for(running, timeout=60)
     url = open_url(found)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/ui", url), url
+    # No router here: none of its links is left at the router's name.
+    assert found.endpoints and all(
+        u.startswith("http://127.0.0.1:") for u in found.endpoints.values()
+    )
 
     def docs_answer() -> bool:  # the server boots for a few seconds after it is placed
         try:

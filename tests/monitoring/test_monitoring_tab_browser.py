@@ -142,4 +142,8 @@ def test_on_a_phone_requests_and_charts_stay_readable(page, live_server, transac
     figure = page.locator(".chart-figure").first
     assert figure.evaluate("f => f.scrollWidth > f.clientWidth")
     assert figure.get_attribute("tabindex") == "0"
+    # It says so, and a chart over time opens at its newest end.
+    cue = figure.evaluate("f => getComputedStyle(f, '::before').content")
+    assert "Scroll sideways" in cue
+    assert figure.evaluate("f => f.scrollLeft + f.clientWidth >= f.scrollWidth - 1")
     assert page.problems == []
