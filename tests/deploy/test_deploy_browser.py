@@ -78,3 +78,23 @@ def test_the_form_shows_its_errors_next_to_the_fields(
     assert page.locator(".errorlist").inner_text() == "CPU cores can be at most 10."
     assert Deployment.objects.count() == 0
     assert page.problems == []
+
+
+def test_on_a_phone_each_deployment_shows_its_actions(page, live_server, transactional_db):
+    """At 375 px a row is a block of labelled lines: its Open, Info and Delete are on screen,
+    not behind a sideways scroll of the table."""
+    from tests.factories import DeploymentFactory
+
+    deployment = DeploymentFactory(running=True, title="Plankton species long-running run")
+    _sign_in(page, live_server, deployment.owner)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/deployments/")
+    row = page.locator(f'tr[data-deployment-id="{deployment.pk}"]')
+    for action in ("info", "delete"):
+        box = row.locator(f'[data-action="{action}"]').bounding_box()
+        assert box and box["x"] + box["width"] <= 375, (action, box)
+    assert "Actions" in row.locator('[data-cell="actions"]').evaluate(
+        "td => getComputedStyle(td, '::before').content"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.problems == []

@@ -148,7 +148,7 @@ def test_the_deployments_table_and_the_module_page_show_the_drift_badge(client):
     deployment = drifted(client)
     client.force_login(deployment.owner)
     table = client.get("/deployments/").content.decode()
-    row = re.search(rf'<tr data-deployment-id="{deployment.pk}">.*?</tr>', table, re.S).group(0)
+    row = re.search(rf'<tr data-deployment-id="{deployment.pk}".*?</tr>', table, re.S).group(0)
     assert 'data-drift="drift"' in row and f"/deployments/{deployment.pk}/monitoring/" in row
     module_page = client.get(f"/modules/{deployment.module.name}/").content.decode()
     assert "data-module-drift" in module_page
