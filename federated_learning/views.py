@@ -5,6 +5,7 @@ the panel polls (the panel itself is on the deployment's page through the
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
@@ -39,10 +40,24 @@ def panel_context(deployment: Deployment) -> dict:
     return {
         "fed": info,
         "rounds": rounds,
+        "clients": [
+            {"peer": c.get("peer"), "connected_at": _moment(c.get("connected_at"))}
+            for c in status.get("clients") or []
+            if isinstance(c, dict)
+        ],
         "charts": round_charts(rounds, metrics),
         "join": join_instructions(info),
         "deployment": deployment,
     }
+
+
+def _moment(text: Any) -> datetime | str:
+    """An ISO time the server reported, as a datetime the page formats as the site does;
+    anything else as it came (the server's status is another process's JSON)."""
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return str(text or "")
 
 
 @login_required

@@ -11,6 +11,7 @@ import shlex
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -143,6 +144,10 @@ def test_deploy_the_federated_server_join_with_the_page_command_and_watch_rounds
     wait_for(lambda: len(federated(client, deployment)["status"]["clients"]) == 1, timeout=60)
     page = client.get(f"/deployments/{deployment.pk}/").content.decode()
     assert "1 client connected, waiting for 2 to train" in page
+    # When it connected, as the site writes times (it was the server's raw ISO text).
+    connected = federated(client, deployment)["status"]["clients"][0]["connected_at"]
+    shown = datetime.fromisoformat(connected).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    assert f">{shown}</time>" in page
 
     # A client with a wrong token is refused and never counted as connected.
     wrong = list(second)
