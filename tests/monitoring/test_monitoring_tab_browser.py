@@ -133,6 +133,12 @@ def test_on_a_phone_requests_and_charts_stay_readable(page, live_server, transac
         cell = row.locator(f'td[data-label="{label}"]').bounding_box()
         assert cell["width"] > 0 and cell["x"] + cell["width"] <= 375, (label, cell)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # So is each detector's result, its threshold and window included.
+    widest = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-detector] td')]"
+        ".map(td => td.getBoundingClientRect().right))"
+    )
+    assert widest <= 375, f"the drift table reaches {widest:.0f} px"
     smallest = page.evaluate(
         "Math.min(...[...document.querySelectorAll('.chart .tick')]"
         ".map(t => t.getBoundingClientRect().height).filter(h => h > 0))"

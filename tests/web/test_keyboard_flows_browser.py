@@ -67,6 +67,10 @@ def test_create_an_api_token_with_the_keyboard_and_copy_it(page, live_server, tr
     page.keyboard.press("Enter")
     secret = page.locator("#new-token").inner_text()
     page.wait_for_function("t => navigator.clipboard.readText().then(c => c === t)", arg=secret)
+    # On a phone the token's row is a block of labelled lines, Revoke on screen.
+    page.set_viewport_size({"width": 375, "height": 800})
+    revoke = page.locator("[data-tokens]").get_by_role("button", name="Revoke").bounding_box()
+    assert revoke["x"] + revoke["width"] <= 375, revoke
     assert page.problems == []
 
 
