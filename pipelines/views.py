@@ -154,7 +154,10 @@ def _detail_context(request: HttpRequest, pipeline: Pipeline, version_number: in
         "used_by": selectors.pipelines_using(pipeline.name, seen_by=request.user),
         "catalog_entry": getattr(catalog_entry.entry_for(pipeline), "name", ""),
         "jsonld": pipeline_document(pipeline, version),
-        "run_form": _run_form(selectors.version_of(pipeline)),
+        # A run runs the latest version: the one shown, unless an older one is.
+        "run_form": _run_form(
+            version if version_number is None else selectors.version_of(pipeline)
+        ),
         "sandbox": settings.SANDBOX_MODE,
     }
 
